@@ -1,0 +1,5 @@
+"""`python -m whytag` runs the command-line interface."""
+
+from whytag.cli import main
+
+main()

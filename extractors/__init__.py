@@ -1,0 +1,1 @@
+"""Audio → typed feature values with units and provenance (signal, dnn, symbolic)."""

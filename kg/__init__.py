@@ -1,0 +1,1 @@
+"""Features <-> RDF, the stores, validation and export."""

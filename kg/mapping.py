@@ -1,0 +1,157 @@
+"""FeatureSets and audio facts ↔ triples, and observations back to a feature table.
+
+Every subject a stage writes has an IRI under the track's IRI that names the stage (…/file/…,
+…/obs/<extractor>/…, …/extraction/<extractor>), so a stage can replace its own output in a
+track's graph without touching what other stages wrote.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+
+import pandas as pd
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF, RDFS, XSD
+
+from whytag.extractors.audio import AudioInfo
+from whytag.extractors.base import FeatureSet
+from whytag.kg.namespaces import DEFAULT_BASE, MO, QUDT, UNIT, WT, feature_iri, slug, track_iri
+from whytag.kg.store import GraphStore, Triple
+from whytag.ontology import FEATURES
+
+GROUP_IRIS = {"signal": WT.SignalGroup, "dnn": WT.DnnGroup, "symbolic": WT.SymbolicGroup}
+
+
+@dataclass(frozen=True)
+class FeatureInfo:
+    """What the ontology says about a feature: its IRI, canonical name, unit, group and label."""
+
+    iri: URIRef
+    name: str
+    unit: str
+    group: str
+    label: str
+
+
+@cache
+def known_features() -> dict[str, FeatureInfo]:
+    """Features declared in ontology/features.ttl, by canonical name and by alias."""
+    graph = Graph().parse(FEATURES, format="turtle")
+    groups = {v: k for k, v in GROUP_IRIS.items()}
+    table: dict[str, FeatureInfo] = {}
+    for iri in graph.subjects(RDF.type, WT.Feature):
+        name = str(graph.value(iri, WT.featureName))
+        unit = str(graph.value(iri, WT.defaultUnit)).rsplit("/", 1)[-1]
+        info = FeatureInfo(URIRef(iri), name, unit, groups[graph.value(iri, WT.inGroup)],
+                           str(graph.value(iri, RDFS.label)))
+        table[name] = info
+        for alias in graph.objects(iri, WT.featureAlias):
+            table[str(alias)] = info
+    return table
+
+
+def canonical_name(name: str) -> str:
+    """The ontology's name for a feature column (Dominants → dom); unknown names pass through."""
+    info = known_features().get(name)
+    return info.name if info else name
+
+
+def canonical_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rename a feature table's columns to canonical feature names."""
+    return frame.rename(columns={c: canonical_name(c) for c in frame.columns})
+
+
+def file_iri(track: URIRef, path: str) -> URIRef:
+    """One audio file of a track, keyed by its path (the same audio may sit at several paths)."""
+    return URIRef(f"{track}/file/{hashlib.sha1(path.encode()).hexdigest()[:16]}")
+
+
+def audio_triples(info: AudioInfo, base: str = DEFAULT_BASE) -> tuple[URIRef, list[Triple]]:
+    """The track and audio-file facts ingest records; deterministic, so re-ingesting changes nothing."""
+    track = track_iri(info.sha256, base)
+    audio_file = file_iri(track, info.path)
+    triples: list[Triple] = [
+        (track, RDF.type, WT.Track),
+        (track, MO.available_as, audio_file),
+        (audio_file, RDF.type, WT.AudioFile),
+        (audio_file, WT.path, Literal(info.path)),
+        (audio_file, WT["format"], Literal(info.format)),
+        (audio_file, WT.sampleRate, Literal(info.sample_rate, datatype=XSD.integer)),
+        (audio_file, WT.channels, Literal(info.channels, datatype=XSD.integer)),
+        (audio_file, WT.duration, Literal(info.duration, datatype=XSD.double)),
+        (audio_file, WT.sha256, Literal(info.sha256)),
+        (audio_file, WT.byteSize, Literal(info.size, datatype=XSD.integer)),
+    ]
+    return track, triples
+
+
+def observation_iri(track: URIRef, extractor: str, feature: str) -> URIRef:
+    return URIRef(f"{track}/obs/{slug(extractor)}/{slug(feature)}")
+
+
+def feature_triples(track: URIRef, features: FeatureSet, audio_file: URIRef | None = None) -> list[Triple]:
+    """Observations for every value in a FeatureSet, with units and PROV-O provenance."""
+    activity = URIRef(f"{track}/extraction/{slug(features.extractor)}")
+    agent = URIRef(f"urn:whytag:extractor/{slug(features.extractor)}")
+    triples: list[Triple] = [
+        (activity, RDF.type, WT.Extraction),
+        (activity, PROV.wasAssociatedWith, agent),
+        (activity, PROV.startedAtTime, Literal(features.started, datatype=XSD.dateTime)),
+        (agent, RDF.type, WT.Extractor),
+        (agent, RDFS.label, Literal(features.extractor)),
+        (agent, WT.softwareVersion, Literal(features.version)),
+    ]
+    if features.ended is not None:
+        triples.append((activity, PROV.endedAtTime, Literal(features.ended, datatype=XSD.dateTime)))
+    if audio_file is not None:
+        triples.append((activity, PROV.used, audio_file))
+    known = known_features()
+    for value in features.values:
+        info = known.get(value.name)
+        feature = info.iri if info else feature_iri(value.name)
+        obs = observation_iri(track, features.extractor, value.name)
+        triples += [
+            (obs, RDF.type, WT.FeatureObservation),
+            (obs, WT.ofTrack, track),
+            (obs, WT.feature, feature),
+            (obs, WT.value, Literal(float(value.value), datatype=XSD.double)),
+            (obs, QUDT.unit, UNIT[value.unit]),
+            (obs, PROV.wasGeneratedBy, activity),
+        ]
+        if info is None:  # a feature the ontology does not list yet: describe it where it is used
+            triples += [
+                (feature, RDF.type, WT.Feature),
+                (feature, WT.featureName, Literal(value.name)),
+                (feature, RDFS.label, Literal(value.name)),
+                (feature, WT.inGroup, GROUP_IRIS[value.group]),
+            ]
+    return triples
+
+
+def extractor_output_pattern(track: URIRef, extractor: str) -> str:
+    """SPARQL pattern over ?s ?p ?o matching an extractor's earlier output in a track's graph."""
+    prefixes = [f"{track}/obs/{slug(extractor)}/", f"{track}/extraction/{slug(extractor)}"]
+    test = " || ".join(f'STRSTARTS(STR(?s), "{p}")' for p in prefixes)
+    return f"?s ?p ?o FILTER({test})"
+
+
+def write_features(store: GraphStore, track: URIRef, features: FeatureSet, audio_file: URIRef | None) -> None:
+    """Replace one extractor's observations on one track, in one transaction."""
+    store.write_graph(track, feature_triples(track, features, audio_file),
+                      clear=extractor_output_pattern(track, features.extractor))
+
+
+def feature_table(store: GraphStore) -> pd.DataFrame:
+    """All observations as a table: one row per track IRI, one column per canonical feature name."""
+    table = store.select("""
+        SELECT ?track ?name ?value WHERE {
+          ?obs a wt:FeatureObservation ; wt:ofTrack ?track ; wt:feature ?f ; wt:value ?value .
+          ?f wt:featureName ?name .
+        }""")
+    records = [(str(t), str(n), float(v)) for t, n, v in table.rows]
+    if not records:
+        return pd.DataFrame()
+    frame = pd.DataFrame(records, columns=["track", "feature", "value"])
+    return frame.pivot_table(index="track", columns="feature", values="value", aggfunc="last")

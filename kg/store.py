@@ -1,0 +1,174 @@
+"""Open whytag's graph: an embedded Oxigraph directory (default) or any SPARQL 1.1 endpoint.
+
+Both are rdflib Datasets behind one small interface, chosen by location like rdflib's store plugins:
+a directory path opens Oxigraph on disk; an http(s) URL opens a remote SPARQL 1.1 Query/Update
+endpoint. Every write is one SPARQL Update request, which both backends apply atomically, so a
+crash never leaves half a track.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.term import Node
+
+from whytag.kg.namespaces import PREFIXES, SCHEMA_GRAPH, WT, sparql_prefixes
+from whytag.ontology import schema_files
+
+Triple = tuple[Node, Node, Node]
+DEFAULT_LOCATION = "whytag-graph"
+
+
+class StoreError(Exception):
+    """The store cannot be opened or a request to it failed; the message says which and why."""
+
+
+@dataclass
+class QueryTable:
+    """A SELECT result: column names and rows of rdflib terms (None where unbound)."""
+
+    columns: list[str]
+    rows: list[list[Node | None]]
+
+
+class GraphStore:
+    """whytag's graph: one named graph per track, plus schema, rule and tagging graphs."""
+
+    def __init__(self, dataset: Dataset, location: str):
+        self.dataset = dataset
+        self.location = location
+        for prefix, namespace in PREFIXES.items():
+            dataset.bind(prefix, namespace)
+
+    # -- reading ---------------------------------------------------------------------------
+    def select(self, sparql: str) -> QueryTable:
+        """Run a SELECT (or ASK) over the union of all graphs; whytag's prefixes are predeclared."""
+        result = self._query(sparql)
+        if result.type == "ASK":
+            return QueryTable(["ask"], [[Literal(bool(result.askAnswer))]])
+        if result.type != "SELECT":
+            raise StoreError("expected a SELECT or ASK query; use construct() for CONSTRUCT/DESCRIBE")
+        columns = [str(v) for v in result.vars]
+        return QueryTable(columns, [list(row) for row in result])
+
+    def construct(self, sparql: str) -> Graph:
+        """Run a CONSTRUCT or DESCRIBE and return the resulting graph."""
+        result = self._query(sparql)
+        if result.graph is None:
+            raise StoreError("expected a CONSTRUCT or DESCRIBE query")
+        return result.graph
+
+    def query(self, sparql: str) -> QueryTable | Graph:
+        """Run any query form: a table for SELECT/ASK, a graph for CONSTRUCT/DESCRIBE."""
+        result = self._query(sparql)
+        if result.type in ("CONSTRUCT", "DESCRIBE"):
+            return result.graph
+        if result.type == "ASK":
+            return QueryTable(["ask"], [[Literal(bool(result.askAnswer))]])
+        return QueryTable([str(v) for v in result.vars], [list(row) for row in result])
+
+    def graph_triples(self, graph: URIRef) -> Graph:
+        """A copy of one named graph's triples."""
+        return self.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+
+    def has_graph(self, graph: URIRef) -> bool:
+        return bool(self._query(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}").askAnswer)
+
+    # -- writing ---------------------------------------------------------------------------
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL Update as one transaction."""
+        try:
+            # Straight to the backend: rdflib's own engine would parse the update first (slowly).
+            self.dataset.store.update(sparql_prefixes() + sparql, {}, {}, DATASET_DEFAULT_GRAPH_ID)
+        except Exception as err:  # backends raise their own types; name the request that failed
+            raise StoreError(f"{self.location}: update failed: {err}") from err
+
+    def write_graph(self, graph: URIRef, triples: Iterable[Triple], clear: str | None = "all") -> None:
+        """Write triples into a named graph in one transaction, first removing what `clear` matches.
+
+        `clear="all"` replaces the graph; `clear=None` only adds; any other string is a SPARQL
+        group pattern over ?s ?p ?o selecting the triples of the graph to remove (a stage's old output).
+        """
+        data = " .\n".join(f"{s.n3()} {p.n3()} {o.n3()}" for s, p, o in triples)
+        parts = []
+        if clear == "all":
+            parts.append(f"DROP SILENT GRAPH <{graph}>")
+        elif clear:
+            parts.append(f"DELETE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{graph}> {{ {clear} }} }}")
+        if data:
+            parts.append(f"INSERT DATA {{ GRAPH <{graph}> {{\n{data} .\n}} }}")
+        if parts:
+            self.update(" ;\n".join(parts))
+
+    def drop_graph(self, graph: URIRef) -> None:
+        self.update(f"DROP SILENT GRAPH <{graph}>")
+
+    # -- schema ----------------------------------------------------------------------------
+    def ensure_schema(self) -> None:
+        """Load the ontology, features and vocabularies into the schema graph if they changed."""
+        files = schema_files()
+        digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+        marker = Literal(digest)
+        if self.select(f"ASK {{ GRAPH <{SCHEMA_GRAPH}> {{ <{SCHEMA_GRAPH}> wt:schemaDigest {marker.n3()} }} }}").rows[0][0]:
+            return
+        schema = Graph()
+        for path in files:
+            schema.parse(path, format="turtle")
+        schema.add((SCHEMA_GRAPH, WT.schemaDigest, marker))
+        self.write_graph(SCHEMA_GRAPH, schema)
+
+    def close(self) -> None:
+        self.dataset.close()
+
+    def __enter__(self) -> "GraphStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _query(self, sparql: str):
+        try:
+            return self.dataset.query(sparql_prefixes() + sparql)
+        except Exception as err:  # parse errors and backend errors alike: one readable line
+            message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise StoreError(f"query failed: {message}") from err
+
+
+def open_store(location: str | os.PathLike = DEFAULT_LOCATION, create: bool = True) -> GraphStore:
+    """Open the store at a directory (embedded Oxigraph) or an http(s) SPARQL endpoint URL."""
+    location = str(location)
+    if location.startswith(("http://", "https://")):
+        store = _open_endpoint(location)
+    else:
+        store = _open_oxigraph(Path(location), create)
+    store.ensure_schema()
+    return store
+
+
+def _open_oxigraph(path: Path, create: bool) -> GraphStore:
+    if not path.exists() and not create:
+        raise StoreError(f"{path}: no store here (run `whytag ingest` first, or pass --store)")
+    if path.exists() and not path.is_dir():
+        raise StoreError(f"{path}: not a directory, cannot hold a store")
+    dataset = Dataset(store="Oxigraph", default_union=True)
+    try:
+        dataset.open(str(path), create=not path.exists())
+    except OSError as err:
+        raise StoreError(f"{path}: cannot open store ({err})") from err
+    return GraphStore(dataset, str(path))
+
+
+def _open_endpoint(url: str) -> GraphStore:
+    """A SPARQL 1.1 endpoint: queries go to URL, updates to URL (or the `update=` URL after '|')."""
+    from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
+
+    query_url, _, update_url = url.partition("|")
+    store = SPARQLUpdateStore(query_endpoint=query_url, update_endpoint=update_url or query_url,
+                              method="POST", returnFormat="json")
+    return GraphStore(Dataset(store=store, default_union=True), url)

@@ -1,0 +1,58 @@
+"""SHACL validation of the store's instance data against ontology/shapes.ttl (pySHACL)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyshacl import validate as shacl_validate
+from rdflib import Graph
+from rdflib.namespace import RDF, SH
+
+from whytag.kg.namespaces import SCHEMA_GRAPH
+from whytag.kg.store import GraphStore
+from whytag.ontology import SHAPES, schema_files
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One failed constraint, in words: the node, the property path and the shape's message."""
+
+    focus: str
+    path: str
+    message: str
+    value: str
+
+    def __str__(self) -> str:
+        where = f" ({self.path})" if self.path else ""
+        value = f" [value: {self.value}]" if self.value else ""
+        return f"{self.focus}{where}: {self.message}{value}"
+
+
+def validate_graph(data: Graph, schema: Graph | None = None) -> list[Violation]:
+    """Violations of whytag's shapes in `data`; class membership is read with the ontology's RDFS."""
+    shapes = Graph().parse(SHAPES, format="turtle")
+    if schema is None:
+        schema = Graph()
+        for path in schema_files():
+            schema.parse(path, format="turtle")
+    # The schema is merged in so sh:class sees features and tags declared there (rdfs:subClassOf too).
+    _, report, _ = shacl_validate(data + schema, shacl_graph=shapes, inference="none",
+                                  allow_warnings=True, advanced=True)
+    violations = []
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        def text(prop):
+            node = report.value(result, prop)
+            return "" if node is None else str(node)
+        violations.append(Violation(text(SH.focusNode), _short(text(SH.resultPath)),
+                                    text(SH.resultMessage), text(SH.value)))
+    return sorted(violations, key=lambda v: (v.focus, v.path, v.message))
+
+
+def validate_store(store: GraphStore) -> list[Violation]:
+    """Violations over everything in the store (instance data plus the schema it uses)."""
+    data = store.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{SCHEMA_GRAPH}>) }}")
+    return validate_graph(data, store.graph_triples(SCHEMA_GRAPH))
+
+
+def _short(iri: str) -> str:
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1] if iri else ""

@@ -1,0 +1,15 @@
+"""Locates the ontology Turtle files shipped with whytag (they are data, not code)."""
+
+from pathlib import Path
+
+HERE = Path(__file__).parent
+ONTOLOGY = HERE / "whytag.ttl"
+FEATURES = HERE / "features.ttl"
+SHAPES = HERE / "shapes.ttl"
+VOCABULARIES = HERE / "vocabularies"
+
+
+def schema_files() -> list[Path]:
+    """The Turtle files that make up the schema graph: ontology, features, other modules, vocabularies."""
+    modules = sorted(p for p in HERE.glob("*.ttl") if p != SHAPES)
+    return modules + sorted(VOCABULARIES.glob("*.ttl"))

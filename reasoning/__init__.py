@@ -1,0 +1,1 @@
+"""Perceptual concepts, rule learners, the reasoner, tag assignments and their justifications."""

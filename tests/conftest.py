@@ -1,0 +1,47 @@
+"""Shared fixtures: generated audio, fresh stores, and the peer's data tables in ../shared/data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture
+def store(tmp_path):
+    """A fresh embedded Oxigraph store with the schema loaded."""
+    from whytag.kg.store import open_store
+
+    with open_store(tmp_path / "graph") as opened:
+        yield opened
+
+
+def tone(seconds: float = 1.0, freq: float = 440.0, rate: int = 22050, amplitude: float = 0.3) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    return (amplitude * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+@pytest.fixture
+def audio_folder(tmp_path) -> Path:
+    """Three good files (wav, flac, ogg) plus a zero-byte file and a text file renamed .mp3."""
+    folder = tmp_path / "audio"
+    (folder / "sub").mkdir(parents=True)
+    sf.write(folder / "a.wav", tone(1.0, 440), 22050)
+    sf.write(folder / "b.flac", tone(1.5, 330), 22050)
+    sf.write(folder / "sub" / "c.ogg", np.stack([tone(2.0, 220), tone(2.0, 221)], axis=1), 22050)
+    (folder / "empty.wav").write_bytes(b"")
+    (folder / "notes.mp3").write_text("this is not audio, just text renamed to mp3\n" * 20)
+    return folder
+
+
+def shared_table(name: str) -> Path:
+    """Path of a table in ../shared/data, or skip the test saying why."""
+    path = SHARED_DATA / name
+    if not path.exists():
+        pytest.skip(f"{path} is absent (the shared data folder is not beside this checkout)")
+    return path

@@ -1,0 +1,128 @@
+"""The ontology is consistent (HermiT), labelled and commented, and its shapes accept good data only."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, XSD
+
+from whytag.kg.namespaces import WT
+from whytag.kg.validate import validate_graph
+from whytag.ontology import ONTOLOGY, SHAPES, schema_files
+
+TRACK = URIRef("urn:whytag:track/sha256-" + "ab" * 32)
+
+
+def schema() -> Graph:
+    graph = Graph()
+    for path in schema_files():
+        graph.parse(path, format="turtle")
+    return graph
+
+
+def good_data() -> Graph:
+    """A track with a file, one observation with provenance, a rule and a justified tag assignment."""
+    data = Graph()
+    f, obs, act, agent = (URIRef(f"{TRACK}/{x}") for x in ("file/1", "obs/x/bpm", "extraction/x", "agent"))
+    rule, cond, model = URIRef("urn:whytag:rule/1"), URIRef("urn:whytag:rule/1/c0"), URIRef("urn:whytag:model/1")
+    assignment, just, tag = URIRef("urn:whytag:a/1"), URIRef("urn:whytag:a/1/j0"), URIRef("https://w3id.org/whytag/vocab/gtzan/blues")
+    d = lambda v: Literal(v, datatype=XSD.double)  # noqa: E731
+    i = lambda v: Literal(v, datatype=XSD.integer)  # noqa: E731
+    for t in [
+        (TRACK, RDF.type, WT.Track), (TRACK, URIRef("http://purl.org/ontology/mo/available_as"), f),
+        (f, RDF.type, WT.AudioFile), (f, WT.path, Literal("/music/a.wav")), (f, WT["format"], Literal("wav")),
+        (f, WT.sampleRate, i(44100)), (f, WT.channels, i(2)), (f, WT.duration, d(30.0)),
+        (f, WT.sha256, Literal("ab" * 32)),
+        (obs, RDF.type, WT.FeatureObservation), (obs, WT.ofTrack, TRACK), (obs, WT.feature, WT.BPM),
+        (obs, WT.value, d(96.0)), (obs, URIRef("http://qudt.org/schema/qudt/unit"), URIRef("http://qudt.org/vocab/unit/PER-MIN")),
+        (obs, URIRef("http://www.w3.org/ns/prov#wasGeneratedBy"), act),
+        (act, RDF.type, WT.Extraction), (act, URIRef("http://www.w3.org/ns/prov#wasAssociatedWith"), agent),
+        (act, URIRef("http://www.w3.org/ns/prov#used"), f),
+        (agent, RDF.type, WT.Extractor), (agent, WT.softwareVersion, Literal("1.0")),
+        (model, RDF.type, WT.TagModel), (model, WT.forTag, tag), (model, WT.intercept, d(-1.0)),
+        (model, WT.link, Literal("logistic")), (model, WT.hasRule, rule),
+        (rule, RDF.type, WT.Rule), (rule, WT.forTag, tag), (rule, WT.hasCondition, cond), (rule, WT.weight, d(1.4)),
+        (rule, WT.support, i(214)), (rule, WT.precision, d(0.86)),
+        (cond, RDF.type, WT.Condition), (cond, WT.feature, WT.BPM), (cond, WT.operator, Literal(">=")),
+        (cond, WT.threshold, d(90.0)),
+        (assignment, RDF.type, WT.TagAssignment), (assignment, WT.track, TRACK), (assignment, WT.tag, tag),
+        (assignment, WT.score, d(0.6)), (assignment, WT.justifiedBy, just),
+        (just, RDF.type, WT.Justification), (just, WT.rule, rule), (just, WT.contribution, d(1.4)),
+        (just, WT.satisfiedBy, obs),
+    ]:
+        data.add(t)
+    return data
+
+
+def test_every_term_has_label_and_comment():
+    graph = Graph().parse(ONTOLOGY, format="turtle")
+    kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
+    terms = {s for k in kinds for s in graph.subjects(RDF.type, k) if isinstance(s, URIRef)}
+    assert len(terms) > 60
+    unlabelled = [t for t in terms if graph.value(t, RDFS.label) is None or graph.value(t, RDFS.comment) is None]
+    assert unlabelled == []
+
+
+def test_features_and_vocabularies_are_labelled():
+    graph = schema()
+    features = set(graph.subjects(RDF.type, WT.Feature))
+    assert len(features) >= 82  # the paper's 61, voice, and the extra signal features
+    assert all(graph.value(f, RDFS.comment) and graph.value(f, WT.featureName) for f in features)
+    tags = set(graph.subjects(RDF.type, URIRef("http://www.w3.org/2004/02/skos/core#Concept")))
+    assert len(tags) == 10 + 56 + 50
+
+
+def test_good_data_conforms():
+    assert validate_graph(good_data()) == []
+
+
+def test_bad_data_is_rejected_with_readable_messages():
+    data = good_data()
+    assignment = URIRef("urn:whytag:a/1")
+    data.set((assignment, WT.score, Literal(1.7, datatype=XSD.double)))
+    data.remove((assignment, WT.justifiedBy, None))
+    data.set((URIRef(f"{TRACK}/file/1"), WT.sha256, Literal("not-a-hash")))
+    data.add((URIRef(f"{TRACK}/obs/x/bpm"), WT.value, Literal("NaN", datatype=XSD.double)))
+    messages = [str(v) for v in validate_graph(data)]
+    assert any("score in [0, 1]" in m and "1.7" in m for m in messages), messages
+    assert any("at least one wt:Justification" in m for m in messages), messages
+    assert any("64 lowercase hex" in m for m in messages), messages
+    assert any("not a finite number" in m or "exactly one xsd:double wt:value" in m for m in messages), messages
+
+
+def test_shapes_parse_and_cover_every_instance_class():
+    shapes = Graph().parse(SHAPES, format="turtle")
+    targets = set(shapes.objects(None, URIRef("http://www.w3.org/ns/shacl#targetClass")))
+    for cls in (WT.Track, WT.AudioFile, WT.FeatureObservation, WT.Extraction, WT.ChordEvent, WT.Rule,
+                WT.Condition, WT.TagModel, WT.TagAssignment, WT.Justification, WT.LevelThreshold, WT.Feature):
+        assert cls in targets, cls
+
+
+@pytest.fixture(scope="module")
+def hermit():
+    owlready2 = pytest.importorskip("owlready2", reason="owlready2 (test extra) is needed for HermiT")
+    if shutil.which("java") is None:
+        pytest.skip("java is not installed; HermiT needs a Java runtime")
+    return owlready2
+
+
+def _reason(owlready2, graph: Graph, tmp_path) -> None:
+    path = tmp_path / "onto.nt"
+    graph.serialize(path, format="nt", encoding="utf-8")
+    world = owlready2.World()
+    onto = world.get_ontology(path.as_uri()).load()
+    with onto:
+        owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+
+
+def test_ontology_and_sample_data_are_consistent(hermit, tmp_path):
+    _reason(hermit, schema() + good_data(), tmp_path)  # raises if inconsistent
+
+
+def test_reasoner_catches_inconsistent_data(hermit, tmp_path):
+    data = schema() + good_data()
+    data.add((TRACK, RDF.type, WT.Rule))  # a track is never a rule: the classes are disjoint
+    with pytest.raises(hermit.OwlReadyInconsistentOntologyError):
+        _reason(hermit, data, tmp_path)

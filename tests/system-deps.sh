@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests use (real recorded music), where apt is available and we are root.
+# Tests that need them skip with the reason when this could not run.
+set -u
+need=()
+dpkg -s singularity-music >/dev/null 2>&1 || need+=(singularity-music)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}") >/dev/null 2>&1 \
+    || echo "system-deps: could not install ${need[*]}; tests that need them will skip"
+else
+  echo "system-deps: not root or no apt-get; tests that need ${need[*]} will skip"
+fi
+exit 0
