@@ -1,0 +1,118 @@
+"""Decoding audio files, in one place: probe metadata, hash bytes, load mono samples."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from whytag.extractors.base import Audio
+
+SUPPORTED_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".au")
+
+
+class AudioError(Exception):
+    """A file that cannot be used as audio; the message names the file and the reason."""
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What ingest records about an audio file."""
+
+    path: str
+    format: str
+    sample_rate: int
+    channels: int
+    duration: float
+    sha256: str
+    size: int
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    """SHA-256 of the file's bytes: the track's identity, independent of its name or place."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def probe(path: str | os.PathLike) -> AudioInfo:
+    """Read the header and hash of an audio file; raise AudioError if it is not usable audio."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size == 0:
+        raise AudioError(f"{path}: empty file (0 bytes)")
+    try:
+        info = sf.info(str(path))
+    except (sf.LibsndfileError, RuntimeError) as err:
+        raise AudioError(f"{path}: not decodable audio ({_reason(err)})") from None
+    if info.frames <= 0 or info.samplerate <= 0:
+        raise AudioError(f"{path}: no audio frames")
+    # Headers can lie (a truncated or fake mp3): decode the first block to be sure there is sound.
+    try:
+        with sf.SoundFile(str(path)) as handle:
+            handle.read(min(info.frames, 4096), dtype="float32")
+    except (sf.LibsndfileError, RuntimeError) as err:
+        raise AudioError(f"{path}: audio data unreadable ({_reason(err)})") from None
+    return AudioInfo(
+        path=str(path.resolve()),
+        format=info.format.lower(),
+        sample_rate=int(info.samplerate),
+        channels=int(info.channels),
+        duration=float(info.frames) / info.samplerate,
+        sha256=sha256_of(path),
+        size=size,
+    )
+
+
+def load(path: str | os.PathLike, sample_rate: int | None = 44100) -> Audio:
+    """Decode a file to mono float32, resampled to `sample_rate` (None keeps the file's rate)."""
+    try:
+        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError) as err:
+        raise AudioError(f"{path}: not decodable audio ({_reason(err)})") from None
+    if data.shape[0] == 0:
+        raise AudioError(f"{path}: no audio frames")
+    mono = data.mean(axis=1)
+    if sample_rate and rate != sample_rate:
+        mono = resample(mono, rate, sample_rate)
+        rate = sample_rate
+    mono = np.nan_to_num(mono, nan=0.0, posinf=1.0, neginf=-1.0)
+    return Audio(np.ascontiguousarray(mono, dtype=np.float32), int(rate), str(path))
+
+
+def resample(samples: np.ndarray, source_rate: int, target_rate: int) -> np.ndarray:
+    """Band-limited polyphase resampling (scipy), exact for integer rate ratios."""
+    from math import gcd
+
+    from scipy.signal import resample_poly
+
+    divisor = gcd(int(source_rate), int(target_rate))
+    return resample_poly(samples, target_rate // divisor, source_rate // divisor).astype(np.float32)
+
+
+def find_audio(paths: list[str | os.PathLike]) -> tuple[list[Path], list[str]]:
+    """Expand files and folders into candidate audio files (sorted); also return missing paths."""
+    found: list[Path] = []
+    missing: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS)
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            missing.append(f"{path}: no such file or folder")
+    return found, missing
+
+
+def _reason(err: Exception) -> str:
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return text.split(": ", 1)[-1] if text.startswith("Error opening") else text
