@@ -91,8 +91,8 @@ def observation_iri(track: URIRef, extractor: str, feature: str) -> URIRef:
     return URIRef(f"{track}/obs/{slug(extractor)}/{slug(feature)}")
 
 
-def feature_triples(track: URIRef, features: FeatureSet, audio_file: URIRef | None = None) -> list[Triple]:
-    """Observations for every value in a FeatureSet, with units and PROV-O provenance."""
+def feature_triples(track: URIRef, features: FeatureSet, used: URIRef | None = None) -> list[Triple]:
+    """Observations for every value in a FeatureSet, with units and PROV-O provenance (`used`: the input)."""
     activity = URIRef(f"{track}/extraction/{slug(features.extractor)}")
     agent = URIRef(f"urn:whytag:extractor/{slug(features.extractor)}")
     triples: list[Triple] = [
@@ -105,8 +105,8 @@ def feature_triples(track: URIRef, features: FeatureSet, audio_file: URIRef | No
     ]
     if features.ended is not None:
         triples.append((activity, PROV.endedAtTime, Literal(features.ended, datatype=XSD.dateTime)))
-    if audio_file is not None:
-        triples.append((activity, PROV.used, audio_file))
+    if used is not None:
+        triples.append((activity, PROV.used, used))
     known = known_features()
     for value in features.values:
         info = known.get(value.name)

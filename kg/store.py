@@ -95,16 +95,22 @@ class GraphStore:
         `clear="all"` replaces the graph; `clear=None` only adds; any other string is a SPARQL
         group pattern over ?s ?p ?o selecting the triples of the graph to remove (a stage's old output).
         """
-        data = " .\n".join(f"{s.n3()} {p.n3()} {o.n3()}" for s, p, o in triples)
+        data = triples_block(triples)
         parts = []
         if clear == "all":
             parts.append(f"DROP SILENT GRAPH <{graph}>")
         elif clear:
             parts.append(f"DELETE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{graph}> {{ {clear} }} }}")
         if data:
-            parts.append(f"INSERT DATA {{ GRAPH <{graph}> {{\n{data} .\n}} }}")
+            parts.append(f"INSERT DATA {{ GRAPH <{graph}> {{\n{data}\n}} }}")
         if parts:
             self.update(" ;\n".join(parts))
+
+    def replace_graphs(self, graphs: dict[URIRef, list[Triple]]) -> None:
+        """Replace several named graphs in one transaction (a batch of tracks, say)."""
+        if graphs:
+            self.update(" ;\n".join(f"DROP SILENT GRAPH <{g}> ; INSERT DATA {{ GRAPH <{g}> {{\n{triples_block(t)}\n}} }}"
+                                    for g, t in graphs.items()))
 
     def drop_graph(self, graph: URIRef) -> None:
         self.update(f"DROP SILENT GRAPH <{graph}>")
@@ -138,6 +144,11 @@ class GraphStore:
         except Exception as err:  # parse errors and backend errors alike: one readable line
             message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             raise StoreError(f"query failed: {message}") from err
+
+
+def triples_block(triples: Iterable[Triple]) -> str:
+    """Triples as the body of an INSERT DATA block (N-Triples lines)."""
+    return "".join(f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in triples)
 
 
 def open_store(location: str | os.PathLike = DEFAULT_LOCATION, create: bool = True) -> GraphStore:

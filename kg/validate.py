@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pyshacl import validate as shacl_validate
-from rdflib import Graph
-from rdflib.namespace import RDF, SH
+from rdflib import Graph, Literal
+from rdflib.namespace import RDF, SH, XSD
 
 from whytag.kg.namespaces import SCHEMA_GRAPH
 from whytag.kg.store import GraphStore
@@ -51,7 +51,17 @@ def validate_graph(data: Graph, schema: Graph | None = None) -> list[Violation]:
 def validate_store(store: GraphStore) -> list[Violation]:
     """Violations over everything in the store (instance data plus the schema it uses)."""
     data = store.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{SCHEMA_GRAPH}>) }}")
-    return validate_graph(data, store.graph_triples(SCHEMA_GRAPH))
+    return validate_graph(_plain_strings(data), _plain_strings(store.graph_triples(SCHEMA_GRAPH)))
+
+
+def _plain_strings(graph: Graph) -> Graph:
+    """Stores return "x"^^xsd:string where Turtle wrote "x"; rdflib tells them apart, SHACL must not."""
+    out = Graph()
+    for s, p, o in graph:
+        if isinstance(o, Literal) and o.datatype == XSD.string:
+            o = Literal(str(o))
+        out.add((s, p, o))
+    return out
 
 
 def _short(iri: str) -> str:

@@ -71,6 +71,7 @@ class TagModel:
     intercept: float
     rules: list[Rule] = field(default_factory=list)
     link: str = "logistic"  # or "any" for set-valued rule lists such as RIPPER
+    threshold: float = 0.5  # score at or above which a multi-label tag is predicted
 
     def logit(self, X: pd.DataFrame) -> np.ndarray:
         total = np.full(len(X), self.intercept, dtype=float)

@@ -1,0 +1,220 @@
+"""Rules ↔ the graph: every learned rule becomes a wt:Rule with its conditions, weight, support and
+precision, plus two executable forms — a SPARQL SELECT of the tracks it fires on (with the
+observations that satisfy it) and an OWL class whose members are exactly those tracks.
+
+Models live in one named graph per model (`urn:whytag:graph/model/<name>`), replaced when relearned;
+`read_models` rebuilds the TagModels from that graph alone, so tagging needs nothing but the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
+
+from whytag.kg.mapping import FeatureInfo, known_features
+from whytag.kg.namespaces import WT, feature_iri, scheme_iri, slug, tag_iri
+from whytag.kg.store import GraphStore, Triple
+from whytag.reasoning.model import Condition, Rule, TagModel
+
+FACETS = {">=": XSD.minInclusive, ">": XSD.minExclusive, "<=": XSD.maxInclusive, "<": XSD.maxExclusive}
+SPARQL_OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "="}
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """Where a set of tag models lives and what it was trained for."""
+
+    name: str
+    vocabulary: str
+    learner: str = ""
+    training_set: str = ""
+    single_label: bool = False
+
+    @property
+    def iri(self) -> URIRef:
+        return URIRef(f"urn:whytag:model/{slug(self.name)}")
+
+    @property
+    def graph(self) -> URIRef:
+        return URIRef(f"urn:whytag:graph/model/{slug(self.name)}")
+
+    def tag_model_iri(self, tag: str) -> URIRef:
+        return URIRef(f"{self.iri}/{slug(tag)}")
+
+    def rule_iri(self, rule: Rule, index: int) -> URIRef:
+        return URIRef(f"{self.tag_model_iri(rule.tag)}/rule/{index}")
+
+
+def double(value: float) -> Literal:
+    return Literal(float(value), datatype=XSD.double)
+
+
+def feature_node(name: str) -> URIRef:
+    info: FeatureInfo | None = known_features().get(name)
+    return info.iri if info else feature_iri(name)
+
+
+def rule_sparql(rule: Rule) -> str:
+    """The rule as SPARQL: tracks it fires on, with the observation satisfying each condition."""
+    lines = []
+    for i, condition in enumerate(rule.conditions):
+        lines.append(f"  ?o{i} wt:ofTrack ?track ; wt:feature <{feature_node(condition.feature)}> ; wt:value ?v{i} .")
+        lines.append(f"  FILTER(?v{i} {SPARQL_OPS[condition.op]} {double(condition.threshold).n3()})")
+    observations = " ".join(f"?o{i}" for i in range(len(rule.conditions)))
+    return f"SELECT ?track {observations} WHERE {{\n" + "\n".join(lines) + "\n}"
+
+
+def rule_body_class(graph: Graph, body: URIRef, rule: Rule) -> None:
+    """Add `body ≡ wt:Track ⊓ ∃ofTrack⁻.(feature=F ⊓ ∃value.double[facet t]) ⊓ …` to `graph`."""
+    members: list = [WT.Track]
+    for condition in rule.conditions:
+        value_range = BNode()
+        if condition.op == "==":
+            graph.add((value_range, RDF.type, RDFS.Datatype))
+            Collection(graph, one_of := BNode(), [double(condition.threshold)])
+            graph.add((value_range, OWL.oneOf, one_of))
+        else:
+            facet, restrictions = BNode(), BNode()
+            graph.add((facet, FACETS[condition.op], double(condition.threshold)))
+            Collection(graph, restrictions, [facet])
+            graph.add((value_range, RDF.type, RDFS.Datatype))
+            graph.add((value_range, OWL.onDatatype, XSD.double))
+            graph.add((value_range, OWL.withRestrictions, restrictions))
+        members.append(_some(graph, _inverse(graph, WT.ofTrack), _and(graph, [
+            _has_value(graph, WT.feature, feature_node(condition.feature)),
+            _some(graph, WT.value, value_range),
+        ])))
+    graph.add((body, RDF.type, OWL.Class))
+    graph.add((body, OWL.equivalentClass, _and(graph, members)))
+
+
+def model_graph(info: ModelInfo, models: Iterable[TagModel]) -> Graph:
+    """All triples describing the tag models: models, rules, conditions, tags and OWL rule bodies."""
+    graph = Graph()
+    add = graph.add
+    scheme = scheme_iri(info.vocabulary)
+    add((info.iri, RDF.type, WT.ModelSet))
+    add((info.iri, RDFS.label, Literal(info.name)))
+    add((info.iri, WT.learner, Literal(info.learner)))
+    add((info.iri, WT.trainingSet, Literal(info.training_set)))
+    add((info.iri, WT.vocabulary, scheme))
+    add((info.iri, WT.singleLabel, Literal(info.single_label)))
+    add((scheme, RDF.type, WT.TagScheme))
+    add((scheme, RDFS.label, Literal(info.vocabulary)))
+    for model in models:
+        tag = tag_iri(info.vocabulary, model.tag)
+        tm = info.tag_model_iri(model.tag)
+        add((tag, RDF.type, SKOS.Concept))
+        add((tag, SKOS.inScheme, scheme))
+        add((tag, SKOS.notation, Literal(model.tag)))
+        add((tag, RDFS.label, Literal(model.tag)))
+        add((info.iri, WT.hasTagModel, tm))
+        add((tm, RDF.type, WT.TagModel))
+        add((tm, WT.forTag, tag))
+        # A rule without conditions always fires: it is part of the base rate, not a reason.
+        rules = [rule for rule in model.rules if rule.conditions]
+        intercept = model.intercept + sum(rule.weight for rule in model.rules if not rule.conditions)
+        add((tm, WT.intercept, double(intercept)))
+        add((tm, WT.link, Literal(model.link)))
+        add((tm, WT.decisionThreshold, double(model.threshold)))
+        add((tm, WT.learner, Literal(info.learner)))
+        add((tm, WT.trainingSet, Literal(info.training_set)))
+        for index, rule in enumerate(rules):
+            add_rule(graph, info.rule_iri(rule, index), tag, rule)
+            add((tm, WT.hasRule, info.rule_iri(rule, index)))
+    return graph
+
+
+def add_rule(graph: Graph, iri: URIRef, tag: URIRef, rule: Rule) -> None:
+    """One rule with its conditions, statistics, SPARQL form and OWL body class."""
+    graph.add((iri, RDF.type, WT.Rule))
+    graph.add((iri, RDFS.label, Literal(str(rule))))
+    graph.add((iri, WT.forTag, tag))
+    graph.add((iri, WT.weight, double(rule.weight)))
+    graph.add((iri, WT.conditionCount, Literal(len(rule.conditions), datatype=XSD.integer)))
+    graph.add((iri, WT.support, Literal(int(rule.support), datatype=XSD.integer)))
+    if rule.precision == rule.precision:  # not NaN
+        graph.add((iri, WT.precision, double(rule.precision)))
+    graph.add((iri, WT.sparql, Literal(rule_sparql(rule))))
+    for j, condition in enumerate(rule.conditions):
+        node = URIRef(f"{iri}/c{j}")
+        graph.add((iri, WT.hasCondition, node))
+        graph.add((node, RDF.type, WT.Condition))
+        graph.add((node, RDFS.label, Literal(str(condition))))
+        graph.add((node, WT.feature, feature_node(condition.feature)))
+        graph.add((node, WT.operator, Literal(condition.op)))
+        graph.add((node, WT.threshold, double(condition.threshold)))
+    rule_body_class(graph, URIRef(f"{iri}/body"), rule)
+    graph.add((iri, WT.bodyClass, URIRef(f"{iri}/body")))
+
+
+def write_models(store: GraphStore, info: ModelInfo, models: Iterable[TagModel]) -> None:
+    """Replace the model's graph with these tag models, in one transaction."""
+    store.write_graph(info.graph, model_graph(info, models))
+
+
+def read_models(store: GraphStore, name: str) -> tuple[ModelInfo, list[TagModel]]:
+    """Rebuild a model set from the graph (inverse of write_models)."""
+    probe = ModelInfo(name, "")
+    head = store.select(f"""SELECT ?label ?vocab ?learner ?training ?single WHERE {{ GRAPH <{probe.graph}> {{
+        <{probe.iri}> rdfs:label ?label ; wt:vocabulary ?scheme ; wt:learner ?learner ;
+                      wt:trainingSet ?training ; wt:singleLabel ?single . ?scheme rdfs:label ?vocab }} }}""").rows
+    if not head:
+        raise LookupError(f"no model named {name!r} in the store (run `whytag learn` first)")
+    label, vocab, learner, training, single = head[0]
+    info = ModelInfo(str(label), str(vocab), str(learner), str(training), bool(single.toPython()))
+    models: dict[str, TagModel] = {}
+    for notation, intercept, link, threshold in store.select(f"""SELECT ?notation ?intercept ?link ?threshold WHERE {{
+            GRAPH <{info.graph}> {{ ?tm a wt:TagModel ; wt:forTag ?tag ; wt:intercept ?intercept ; wt:link ?link ;
+                                        wt:decisionThreshold ?threshold . ?tag skos:notation ?notation }} }}""").rows:
+        models[str(notation)] = TagModel(str(notation), float(intercept), [], str(link), float(threshold))
+    rows = store.select(f"""SELECT ?rule ?notation ?weight ?support ?precision ?name ?op ?threshold ?c WHERE {{
+        GRAPH <{info.graph}> {{ ?rule a wt:Rule ; wt:forTag ?tag ; wt:weight ?weight ; wt:support ?support ;
+                                      wt:hasCondition ?c . ?tag skos:notation ?notation .
+            OPTIONAL {{ ?rule wt:precision ?precision }}
+            ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?threshold . }}
+        GRAPH ?schema {{ ?f wt:featureName ?name }} }} ORDER BY ?rule ?c""").rows
+    rules: dict[str, Rule] = {}
+    for rule_iri, notation, weight, support, precision, name, op, threshold, _ in rows:
+        rule = rules.get(str(rule_iri))
+        if rule is None:
+            rule = rules[str(rule_iri)] = Rule(str(notation), (), float(weight), int(support),
+                                               float(precision) if precision is not None else float("nan"),
+                                               str(rule_iri))
+            models[str(notation)].rules.append(rule)
+        rule.conditions = rule.conditions + (Condition(str(name), str(op), float(threshold)),)
+    return info, list(models.values())
+
+
+def _and(graph: Graph, members: list) -> BNode:
+    node, items = BNode(), BNode()
+    Collection(graph, items, members)
+    graph.add((node, RDF.type, OWL.Class))
+    graph.add((node, OWL.intersectionOf, items))
+    return node
+
+
+def _some(graph: Graph, prop, filler) -> BNode:
+    node = BNode()
+    graph.add((node, RDF.type, OWL.Restriction))
+    graph.add((node, OWL.onProperty, prop))
+    graph.add((node, OWL.someValuesFrom, filler))
+    return node
+
+
+def _has_value(graph: Graph, prop, value) -> BNode:
+    node = BNode()
+    graph.add((node, RDF.type, OWL.Restriction))
+    graph.add((node, OWL.onProperty, prop))
+    graph.add((node, OWL.hasValue, value))
+    return node
+
+
+def _inverse(graph: Graph, prop) -> BNode:
+    node = BNode()
+    graph.add((node, OWL.inverseOf, prop))
+    return node

@@ -1,0 +1,114 @@
+"""Rules in the graph fire inside the store, and an assignment's justifications add up to its score."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from whytag.kg.tables import import_features
+from whytag.kg.validate import validate_store
+from whytag.reasoning.model import Condition, Rule, TagModel, annotate
+from whytag.reasoning.reasoner import apply_model
+from whytag.reasoning.rules import ModelInfo, read_models, write_models
+
+
+@pytest.fixture
+def table() -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame({"BPM": rng.uniform(60, 180, 40), "Spectral-Centroid": rng.uniform(500, 4000, 40),
+                          "dom": rng.uniform(0, 0.5, 40)}, index=[f"t{i}" for i in range(40)])
+    frame.loc["t0", ["BPM", "Spectral-Centroid", "dom"]] = [120.0, 1800.0, 0.22]  # exactly on thresholds
+    return frame
+
+
+def models(frame: pd.DataFrame) -> list[TagModel]:
+    fast = Rule("energetic", (Condition("BPM", ">=", 120.0),), 1.4)
+    bright_fast = Rule("energetic", (Condition("BPM", ">=", 120.0), Condition("Spectral-Centroid", ">", 1800.0)), 0.7)
+    dark = Rule("calm", (Condition("Spectral-Centroid", "<", 1800.0),), 2.0)
+    blues = Rule("calm", (Condition("dom", ">", 0.22), Condition("BPM", "<", 100.0)), -0.5)
+    y = (frame["BPM"] > 110).to_numpy()
+    annotate([fast, bright_fast], frame, y)
+    annotate([dark, blues], frame, ~y)
+    return [TagModel("energetic", -1.0, [fast, bright_fast]), TagModel("calm", -0.8, [dark, blues])]
+
+
+def stored(store, frame, single_label=False):
+    tracks = import_features(store, frame, "synthetic")
+    info = ModelInfo("toy", "toy-moods", "hand-written", "synthetic", single_label)
+    write_models(store, info, models(frame))
+    return tracks, info
+
+
+def test_models_round_trip_through_the_graph(store, table):
+    _, info = stored(store, table)
+    read_info, read = read_models(store, "toy")
+    assert read_info == info
+    original = {m.tag: m for m in models(table)}
+    for model in read:
+        assert np.allclose(model.logit(table), original[model.tag].logit(table), atol=0)
+
+
+def test_justifications_add_up_to_the_score_exactly(store, table):
+    tracks, _ = stored(store, table)
+    assignments = apply_model(store, "toy")
+    assert len(assignments) == 2 * len(table)
+    expected = {m.tag: dict(zip(tracks, m.logit(table))) for m in models(table)}
+    for a in assignments:
+        assert a.logit == pytest.approx(expected[a.notation][a.track], abs=1e-12)
+        assert a.score == pytest.approx(1 / (1 + math.exp(-a.logit)), abs=1e-15)
+    sums = store.select("""SELECT ?a ?score (SUM(?c) AS ?total) WHERE {
+        ?a a wt:TagAssignment ; wt:score ?score ; wt:justifiedBy/wt:contribution ?c } GROUP BY ?a ?score""").rows
+    assert len(sums) == len(assignments)
+    for _, score, total in sums:
+        assert float(score) == pytest.approx(1 / (1 + math.exp(-float(total))), abs=1e-12)
+
+
+def test_boundary_values_follow_the_operators(store, table):
+    tracks, _ = stored(store, table)
+    apply_model(store, "toy", tracks=[tracks[0]])  # BPM 120 (>= fires), centroid 1800 (> and < do not)
+    fired = {str(r[0]).rsplit("/", 1)[-1] for r in store.select(
+        f"SELECT ?rule WHERE {{ ?a wt:track <{tracks[0]}> ; wt:justifiedBy/wt:rule ?rule }}").rows}
+    assert fired == {"0"}  # only "BPM >= 120" of energetic
+
+
+def test_justifications_link_the_observations_that_satisfied_them(store, table):
+    tracks, _ = stored(store, table)
+    apply_model(store, "toy")
+    rows = store.select("""SELECT ?j ?name ?v ?op ?th WHERE {
+        ?j wt:rule ?rule ; wt:satisfiedBy ?o . ?o wt:feature ?f ; wt:value ?v . ?f wt:featureName ?name .
+        ?rule wt:hasCondition ?c . ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?th }""").rows
+    assert rows
+    ops = {">=": float.__ge__, ">": float.__gt__, "<": float.__lt__}
+    assert all(ops[str(op)](float(v), float(th)) for _, _, v, op, th in rows)
+    per_rule = store.select("""SELECT ?j (COUNT(DISTINCT ?o) AS ?n) ?k WHERE {
+        ?j wt:rule ?rule ; wt:satisfiedBy ?o . ?rule wt:conditionCount ?k } GROUP BY ?j ?k""").rows
+    assert all(int(n) == int(k) for _, n, k in per_rule)  # one observation per condition
+
+
+def test_single_label_predicts_one_tag_per_track(store, table):
+    stored(store, table, single_label=True)
+    assignments = apply_model(store, "toy")
+    predicted = pd.Series([a.track for a in assignments if a.predicted])
+    assert predicted.is_unique and len(predicted) == len(table)
+
+
+def test_rule_sparql_form_selects_the_tracks_the_rule_fires_on(store, table):
+    tracks, _ = stored(store, table)
+    by_label = dict(zip(tracks, table.index))
+    for model in models(table):
+        for rule in model.rules:
+            from whytag.reasoning.rules import rule_sparql
+            selected = {by_label[r[0]] for r in store.select(rule_sparql(rule)).rows}
+            assert selected == set(table.index[rule.fires(table)])
+
+
+def test_tagged_graph_conforms_and_retagging_replaces(store, table):
+    stored(store, table)
+    apply_model(store, "toy")
+    first = store.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows[0][0]
+    apply_model(store, "toy")
+    assert store.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows[0][0] == first
+    assert validate_store(store) == []
