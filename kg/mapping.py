@@ -52,6 +52,12 @@ def known_features() -> dict[str, FeatureInfo]:
     return table
 
 
+def feature_node(name: str) -> URIRef:
+    """The wt:Feature individual for a feature name or alias (unknown names get a derived IRI)."""
+    info = known_features().get(name)
+    return info.iri if info else feature_iri(name)
+
+
 def canonical_name(name: str) -> str:
     """The ontology's name for a feature column (Dominants → dom); unknown names pass through."""
     info = known_features().get(name)
@@ -110,7 +116,7 @@ def feature_triples(track: URIRef, features: FeatureSet, used: URIRef | None = N
     known = known_features()
     for value in features.values:
         info = known.get(value.name)
-        feature = info.iri if info else feature_iri(value.name)
+        feature = feature_node(value.name)
         obs = observation_iri(track, features.extractor, value.name)
         triples += [
             (obs, RDF.type, WT.FeatureObservation),

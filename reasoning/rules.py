@@ -15,8 +15,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
-from whytag.kg.mapping import FeatureInfo, known_features
-from whytag.kg.namespaces import WT, feature_iri, scheme_iri, slug, tag_iri
+from whytag.kg.mapping import feature_node
+from whytag.kg.namespaces import WT, scheme_iri, slug, tag_iri
 from whytag.kg.store import GraphStore, Triple
 from whytag.reasoning.model import Condition, Rule, TagModel
 
@@ -51,11 +51,6 @@ class ModelInfo:
 
 def double(value: float) -> Literal:
     return Literal(float(value), datatype=XSD.double)
-
-
-def feature_node(name: str) -> URIRef:
-    info: FeatureInfo | None = known_features().get(name)
-    return info.iri if info else feature_iri(name)
 
 
 def rule_sparql(rule: Rule) -> str:

@@ -112,3 +112,20 @@ def test_tagged_graph_conforms_and_retagging_replaces(store, table):
     apply_model(store, "toy")
     assert store.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows[0][0] == first
     assert validate_store(store) == []
+
+
+def test_explanation_reads_the_graph_in_plain_words(store, table):
+    from whytag.reasoning.concepts import assert_levels
+    from whytag.reasoning.explain import explain
+
+    tracks, _ = stored(store, table)
+    apply_model(store, "toy")
+    assert_levels(store)  # BPM levels from music knowledge: 120 is fast
+    [energetic] = explain(store, tracks[0], tag="energetic")
+    assert energetic.logit == pytest.approx(-1.0 + 1.4)
+    assert sum(r.contribution for r in energetic.reasons) == pytest.approx(energetic.logit, abs=1e-12)
+    text = energetic.text()
+    assert text.startswith("energetic, 0.60 (")
+    assert "bpm 120 BPM is fast (≥ 120) — rule 0, weight +1.4" in text
+    assert "base rate" in text
+    assert {e.tag for e in explain(store, tracks[0])} == {"energetic", "calm"}

@@ -1,0 +1,111 @@
+"""Plain-language reasons for a tag, read from the graph (a SPARQL query plus wording).
+
+The text is built only from triples — assignment, justifications, rules, conditions, observations,
+levels — so it cannot disagree with what the graph says.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rdflib import URIRef
+
+from whytag.kg.store import GraphStore
+
+WHY_QUERY = """
+SELECT ?a ?notation ?score ?logit ?predicted ?j ?contribution ?rule ?weight ?precision ?support
+       ?c ?featureLabel ?value ?unit ?op ?threshold ?levelLabel WHERE {{
+  GRAPH ?tg {{ ?a wt:track <{track}> ; wt:tag ?tag ; wt:score ?score ; wt:logit ?logit ; wt:predicted ?predicted ;
+              wt:fromModelSet ?model ; wt:justifiedBy ?j . ?j wt:contribution ?contribution . }}
+  GRAPH ?mg {{ ?tag skos:notation ?notation . }}
+  {filters}
+  OPTIONAL {{
+    GRAPH ?tg {{ ?j wt:rule ?rule ; wt:satisfiedBy ?o . }}
+    GRAPH ?rg {{ ?rule wt:weight ?weight ; wt:support ?support ; wt:hasCondition ?c .
+                 OPTIONAL {{ ?rule wt:precision ?precision }}
+                 ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?threshold . }}
+    GRAPH ?og {{ ?o wt:feature ?f ; wt:value ?value ; qudt:unit ?unit . }}
+    OPTIONAL {{ ?f rdfs:label ?featureLabel }}
+    OPTIONAL {{ GRAPH ?lg {{ <{track}> wt:hasLevel ?level }} ?lt wt:level ?level ; wt:feature ?f .
+               ?level rdfs:label ?levelLabel }}
+  }}
+}}"""
+
+UNIT_WORDS = {"PER-MIN": "BPM", "HZ": "Hz", "SEC": "s", "PER-SEC": "/s", "DeciB": "dB"}
+OP_WORDS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
+
+
+@dataclass
+class Reason:
+    """One justification: its contribution and, for a rule, the conditions with observed values."""
+
+    contribution: float
+    rule: str | None = None
+    weight: float = 0.0
+    precision: float | None = None
+    support: int = 0
+    conditions: dict[str, str] = field(default_factory=dict)
+
+    def text(self) -> str:
+        if self.rule is None:
+            return "base rate of the tag (the model's intercept)"
+        number = self.rule.rsplit("/", 1)[-1]
+        precision = f", precision {self.precision:.2f}" if self.precision is not None else ""
+        body = " and ".join(self.conditions[c] for c in sorted(self.conditions))
+        return f"{body} — rule {number}, weight {self.weight:+.3g}{precision} on {self.support} training tracks"
+
+
+@dataclass
+class Explanation:
+    """Why a track has a tag: the score, the logit and the reasons that add up to it."""
+
+    tag: str
+    score: float
+    logit: float
+    predicted: bool
+    reasons: list[Reason]
+
+    def text(self, top: int = 8) -> str:
+        ranked = sorted(self.reasons, key=lambda r: -abs(r.contribution))
+        mark = "predicted" if self.predicted else "not predicted"
+        lines = [f"{self.tag}, {self.score:.2f} ({mark}); logit {self.logit:+.3f} = sum of {len(ranked)} contributions:"]
+        lines += [f"  {r.contribution:+8.3f}  {r.text()}" for r in ranked[:top]]
+        rest = ranked[top:]
+        if rest:
+            lines.append(f"  {sum(r.contribution for r in rest):+8.3f}  {len(rest)} smaller contributions")
+        return "\n".join(lines)
+
+
+def explain(store: GraphStore, track: URIRef, tag: str | None = None, model: str | None = None) -> list[Explanation]:
+    """Explanations for a track's assignments (one tag, or all), best score first."""
+    filters = []
+    if tag is not None:
+        filters.append(f'FILTER(STR(?notation) = "{_escape(tag)}")')
+    if model is not None:
+        filters.append(f'FILTER(STRENDS(STR(?model), "/{_escape(model)}"))')
+    rows = store.select(WHY_QUERY.format(track=track, filters="\n  ".join(filters))).rows
+    heads: dict[str, tuple] = {}
+    reasons: dict[str, dict[str, Reason]] = defaultdict(dict)
+    for (a, notation, score, logit, predicted, j, contribution, rule, weight, precision, support,
+         c, feature_label, value, unit, op, threshold, level_label) in rows:
+        heads[str(a)] = (str(notation), float(score), float(logit), bool(predicted.toPython()))
+        reason = reasons[str(a)].setdefault(str(j), Reason(
+            float(contribution), str(rule) if rule is not None else None,
+            float(weight) if weight is not None else 0.0,
+            float(precision) if precision is not None else None, int(support) if support is not None else 0))
+        if c is not None:
+            reason.conditions[str(c)] = _condition_words(feature_label, value, unit, op, threshold, level_label)
+    explanations = [Explanation(*heads[a], list(reasons[a].values())) for a in heads]
+    return sorted(explanations, key=lambda e: (-e.score, e.tag))
+
+
+def _condition_words(feature_label, value, unit, op, threshold, level_label) -> str:
+    unit_word = UNIT_WORDS.get(str(unit).rsplit("/", 1)[-1], "")
+    amount = f"{float(value):.4g}{(' ' + unit_word) if unit_word else ''}"
+    level = f"is {level_label} " if level_label is not None else "is "
+    return f"{feature_label} {amount} {level}({OP_WORDS[str(op)]} {float(threshold):.4g})"
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
