@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 import json
 import sys
 from pathlib import Path
@@ -147,6 +148,158 @@ def export(ctx: click.Context, fmt: str, output: str | None, graph: str | None, 
         click.echo(f"wrote {len(data)} bytes of {fmt} to {output}", err=True)
     else:
         sys.stdout.buffer.write(data)
+
+
+@main.command()
+@click.option("--labels", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="CSV/TSV of labels: an id column (audio path, track IRI, or table row id) and tags.")
+@click.option("--id-column", help="Column identifying tracks (default: the first column).")
+@click.option("--label-columns", help="Comma-separated label columns (0/1 each, or one column of names or "
+              "';'-separated tags). Default: every column but the id (and features when --features is the same file).")
+@click.option("--features", "features_file", type=click.Path(exists=True, dir_okay=False),
+              help="Import this feature table (one row per track) instead of using extracted observations.")
+@click.option("--learner", default="ebm", show_default=True, help="Rule learner (see `whytag eval` for all).")
+@click.option("--name", default="default", show_default=True, help="Name of the model set to store.")
+@click.option("--vocabulary", help="Tag vocabulary name (default: the labels file's stem).")
+@click.option("--seed", default=0, show_default=True)
+@click.pass_context
+def learn(ctx, labels, id_column, label_columns, features_file, learner, name, vocabulary, seed) -> None:
+    """Learn rules per tag from labelled tracks and store them (with their levels) in the graph."""
+    from whytag.kg.tables import TableError, import_features, labels_from, numeric_features, read_table
+    from whytag.reasoning.training import learn as run_learn, resolve_tracks
+
+    try:
+        label_table = read_table(labels, id_column)
+        columns = label_columns.split(",") if label_columns else None
+        source = None
+        with _store(ctx) as store:
+            if features_file:
+                feature_source = read_table(features_file, id_column)
+                source = Path(features_file).stem
+                columns = columns or [c for c in label_table.columns if c not in feature_source.columns
+                                      or Path(features_file).resolve() == Path(labels).resolve()]
+                X = numeric_features(feature_source, exclude=columns)
+                import_features(store, X, source)
+                click.echo(f"imported {len(X)} tracks × {X.shape[1]} features from {features_file}")
+            Y = labels_from(label_table, columns or list(label_table.columns))
+            ids = resolve_tracks(store, label_table.index, Path(labels).resolve().parent, source)
+            summary = run_learn(store, Y, ids, learner, name, vocabulary or Path(labels).stem,
+                                str(Path(labels).name), seed)
+    except (TableError, ValueError, LookupError) as err:
+        raise click.ClickException(str(err)) from None
+    kind = "single-label" if summary.info.single_label else "multi-label"
+    click.echo(f"learned model set '{name}' ({learner}, {kind}) from {summary.tracks} tracks: "
+               f"{summary.rules} rules, at most {summary.max_conditions_per_tag} conditions per tag; "
+               f"training {'accuracy' if summary.info.single_label else 'label agreement'} {summary.training_score:.3f}")
+    for skipped in summary.skipped:
+        click.echo(f"  skipped (no features in the store): {skipped}", err=True)
+
+
+@main.command()
+@click.option("--model", "name", default="default", show_default=True, help="Model set to apply.")
+@click.pass_context
+def tag(ctx, name: str) -> None:
+    """Apply a learned model set to every track with features: tags with justifications in the graph."""
+    from whytag.reasoning.reasoner import apply_model
+
+    with _store(ctx) as store:
+        try:
+            assignments = apply_model(store, name)
+        except LookupError as err:
+            raise click.ClickException(str(err)) from None
+    predicted = Counter(a.notation for a in assignments if a.predicted)
+    tracks = len({a.track for a in assignments})
+    click.echo(f"tagged {tracks} tracks with model set '{name}': {len(assignments)} scored assignments, "
+               f"{sum(predicted.values())} predicted")
+    for notation, n in sorted(predicted.items(), key=lambda kv: -kv[1]):
+        click.echo(f"  {notation}: {n}")
+
+
+@main.command()
+@click.argument("track")
+@click.option("--tag", "tag_name", help="Explain only this tag.")
+@click.option("--model", help="Only assignments from this model set.")
+@click.option("--top", default=8, show_default=True, help="Reasons to list per tag (the rest are summed).")
+@click.option("--all-tags", is_flag=True, help="Also explain tags that were not predicted.")
+@click.pass_context
+def explain(ctx, track: str, tag_name: str | None, model: str | None, top: int, all_tags: bool) -> None:
+    """Say in plain words why TRACK (an audio path, a track IRI or a table row id) has its tags."""
+    from whytag.reasoning.explain import explain as run_explain
+
+    with _store(ctx) as store:
+        iri = resolve_track(store, track)
+        explanations = run_explain(store, iri, tag_name, model)
+    if not explanations:
+        raise click.ClickException(f"{track}: no tag assignments (run `whytag tag` first"
+                                   f"{', or check the tag name' if tag_name else ''})")
+    shown = [e for e in explanations if all_tags or tag_name or e.predicted] or explanations[:1]
+    click.echo(f"{iri}")
+    for explanation in shown:
+        click.echo(explanation.text(top))
+
+
+def resolve_track(store: GraphStore, text: str) -> URIRef:
+    """A track IRI from an IRI, an audio file (by content hash), or a table row id (rdfs:label)."""
+    from whytag.extractors.audio import sha256_of
+    from whytag.kg.namespaces import track_iri
+
+    if text.startswith(("urn:", "http://", "https://")):
+        return URIRef(text)
+    if Path(text).is_file():
+        return track_iri(sha256_of(text))
+    rows = store.select(f"SELECT DISTINCT ?t WHERE {{ GRAPH ?g {{ ?t a wt:Track ; rdfs:label ?l }} "
+                        f"FILTER(STR(?l) = {Literal(text).n3()}) }}").rows
+    if len(rows) != 1:
+        raise click.ClickException(f"{text}: {'no track' if not rows else 'several tracks'} with that path, IRI or id")
+    return URIRef(rows[0][0])
+
+
+@main.command(name="eval")
+@click.option("--features", "features_file", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Feature table (training table when --test is given).")
+@click.option("--test", "test_file", type=click.Path(exists=True, dir_okay=False), help="Separate test table.")
+@click.option("--split", default=0.8, show_default=True, help="Training fraction when no --test is given.")
+@click.option("--seed", default=4, show_default=True, help="Split seed (4 is the paper's GTZAN split).")
+@click.option("--label-columns", required=True, help="Comma-separated label columns.")
+@click.option("--id-column", help="Id column (default: the first column).")
+@click.option("--learners", "learner_names", help="Comma-separated subset of learners (default: all).")
+@click.option("--metrics-json", type=click.Path(dir_okay=False), help="Write learner → metric → value here.")
+def evaluate_command(features_file, test_file, split, seed, label_columns, id_column, learner_names, metrics_json):
+    """Fit every learner and the black-box baselines on one split; print and save their scores."""
+    import json
+
+    from sklearn.model_selection import train_test_split
+
+    from whytag.evaluate import baselines, evaluate, results_json, results_table
+    from whytag.kg.tables import TableError, labels_from, numeric_features, read_table
+    from whytag.reasoning.learners import LEARNERS
+
+    columns = label_columns.split(",")
+    try:
+        train = read_table(features_file, id_column)
+        X, Y = numeric_features(train, exclude=columns), labels_from(train, columns)
+        if test_file:
+            test = read_table(test_file, id_column)
+            X_train, Y_train = X, Y
+            X_test, Y_test = numeric_features(test, exclude=columns)[X.columns], labels_from(test, columns)
+        else:
+            X_train, X_test, Y_train, Y_test = train_test_split(X, Y, train_size=split, random_state=seed)
+    except (TableError, KeyError) as err:
+        raise click.ClickException(f"{features_file}: {err}") from None
+    names = learner_names.split(",") if learner_names else list(LEARNERS)
+    unknown = [n for n in names if n not in LEARNERS]
+    if unknown:
+        raise click.ClickException(f"unknown learner(s) {', '.join(unknown)}; choose from {', '.join(LEARNERS)}")
+    single = Y.ndim == 1
+    estimators = {n: LEARNERS[n]() for n in names} | baselines(single)
+    kind = "single-label" if single else f"multi-label, {Y.shape[1]} tags"
+    click.echo(f"{len(X_train)} training and {len(X_test)} test tracks, {X.shape[1]} features, {kind}", err=True)
+    results = evaluate(estimators, X_train, Y_train, X_test, Y_test,
+                       progress=lambda name: click.echo(f"fitting {name} …", err=True))
+    click.echo(results_table(results))
+    if metrics_json:
+        Path(metrics_json).write_text(json.dumps(results_json(results), indent=2) + "\n")
+        click.echo(f"wrote {metrics_json}", err=True)
 
 
 @main.command()

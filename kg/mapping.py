@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 
 import pandas as pd
@@ -104,13 +105,13 @@ def feature_triples(track: URIRef, features: FeatureSet, used: URIRef | None = N
     triples: list[Triple] = [
         (activity, RDF.type, WT.Extraction),
         (activity, PROV.wasAssociatedWith, agent),
-        (activity, PROV.startedAtTime, Literal(features.started, datatype=XSD.dateTime)),
+        (activity, PROV.startedAtTime, _timestamp(features.started)),
         (agent, RDF.type, WT.Extractor),
         (agent, RDFS.label, Literal(features.extractor)),
         (agent, WT.softwareVersion, Literal(features.version)),
     ]
     if features.ended is not None:
-        triples.append((activity, PROV.endedAtTime, Literal(features.ended, datatype=XSD.dateTime)))
+        triples.append((activity, PROV.endedAtTime, _timestamp(features.ended)))
     if used is not None:
         triples.append((activity, PROV.used, used))
     known = known_features()
@@ -134,6 +135,11 @@ def feature_triples(track: URIRef, features: FeatureSet, used: URIRef | None = N
                 (feature, WT.inGroup, GROUP_IRIS[value.group]),
             ]
     return triples
+
+
+def _timestamp(moment: datetime) -> Literal:
+    """Whole seconds: enough for provenance, and OWL reasoners (HermiT) reject longer fractions."""
+    return Literal(moment.replace(microsecond=0), datatype=XSD.dateTime)
 
 
 def extractor_output_pattern(track: URIRef, extractor: str) -> str:

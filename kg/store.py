@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable
+from functools import partial
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,9 +43,10 @@ class QueryTable:
 class GraphStore:
     """whytag's graph: one named graph per track, plus schema, rule and tagging graphs."""
 
-    def __init__(self, dataset: Dataset, location: str):
+    def __init__(self, dataset: Dataset, location: str, send_update: Callable[[str], None]):
         self.dataset = dataset
         self.location = location
+        self._send_update = send_update
         for prefix, namespace in PREFIXES.items():
             dataset.bind(prefix, namespace)
 
@@ -84,8 +88,9 @@ class GraphStore:
     def update(self, sparql: str) -> None:
         """Run a SPARQL Update as one transaction."""
         try:
-            # Straight to the backend: rdflib's own engine would parse the update first (slowly).
-            self.dataset.store.update(sparql_prefixes() + sparql, {}, {}, DATASET_DEFAULT_GRAPH_ID)
+            self._send_update(sparql_prefixes() + sparql)
+        except StoreError:
+            raise
         except Exception as err:  # backends raise their own types; name the request that failed
             raise StoreError(f"{self.location}: update failed: {err}") from err
 
@@ -143,7 +148,7 @@ class GraphStore:
             return self.dataset.query(sparql_prefixes() + sparql)
         except Exception as err:  # parse errors and backend errors alike: one readable line
             message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            raise StoreError(f"query failed: {message}") from err
+            raise StoreError(f"{self.location}: query failed: {message}") from err
 
 
 def triples_block(triples: Iterable[Triple]) -> str:
@@ -172,14 +177,28 @@ def _open_oxigraph(path: Path, create: bool) -> GraphStore:
         dataset.open(str(path), create=not path.exists())
     except OSError as err:
         raise StoreError(f"{path}: cannot open store ({err})") from err
-    return GraphStore(dataset, str(path))
+    # Updates go straight to Oxigraph: rdflib's own engine would parse them first (slowly).
+    return GraphStore(dataset, str(path), lambda text: dataset.store.update(text, {}, {}, DATASET_DEFAULT_GRAPH_ID))
 
 
 def _open_endpoint(url: str) -> GraphStore:
-    """A SPARQL 1.1 endpoint: queries go to URL, updates to URL (or the `update=` URL after '|')."""
-    from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
+    """A SPARQL 1.1 endpoint: queries go to the URL, updates to the URL after '|' (default: the same)."""
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
 
     query_url, _, update_url = url.partition("|")
-    store = SPARQLUpdateStore(query_endpoint=query_url, update_endpoint=update_url or query_url,
-                              method="POST", returnFormat="json")
-    return GraphStore(Dataset(store=store, default_union=True), url)
+    store = SPARQLStore(query_endpoint=query_url, method="POST_FORM", returnFormat="json")
+    return GraphStore(Dataset(store=store, default_union=True), url, partial(_post_update, update_url or query_url))
+
+
+def _post_update(url: str, text: str) -> None:
+    """Send one SPARQL 1.1 Update request (the protocol's direct POST); the server applies it atomically."""
+    request = urllib.request.Request(url, data=text.encode("utf-8"), method="POST",
+                                     headers={"Content-Type": "application/sparql-update; charset=utf-8"})
+    try:
+        with urllib.request.urlopen(request, timeout=600) as response:
+            response.read()
+    except urllib.error.HTTPError as err:
+        detail = err.read().decode("utf-8", "replace").strip().splitlines()
+        raise StoreError(f"{url}: HTTP {err.code}: {detail[0] if detail else err.reason}") from None
+    except urllib.error.URLError as err:
+        raise StoreError(f"{url}: cannot reach the endpoint ({err.reason})") from None

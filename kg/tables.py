@@ -82,3 +82,28 @@ def import_features(store: GraphStore, features: pd.DataFrame, source: str, base
             batch[track] = triples
         store.replace_graphs(batch)
     return tracks
+
+
+def labels_from(frame: pd.DataFrame, label_columns: list[str]) -> pd.Series | pd.DataFrame:
+    """Y from a table: a column of class names or ';'-separated tags, or several 0/1 tag columns.
+
+    Single-label (a Series of class names) when every row has exactly one tag; otherwise a 0/1
+    DataFrame with one column per tag (multi-label).
+    """
+    missing = [c for c in label_columns if c not in frame.columns]
+    if missing:
+        raise TableError(f"no label column(s) {', '.join(missing)} in the table")
+    if len(label_columns) == 1 and not pd.api.types.is_numeric_dtype(frame[label_columns[0]]):
+        column = frame[label_columns[0]].fillna("").astype(str)
+        lists = column.map(lambda s: [t.strip() for t in s.split(";") if t.strip()])
+        Y = pd.DataFrame([{t: 1 for t in tags} for tags in lists], index=frame.index).fillna(0).astype(int)
+    else:
+        Y = frame[label_columns]
+        bad = [c for c in label_columns if not set(pd.unique(Y[c].dropna())) <= {0, 1}]
+        if bad:
+            raise TableError(f"label column(s) {', '.join(bad[:5])} are not 0/1")
+        Y = Y.fillna(0).astype(int)
+    Y = Y[sorted(Y.columns)]
+    if (Y.sum(axis=1) == 1).all():
+        return Y.idxmax(axis=1).rename("label")
+    return Y

@@ -84,6 +84,8 @@ def rule_body_class(graph: Graph, body: URIRef, rule: Rule) -> None:
             _some(graph, WT.value, value_range),
         ])))
     graph.add((body, RDF.type, OWL.Class))
+    graph.add((body, RDFS.label, Literal(f"tracks where {rule.tag} rule fires")))
+    graph.add((body, RDFS.comment, Literal(f"The tracks whose observations satisfy: {_body_text(rule)}.")))
     graph.add((body, OWL.equivalentClass, _and(graph, members)))
 
 
@@ -183,6 +185,10 @@ def read_models(store: GraphStore, name: str) -> tuple[ModelInfo, list[TagModel]
             models[str(notation)].rules.append(rule)
         rule.conditions = rule.conditions + (Condition(str(name), str(op), float(threshold)),)
     return info, list(models.values())
+
+
+def _body_text(rule: Rule) -> str:
+    return " and ".join(str(c) for c in rule.conditions)
 
 
 def _and(graph: Graph, members: list) -> BNode:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from whytag.kg.namespaces import WT
@@ -126,3 +126,11 @@ def test_reasoner_catches_inconsistent_data(hermit, tmp_path):
     data.add((TRACK, RDF.type, WT.Rule))  # a track is never a rule: the classes are disjoint
     with pytest.raises(hermit.OwlReadyInconsistentOntologyError):
         _reason(hermit, data, tmp_path)
+
+
+def test_an_unlabelled_ontology_term_is_flagged():
+    data = good_data()
+    data.add((WT.Undocumented, RDF.type, OWL.Class))
+    messages = [str(v) for v in validate_graph(data)]
+    assert any(m.startswith(f"{WT.Undocumented}") and "rdfs:label" in m for m in messages), messages
+    assert any(m.startswith(f"{WT.Undocumented}") and "rdfs:comment" in m for m in messages), messages

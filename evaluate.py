@@ -1,0 +1,157 @@
+"""Metrics, baselines and side-by-side evaluation of learners on one split.
+
+Single-label tasks report accuracy and macro-F1; multi-label tasks report macro ROC-AUC and macro
+PR-AUC (average precision), each tag scored on its own and tags without both classes in the test
+split left out (and counted). The baselines are the paper's XGBoost and logistic regression,
+fitted on the same split in the same run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import accuracy_score, average_precision_score, f1_score, roc_auc_score
+
+
+@dataclass
+class Result:
+    """One learner's scores on one test split, plus its size and fit time."""
+
+    learner: str
+    metrics: dict[str, float]
+    fit_seconds: float
+    rules_per_tag: float | None = None
+    max_conditions_per_tag: int | None = None
+    per_tag: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+def is_single_label(Y: pd.Series | pd.DataFrame) -> bool:
+    return isinstance(Y, pd.Series)
+
+
+def single_label_metrics(y_true: pd.Series, y_pred: pd.Series) -> dict[str, float]:
+    return {"accuracy": float(accuracy_score(y_true, y_pred)),
+            "macro_f1": float(f1_score(y_true, y_pred, average="macro", zero_division=0))}
+
+
+def multi_label_metrics(Y_true: pd.DataFrame, scores: pd.DataFrame) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """Macro ROC-AUC and PR-AUC over the tags that have both classes in Y_true; also per tag."""
+    per_tag = {}
+    for tag in Y_true.columns:
+        y = Y_true[tag].to_numpy()
+        if 0 < y.sum() < len(y):
+            per_tag[tag] = {"roc_auc": float(roc_auc_score(y, scores[tag])),
+                            "pr_auc": float(average_precision_score(y, scores[tag]))}
+    macro = {"roc_auc": float(np.mean([v["roc_auc"] for v in per_tag.values()])),
+             "pr_auc": float(np.mean([v["pr_auc"] for v in per_tag.values()])),
+             "tags_scored": float(len(per_tag)), "tags_skipped": float(Y_true.shape[1] - len(per_tag))}
+    return macro, per_tag
+
+
+def score(learner_name: str, model, X_test: pd.DataFrame, Y_test, fit_seconds: float) -> Result:
+    """Scores of a fitted estimator with predict / predict_proba on the test split."""
+    if is_single_label(Y_test):
+        result = Result(learner_name, single_label_metrics(Y_test, model.predict(X_test)), fit_seconds)
+    else:
+        macro, per_tag = multi_label_metrics(Y_test, model.predict_proba(X_test))
+        result = Result(learner_name, macro, fit_seconds, per_tag=per_tag)
+    models = getattr(model, "models_", None)
+    if models:
+        result.rules_per_tag = float(np.mean([len(m.rules) for m in models.values()]))
+        result.max_conditions_per_tag = int(max(m.n_conditions for m in models.values()))
+    return result
+
+
+def evaluate(learners: dict[str, object], X_train: pd.DataFrame, Y_train, X_test: pd.DataFrame, Y_test,
+             progress: Callable[[str], None] = lambda _: None) -> list[Result]:
+    """Fit each learner (whytag's and the baselines) on the training split and score it on the test split."""
+    results = []
+    for name, estimator in learners.items():
+        progress(name)
+        start = time.perf_counter()
+        estimator.fit(X_train, Y_train)
+        seconds = time.perf_counter() - start
+        results.append(score(name, estimator, X_test, Y_test, seconds))
+    return results
+
+
+class OneVsRestBaseline:
+    """A black-box baseline with whytag's fit/predict/predict_proba interface, one-vs-rest or multinomial."""
+
+    def __init__(self, make: Callable[[], object], multinomial: bool = True):
+        self.make = make
+        self.multinomial = multinomial
+
+    def fit(self, X: pd.DataFrame, Y) -> "OneVsRestBaseline":
+        self.columns_ = list(X.columns)
+        if is_single_label(Y) and self.multinomial:
+            self.classes_ = sorted(Y.unique())
+            codes = pd.Categorical(Y, categories=self.classes_).codes
+            self.model_ = self.make().fit(X.to_numpy(dtype=float), codes)
+        else:
+            Y = pd.get_dummies(Y).astype(int) if is_single_label(Y) else Y
+            self.classes_ = list(Y.columns)
+            self.models_by_tag_ = {t: self.make().fit(X.to_numpy(dtype=float), Y[t].to_numpy())
+                                   for t in self.classes_ if Y[t].nunique() == 2}
+        return self
+
+    def predict_proba(self, X: pd.DataFrame) -> pd.DataFrame:
+        values = X[self.columns_].to_numpy(dtype=float)
+        if hasattr(self, "model_"):
+            return pd.DataFrame(self.model_.predict_proba(values), index=X.index, columns=self.classes_)
+        return pd.DataFrame({t: self.models_by_tag_[t].predict_proba(values)[:, 1] if t in self.models_by_tag_
+                             else np.zeros(len(X)) for t in self.classes_}, index=X.index)
+
+    def predict(self, X: pd.DataFrame):
+        proba = self.predict_proba(X)
+        return proba.idxmax(axis=1) if hasattr(self, "model_") else (proba >= 0.5).astype(int)
+
+
+def baselines(single_label: bool, seed: int = 0) -> dict[str, OneVsRestBaseline]:
+    """The paper's XGBoost (max_depth=2, eta=0.3) and a standardised logistic regression."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    out = {"logistic-regression": OneVsRestBaseline(
+        lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)), multinomial=single_label)}
+    try:
+        from xgboost import XGBClassifier
+    except ImportError:  # xgboost is in the [bench] and [test] extras
+        return out
+    objective = "multi:softprob" if single_label else "binary:logistic"
+    out = {"xgboost (paper)": OneVsRestBaseline(
+        lambda: XGBClassifier(max_depth=2, learning_rate=0.3, objective=objective, n_jobs=2, random_state=seed,
+                              verbosity=0), multinomial=single_label), **out}
+    return out
+
+
+def results_json(results: list[Result]) -> dict[str, dict[str, float]]:
+    """learner → metric → value, the shape `--metrics-json` writes."""
+    out = {}
+    for r in results:
+        entry = dict(r.metrics)
+        entry["fit_seconds"] = round(r.fit_seconds, 3)
+        if r.rules_per_tag is not None:
+            entry["rules_per_tag"] = r.rules_per_tag
+            entry["max_conditions_per_tag"] = r.max_conditions_per_tag
+        out[r.learner] = entry
+    return out
+
+
+def results_table(results: list[Result]) -> str:
+    """Aligned text table of the results, learners as rows."""
+    metrics = list(dict.fromkeys(k for r in results for k in r.metrics if not k.startswith("tags_")))
+    header = ["learner"] + metrics + ["rules/tag", "max cond/tag", "fit s"]
+    rows = [[r.learner] + [f"{r.metrics[m]:.3f}" for m in metrics]
+            + [f"{r.rules_per_tag:.1f}" if r.rules_per_tag is not None else "-",
+               str(r.max_conditions_per_tag) if r.max_conditions_per_tag is not None else "-", f"{r.fit_seconds:.1f}"]
+            for r in results]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)), "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows]
+    return "\n".join(lines)

@@ -1,0 +1,79 @@
+"""The same pipeline against a real SPARQL 1.1 server process (Oxigraph server) on loopback."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from whytag.kg.ingest import ingest
+from whytag.kg.store import StoreError, open_store
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def endpoint(tmp_path_factory):
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    if not Path(binary).exists():
+        pytest.skip("the oxigraph server (pip package `oxigraph`, in the test extra) is not installed")
+    port = free_port()
+    server = subprocess.Popen([binary, "serve", "--location", str(tmp_path_factory.mktemp("server")),
+                               "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{url}/query?query=ASK%7B%7D", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        server.kill()
+        pytest.fail(f"oxigraph server did not start: {server.stderr.read().decode()[:500]}")
+    yield f"{url}/query|{url}/update"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def test_ingest_and_query_through_an_endpoint(endpoint, audio_folder):
+    store = open_store(endpoint)
+    report = ingest(store, [audio_folder], progress=False)
+    assert len(report.tracks) == 3 and len(report.failures) == 2
+    count = store.select("SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { GRAPH ?g { ?t a wt:Track } }").rows[0][0]
+    assert int(count) == 3
+    features = store.select("SELECT (COUNT(?f) AS ?n) WHERE { GRAPH ?g { ?f a wt:Feature } }").rows[0][0]
+    assert int(features) >= 82  # the schema graph was loaded through the endpoint too
+
+
+def test_tagging_runs_inside_the_endpoint(endpoint):
+    import numpy as np
+    import pandas as pd
+
+    from whytag.kg.tables import import_features
+    from whytag.reasoning.model import Condition, Rule, TagModel
+    from whytag.reasoning.reasoner import apply_model
+    from whytag.reasoning.rules import ModelInfo, write_models
+
+    store = open_store(endpoint)
+    frame = pd.DataFrame({"BPM": np.linspace(60, 180, 13)}, index=[f"r{i}" for i in range(13)])
+    import_features(store, frame, "remote-table")
+    write_models(store, ModelInfo("remote", "tempo"), [TagModel("fast", -2.0, [Rule("fast", (Condition("BPM", ">=", 120.0),), 4.0)])])
+    assignments = apply_model(store, "remote")
+    by_value = {a.track.rsplit("/", 1)[-1]: a for a in assignments}
+    assert len(by_value) == 13
+    assert all(by_value[f"r{i}"].logit == (2.0 if frame.BPM.iloc[i] >= 120 else -2.0) for i in range(13))
+
+
+def test_unreachable_endpoint_is_a_clear_error():
+    with pytest.raises(StoreError, match="127.0.0.1:9"):
+        open_store("http://127.0.0.1:9/query")

@@ -1,0 +1,47 @@
+"""A rule's OWL body class means what the rule means: HermiT puts exactly the firing tracks in it."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+from rdflib import Graph, URIRef
+
+from whytag.kg.mapping import feature_triples
+from whytag.kg.namespaces import RDF, WT
+from whytag.extractors.base import FeatureSet
+from whytag.ontology import schema_files
+from whytag.reasoning.model import Condition, Rule, TagModel
+from whytag.reasoning.rules import ModelInfo, model_graph
+
+
+def test_hermit_classifies_tracks_into_rule_bodies(tmp_path):
+    owlready2 = pytest.importorskip("owlready2", reason="owlready2 (test extra) is needed for HermiT")
+    if shutil.which("java") is None:
+        pytest.skip("java is not installed; HermiT needs a Java runtime")
+    rule = Rule("energetic", (Condition("BPM", ">=", 120.0), Condition("Spectral-Centroid", "<", 1800.0)), 1.0)
+    info = ModelInfo("owl", "moods")
+    graph = Graph()
+    for path in schema_files():
+        graph.parse(path, format="turtle")
+    graph += model_graph(info, [TagModel("energetic", 0.0, [rule])])
+    values = {"fires": (120.0, 1700.0), "too-slow": (119.9, 1700.0), "too-bright": (130.0, 1800.0)}
+    for name, (bpm, centroid) in values.items():
+        track = URIRef(f"urn:whytag:track/{name}")
+        features = FeatureSet("test", "1")
+        features.add("BPM", bpm, "PER-MIN")
+        features.add("Spectral-Centroid", centroid, "HZ")
+        graph.add((track, RDF.type, WT.Track))
+        for triple in feature_triples(track, features):
+            graph.add(triple)
+    path = tmp_path / "all.nt"
+    graph.serialize(path, format="nt", encoding="utf-8")
+    world = owlready2.World()
+    onto = world.get_ontology(path.as_uri()).load()
+    with onto:
+        owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+    body = world[f"{info.rule_iri(rule, 0)}/body"]
+    members = {i.iri.rsplit("/", 1)[-1] for i in body.instances()}
+    assert members == {"fires"}
+    assert pd.Series(values).map(lambda v: v[0] >= 120 and v[1] < 1800).sum() == 1
