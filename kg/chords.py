@@ -15,13 +15,14 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import cache
 
+import reasonable
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from whytag.extractors.base import FeatureSet, FeatureValue
 from whytag.extractors.symbolic import PITCH_CLASSES, ChordEvent
 from whytag.kg.mapping import extractor_output_pattern, feature_triples, known_features, observation_iri
-from whytag.kg.namespaces import KEYS, PREFIXES, WT, slug
+from whytag.kg.namespaces import KEYS, WT, slug, sparql_prefixes
 from whytag.kg.store import GraphStore, Triple
 from whytag.ontology import HERE
 
@@ -76,8 +77,6 @@ def _harmony() -> tuple[Triple, ...]:
 
 def reason(facts: Graph) -> list[Triple]:
     """Run the OWL 2 RL reasoner over facts + ontology; return the rdf:type triples it inferred on chord events."""
-    import reasonable
-
     reasoner = reasonable.PyReasoner()
     reasoner.from_graph(list(_harmony()) + list(facts))
     events = set(facts.subjects(RDF.type, WT.ChordEvent))
@@ -85,33 +84,43 @@ def reason(facts: Graph) -> list[Triple]:
             if p == RDF.type and s in events and str(o).startswith(str(WT)) and (s, p, o) not in facts]
 
 
+def _chain(var: str, n: int) -> str:
+    """SPARQL path of n consecutive events ?{var}0 wt:next ?{var}1 … along a track."""
+    return " ".join(f"?{var}{i} wt:next ?{var}{i + 1} ." for i in range(n - 1))
+
+
 def _ngram_query(patterns: dict[str, tuple[URIRef, ...]]) -> str:
     """One SELECT for all n-grams of one length: per name, count/total and the first events counted."""
     n = len(next(iter(patterns.values())))
     columns = " ".join(f"?c{i}" for i in range(n))
     rows = "\n".join(f'("{name}" {" ".join(c.n3() for c in classes)})' for name, classes in patterns.items())
-    chain = lambda e: " ".join(f"?{e}{i} wt:next ?{e}{i + 1} ." for i in range(n - 1))  # noqa: E731
     typed = " ".join(f"?e{i} a ?c{i} ." for i in range(n))
     return f"""
         SELECT ?name (IF(?total > 0, COUNT(?e0) / ?total, 0) AS ?value)
                (GROUP_CONCAT(STR(?e0); separator=" ") AS ?from)
         WHERE {{
           VALUES (?name {columns}) {{ {rows} }}
-          {{ SELECT (COUNT(*) AS ?total) WHERE {{ ?t0 a wt:ChordEvent . {chain("t")} }} }}
-          OPTIONAL {{ ?e0 a wt:ChordEvent . {chain("e")} {typed} }}
+          {{ SELECT (COUNT(*) AS ?total) WHERE {{ ?t0 a wt:ChordEvent . {_chain("t", n)} }} }}
+          OPTIONAL {{ ?e0 a wt:ChordEvent . {_chain("e", n)} {typed} }}
         }} GROUP BY ?name ?total"""
 
 
 def feature_values(reasoned: Graph) -> dict[str, tuple[float, list[URIRef]]]:
-    """The 32 features of one track's reasoned chord graph: name → (ratio, first events of the counted n-grams)."""
+    """The 32 features of one track's reasoned chord graph: name → (ratio, first events of the counted n-grams).
+
+    The queries run on Oxigraph's SPARQL engine, as in the store (rdflib's own engine loses the
+    OPTIONAL rows of n-grams that never occur).
+    """
+    engine = Graph(store="Oxigraph")
+    engine += reasoned
     by_length: dict[int, dict[str, tuple[URIRef, ...]]] = {}
     for name in symbolic_feature_names():
         classes = tuple(FUNCTIONS[part] for part in name.split("-"))
         by_length.setdefault(len(classes), {})[name] = classes
     values: dict[str, tuple[float, list[URIRef]]] = {}
     for patterns in by_length.values():
-        for name, value, starts in reasoned.query(_ngram_query(patterns), initNs=PREFIXES):
-            values[str(name)] = (float(value), [URIRef(e) for e in str(starts).split()])
+        for name, value, starts in engine.query(sparql_prefixes() + _ngram_query(patterns)):
+            values[str(name)] = (float(value), [URIRef(e) for e in str(starts or "").split()])
     return values
 
 
