@@ -1,0 +1,88 @@
+"""Throughput of whytag's SignalExtractor against Essentia's MusicExtractor on the same files, same run.
+
+Usage: python bench/extract.py [FOLDER ...] [--workers N]   (default: the singularity-music tracks)
+Prints, for both, seconds of audio per wall-clock second per core and per CPU second of the workers
+(user + system; robust when other programs share the machine), and the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+import soundfile as sf
+
+from whytag.extractors.audio import find_audio
+from whytag.extractors.signal import extract_many
+
+DEFAULT_FOLDER = "/usr/share/games/singularity/music"
+
+
+def music_extractor(path: str) -> str | None:
+    """Run essentia.standard.MusicExtractor on one file; the error text if it fails."""
+    import essentia
+
+    essentia.log.infoActive = False
+    import essentia.standard as es
+
+    try:
+        es.MusicExtractor()(path)
+        return None
+    except RuntimeError as err:
+        return f"{path}: {err}"
+
+
+def run_whytag(paths: list[str], workers: int) -> int:
+    """SignalExtractor over `paths` in its own process pool (decode included); the number of failures."""
+    return sum(error is not None for _, _, error in extract_many(paths, workers=workers, progress=False))
+
+
+def run_music_extractor(paths: list[str], workers: int) -> int:
+    """MusicExtractor over `paths` in a process pool of the same size; the number of failures."""
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        return sum(error is not None for error in pool.map(music_extractor, paths))
+
+
+def timed(run, paths: list[str], workers: int) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (this process and its reaped workers) and failures of one run."""
+    before = cpu_seconds()
+    start = time.perf_counter()
+    failures = run(paths, workers)
+    wall = time.perf_counter() - start
+    return wall, cpu_seconds() - before, failures
+
+
+def cpu_seconds() -> float:
+    """User + system CPU seconds used so far by this process and its finished child processes."""
+    usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    return sum(u.ru_utime + u.ru_stime for u in usage)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folders", nargs="*", default=[DEFAULT_FOLDER])
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    found, _ = find_audio(args.folders)
+    paths = [str(p) for p in found]
+    audio_seconds = sum(sf.info(p).duration for p in paths)
+    print(f"{len(paths)} files, {audio_seconds / 60:.1f} min of audio, {args.workers} worker(s) on "
+          f"{os.cpu_count()} core(s)")
+    rows = []
+    for name, run in (("whytag SignalExtractor", run_whytag), ("essentia MusicExtractor", run_music_extractor)):
+        wall, cpu, failures = timed(run, paths, args.workers)
+        rows.append((name, wall, cpu, failures))
+    print(f"{'extractor':26s} {'wall s':>8s} {'x RT/core (wall)':>17s} {'CPU s':>8s} {'x RT/CPU s':>11s} {'failed':>7s}")
+    for name, wall, cpu, failures in rows:
+        print(f"{name:26s} {wall:8.1f} {audio_seconds / wall / args.workers:17.1f} {cpu:8.1f} "
+              f"{audio_seconds / cpu:11.1f} {failures:7d}")
+    (_, wall_w, cpu_w, _), (_, wall_m, cpu_m, _) = rows
+    print(f"whytag speed-up over MusicExtractor: {wall_m / wall_w:.2f}x wall, {cpu_m / cpu_w:.2f}x CPU time")
+
+
+if __name__ == "__main__":
+    main()
