@@ -40,18 +40,57 @@ def main(ctx: click.Context, store: str) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--base", default=DEFAULT_BASE, show_default=True, help="IRI prefix for instance data.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--extract", "then_extract", is_flag=True, help="Also extract features from the ingested files.")
+@click.option("--groups", default="signal,symbolic", show_default=True, help="Extractor groups for --extract.")
+@click.option("--workers", type=int, help="Extraction processes (default: one per core).")
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[str, ...], base: str, quiet: bool) -> None:
+def ingest(ctx: click.Context, paths: tuple[str, ...], base: str, quiet: bool, then_extract: bool, groups: str,
+           workers: int | None) -> None:
     """Record audio files (wav, flac, ogg, mp3, au; folders are walked) as tracks in the graph."""
     from whytag.kg.ingest import ingest as run_ingest
 
     with _store(ctx) as store:
         report = run_ingest(store, paths, base=base, progress=not quiet)
-    click.echo(f"ingested {len(report.tracks)} file(s) as {len({t for t, _ in report.tracks})} track(s); "
-               f"{len(report.failures)} failed")
-    for failure in report.failures:
+        click.echo(f"ingested {len(report.tracks)} file(s) as {len({t for t, _ in report.tracks})} track(s); "
+                   f"{len(report.failures)} failed")
+        failures = list(report.failures)
+        if then_extract and report.tracks:
+            failures += _run_extract(store, groups, [t for t, _ in report.tracks], workers, quiet)
+    for failure in failures:
         click.echo(f"  failed: {failure}", err=True)
-    if report.failures:
+    if failures:
+        ctx.exit(1)
+
+
+def _run_extract(store: GraphStore, groups: str, tracks: list[URIRef] | None, workers: int | None,
+                 quiet: bool) -> list[str]:
+    """Extract and report; returns the failure lines."""
+    from whytag.kg.extraction import extract_tracks
+
+    chosen = tuple(g.strip() for g in groups.split(",") if g.strip())
+    try:
+        report = extract_tracks(store, chosen, tracks, workers=workers, progress=not quiet)
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+    values = sum(report.done.values())
+    click.echo(f"extracted {values} feature values ({', '.join(chosen)}) from {len(report.done)} track(s); "
+               f"{len(report.failures)} failed")
+    return report.failures
+
+
+@main.command()
+@click.option("--groups", default="signal,symbolic", show_default=True,
+              help="Comma-separated extractor groups: signal, symbolic, dnn.")
+@click.option("--workers", type=int, help="Processes (default: one per core).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+def extract(ctx: click.Context, groups: str, workers: int | None, quiet: bool) -> None:
+    """Extract features from every ingested track's audio into the graph (re-running replaces them)."""
+    with _store(ctx) as store:
+        failures = _run_extract(store, groups, None, workers, quiet)
+    for failure in failures:
+        click.echo(f"  failed: {failure}", err=True)
+    if failures:
         ctx.exit(1)
 
 

@@ -17,7 +17,7 @@ from multiprocessing import get_context
 import soundfile as sf
 
 from whytag.extractors.audio import find_audio
-from whytag.extractors.signal import extract_many
+from whytag.extractors.batch import extract_many
 
 DEFAULT_FOLDER = "/usr/share/games/singularity/music"
 

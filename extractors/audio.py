@@ -114,5 +114,7 @@ def find_audio(paths: list[str | os.PathLike]) -> tuple[list[Path], list[str]]:
 
 
 def _reason(err: Exception) -> str:
+    """libsndfile's complaint in a few words (its 'does not exist' also means 'not a format I know')."""
     text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    return text.split(": ", 1)[-1] if text.startswith("Error opening") else text
+    text = text.split(": ", 1)[-1] if text.startswith("Error opening") else text
+    return "unrecognised format or corrupt data" if "does not exist or is not a regular file" in text else text

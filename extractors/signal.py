@@ -15,24 +15,17 @@ Undefined values never leave this module: see `_finite` and the per-feature note
 from __future__ import annotations
 
 import math
-import os
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
-from multiprocessing import get_context
 
-import essentia
-import essentia.standard as es
 import numpy as np
 from scipy import fft as sfft
 
-from whytag.extractors.audio import load, resample
+from whytag.extractors.audio import resample
 from whytag.extractors.base import Audio, FeatureSet
-
-essentia.log.infoActive = False
-essentia.log.warningActive = False
+from whytag.extractors.essentia_quiet import es, essentia
 
 SAMPLE_RATE = 44100  # MusicExtractor's analysis rate; RhythmExtractor2013 and OnsetRate require it
 LOWLEVEL_FRAME, LOWLEVEL_HOP = 2048, 1024
@@ -557,46 +550,3 @@ class SignalExtractor:
             features.add(name, _finite(name, measured[name]), unit, "signal")
         features.ended = datetime.now(timezone.utc)
         return features
-
-
-# --- batch ------------------------------------------------------------------------------------------
-
-def extract_file(path: str) -> tuple[str, FeatureSet | None, str | None]:
-    """Decode and measure one file; a failure comes back as 'PATH: reason' instead of raising."""
-    try:
-        return path, SignalExtractor().extract(load(path, SAMPLE_RATE)), None
-    except Exception as err:  # noqa: BLE001 - one bad file must not stop a batch
-        return path, None, _error_message(path, err)
-
-
-def _error_message(path: str, err: BaseException) -> str:
-    """'PATH: reason', without doubling the path when the error (e.g. AudioError) already starts with it."""
-    text = str(err).strip() or type(err).__name__
-    return text if text.startswith(path) else f"{path}: {text}"
-
-
-def extract_many(paths: Iterable[str | os.PathLike], workers: int | None = None,
-                 progress: bool = True) -> Iterator[tuple[str, FeatureSet | None, str | None]]:
-    """Measure many files in a spawn-safe process pool, yielding (path, features, error) as each finishes.
-
-    workers=None uses every core; workers=1 runs in this process (no pool).
-    """
-    from tqdm import tqdm
-
-    paths = [str(p) for p in paths]
-    workers = max(1, min(workers or os.cpu_count() or 1, len(paths) or 1))
-    with tqdm(total=len(paths), unit="file", disable=not progress) as bar:
-        if workers == 1:
-            for path in paths:
-                yield extract_file(path)
-                bar.update()
-            return
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            futures = {pool.submit(extract_file, path): path for path in paths}
-            for future in as_completed(futures):
-                path = futures[future]
-                try:
-                    yield future.result()
-                except Exception as err:  # noqa: BLE001 - e.g. a worker killed by a crash in native code
-                    yield path, None, _error_message(path, err)
-                bar.update()

@@ -16,15 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from itertools import groupby
 
-import essentia
-import essentia.standard as es
 import numpy as np
 
 from whytag.extractors.audio import resample
 from whytag.extractors.base import Audio, FeatureSet
+from whytag.extractors.essentia_quiet import es, essentia
 
-essentia.log.infoActive = False
-essentia.log.warningActive = False
 
 SAMPLE_RATE = 44100
 FRAME, HOP = 4096, 2048

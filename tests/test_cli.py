@@ -79,3 +79,24 @@ def test_validate_and_export(ingested, tmp_path):
 def test_demo_runs_offline(tmp_path):
     out = whytag("demo", "--out", str(tmp_path / "demo"), "--clips", "4").stdout
     assert "ingested 4 tracks" in out and "→ 4" in out
+
+
+def test_ingest_extract_writes_valid_observations(tmp_path, audio_folder):
+    from whytag.datasets.demo import demo_clips, synthesize
+
+    import soundfile as sf
+
+    clip = demo_clips(2)[0]
+    sf.write(audio_folder / "demo.wav", synthesize(clip, seconds=6.0), 22050)
+    store = tmp_path / "graph"
+    result = whytag("ingest", "--quiet", "--extract", "--workers", "1", str(audio_folder), store=store, check=False)
+    assert result.returncode == 1  # the two bad files are still reported
+    assert "extracted" in result.stdout and "from 4 track(s); 0 failed" in result.stdout
+    assert "notes.mp3: not decodable audio (unrecognised format or corrupt data)" in result.stderr
+    rows = json.loads(whytag("query", "--format", "json", store=store, *[
+        "SELECT ?bpm ?dom WHERE { GRAPH ?g { ?o wt:feature wt:BPM ; wt:value ?bpm . "
+        "?d wt:feature wt:Dom ; wt:value ?dom } }"]).stdout)
+    assert len(rows) == 4
+    assert any(abs(r["bpm"] - clip.bpm) < 3 for r in rows)
+    assert all(0.0 <= r["dom"] <= 1.0 for r in rows)
+    assert "conforms" in whytag("validate", store=store).stdout

@@ -14,7 +14,8 @@ import soundfile as sf
 from whytag.extractors import signal
 from whytag.extractors.audio import load
 from whytag.extractors.base import Audio
-from whytag.extractors.signal import FEATURE_DESCRIPTIONS, FEATURE_UNITS, SignalExtractor, extract_file, extract_many
+from whytag.extractors.batch import extract_file, extract_many
+from whytag.extractors.signal import FEATURE_DESCRIPTIONS, FEATURE_UNITS, SignalExtractor
 
 RATE = signal.SAMPLE_RATE
 PAPER_FEATURES = [
@@ -170,7 +171,7 @@ def test_multichannel_and_high_rate_files(tmp_path: Path, extractor: SignalExtra
     for path in (eight, hi_rate):
         _, features, error = extract_file(str(path))
         assert error is None
-        values = features.as_dict()
+        values = features[0].as_dict()
         _check_complete(values)
         assert values["Length"] == pytest.approx(4.0, abs=0.01)
 
@@ -182,7 +183,7 @@ def test_batch_reports_bad_files_and_goes_on(tmp_path: Path) -> None:
     corrupt.write_bytes(b"ID3\x03\x00\x00\x00\x00\x00\x00" + bytes(range(256)) * 40)
     results = {path: (features, error) for path, features, error in
                extract_many([good, corrupt, tmp_path / "missing.wav"], workers=2, progress=False)}
-    assert results[str(good)][1] is None and results[str(good)][0].as_dict()["BPM"] > 0
+    assert results[str(good)][1] is None and results[str(good)][0][0].as_dict()["BPM"] > 0
     for bad in (corrupt, tmp_path / "missing.wav"):
         features, error = results[str(bad)]
         assert features is None and error.startswith(f"{bad}: ")

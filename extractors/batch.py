@@ -1,0 +1,74 @@
+"""Extraction over many files: each file decoded once and measured by every chosen extractor group,
+in a spawn-safe process pool with a progress bar; one bad file is reported, never fatal."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
+
+from whytag.extractors.audio import load
+from whytag.extractors.base import Extractor, FeatureSet
+
+ANALYSIS_RATE = 44100  # every extractor analyses at MusicExtractor's rate
+GROUPS = ("signal", "symbolic")
+
+
+def make_extractor(group: str) -> Extractor:
+    """The extractor of a feature group (imported on demand: each pulls its own libraries)."""
+    if group == "signal":
+        from whytag.extractors.signal import SignalExtractor
+
+        return SignalExtractor()
+    if group == "symbolic":
+        from whytag.extractors.symbolic import SymbolicExtractor
+
+        return SymbolicExtractor()
+    if group == "dnn":
+        from whytag.extractors.dnn import DnnExtractor
+
+        return DnnExtractor()
+    raise ValueError(f"unknown extractor group {group!r}; choose from signal, symbolic, dnn")
+
+
+def extract_file(path: str, groups: tuple[str, ...] = ("signal",)) -> tuple[str, list[FeatureSet] | None, str | None]:
+    """Decode one file once and run each group's extractor on it; a failure comes back as 'PATH: reason'."""
+    try:
+        audio = load(path, ANALYSIS_RATE)
+        return path, [make_extractor(group).extract(audio) for group in groups], None
+    except Exception as err:  # noqa: BLE001 - one bad file must not stop a batch
+        return path, None, error_message(path, err)
+
+
+def error_message(path: str, err: BaseException) -> str:
+    """'PATH: reason', without doubling the path when the error (e.g. AudioError) already starts with it."""
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return text if text.startswith(path) else f"{path}: {text}"
+
+
+def extract_many(paths: Iterable[str | os.PathLike], groups: tuple[str, ...] = ("signal",), workers: int | None = None,
+                 progress: bool = True) -> Iterator[tuple[str, list[FeatureSet] | None, str | None]]:
+    """Measure many files, yielding (path, feature sets, error) as each finishes.
+
+    workers=None uses every core; workers=1 runs in this process (no pool).
+    """
+    from tqdm import tqdm
+
+    paths = [str(p) for p in paths]
+    workers = max(1, min(workers or os.cpu_count() or 1, len(paths) or 1))
+    with tqdm(total=len(paths), unit="file", desc="extract", disable=not progress, leave=False) as bar:
+        if workers == 1:
+            for path in paths:
+                yield extract_file(path, groups)
+                bar.update()
+            return
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            futures = {pool.submit(extract_file, path, groups): path for path in paths}
+            for future in as_completed(futures):
+                path = futures[future]
+                try:
+                    yield future.result()
+                except Exception as err:  # noqa: BLE001 - e.g. a worker killed by a crash in native code
+                    yield path, None, error_message(path, err)
+                bar.update()
