@@ -294,26 +294,61 @@ def resolve_track(store: GraphStore, text: str) -> URIRef:
 
 
 @main.command(name="eval")
-@click.option("--features", "features_file", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="Feature table (training table when --test is given).")
+@click.argument("dataset", required=False)
+@click.option("--root", type=click.Path(exists=True), help="The dataset's folder (with DATASET).")
+@click.option("--dataset-option", "dataset_options", multiple=True, metavar="KEY=VALUE",
+              help="Loader option, e.g. split=filtered (GTZAN) or subset=top50tags (Jamendo).")
+@click.option("--features", "features_file", type=click.Path(exists=True, dir_okay=False),
+              help="Feature table (one row per track). With DATASET and no table, the audio is extracted.")
 @click.option("--test", "test_file", type=click.Path(exists=True, dir_okay=False), help="Separate test table.")
 @click.option("--split", default=0.8, show_default=True, help="Training fraction when no --test is given.")
 @click.option("--seed", default=4, show_default=True, help="Split seed (4 is the paper's GTZAN split).")
-@click.option("--label-columns", required=True, help="Comma-separated label columns.")
+@click.option("--label-columns", help="Comma-separated label columns of the table (without DATASET).")
 @click.option("--id-column", help="Id column (default: the first column).")
 @click.option("--learners", "learner_names", help="Comma-separated subset of learners (default: all).")
 @click.option("--metrics-json", type=click.Path(dir_okay=False), help="Write learner → metric → value here.")
-def evaluate_command(features_file, test_file, split, seed, label_columns, id_column, learner_names, metrics_json):
-    """Fit every learner and the black-box baselines on one split; print and save their scores."""
-    import json
+@click.option("--report", "report_dir", type=click.Path(file_okay=False),
+              help="Write a Markdown report with plots here (default with DATASET: whytag-report-DATASET).")
+@click.pass_context
+def evaluate_command(ctx, dataset, root, dataset_options, features_file, test_file, split, seed, label_columns,
+                     id_column, learner_names, metrics_json, report_dir):
+    """Fit every learner and the black-box baselines on one split; print and save their scores.
 
-    from sklearn.model_selection import train_test_split
-
-    from whytag.evaluate import baselines, evaluate, results_json, results_table
-    from whytag.kg.tables import TableError, labels_from, numeric_features, read_table
+    Either a feature table with --label-columns (split at random, or with --test), or a DATASET
+    (gtzan, mtat, jamendo, csv) with --root, scored on its official split.
+    """
+    from whytag.evaluate import results_json, results_table
     from whytag.reasoning.learners import LEARNERS
 
-    columns = label_columns.split(",")
+    names = learner_names.split(",") if learner_names else list(LEARNERS)
+    unknown = [n for n in names if n not in LEARNERS]
+    if unknown:
+        raise click.ClickException(f"unknown learner(s) {', '.join(unknown)}; choose from {', '.join(LEARNERS)}")
+    learners = {n: LEARNERS[n]() for n in names}
+    progress = lambda name: click.echo(f"fitting {name} …", err=True)  # noqa: E731
+    if dataset:
+        results = _evaluate_dataset(ctx, dataset, root, dataset_options, features_file, id_column, learners,
+                                    report_dir or f"whytag-report-{dataset}", progress)
+    else:
+        if not features_file or not label_columns:
+            raise click.UsageError("give a DATASET with --root, or --features with --label-columns")
+        results = _evaluate_table(features_file, test_file, split, seed, label_columns.split(","), id_column,
+                                  learners, report_dir, progress)
+    click.echo(results_table(results))
+    if metrics_json:
+        import json
+
+        Path(metrics_json).write_text(json.dumps(results_json(results), indent=2) + "\n")
+        click.echo(f"wrote {metrics_json}", err=True)
+
+
+def _evaluate_table(features_file, test_file, split, seed, columns, id_column, learners, report_dir, progress):
+    """Scores of the learners and baselines on a feature table's random (or given) split."""
+    from sklearn.model_selection import train_test_split
+
+    from whytag.evaluate import baselines, evaluate
+    from whytag.kg.tables import TableError, labels_from, numeric_features, read_table
+
     try:
         train = read_table(features_file, id_column)
         X, Y = numeric_features(train, exclude=columns), labels_from(train, columns)
@@ -325,20 +360,80 @@ def evaluate_command(features_file, test_file, split, seed, label_columns, id_co
             X_train, X_test, Y_train, Y_test = train_test_split(X, Y, train_size=split, random_state=seed)
     except (TableError, KeyError) as err:
         raise click.ClickException(f"{features_file}: {err}") from None
-    names = learner_names.split(",") if learner_names else list(LEARNERS)
-    unknown = [n for n in names if n not in LEARNERS]
-    if unknown:
-        raise click.ClickException(f"unknown learner(s) {', '.join(unknown)}; choose from {', '.join(LEARNERS)}")
     single = Y.ndim == 1
-    estimators = {n: LEARNERS[n]() for n in names} | baselines(single)
     kind = "single-label" if single else f"multi-label, {Y.shape[1]} tags"
     click.echo(f"{len(X_train)} training and {len(X_test)} test tracks, {X.shape[1]} features, {kind}", err=True)
-    results = evaluate(estimators, X_train, Y_train, X_test, Y_test,
-                       progress=lambda name: click.echo(f"fitting {name} …", err=True))
-    click.echo(results_table(results))
-    if metrics_json:
-        Path(metrics_json).write_text(json.dumps(results_json(results), indent=2) + "\n")
-        click.echo(f"wrote {metrics_json}", err=True)
+    results = evaluate(learners | baselines(single), X_train, Y_train, X_test, Y_test, progress)
+    if report_dir:
+        from whytag.reasoning.report import write_report
+
+        first = next(iter(learners), "")
+        path = write_report(report_dir, results, learners.get(first), X_test, Y_test, Path(features_file).stem,
+                            model_name=first)
+        click.echo(f"report: {path}", err=True)
+    return results
+
+
+def _evaluate_dataset(ctx, name, root, options, features_file, id_column, learners, report_dir, progress):
+    """Scores on a dataset's official split: features from a table, or extracted from its audio into the store."""
+    from whytag.datasets import DatasetError, open_dataset
+    from whytag.kg.tables import TableError, numeric_features, read_table
+    from whytag.reasoning.report import evaluate_dataset
+
+    if not root:
+        raise click.UsageError("DATASET needs --root (the folder holding it)")
+    try:
+        dataset = open_dataset(name, root, **dict(o.split("=", 1) for o in options))
+        if features_file:
+            table = read_table(features_file, id_column)
+            X = numeric_features(table, exclude=[c for c in table.columns if c in set(dataset.vocabulary)])
+        else:
+            X = _dataset_features(ctx, dataset)
+        results, report = evaluate_dataset(dataset, X, learners, report_dir, progress=progress)
+    except (DatasetError, TableError, ValueError) as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"report: {report}", err=True)
+    return results
+
+
+def _dataset_features(ctx, dataset):
+    """Ingest and extract the dataset's audio (train and test parts) into the store; features by track id."""
+    from whytag.kg.extraction import extract_tracks
+    from whytag.kg.ingest import ingest as run_ingest
+    from whytag.kg.mapping import feature_table
+
+    ids = sorted({i for part in dataset.parts for i in dataset.split(part)})
+    paths = {str(dataset.audio_path(i).resolve()): i for i in ids}
+    with _store(ctx) as store:
+        report = run_ingest(store, list(paths), progress=True)
+        tracks = {str(t): paths[info.path] for t, info in report.tracks if info.path in paths}
+        extracted = extract_tracks(store, tracks=[URIRef(t) for t in tracks])
+        table = feature_table(store)
+    for failure in report.failures + extracted.failures:
+        click.echo(f"  failed: {failure}", err=True)
+    table = table.loc[[t for t in table.index if t in tracks]]
+    return table.rename(index=tracks).dropna(axis=1, how="any")
+
+
+@main.group()
+def train() -> None:
+    """Train whytag's own networks (needs the [dnn] extra: torch)."""
+
+
+@train.command(name="midlevel")
+@click.argument("dataset_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), help="Weights file (default: the one the extractor loads).")
+@click.option("--epochs", default=30, show_default=True, help="Most epochs (training stops early).")
+def train_midlevel_command(dataset_dir: str, out: str | None, epochs: int) -> None:
+    """Train the mid-level perceptual network on the Aljanaki & Soleymani dataset in its published layout."""
+    try:
+        from whytag.extractors.midlevel import DEFAULT_WEIGHTS, DatasetError, train_midlevel
+    except ImportError as err:
+        raise click.ClickException(f"training needs torch: pip install 'whytag[dnn]' ({err})") from None
+    try:
+        train_midlevel(dataset_dir, out_path=out or DEFAULT_WEIGHTS, epochs=epochs)
+    except DatasetError as err:
+        raise click.ClickException(str(err)) from None
 
 
 @main.command()
