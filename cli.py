@@ -197,7 +197,7 @@ def export(ctx: click.Context, fmt: str, output: str | None, graph: str | None, 
               "';'-separated tags). Default: every column but the id (and features when --features is the same file).")
 @click.option("--features", "features_file", type=click.Path(exists=True, dir_okay=False),
               help="Import this feature table (one row per track) instead of using extracted observations.")
-@click.option("--learner", default="ebm", show_default=True, help="Rule learner (see `whytag eval` for all).")
+@click.option("--learner", default="boosted", show_default=True, help="Rule learner: boosted, ebm, rulefit, ripper.")
 @click.option("--name", default="default", show_default=True, help="Name of the model set to store.")
 @click.option("--vocabulary", help="Tag vocabulary name (default: the labels file's stem).")
 @click.option("--seed", default=0, show_default=True)
@@ -438,21 +438,55 @@ def train_midlevel_command(dataset_dir: str, out: str | None, epochs: int) -> No
 
 @main.command()
 @click.option("--out", default="whytag-demo", show_default=True, type=click.Path(file_okay=False),
-              help="Folder for the generated audio and the demo's store.")
-@click.option("--clips", default=16, show_default=True, help="How many clips to generate.")
-@click.pass_context
-def demo(ctx: click.Context, out: str, clips: int) -> None:
-    """Generate demo audio and run the whole pipeline on it, offline."""
+              help="Folder for the generated audio, the demo's store and its export.")
+@click.option("--clips", default=16, show_default=True, help="How many clips to generate (at least 8).")
+@click.option("--learner", default="boosted", show_default=True, help="Rule learner to use.")
+def demo(out: str, clips: int, learner: str) -> None:
+    """Generate demo audio and run the whole pipeline on it, offline: ingest, extract, learn, tag, explain."""
     from whytag.datasets.demo import write_demo
+    from whytag.kg.export import export as run_export
+    from whytag.kg.extraction import extract_tracks
     from whytag.kg.ingest import ingest as run_ingest
+    from whytag.kg.tables import labels_from, read_table
+    from whytag.kg.validate import validate_store
+    from whytag.reasoning.explain import explain as run_explain
+    from whytag.reasoning.reasoner import apply_model
+    from whytag.reasoning.training import learn as run_learn, resolve_tracks
 
+    if clips < 8:
+        raise click.UsageError("--clips must be at least 8 (the learner needs examples of every tag)")
     folder = Path(out)
     labels = write_demo(folder, n=clips)
     click.echo(f"1. generated {clips} clips in {folder / 'audio'} (labels: {labels})")
     with open_store(folder / "graph") as store:
         report = run_ingest(store, [folder / "audio"], progress=False)
-        click.echo(f"2. ingested {len(report.tracks)} tracks into {folder / 'graph'}")
         count = store.select("SELECT (COUNT(?t) AS ?n) WHERE { ?t a wt:Track }").rows[0][0]
-        click.echo(f"3. SPARQL: SELECT (COUNT(?t) AS ?n) WHERE {{ ?t a wt:Track }} → {count}")
-    if report.failures:
-        raise click.ClickException("demo ingest failed: " + "; ".join(report.failures))
+        click.echo(f"2. ingested {len(report.tracks)} tracks; SPARQL: SELECT (COUNT(?t) AS ?n) WHERE {{ ?t a wt:Track }} → {count}")
+        extracted = extract_tracks(store, ("signal", "symbolic"), progress=False)
+        click.echo(f"3. extracted {sum(extracted.done.values())} feature values (signal + symbolic)")
+        failures = report.failures + extracted.failures
+        if failures:
+            raise click.ClickException("demo failed: " + "; ".join(failures))
+        table = read_table(labels)
+        Y = labels_from(table, ["tags"])
+        ids = resolve_tracks(store, table.index, labels.resolve().parent, None)
+        summary = run_learn(store, Y, ids, learner, "demo", "demo-moods", labels.name)
+        click.echo(f"4. learned {summary.rules} rules ({learner}) for {', '.join(Y.columns)}; "
+                   f"training label agreement {summary.training_score:.2f}")
+        assignments = apply_model(store, "demo")
+        truth = {(ids[i], tag) for i, row in Y.iterrows() for tag in Y.columns if row[tag]}
+        agree = sum(a.predicted == ((a.track, a.notation) in truth) for a in assignments) / len(assignments)
+        click.echo(f"5. tagged {len({a.track for a in assignments})} tracks inside the store; "
+                   f"{agree:.0%} of {len(assignments)} tag decisions match the labels")
+        first = sorted(ids)[0]
+        click.echo(f"6. whytag explain {folder / first}")
+        for explanation in run_explain(store, ids[first]):
+            if explanation.predicted:
+                click.echo("   " + explanation.text(top=3).replace("\n", "\n   "))
+        violations = validate_store(store)
+        click.echo(f"7. SHACL validation: {'conforms' if not violations else f'{len(violations)} violation(s)'}")
+        (folder / "graph.ttl").write_bytes(run_export(store, "turtle"))
+        click.echo(f"8. exported the graph to {folder / 'graph.ttl'}")
+    click.echo(f"Try: whytag --store {folder / 'graph'} explain {folder / first} --all-tags")
+    if violations:
+        raise click.ClickException("the demo graph does not conform to the shapes")

@@ -76,9 +76,14 @@ def test_validate_and_export(ingested, tmp_path):
     assert len({g for *_, g in quads.quads()}) == 3  # one graph per track, schema left out
 
 
-def test_demo_runs_offline(tmp_path):
-    out = whytag("demo", "--out", str(tmp_path / "demo"), "--clips", "4").stdout
-    assert "ingested 4 tracks" in out and "→ 4" in out
+def test_demo_runs_the_whole_pipeline_offline(tmp_path):
+    out = whytag("demo", "--out", str(tmp_path / "demo"), "--clips", "8").stdout
+    assert "ingested 8 tracks" in out and "→ 8" in out
+    assert "extracted 592 feature values" in out  # 74 per clip: 42 signal + 32 symbolic
+    assert "tagged 8 tracks inside the store" in out
+    assert "— rule 0, weight" in out and "base rate" in out  # a plain-words reason read from the graph
+    assert "SHACL validation: conforms" in out
+    assert (tmp_path / "demo" / "graph.ttl").stat().st_size > 10_000
 
 
 def test_ingest_extract_writes_valid_observations(tmp_path, audio_folder):

@@ -1,0 +1,78 @@
+"""The learn stage: labelled tracks in the graph → a model set of rules stored in the graph."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from rdflib import URIRef
+
+from whytag.extractors.audio import sha256_of
+from whytag.kg.mapping import feature_table
+from whytag.kg.namespaces import slug, track_iri
+from whytag.kg.store import GraphStore
+from whytag.kg.tables import TableError, table_track
+from whytag.reasoning.concepts import assert_levels, tertile_levels, write_levels
+from whytag.reasoning.learners import LEARNERS
+from whytag.reasoning.rules import ModelInfo, write_models
+
+
+@dataclass
+class LearnSummary:
+    """What learning produced: the model set, its size and its fit on the training tracks."""
+
+    info: ModelInfo
+    tracks: int
+    rules: int
+    max_conditions_per_tag: int
+    training_score: float
+    skipped: list[str]
+
+
+def resolve_tracks(store: GraphStore, ids: pd.Index, base_dir: Path, table_source: str | None) -> dict[str, URIRef]:
+    """Map label ids to track IRIs: rows of an imported table, audio paths, or track IRIs."""
+    if table_source is not None:
+        return {i: table_track(table_source, str(i)) for i in ids}
+    paths = {str(p): URIRef(t) for t, p in store.select(
+        "SELECT ?t ?p WHERE { GRAPH ?g { ?t mo:available_as ?f . ?f wt:path ?p } }").rows}
+    resolved = {}
+    for i in ids:
+        text = str(i)
+        if text.startswith(("urn:", "http://", "https://")):
+            resolved[i] = URIRef(text)
+            continue
+        path = (base_dir / text).resolve()
+        if str(path) in paths:
+            resolved[i] = paths[str(path)]
+        elif path.is_file():  # moved since ingest: identify by content
+            resolved[i] = track_iri(sha256_of(path))
+    return resolved
+
+
+def learn(store: GraphStore, Y: pd.Series | pd.DataFrame, ids: dict[str, URIRef], learner: str, name: str,
+          vocabulary: str, training_set: str, seed: int = 0) -> LearnSummary:
+    """Fit `learner` on the labelled tracks' observations and store its rules and the learned levels."""
+    if learner not in LEARNERS:
+        raise ValueError(f"unknown learner {learner!r}; choose one of {', '.join(LEARNERS)}")
+    X_all = feature_table(store)
+    wanted = {str(iri): label_id for label_id, iri in ids.items()}
+    present = [t for t in X_all.index if t in wanted]
+    skipped = sorted(str(wanted_id) for iri, wanted_id in wanted.items() if iri not in set(present))
+    if not present:
+        raise TableError("none of the labelled tracks has features in the store (ingest and extract them first)")
+    X = X_all.loc[present].dropna(axis=1, how="any")
+    Y = Y.loc[[wanted[t] for t in present]]
+    Y.index = present
+    model = LEARNERS[learner](random_state=seed, id_prefix=slug(vocabulary))
+    model.fit(X, Y)
+    info = ModelInfo(name, vocabulary, f"{learner}: {model!r}", training_set, isinstance(Y, pd.Series))
+    write_models(store, info, model.models_.values())
+    write_levels(store, tertile_levels(X, training_set))
+    assert_levels(store)
+    if isinstance(Y, pd.Series):
+        score = float((model.predict(X) == Y).mean())
+    else:
+        score = float((model.predict(X).to_numpy() == Y.to_numpy()).mean())
+    return LearnSummary(info, len(present), sum(len(m.rules) for m in model.models_.values()),
+                        max(m.n_conditions for m in model.models_.values()), score, skipped)
