@@ -236,14 +236,15 @@ def learn(ctx, labels, id_column, label_columns, features_file, learner, name, v
 
 @main.command()
 @click.option("--model", "name", default="default", show_default=True, help="Model set to apply.")
+@click.option("--every-score", is_flag=True, help="Store every tag's score with its reasons, not only predicted tags.")
 @click.pass_context
-def tag(ctx, name: str) -> None:
+def tag(ctx, name: str, every_score: bool) -> None:
     """Apply a learned model set to every track with features: tags with justifications in the graph."""
     from whytag.reasoning.reasoner import apply_model
 
     with _store(ctx) as store:
         try:
-            assignments = apply_model(store, name)
+            assignments = apply_model(store, name, every_score=every_score)
         except LookupError as err:
             raise click.ClickException(str(err)) from None
     predicted = Counter(a.notation for a in assignments if a.predicted)
@@ -259,7 +260,7 @@ def tag(ctx, name: str) -> None:
 @click.option("--tag", "tag_name", help="Explain only this tag.")
 @click.option("--model", help="Only assignments from this model set.")
 @click.option("--top", default=8, show_default=True, help="Reasons to list per tag (the rest are summed).")
-@click.option("--all-tags", is_flag=True, help="Also explain tags that were not predicted.")
+@click.option("--all-tags", is_flag=True, help="Also explain tags that were not predicted (after `tag --every-score`).")
 @click.pass_context
 def explain(ctx, track: str, tag_name: str | None, model: str | None, top: int, all_tags: bool) -> None:
     """Say in plain words why TRACK (an audio path, a track IRI or a table row id) has its tags."""
@@ -318,13 +319,14 @@ def evaluate_command(ctx, dataset, root, dataset_options, features_file, test_fi
     (gtzan, mtat, jamendo, csv) with --root, scored on its official split.
     """
     from whytag.evaluate import results_json, results_table
-    from whytag.reasoning.learners import LEARNERS
+    from whytag.reasoning.learners import registry
 
-    names = learner_names.split(",") if learner_names else list(LEARNERS)
-    unknown = [n for n in names if n not in LEARNERS]
+    known = registry()
+    names = learner_names.split(",") if learner_names else list(known)
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise click.ClickException(f"unknown learner(s) {', '.join(unknown)}; choose from {', '.join(LEARNERS)}")
-    learners = {n: LEARNERS[n]() for n in names}
+        raise click.ClickException(f"unknown learner(s) {', '.join(unknown)}; choose from {', '.join(known)}")
+    learners = {n: known[n]() for n in names}
     progress = lambda name: click.echo(f"fitting {name} …", err=True)  # noqa: E731
     if dataset:
         results = _evaluate_dataset(ctx, dataset, root, dataset_options, features_file, id_column, learners,
@@ -487,6 +489,6 @@ def demo(out: str, clips: int, learner: str) -> None:
         click.echo(f"7. SHACL validation: {'conforms' if not violations else f'{len(violations)} violation(s)'}")
         (folder / "graph.ttl").write_bytes(run_export(store, "turtle"))
         click.echo(f"8. exported the graph to {folder / 'graph.ttl'}")
-    click.echo(f"Try: whytag --store {folder / 'graph'} explain {folder / first} --all-tags")
+    click.echo(f"Try: whytag --store {folder / 'graph'} explain {folder / first}")
     if violations:
         raise click.ClickException("the demo graph does not conform to the shapes")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rdflib import Graph, URIRef
+from rdflib import URIRef
 
 from whytag.kg.namespaces import PREFIXES, SCHEMA_GRAPH
 from whytag.kg.store import GraphStore

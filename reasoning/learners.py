@@ -381,10 +381,9 @@ def expand_tree(nodes: np.ndarray, i: int, names: list[str], has_missing: np.nda
     return out
 
 
-LEARNERS: dict[str, type[OneVsRestRuleLearner]] = {
-    "boosted": BoostedRulesLearner,
-    "ebm": EBMLearner,
-    "rulefit": RuleFitLearner,
-    "ripper": RipperLearner,
-}
-"""The learners by the names the CLI uses; `boosted` is the default (accurate and compact)."""
+def registry() -> dict[str, type[OneVsRestRuleLearner]]:
+    """The learners by the names the CLI uses; `boosted` is the default (accurate and compact)."""
+    from whytag.reasoning.dl_learner import DLConceptLearner
+
+    return {"boosted": BoostedRulesLearner, "ebm": EBMLearner, "rulefit": RuleFitLearner, "ripper": RipperLearner,
+            "dl": DLConceptLearner}

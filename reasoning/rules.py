@@ -17,7 +17,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
 from whytag.kg.mapping import feature_node
 from whytag.kg.namespaces import WT, scheme_iri, slug, tag_iri
-from whytag.kg.store import GraphStore, Triple
+from whytag.kg.store import GraphStore
 from whytag.reasoning.model import Condition, Rule, TagModel
 
 FACETS = {">=": XSD.minInclusive, ">": XSD.minExclusive, "<=": XSD.maxInclusive, "<": XSD.maxExclusive}

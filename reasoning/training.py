@@ -14,7 +14,7 @@ from whytag.kg.namespaces import slug, track_iri
 from whytag.kg.store import GraphStore
 from whytag.kg.tables import TableError, table_track
 from whytag.reasoning.concepts import assert_levels, tertile_levels, write_levels
-from whytag.reasoning.learners import LEARNERS
+from whytag.reasoning.learners import registry
 from whytag.reasoning.rules import ModelInfo, write_models
 
 
@@ -53,8 +53,9 @@ def resolve_tracks(store: GraphStore, ids: pd.Index, base_dir: Path, table_sourc
 def learn(store: GraphStore, Y: pd.Series | pd.DataFrame, ids: dict[str, URIRef], learner: str, name: str,
           vocabulary: str, training_set: str, seed: int = 0) -> LearnSummary:
     """Fit `learner` on the labelled tracks' observations and store its rules and the learned levels."""
-    if learner not in LEARNERS:
-        raise ValueError(f"unknown learner {learner!r}; choose one of {', '.join(LEARNERS)}")
+    known = registry()
+    if learner not in known:
+        raise ValueError(f"unknown learner {learner!r}; choose one of {', '.join(known)}")
     X_all = feature_table(store)
     wanted = {str(iri): label_id for label_id, iri in ids.items()}
     present = [t for t in X_all.index if t in wanted]
@@ -64,7 +65,7 @@ def learn(store: GraphStore, Y: pd.Series | pd.DataFrame, ids: dict[str, URIRef]
     X = X_all.loc[present].dropna(axis=1, how="any")
     Y = Y.loc[[wanted[t] for t in present]]
     Y.index = present
-    model = LEARNERS[learner](random_state=seed, id_prefix=slug(vocabulary))
+    model = known[learner](random_state=seed, id_prefix=slug(vocabulary))
     model.fit(X, Y)
     info = ModelInfo(name, vocabulary, f"{learner}: {model!r}", training_set, isinstance(Y, pd.Series))
     write_models(store, info, model.models_.values())

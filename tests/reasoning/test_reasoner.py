@@ -53,7 +53,7 @@ def test_models_round_trip_through_the_graph(store, table):
 
 def test_justifications_add_up_to_the_score_exactly(store, table):
     tracks, _ = stored(store, table)
-    assignments = apply_model(store, "toy")
+    assignments = apply_model(store, "toy", every_score=True)
     assert len(assignments) == 2 * len(table)
     expected = {m.tag: dict(zip(tracks, m.logit(table))) for m in models(table)}
     for a in assignments:
@@ -68,7 +68,7 @@ def test_justifications_add_up_to_the_score_exactly(store, table):
 
 def test_boundary_values_follow_the_operators(store, table):
     tracks, _ = stored(store, table)
-    apply_model(store, "toy", tracks=[tracks[0]])  # BPM 120 (>= fires), centroid 1800 (> and < do not)
+    apply_model(store, "toy", tracks=[tracks[0]], every_score=True)  # BPM 120 (>= fires), centroid 1800 (> and < do not)
     fired = {str(r[0]).rsplit("/", 1)[-1] for r in store.select(
         f"SELECT ?rule WHERE {{ ?a wt:track <{tracks[0]}> ; wt:justifiedBy/wt:rule ?rule }}").rows}
     assert fired == {"0"}  # only "BPM >= 120" of energetic
@@ -76,7 +76,7 @@ def test_boundary_values_follow_the_operators(store, table):
 
 def test_justifications_link_the_observations_that_satisfied_them(store, table):
     tracks, _ = stored(store, table)
-    apply_model(store, "toy")
+    apply_model(store, "toy", every_score=True)
     rows = store.select("""SELECT ?j ?name ?v ?op ?th WHERE {
         ?j wt:rule ?rule ; wt:satisfiedBy ?o . ?o wt:feature ?f ; wt:value ?v . ?f wt:featureName ?name .
         ?rule wt:hasCondition ?c . ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?th }""").rows
@@ -90,7 +90,7 @@ def test_justifications_link_the_observations_that_satisfied_them(store, table):
 
 def test_single_label_predicts_one_tag_per_track(store, table):
     stored(store, table, single_label=True)
-    assignments = apply_model(store, "toy")
+    assignments = apply_model(store, "toy", every_score=True)
     predicted = pd.Series([a.track for a in assignments if a.predicted])
     assert predicted.is_unique and len(predicted) == len(table)
 
@@ -107,9 +107,9 @@ def test_rule_sparql_form_selects_the_tracks_the_rule_fires_on(store, table):
 
 def test_tagged_graph_conforms_and_retagging_replaces(store, table):
     stored(store, table)
-    apply_model(store, "toy")
+    apply_model(store, "toy", every_score=True)
     first = store.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows[0][0]
-    apply_model(store, "toy")
+    apply_model(store, "toy", every_score=True)
     assert store.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows[0][0] == first
     assert validate_store(store) == []
 
@@ -119,7 +119,7 @@ def test_explanation_reads_the_graph_in_plain_words(store, table):
     from whytag.reasoning.explain import explain
 
     tracks, _ = stored(store, table)
-    apply_model(store, "toy")
+    apply_model(store, "toy", every_score=True)
     assert_levels(store)  # BPM levels from music knowledge: 120 is fast
     [energetic] = explain(store, tracks[0], tag="energetic")
     assert energetic.logit == pytest.approx(-1.0 + 1.4)
@@ -129,3 +129,11 @@ def test_explanation_reads_the_graph_in_plain_words(store, table):
     assert "tempo 120 BPM is fast (≥ 120) — rule 0, weight +1.4" in text
     assert "base rate" in text
     assert {e.tag for e in explain(store, tracks[0])} == {"energetic", "calm"}
+
+
+def test_by_default_only_predicted_tags_are_written(store, table):
+    stored(store, table, single_label=True)
+    assignments = apply_model(store, "toy")
+    written = store.select("SELECT ?a ?p WHERE { ?a a wt:TagAssignment ; wt:predicted ?p }").rows
+    assert len(written) == len(table) == sum(a.predicted for a in assignments)
+    assert all(p.toPython() is True for _, p in written)

@@ -1,0 +1,102 @@
+"""The paper's real feature tables through the whole graph path: import, learn, tag in the store,
+explain with the documented SPARQL queries; and `whytag eval` beside the baselines."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import train_test_split
+
+from conftest import REPO, shared_table
+from whytag.evaluate import multi_label_metrics
+from whytag.kg.tables import import_features, labels_from, numeric_features, read_table
+from whytag.reasoning.learners import BoostedRulesLearner
+from whytag.reasoning.reasoner import apply_model
+from whytag.reasoning.rules import ModelInfo, write_models
+
+GENRES = "blues classical country disco hiphop jazz metal pop reggae rock".split()
+
+
+def paper_split():
+    table = read_table(shared_table("gtzan_perceptual_features.csv"), "Track")
+    X, y = numeric_features(table, exclude=GENRES), labels_from(table, GENRES)
+    return train_test_split(X, y, train_size=0.8, random_state=4)
+
+
+def test_gtzan_tags_in_the_store_are_the_learners_predictions(store):
+    X_train, X_test, y_train, y_test = paper_split()
+    learner = BoostedRulesLearner(id_prefix="gtzan").fit(X_train, y_train)
+    tracks = import_features(store, X_test, "gtzan-test")
+    write_models(store, ModelInfo("gtzan", "gtzan", "boosted", "paper split", single_label=True),
+                 learner.models_.values())
+    assignments = apply_model(store, "gtzan")
+    by_track = {t: row for t, row in zip(tracks, X_test.index)}
+    logits = {m.tag: pd.Series(m.logit(X_test), index=X_test.index) for m in learner.models_.values()}
+    for a in assignments:
+        assert a.logit == pytest.approx(logits[a.notation][by_track[a.track]], abs=1e-9)
+    predicted = pd.Series({by_track[a.track]: a.notation for a in assignments if a.predicted})
+    assert (predicted.loc[X_test.index] == learner.predict(X_test)).all()
+    accuracy = float((predicted.loc[X_test.index] == y_test).mean())
+    assert accuracy >= 0.72  # measured 0.735 (bench/RESULTS.md); XGBoost 0.765
+    assert max(m.n_conditions for m in learner.models_.values()) <= 100
+
+    # The two documented queries run as written, with a track and tag of this run put in.
+    track, genre = tracks[0], predicted.loc[X_test.index[0]]
+    why = (REPO / "docs/queries/why-tagged.rq").read_text()
+    why = why.replace("<urn:whytag:track/gtzan-perceptual-features/100072>", f"<{track}>").replace('"blues"', f'"{genre}"')
+    rows = store.select(why).rows
+    contributions = {}
+    for score, contribution, rule, *_ in rows:
+        contributions[(str(rule), float(contribution))] = float(score)
+    total = sum(c for _, c in contributions)
+    score = next(iter(contributions.values()))
+    assert score == pytest.approx(1 / (1 + math.exp(-total)), abs=1e-12)
+    because = (REPO / "docs/queries/tagged-because-of-feature.rq").read_text().replace('"blues"', f'"{genre}"')
+    feature = next(c.feature for r in learner.models_[genre].rules for c in r.conditions)
+    because = because.replace('"dom"', f'"{feature}"')
+    found = store.select(because).rows
+    assert found and all(float(c) > 0 for *_, c in found)
+
+
+def test_jamendo_multilabel_through_the_store(store):
+    table = read_table(shared_table("jamendo_moodtheme_dev.csv"), "Track")
+    tags = [c for c in table.columns if set(pd.unique(table[c])) <= {0, 1} and c != "Vocal-Instrumental"]
+    assert len(tags) == 56
+    X, Y = numeric_features(table, exclude=tags), labels_from(table, tags)
+    X_train, X_test, Y_train, Y_test = train_test_split(X, Y, train_size=0.8, random_state=0)
+    chosen = list(Y.sum().sort_values(ascending=False).index[:12])  # the 12 commonest tags keep this quick
+    learner = BoostedRulesLearner(id_prefix="jamendo").fit(X_train, Y_train[chosen])
+    macro, _ = multi_label_metrics(Y_test[chosen], learner.predict_proba(X_test))
+    assert macro["roc_auc"] >= 0.70  # the full 56-tag run measures 0.753 (bench/RESULTS.md)
+    sample = X_test.iloc[:40]
+    tracks = import_features(store, sample, "jamendo-test")
+    write_models(store, ModelInfo("jamendo", "jamendo-moodtheme", "boosted", "seed-0 split"),
+                 learner.models_.values())
+    scores = {(a.track, a.notation): a.score for a in apply_model(store, "jamendo")}
+    expected = learner.predict_proba(sample)
+    for track, row in zip(tracks, sample.index):
+        for tag in chosen:
+            assert scores[(track, tag)] == pytest.approx(expected.loc[row, tag], abs=1e-12)
+
+
+def test_eval_command_reports_learners_beside_baselines(tmp_path):
+    metrics = tmp_path / "metrics.json"
+    command = [sys.executable, "-m", "whytag", "eval", "--features", str(shared_table("gtzan_perceptual_features.csv")),
+               "--label-columns", ",".join(GENRES), "--id-column", "Track", "--split", "0.8", "--seed", "4",
+               "--learners", "boosted", "--metrics-json", str(metrics)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr
+    scores = json.loads(metrics.read_text())
+    assert set(scores) == {"boosted", "xgboost (paper)", "logistic-regression"}
+    assert scores["xgboost (paper)"]["accuracy"] == pytest.approx(0.765, abs=0.03)
+    assert scores["logistic-regression"]["accuracy"] == pytest.approx(0.69, abs=0.03)
+    assert scores["boosted"]["accuracy"] >= 0.72 and scores["boosted"]["max_conditions_per_tag"] <= 100
+    assert "boosted" in result.stdout and "macro_f1" in result.stdout
+    assert np.isfinite(scores["boosted"]["macro_f1"])
