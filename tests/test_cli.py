@@ -105,3 +105,20 @@ def test_ingest_extract_writes_valid_observations(tmp_path, audio_folder):
     assert any(abs(r["bpm"] - clip.bpm) < 3 for r in rows)
     assert all(0.0 <= r["dom"] <= 1.0 for r in rows)
     assert "conforms" in whytag("validate", store=store).stdout
+
+
+def test_eval_on_a_dataset_extracts_its_audio_and_writes_a_report(tmp_path):
+    from whytag.datasets.demo import write_demo
+
+    write_demo(tmp_path / "collection", n=20, seconds=5.0)
+    metrics = tmp_path / "metrics.json"
+    result = whytag("eval", "csv", "--root", str(tmp_path / "collection"), "--learners", "boosted,dl",
+                    "--metrics-json", str(metrics), "--report", str(tmp_path / "report"), store=tmp_path / "graph")
+    scores = json.loads(metrics.read_text())
+    assert set(scores) >= {"boosted", "dl", "logistic-regression"}
+    assert scores["boosted"]["roc_auc"] > 0.9  # the demo's moods follow tempo, mode and brightness
+    report = (tmp_path / "report" / "report.md").read_text()
+    assert "boosted" in report and "| dl" in report
+    assert "report:" in result.stderr
+    tracks = whytag("query", "--format", "csv", "SELECT (COUNT(?t) AS ?n) WHERE { ?t a wt:Track }", store=tmp_path / "graph")
+    assert tracks.stdout.split() == ["n", "20"]  # the audio went through the store
