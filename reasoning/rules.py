@@ -200,18 +200,19 @@ def _and(graph: Graph, members: list) -> BNode:
 
 
 def _some(graph: Graph, prop, filler) -> BNode:
-    node = BNode()
-    graph.add((node, RDF.type, OWL.Restriction))
-    graph.add((node, OWL.onProperty, prop))
-    graph.add((node, OWL.someValuesFrom, filler))
-    return node
+    return _restriction(graph, prop, OWL.someValuesFrom, filler)
 
 
 def _has_value(graph: Graph, prop, value) -> BNode:
+    return _restriction(graph, prop, OWL.hasValue, value)
+
+
+def _restriction(graph: Graph, prop, kind, value) -> BNode:
+    """An owl:Restriction on `prop` of the given kind (someValuesFrom, hasValue)."""
     node = BNode()
     graph.add((node, RDF.type, OWL.Restriction))
     graph.add((node, OWL.onProperty, prop))
-    graph.add((node, OWL.hasValue, value))
+    graph.add((node, kind, value))
     return node
 
 

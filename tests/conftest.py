@@ -45,3 +45,24 @@ def shared_table(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent (the shared data folder is not beside this checkout)")
     return path
+
+
+@pytest.fixture(scope="session")
+def owlready2():
+    """owlready2 with a Java runtime for HermiT, or skip saying which is missing."""
+    import shutil
+
+    module = pytest.importorskip("owlready2", reason="owlready2 (test extra) is needed for HermiT")
+    if shutil.which("java") is None:
+        pytest.skip("java is not installed; HermiT needs a Java runtime")
+    return module
+
+
+def hermit_world(owlready2, graph, folder: Path):
+    """Run HermiT over `graph`; the world holds the inferred classes. Raises if inconsistent."""
+    path = folder / "hermit-input.nt"
+    graph.serialize(path, format="nt", encoding="utf-8")
+    world = owlready2.World()
+    world.get_ontology(path.as_uri()).load()
+    owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+    return world

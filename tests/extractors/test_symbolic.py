@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import random
-import shutil
 
 import numpy as np
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
+from conftest import hermit_world
 from whytag.extractors.audio import AudioInfo
 from whytag.extractors.base import Audio, FeatureSet
 from whytag.extractors.symbolic import ChordEvent, SymbolicExtractor, chord_symbol
@@ -146,22 +146,8 @@ def test_write_symbolic_replaces_only_its_own_output(store):
 
 # --- OWL DL check with HermiT -------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def owlready2():
-    module = pytest.importorskip("owlready2", reason="owlready2 (test extra) is needed for HermiT")
-    if shutil.which("java") is None:
-        pytest.skip("java is not installed; HermiT needs a Java runtime")
-    return module
-
-
 def _hermit(owlready2, data: Graph, tmp_path) -> object:
-    graph = Graph().parse(HERE / "whytag.ttl").parse(chords.HARMONY) + data
-    path = tmp_path / "harmony.nt"
-    graph.serialize(path, format="nt", encoding="utf-8")
-    world = owlready2.World()
-    world.get_ontology(path.as_uri()).load()
-    owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
-    return world
+    return hermit_world(owlready2, Graph().parse(HERE / "whytag.ttl").parse(chords.HARMONY) + data, tmp_path)
 
 
 def test_hermit_finds_harmony_consistent_and_agrees(owlready2, tmp_path):

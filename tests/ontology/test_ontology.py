@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
+from conftest import hermit_world
 from whytag.kg.namespaces import WT
 from whytag.kg.validate import validate_graph
 from whytag.ontology import ONTOLOGY, SHAPES, schema_files
@@ -100,32 +99,15 @@ def test_shapes_parse_and_cover_every_instance_class():
         assert cls in targets, cls
 
 
-@pytest.fixture(scope="module")
-def hermit():
-    owlready2 = pytest.importorskip("owlready2", reason="owlready2 (test extra) is needed for HermiT")
-    if shutil.which("java") is None:
-        pytest.skip("java is not installed; HermiT needs a Java runtime")
-    return owlready2
+def test_ontology_and_sample_data_are_consistent(owlready2, tmp_path):
+    hermit_world(owlready2, schema() + good_data(), tmp_path)  # raises if inconsistent
 
 
-def _reason(owlready2, graph: Graph, tmp_path) -> None:
-    path = tmp_path / "onto.nt"
-    graph.serialize(path, format="nt", encoding="utf-8")
-    world = owlready2.World()
-    onto = world.get_ontology(path.as_uri()).load()
-    with onto:
-        owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
-
-
-def test_ontology_and_sample_data_are_consistent(hermit, tmp_path):
-    _reason(hermit, schema() + good_data(), tmp_path)  # raises if inconsistent
-
-
-def test_reasoner_catches_inconsistent_data(hermit, tmp_path):
+def test_reasoner_catches_inconsistent_data(owlready2, tmp_path):
     data = schema() + good_data()
     data.add((TRACK, RDF.type, WT.Rule))  # a track is never a rule: the classes are disjoint
-    with pytest.raises(hermit.OwlReadyInconsistentOntologyError):
-        _reason(hermit, data, tmp_path)
+    with pytest.raises(owlready2.OwlReadyInconsistentOntologyError):
+        hermit_world(owlready2, data, tmp_path)
 
 
 def test_an_unlabelled_ontology_term_is_flagged():

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pandas as pd
-import pytest
 from rdflib import Graph, URIRef
 
+from conftest import hermit_world
 from whytag.kg.mapping import feature_triples
 from whytag.kg.namespaces import RDF, WT
 from whytag.extractors.base import FeatureSet
@@ -16,10 +14,7 @@ from whytag.reasoning.model import Condition, Rule, TagModel
 from whytag.reasoning.rules import ModelInfo, model_graph
 
 
-def test_hermit_classifies_tracks_into_rule_bodies(tmp_path):
-    owlready2 = pytest.importorskip("owlready2", reason="owlready2 (test extra) is needed for HermiT")
-    if shutil.which("java") is None:
-        pytest.skip("java is not installed; HermiT needs a Java runtime")
+def test_hermit_classifies_tracks_into_rule_bodies(owlready2, tmp_path):
     rule = Rule("energetic", (Condition("BPM", ">=", 120.0), Condition("Spectral-Centroid", "<", 1800.0)), 1.0)
     info = ModelInfo("owl", "moods")
     graph = Graph()
@@ -35,12 +30,7 @@ def test_hermit_classifies_tracks_into_rule_bodies(tmp_path):
         graph.add((track, RDF.type, WT.Track))
         for triple in feature_triples(track, features):
             graph.add(triple)
-    path = tmp_path / "all.nt"
-    graph.serialize(path, format="nt", encoding="utf-8")
-    world = owlready2.World()
-    onto = world.get_ontology(path.as_uri()).load()
-    with onto:
-        owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+    world = hermit_world(owlready2, graph, tmp_path)
     body = world[f"{info.rule_iri(rule, 0)}/body"]
     members = {i.iri.rsplit("/", 1)[-1] for i in body.instances()}
     assert members == {"fires"}
