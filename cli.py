@@ -386,20 +386,38 @@ def _evaluate_dataset(ctx, name, root, options, features_file, id_column, learne
         raise click.UsageError("DATASET needs --root (the folder holding it)")
     try:
         dataset = open_dataset(name, root, **dict(o.split("=", 1) for o in options))
+        tracks = {}
         if features_file:
             table = read_table(features_file, id_column)
             X = numeric_features(table, exclude=[c for c in table.columns if c in set(dataset.vocabulary)])
         else:
-            X = _dataset_features(ctx, dataset)
+            X, tracks = _dataset_features(ctx, dataset)
         results, report = evaluate_dataset(dataset, X, learners, report_dir, progress=progress)
     except (DatasetError, TableError, ValueError) as err:
         raise click.ClickException(str(err)) from None
     click.echo(f"report: {report}", err=True)
+    if tracks:  # the audio is in the store: tag its test part there too, so `whytag explain` works on it
+        _tag_test_part(ctx, dataset, learners, tracks)
     return results
 
 
+def _tag_test_part(ctx, dataset, learners, tracks) -> None:
+    """Store the first learner's rules as model set eval-DATASET and tag the test tracks with it."""
+    from whytag.reasoning.reasoner import apply_model
+    from whytag.reasoning.rules import ModelInfo, write_models
+
+    name, learner = next(iter(learners.items()))
+    info = ModelInfo(f"eval-{dataset.name}", dataset.name, name, f"{dataset.name} train part", dataset.single_label)
+    test = [tracks[i] for i in dataset.split("test") if i in tracks]
+    with _store(ctx) as store:
+        write_models(store, info, learner.models_.values())
+        assignments = apply_model(store, info.name, tracks=test)
+    click.echo(f"tagged the {len(test)} test tracks in the store with model set '{info.name}' "
+               f"({sum(a.predicted for a in assignments)} tags); try `whytag explain PATH`", err=True)
+
+
 def _dataset_features(ctx, dataset):
-    """Ingest and extract the dataset's audio (train and test parts) into the store; features by track id."""
+    """Ingest and extract the dataset's audio into the store; features by track id, and id → track IRI."""
     from whytag.kg.extraction import extract_tracks
     from whytag.kg.ingest import ingest as run_ingest
     from whytag.kg.mapping import feature_table
@@ -414,7 +432,7 @@ def _dataset_features(ctx, dataset):
     for failure in report.failures + extracted.failures:
         click.echo(f"  failed: {failure}", err=True)
     table = table.loc[[t for t in table.index if t in tracks]]
-    return table.rename(index=tracks).dropna(axis=1, how="any")
+    return table.rename(index=tracks).dropna(axis=1, how="any"), {i: URIRef(t) for t, i in tracks.items()}
 
 
 @main.group()

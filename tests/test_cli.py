@@ -122,3 +122,9 @@ def test_eval_on_a_dataset_extracts_its_audio_and_writes_a_report(tmp_path):
     assert "report:" in result.stderr
     tracks = whytag("query", "--format", "csv", "SELECT (COUNT(?t) AS ?n) WHERE { ?t a wt:Track }", store=tmp_path / "graph")
     assert tracks.stdout.split() == ["n", "20"]  # the audio went through the store
+    assert "tagged the 4 test tracks in the store" in result.stderr
+    from whytag.datasets import open_dataset
+
+    test_clip = tmp_path / "collection" / open_dataset("csv", tmp_path / "collection").split("test")[0]
+    explained = whytag("explain", str(test_clip), store=tmp_path / "graph").stdout
+    assert "(predicted)" in explained and "— rule" in explained
