@@ -13,24 +13,28 @@ from rdflib import URIRef
 
 from whytag.kg.store import GraphStore
 
-WHY_QUERY = """
-SELECT ?a ?notation ?score ?logit ?predicted ?j ?contribution ?rule ?weight ?precision ?support
-       ?c ?featureLabel ?value ?unit ?op ?threshold ?levelLabel WHERE {{
+ASSIGNMENTS_QUERY = """
+SELECT ?a ?notation ?score ?logit ?predicted ?j ?contribution ?rule WHERE {{
   GRAPH ?tg {{ ?a wt:track <{track}> ; wt:tag ?tag ; wt:score ?score ; wt:logit ?logit ; wt:predicted ?predicted ;
-              wt:fromModelSet ?model ; wt:justifiedBy ?j . ?j wt:contribution ?contribution . }}
+              wt:fromModelSet ?model ; wt:justifiedBy ?j . ?j wt:contribution ?contribution .
+              OPTIONAL {{ ?j wt:rule ?rule }} }}
   GRAPH ?mg {{ ?tag skos:notation ?notation . }}
   {filters}
-  OPTIONAL {{
-    GRAPH ?tg {{ ?j wt:rule ?rule ; wt:satisfiedBy ?o . }}
-    GRAPH ?rg {{ ?rule wt:weight ?weight ; wt:support ?support ; wt:hasCondition ?c .
-                 OPTIONAL {{ ?rule wt:precision ?precision }}
-                 ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?threshold . }}
-    GRAPH ?og {{ ?o wt:feature ?f ; wt:value ?value ; qudt:unit ?unit . }}
-    OPTIONAL {{ ?f rdfs:label ?featureLabel }}
-    OPTIONAL {{ GRAPH ?lg {{ <{track}> wt:hasLevel ?level }} ?lt wt:level ?level ; wt:feature ?f .
-               ?level rdfs:label ?levelLabel }}
-  }}
 }}"""
+
+CONDITIONS_QUERY = """
+SELECT ?j ?weight ?precision ?support ?c ?featureLabel ?value ?unit ?op ?threshold ?levelLabel WHERE {{
+  VALUES (?j ?rule) {{ {pairs} }}
+  GRAPH ?tg {{ ?j wt:satisfiedBy ?o . }}
+  GRAPH ?rg {{ ?rule wt:weight ?weight ; wt:support ?support ; wt:hasCondition ?c .
+               ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?threshold .
+               OPTIONAL {{ ?rule wt:precision ?precision }} }}
+  GRAPH ?og {{ ?o wt:feature ?f ; wt:value ?value ; qudt:unit ?unit . }}
+  OPTIONAL {{ ?f rdfs:label ?featureLabel }}
+  OPTIONAL {{ GRAPH ?lg {{ <{track}> wt:hasLevel ?level }} ?lt wt:level ?level ; wt:feature ?f .
+             ?level rdfs:label ?levelLabel }}
+}}"""
+"""Two queries rather than one with OPTIONALs: the store then starts from this track's few rows."""
 
 UNIT_WORDS = {"PER-MIN": "BPM", "HZ": "Hz", "SEC": "s", "PER-SEC": "/s", "DeciB": "dB"}
 OP_WORDS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
@@ -84,27 +88,33 @@ def explain(store: GraphStore, track: URIRef, tag: str | None = None, model: str
         filters.append(f'FILTER(STR(?notation) = "{_escape(tag)}")')
     if model is not None:
         filters.append(f'FILTER(STRENDS(STR(?model), "/{_escape(model)}"))')
-    rows = store.select(WHY_QUERY.format(track=track, filters="\n  ".join(filters))).rows
+    rows = store.select(ASSIGNMENTS_QUERY.format(track=track, filters="\n  ".join(filters))).rows
     heads: dict[str, tuple] = {}
     reasons: dict[str, dict[str, Reason]] = defaultdict(dict)
-    for (a, notation, score, logit, predicted, j, contribution, rule, weight, precision, support,
-         c, feature_label, value, unit, op, threshold, level_label) in rows:
+    owner: dict[str, Reason] = {}
+    for a, notation, score, logit, predicted, j, contribution, rule in rows:
         heads[str(a)] = (str(notation), float(score), float(logit), bool(predicted.toPython()))
-        reason = reasons[str(a)].setdefault(str(j), Reason(
-            float(contribution), str(rule) if rule is not None else None,
-            float(weight) if weight is not None else 0.0,
-            float(precision) if precision is not None else None, int(support) if support is not None else 0))
-        if c is not None:
+        owner[str(j)] = reasons[str(a)].setdefault(str(j), Reason(float(contribution),
+                                                                 str(rule) if rule is not None else None))
+    fired = [(j, reason.rule) for j, reason in owner.items() if reason.rule is not None]
+    for start in range(0, len(fired), 200):
+        pairs = " ".join(f"(<{j}> <{rule}>)" for j, rule in fired[start:start + 200])
+        for (j, weight, precision, support, c, feature_label, value, unit, op, threshold,
+             level_label) in store.select(CONDITIONS_QUERY.format(track=track, pairs=pairs)).rows:
+            reason = owner[str(j)]
+            reason.weight, reason.support = float(weight), int(support)
+            reason.precision = float(precision) if precision is not None else None
             reason.conditions[str(c)] = _condition_words(feature_label, value, unit, op, threshold, level_label)
     explanations = [Explanation(*heads[a], list(reasons[a].values())) for a in heads]
     return sorted(explanations, key=lambda e: (-e.score, e.tag))
 
 
 def _condition_words(feature_label, value, unit, op, threshold, level_label) -> str:
+    """E.g. 'tempo 96 BPM ≥ 90 (moderate)': the observed value, the test it passed, and its level."""
     unit_word = UNIT_WORDS.get(str(unit).rsplit("/", 1)[-1], "")
     amount = f"{float(value):.4g}{(' ' + unit_word) if unit_word else ''}"
-    level = f"is {level_label} " if level_label is not None else "is "
-    return f"{feature_label} {amount} {level}({OP_WORDS[str(op)]} {float(threshold):.4g})"
+    level = f" ({level_label})" if level_label is not None else ""
+    return f"{feature_label} {amount} {OP_WORDS[str(op)]} {float(threshold):.4g}{level}"
 
 
 def _escape(text: str) -> str:

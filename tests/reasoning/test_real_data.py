@@ -99,3 +99,25 @@ def test_eval_command_reports_learners_beside_baselines(tmp_path):
     assert scores["boosted"]["accuracy"] >= 0.72 and scores["boosted"]["max_conditions_per_tag"] <= 100
     assert "boosted" in result.stdout and "macro_f1" in result.stdout
     assert np.isfinite(scores["boosted"]["macro_f1"])
+
+
+def test_learn_tag_explain_from_the_command_line(tmp_path):
+    table = shared_table("gtzan_perceptual_features.csv")
+    store = tmp_path / "graph"
+
+    def whytag(*args: str) -> subprocess.CompletedProcess:
+        result = subprocess.run([sys.executable, "-m", "whytag", "--store", str(store), *args],
+                                capture_output=True, text=True, timeout=900)
+        assert result.returncode == 0, result.stderr
+        return result
+
+    learned = whytag("learn", "--features", str(table), "--labels", str(table), "--id-column", "Track",
+                     "--label-columns", ",".join(GENRES), "--vocabulary", "gtzan", "--name", "genres").stdout
+    assert "imported 999 tracks × 61 features" in learned
+    assert "(boosted, single-label) from 999 tracks" in learned
+    tagged = whytag("tag", "--model", "genres").stdout
+    assert "tagged 999 tracks with model set 'genres'" in tagged and "999 predicted" in tagged
+    explained = whytag("explain", "100072", "--model", "genres").stdout  # a row id of the table
+    first = explained.splitlines()[1]
+    assert "(predicted); logit" in first
+    assert "— rule" in explained and "training tracks" in explained and "base rate" in explained

@@ -126,7 +126,7 @@ def test_explanation_reads_the_graph_in_plain_words(store, table):
     assert sum(r.contribution for r in energetic.reasons) == pytest.approx(energetic.logit, abs=1e-12)
     text = energetic.text()
     assert text.startswith("energetic, 0.60 (")
-    assert "tempo 120 BPM is fast (≥ 120) — rule 0, weight +1.4" in text
+    assert "tempo 120 BPM ≥ 120 (fast) — rule 0, weight +1.4" in text
     assert "base rate" in text
     assert {e.tag for e in explain(store, tracks[0])} == {"energetic", "calm"}
 
