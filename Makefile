@@ -12,6 +12,8 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
+	# basic-pitch's ONNX note model for the dnn tests; --no-deps: its metadata pulls TensorFlow 2.15 (numpy<2)
+	$(BIN)/pip install -q --no-deps basic-pitch==0.4.0
 	touch $@
 
 venv: $(STAMP)
