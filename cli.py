@@ -215,8 +215,9 @@ def learn(ctx, labels, id_column, label_columns, features_file, learner, name, v
             if features_file:
                 feature_source = read_table(features_file, id_column)
                 source = Path(features_file).stem
-                columns = columns or [c for c in label_table.columns if c not in feature_source.columns
-                                      or Path(features_file).resolve() == Path(labels).resolve()]
+                if columns is None and Path(features_file).resolve() == Path(labels).resolve():
+                    raise click.UsageError("--features and --labels are the same file: name its --label-columns")
+                columns = columns or [c for c in label_table.columns if c not in feature_source.columns]
                 X = numeric_features(feature_source, exclude=columns)
                 import_features(store, X, source)
                 click.echo(f"imported {len(X)} tracks × {X.shape[1]} features from {features_file}")

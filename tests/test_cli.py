@@ -128,3 +128,22 @@ def test_eval_on_a_dataset_extracts_its_audio_and_writes_a_report(tmp_path):
     test_clip = tmp_path / "collection" / open_dataset("csv", tmp_path / "collection").split("test")[0]
     explained = whytag("explain", str(test_clip), store=tmp_path / "graph").stdout
     assert "(predicted)" in explained and "— rule" in explained
+
+
+def test_learn_and_tag_errors_are_one_clear_line(tmp_path):
+    table = tmp_path / "table.csv"
+    table.write_text("id,BPM,Spectral-Centroid,fast\n" + "".join(
+        f"t{i},{60 + 10 * i},{500 + 50 * i},{int(i >= 6)}\n" for i in range(12)))
+    store = tmp_path / "graph"
+    same = whytag("learn", "--features", str(table), "--labels", str(table), store=store, check=False)
+    assert same.returncode != 0 and "name its --label-columns" in same.stderr
+    unknown = whytag("learn", "--features", str(table), "--labels", str(table), "--label-columns", "fast",
+                     "--learner", "oracle", store=store, check=False)
+    assert unknown.returncode != 0 and "unknown learner 'oracle'" in unknown.stderr
+    missing = whytag("tag", "--model", "nothing", store=store, check=False)
+    assert missing.returncode != 0 and "no model named 'nothing'" in missing.stderr
+    for result in (same, unknown, missing):
+        assert "Traceback" not in result.stderr
+    ok = whytag("learn", "--features", str(table), "--labels", str(table), "--label-columns", "fast",
+                "--learner", "ripper", store=store)
+    assert "(ripper, multi-label) from 12 tracks" in ok.stdout  # one 0/1 column is a multi-label tag
