@@ -81,9 +81,6 @@ class GraphStore:
         """A copy of one named graph's triples."""
         return self.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
 
-    def has_graph(self, graph: URIRef) -> bool:
-        return bool(self._query(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}").askAnswer)
-
     # -- writing ---------------------------------------------------------------------------
     def update(self, sparql: str) -> None:
         """Run a SPARQL Update as one transaction."""
@@ -116,9 +113,6 @@ class GraphStore:
         if graphs:
             self.update(" ;\n".join(f"DROP SILENT GRAPH <{g}> ; INSERT DATA {{ GRAPH <{g}> {{\n{triples_block(t)}\n}} }}"
                                     for g, t in graphs.items()))
-
-    def drop_graph(self, graph: URIRef) -> None:
-        self.update(f"DROP SILENT GRAPH <{graph}>")
 
     # -- schema ----------------------------------------------------------------------------
     def ensure_schema(self) -> None:

@@ -91,7 +91,8 @@ class TagModel:
 
 
 def sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
+    """The logistic function, without overflow for large |x|."""
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
 
 
 def annotate(rules: list[Rule], X: pd.DataFrame, y: np.ndarray) -> None:

@@ -10,7 +10,6 @@ fired rule). So the justifications add up to the logit exactly, and a crash leav
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 from rdflib import Literal, URIRef
@@ -18,6 +17,7 @@ from rdflib.namespace import PROV, RDF, XSD
 
 from whytag.kg.namespaces import WT, slug, tag_iri
 from whytag.kg.store import GraphStore, Triple
+from whytag.reasoning.model import sigmoid
 from whytag.reasoning.rules import ModelInfo, read_models
 
 CONDITION_HOLDS = ("(?op = '>=' && ?v >= ?th) || (?op = '>' && ?v > ?th) || (?op = '<=' && ?v <= ?th) || "
@@ -67,7 +67,7 @@ def apply_model(store: GraphStore, name: str, tracks: list[URIRef] | None = None
         for track in all_tracks:
             total, fired = totals.get((track, tm), (0.0, 0))
             logit = model.intercept + total
-            score = (1.0 if fired > 0 else 0.0) if model.link == "any" else _sigmoid(logit)
+            score = (1.0 if fired > 0 else 0.0) if model.link == "any" else sigmoid(logit)
             assignments.append(Assignment(assignment_iri(track, info, model.tag), track,
                                           tag_iri(info.vocabulary, model.tag), model.tag, logit, score, fired))
     assignments = _decide(assignments, info.single_label, {m.tag: m.threshold for m in models})
@@ -124,7 +124,7 @@ def _tagging_triples(info: ModelInfo, models, assignments: list[Assignment], sat
 def _assignment(row, link: str) -> Assignment:
     iri, track, tag, notation, logit, fired = row
     logit, fired = float(logit), int(fired)
-    score = (1.0 if fired > 0 else 0.0) if link == "any" else _sigmoid(logit)
+    score = (1.0 if fired > 0 else 0.0) if link == "any" else sigmoid(logit)
     return Assignment(URIRef(iri), URIRef(track), URIRef(tag), str(notation), logit, score, fired)
 
 
@@ -137,7 +137,3 @@ def _decide(assignments: list[Assignment], single_label: bool, thresholds: dict[
         if a.track not in best or (a.score, a.logit) > (best[a.track].score, best[a.track].logit):
             best[a.track] = a
     return [replace(a, predicted=best[a.track] is a) for a in assignments]
-
-
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
