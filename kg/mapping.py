@@ -159,8 +159,8 @@ def feature_table(store: GraphStore) -> pd.DataFrame:
     """All observations as a table: one row per track IRI, one column per canonical feature name."""
     table = store.select("""
         SELECT ?track ?name ?value WHERE {
-          ?obs a wt:FeatureObservation ; wt:ofTrack ?track ; wt:feature ?f ; wt:value ?value .
-          ?f wt:featureName ?name .
+          GRAPH ?g { ?obs a wt:FeatureObservation ; wt:ofTrack ?track ; wt:feature ?f ; wt:value ?value . }
+          GRAPH ?s { ?f wt:featureName ?name . }
         }""")
     records = [(str(t), str(n), float(v)) for t, n, v in table.rows]
     if not records:

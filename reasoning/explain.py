@@ -30,9 +30,9 @@ SELECT ?j ?weight ?precision ?support ?c ?featureLabel ?value ?unit ?op ?thresho
                ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?threshold .
                OPTIONAL {{ ?rule wt:precision ?precision }} }}
   GRAPH ?og {{ ?o wt:feature ?f ; wt:value ?value ; qudt:unit ?unit . }}
-  OPTIONAL {{ ?f rdfs:label ?featureLabel }}
-  OPTIONAL {{ GRAPH ?lg {{ <{track}> wt:hasLevel ?level }} ?lt wt:level ?level ; wt:feature ?f .
-             ?level rdfs:label ?levelLabel }}
+  OPTIONAL {{ GRAPH ?fg {{ ?f rdfs:label ?featureLabel }} }}
+  OPTIONAL {{ GRAPH ?lg {{ <{track}> wt:hasLevel ?level }}
+             GRAPH ?dg {{ ?lt wt:level ?level ; wt:feature ?f . ?level rdfs:label ?levelLabel }} }}
 }}"""
 """Two queries rather than one with OPTIONALs: the store then starts from this track's few rows."""
 

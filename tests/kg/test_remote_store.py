@@ -77,3 +77,26 @@ def test_tagging_runs_inside_the_endpoint(endpoint):
 def test_unreachable_endpoint_is_a_clear_error():
     with pytest.raises(StoreError, match="127.0.0.1:9"):
         open_store("http://127.0.0.1:9/query")
+
+
+def test_learn_and_explain_need_no_union_default_graph(endpoint):
+    import numpy as np
+    import pandas as pd
+
+    from whytag.kg.mapping import feature_table
+    from whytag.kg.tables import import_features
+    from whytag.reasoning.explain import explain
+    from whytag.reasoning.training import learn
+
+    store = open_store(endpoint)
+    frame = pd.DataFrame({"BPM": np.linspace(60, 180, 24), "Spectral-Centroid": np.linspace(3000, 500, 24)},
+                         index=[f"s{i}" for i in range(24)])
+    tracks = import_features(store, frame, "served")
+    assert feature_table(store).loc[str(tracks[0]), "BPM"] == 60.0  # the server has no union default graph
+    Y = pd.DataFrame({"fast": (frame.BPM >= 120).astype(int)}, index=frame.index)
+    learn(store, Y, dict(zip(frame.index, tracks)), "boosted", "served", "tempo", "served table")
+    from whytag.reasoning.reasoner import apply_model
+
+    apply_model(store, "served")
+    [why] = explain(store, tracks[-1], tag="fast")
+    assert why.predicted and "tempo 180 BPM" in why.text()
