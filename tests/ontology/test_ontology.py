@@ -83,12 +83,16 @@ def test_bad_data_is_rejected_with_readable_messages():
     data.set((assignment, WT.score, Literal(1.7, datatype=XSD.double)))
     data.remove((assignment, WT.justifiedBy, None))
     data.set((URIRef(f"{TRACK}/file/1"), WT.sha256, Literal("not-a-hash")))
-    data.add((URIRef(f"{TRACK}/obs/x/bpm"), WT.value, Literal("NaN", datatype=XSD.double)))
+    data.set((URIRef(f"{TRACK}/obs/x/bpm"), WT.value, Literal("NaN", datatype=XSD.double)))
     messages = [str(v) for v in validate_graph(data)]
     assert any("score in [0, 1]" in m and "1.7" in m for m in messages), messages
     assert any("at least one wt:Justification" in m for m in messages), messages
     assert any("64 lowercase hex" in m for m in messages), messages
-    assert any("not a finite number" in m or "exactly one xsd:double wt:value" in m for m in messages), messages
+    assert any("must be a finite number" in m for m in messages), messages
+    infinite = good_data()
+    infinite.set((URIRef(f"{TRACK}/obs/x/bpm"), WT.value, Literal("INF", datatype=XSD.double)))
+    assert [v.message for v in validate_graph(infinite)] == [
+        "An observation's value must be a finite number (not NaN or infinite)."]
 
 
 def test_shapes_parse_and_cover_every_instance_class():
