@@ -100,6 +100,8 @@ class OneVsRestRuleLearner(ABC):
             self.models_[tag] = model
         self.rules_ = [rule for model in self.models_.values() for rule in model.rules]
         self.thresholds_ = self._choose_thresholds(X, labels)
+        for tag, model in self.models_.items():  # stored with the model, so the graph predicts the same
+            model.threshold = float(self.thresholds_[tag])
         return self
 
     def _choose_thresholds(self, X: pd.DataFrame, labels: pd.DataFrame) -> pd.Series:

@@ -137,3 +137,19 @@ def test_by_default_only_predicted_tags_are_written(store, table):
     written = store.select("SELECT ?a ?p WHERE { ?a a wt:TagAssignment ; wt:predicted ?p }").rows
     assert len(written) == len(table) == sum(a.predicted for a in assignments)
     assert all(p.toPython() is True for _, p in written)
+
+
+def test_tuned_multilabel_thresholds_travel_with_the_model(store):
+    from whytag.reasoning.learners import BoostedRulesLearner
+
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"BPM": rng.uniform(60, 180, 80), "dom": rng.uniform(0, 0.5, 80)}, index=[f"m{i}" for i in range(80)])
+    Y = pd.DataFrame({"fast": (X.BPM > 130).astype(int), "tense": ((X.dom > 0.3) ^ (rng.random(80) < 0.2)).astype(int)})
+    learner = BoostedRulesLearner(threshold="f1").fit(X, Y)
+    tracks = import_features(store, X, "thresholds")
+    write_models(store, ModelInfo("tuned", "moods"), learner.models_.values())
+    _, read = read_models(store, "tuned")
+    assert {m.tag: m.threshold for m in read} == pytest.approx(learner.thresholds_.to_dict())
+    predicted = {(a.track, a.notation) for a in apply_model(store, "tuned") if a.predicted}
+    expected = learner.predict(X)
+    assert predicted == {(t, tag) for t, row in zip(tracks, X.index) for tag in Y.columns if expected.loc[row, tag]}
