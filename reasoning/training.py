@@ -65,7 +65,9 @@ def learn(store: GraphStore, Y: pd.Series | pd.DataFrame, ids: dict[str, URIRef]
     X = X_all.loc[present].dropna(axis=1, how="any")
     Y = Y.loc[[wanted[t] for t in present]]
     Y.index = present
-    model = known[learner](random_state=seed, id_prefix=slug(vocabulary))
+    # Multi-label: cut each tag where its training F1 is best (0.5 would rarely predict a rare tag).
+    threshold = 0.5 if isinstance(Y, pd.Series) else "f1"
+    model = known[learner](random_state=seed, id_prefix=slug(vocabulary), threshold=threshold)
     model.fit(X, Y)
     info = ModelInfo(name, vocabulary, f"{learner}: {model!r}", training_set, isinstance(Y, pd.Series))
     write_models(store, info, model.models_.values())
