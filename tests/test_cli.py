@@ -26,8 +26,9 @@ def ingested(tmp_path, audio_folder):
 
 
 def test_every_command_has_help():
-    for command in ["ingest", "query", "validate", "export", "demo"]:
-        out = whytag(command, "--help").stdout
+    for command in ["ingest", "extract", "query", "validate", "export", "learn", "tag", "explain", "eval", "demo",
+                    "train midlevel"]:
+        out = whytag(*command.split(), "--help").stdout
         assert "Usage:" in out and "--help" in out
 
 
