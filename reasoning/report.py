@@ -22,6 +22,12 @@ from whytag.reasoning.model import TagModel
 
 PAPER_SOURCE = "Lyberatos et al., IEEE Access 2025"
 PAPER = {"gtzan": {"accuracy": 0.79}, "jamendo-moodtheme": {"roc_auc": 0.729}}
+
+
+def paper_numbers(name: str) -> dict[str, float] | None:
+    """The paper's published numbers for a dataset or a table named after one (gtzan_perceptual_features)."""
+    normal = name.lower().replace("_", "-")
+    return next((numbers for key, numbers in PAPER.items() if normal.startswith(key)), None)
 MAX_RULES = 15  # rules listed per tag, strongest first; the rest are counted
 MAX_FEATURES = 20  # features listed and plotted by how many conditions use them
 
@@ -134,7 +140,7 @@ def write_report(folder: str | Path, results: list[Result], model, X_test: pd.Da
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     single = is_single_label(Y_test)
-    paper = paper_reference if paper_reference is not None else PAPER.get(dataset_name)
+    paper = paper_reference if paper_reference is not None else paper_numbers(dataset_name)
     plots = figure_class() is not None
     kind = "single-label" if single else f"multi-label, {Y_test.shape[1]} tags"
     lines = [f"# whytag evaluation: {dataset_name}", "",

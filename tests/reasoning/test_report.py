@@ -99,3 +99,11 @@ def test_evaluate_dataset_fits_on_the_split_and_reports(tmp_path):
     text = report.read_text()
     assert "of the 48 train tracks have no features" in text or "of the 12 test tracks have no features" in text
     assert "## Rules per tag" in text and (tmp_path / "out" / "confusion.png").exists()
+
+
+def test_paper_numbers_are_found_for_datasets_and_tables_named_after_them():
+    from whytag.reasoning.report import paper_numbers
+
+    assert paper_numbers("gtzan") == paper_numbers("gtzan_perceptual_features") == {"accuracy": 0.79}
+    assert paper_numbers("jamendo_moodtheme_dev") == {"roc_auc": 0.729}
+    assert paper_numbers("mtat") is None
