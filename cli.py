@@ -120,13 +120,13 @@ def render_table(table: QueryTable, fmt: str) -> str:
     if fmt == "json":
         return json.dumps([{c: _json_value(v) for c, v in zip(table.columns, row)} for row in table.rows],
                           indent=2) + "\n"
-    cells = [[_text(v) for v in row] for row in table.rows]
-    if fmt == "csv":
+    if fmt == "csv":  # full IRIs: CSV is read by programs
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = csv.writer(out, lineterminator="\n")
         writer.writerow(table.columns)
-        writer.writerows(cells)
+        writer.writerows([["" if v is None else str(v) for v in row] for row in table.rows])
         return out.getvalue()
+    cells = [[_text(v) for v in row] for row in table.rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(table.columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(table.columns, widths))]
     lines.append("  ".join("-" * w for w in widths))
@@ -136,12 +136,13 @@ def render_table(table: QueryTable, fmt: str) -> str:
 
 
 def _text(value) -> str:
+    """A term for the text table: IRIs in whytag's namespaces as prefixed names."""
     if value is None:
         return ""
     if isinstance(value, URIRef):
         for prefix, namespace in PREFIXES.items():
             if str(value).startswith(str(namespace)):
-                return f"{prefix}:{str(value)[len(namespace):]}"
+                return f"{prefix}:{str(value)[len(str(namespace)):]}"
     return str(value)
 
 

@@ -148,3 +148,15 @@ def test_learn_and_tag_errors_are_one_clear_line(tmp_path):
     ok = whytag("learn", "--features", str(table), "--labels", str(table), "--label-columns", "fast",
                 "--learner", "ripper", store=store)
     assert "(ripper, multi-label) from 12 tracks" in ok.stdout  # one 0/1 column is a multi-label tag
+
+
+def test_query_renders_iris_of_every_namespace(ingested):
+    store, _ = ingested
+    sparql = ('SELECT DISTINCT ?type WHERE { GRAPH ?g { ?s a ?type } FILTER(STRSTARTS(STR(?s), "urn:whytag:track")) } '
+              "ORDER BY ?type")
+    table = whytag("query", sparql, store=store).stdout
+    assert "wt:AudioFile" in table and "wt:Track" in table
+    lines = whytag("query", sparql, "--format", "csv", store=store).stdout.split("\n")
+    assert lines[:3] == ["type", "https://w3id.org/whytag/ontology#AudioFile", "https://w3id.org/whytag/ontology#Track"]
+    classes = whytag("query", "SELECT ?c WHERE { GRAPH ?g { ?c a owl:Class } } LIMIT 3", store=store).stdout
+    assert "(3 rows)" in classes  # rdf:/owl: IRIs (DefinedNamespaces) print too
