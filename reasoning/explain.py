@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from rdflib import URIRef
+from rdflib import Literal, URIRef
 
 from whytag.kg.store import GraphStore
+from whytag.reasoning.rules import ModelInfo
 
 ASSIGNMENTS_QUERY = """
 SELECT ?a ?notation ?score ?logit ?predicted ?j ?contribution ?rule WHERE {{
@@ -85,9 +86,9 @@ def explain(store: GraphStore, track: URIRef, tag: str | None = None, model: str
     """Explanations for a track's assignments (one tag, or all), best score first."""
     filters = []
     if tag is not None:
-        filters.append(f'FILTER(STR(?notation) = "{_escape(tag)}")')
+        filters.append(f"FILTER(STR(?notation) = {Literal(tag).n3()})")
     if model is not None:
-        filters.append(f'FILTER(STRENDS(STR(?model), "/{_escape(model)}"))')
+        filters.append(f"FILTER(?model = <{ModelInfo(model, '').iri}>)")
     rows = store.select(ASSIGNMENTS_QUERY.format(track=track, filters="\n  ".join(filters))).rows
     heads: dict[str, tuple] = {}
     reasons: dict[str, dict[str, Reason]] = defaultdict(dict)
@@ -115,7 +116,3 @@ def _condition_words(feature_label, value, unit, op, threshold, level_label) -> 
     amount = f"{float(value):.4g}{(' ' + unit_word) if unit_word else ''}"
     level = f" ({level_label})" if level_label is not None else ""
     return f"{feature_label} {amount} {OP_WORDS[str(op)]} {float(threshold):.4g}{level}"
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
