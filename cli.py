@@ -198,7 +198,8 @@ def export(ctx: click.Context, fmt: str, output: str | None, graph: str | None, 
               "';'-separated tags). Default: every column but the id (and features when --features is the same file).")
 @click.option("--features", "features_file", type=click.Path(exists=True, dir_okay=False),
               help="Import this feature table (one row per track) instead of using extracted observations.")
-@click.option("--learner", default="boosted", show_default=True, help="Rule learner: boosted, ebm, rulefit, ripper.")
+@click.option("--learner", default="boosted-linear", show_default=True,
+              help="Rule learner: boosted-linear, boosted, ebm, rulefit, ripper, dl.")
 @click.option("--name", default="default", show_default=True, help="Name of the model set to store.")
 @click.option("--vocabulary", help="Tag vocabulary name (default: the labels file's stem).")
 @click.option("--seed", default=0, show_default=True)
@@ -462,7 +463,7 @@ def train_midlevel_command(dataset_dir: str, out: str | None, epochs: int) -> No
 @click.option("--out", default="whytag-demo", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the generated audio, the demo's store and its export.")
 @click.option("--clips", default=16, show_default=True, help="How many clips to generate (at least 8).")
-@click.option("--learner", default="boosted", show_default=True, help="Rule learner to use.")
+@click.option("--learner", default="boosted-linear", show_default=True, help="Rule learner to use.")
 def demo(out: str, clips: int, learner: str) -> None:
     """Generate demo audio and run the whole pipeline on it, offline: ingest, extract, learn, tag, explain."""
     from whytag.datasets.demo import write_demo

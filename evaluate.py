@@ -26,6 +26,7 @@ class Result:
     fit_seconds: float
     rules_per_tag: float | None = None
     max_conditions_per_tag: int | None = None
+    linear_terms_per_tag: float | None = None
     per_tag: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
@@ -63,6 +64,7 @@ def score(learner_name: str, model, X_test: pd.DataFrame, Y_test, fit_seconds: f
     if models:
         result.rules_per_tag = float(np.mean([len(m.rules) for m in models.values()]))
         result.max_conditions_per_tag = int(max(m.n_conditions for m in models.values()))
+        result.linear_terms_per_tag = float(np.mean([len(m.linear) for m in models.values()]))
     return result
 
 
@@ -139,17 +141,23 @@ def results_json(results: list[Result]) -> dict[str, dict[str, float]]:
         if r.rules_per_tag is not None:
             entry["rules_per_tag"] = r.rules_per_tag
             entry["max_conditions_per_tag"] = r.max_conditions_per_tag
+            entry["linear_terms_per_tag"] = r.linear_terms_per_tag
         out[r.learner] = entry
     return out
+
+
+def size_cells(r: Result, blank: str) -> list[str]:
+    """Rules per tag, the most conditions any tag uses and linear terms per tag, as table cells."""
+    if r.rules_per_tag is None:
+        return [blank, blank, blank]
+    return [f"{r.rules_per_tag:.1f}", str(r.max_conditions_per_tag), f"{r.linear_terms_per_tag:.1f}"]
 
 
 def results_table(results: list[Result]) -> str:
     """Aligned text table of the results, learners as rows."""
     metrics = list(dict.fromkeys(k for r in results for k in r.metrics if not k.startswith("tags_")))
-    header = ["learner"] + metrics + ["rules/tag", "max cond/tag", "fit s"]
-    rows = [[r.learner] + [f"{r.metrics[m]:.3f}" for m in metrics]
-            + [f"{r.rules_per_tag:.1f}" if r.rules_per_tag is not None else "-",
-               str(r.max_conditions_per_tag) if r.max_conditions_per_tag is not None else "-", f"{r.fit_seconds:.1f}"]
+    header = ["learner"] + metrics + ["rules/tag", "max cond/tag", "linear/tag", "fit s"]
+    rows = [[r.learner] + [f"{r.metrics[m]:.3f}" for m in metrics] + size_cells(r, "-") + [f"{r.fit_seconds:.1f}"]
             for r in results]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)), "  ".join("-" * w for w in widths)]

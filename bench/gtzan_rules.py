@@ -16,8 +16,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from whytag.reasoning.learners import (BoostedRulesLearner, EBMLearner, OneVsRestRuleLearner, RipperLearner,
-                                       RuleFitLearner)
+from whytag.reasoning.learners import (BoostedLinearLearner, BoostedRulesLearner, EBMLearner, OneVsRestRuleLearner,
+                                       RipperLearner, RuleFitLearner)
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gtzan_perceptual_features.csv"
 N_GENRES = 10
@@ -33,12 +33,13 @@ def load() -> tuple[pd.DataFrame, pd.Series]:
 
 
 def rule_stats(learner: OneVsRestRuleLearner) -> str:
-    """Rules per tag, conditions per rule and conditions per tag (mean/max)."""
+    """Rules per tag, conditions per rule, conditions per tag (mean/max) and linear terms per tag."""
     rules = [len(m.rules) for m in learner.models_.values()]
+    linear = np.mean([len(m.linear) for m in learner.models_.values()])
     lengths = [len(r.conditions) for r in learner.rules_] or [0]
     conds = [m.n_conditions for m in learner.models_.values()]
     return (f"rules/tag {np.mean(rules):6.1f} (max {max(rules):4d})  cond/rule {np.mean(lengths):.2f} "
-            f"(max {max(lengths)})  cond/tag {np.mean(conds):7.1f} (max {max(conds):5d})")
+            f"(max {max(lengths)})  cond/tag {np.mean(conds):7.1f} (max {max(conds):5d})  linear/tag {linear:.1f}")
 
 
 def main() -> None:
@@ -63,7 +64,8 @@ def main() -> None:
         ("RIPPER OvR", RipperLearner(id_prefix="genre")),
         ("RuleFit OvR (rules only)", RuleFitLearner(id_prefix="genre")),
         ("EBM OvR, 5 pairs (exact)", EBMLearner(interactions=5, n_jobs=2, id_prefix="genre")),
-        ("BoostedRules stumps (default)", BoostedRulesLearner(id_prefix="genre")),
+        ("BoostedRules stumps", BoostedRulesLearner(id_prefix="genre")),
+        ("BoostedLinear stumps+linear (default)", BoostedLinearLearner(id_prefix="genre")),
     ]
     for name, learner in learners:
         start = time.time()

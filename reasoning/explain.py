@@ -15,10 +15,10 @@ from whytag.kg.store import GraphStore
 from whytag.reasoning.rules import ModelInfo
 
 ASSIGNMENTS_QUERY = """
-SELECT ?a ?notation ?score ?logit ?predicted ?j ?contribution ?rule WHERE {{
+SELECT ?a ?notation ?score ?logit ?predicted ?j ?contribution ?rule ?term WHERE {{
   GRAPH ?tg {{ ?a wt:track <{track}> ; wt:tag ?tag ; wt:score ?score ; wt:logit ?logit ; wt:predicted ?predicted ;
               wt:fromModelSet ?model ; wt:justifiedBy ?j . ?j wt:contribution ?contribution .
-              OPTIONAL {{ ?j wt:rule ?rule }} }}
+              OPTIONAL {{ ?j wt:rule ?rule }} OPTIONAL {{ ?j wt:linearTerm ?term }} }}
   GRAPH ?mg {{ ?tag skos:notation ?notation . }}
   {filters}
 }}"""
@@ -37,6 +37,15 @@ SELECT ?j ?weight ?precision ?support ?c ?featureLabel ?value ?unit ?op ?thresho
 }}"""
 """Two queries rather than one with OPTIONALs: the store then starts from this track's few rows."""
 
+LINEAR_QUERY = """
+SELECT ?j ?featureLabel ?value ?unit ?coefficient ?center WHERE {{
+  VALUES (?j ?term) {{ {pairs} }}
+  GRAPH ?tg {{ ?j wt:fromObservation ?o . }}
+  GRAPH ?mg {{ ?term wt:feature ?f ; wt:coefficient ?coefficient ; wt:center ?center . }}
+  GRAPH ?og {{ ?o wt:value ?value ; qudt:unit ?unit . }}
+  OPTIONAL {{ GRAPH ?fg {{ ?f rdfs:label ?featureLabel }} }}
+}}"""
+
 UNIT_WORDS = {"PER-MIN": "BPM", "HZ": "Hz", "SEC": "s", "PER-SEC": "/s", "DeciB": "dB"}
 OP_WORDS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
 
@@ -51,8 +60,12 @@ class Reason:
     precision: float | None = None
     support: int = 0
     conditions: dict[str, str] = field(default_factory=dict)
+    term: str | None = None
+    trend: str = ""  # a linear term's reason in words
 
     def text(self) -> str:
+        if self.term is not None:
+            return self.trend
         if self.rule is None:
             return "base rate of the tag (the model's intercept)"
         number = self.rule.rsplit("/", 1)[-1]
@@ -93,10 +106,10 @@ def explain(store: GraphStore, track: URIRef, tag: str | None = None, model: str
     heads: dict[str, tuple] = {}
     reasons: dict[str, dict[str, Reason]] = defaultdict(dict)
     owner: dict[str, Reason] = {}
-    for a, notation, score, logit, predicted, j, contribution, rule in rows:
+    for a, notation, score, logit, predicted, j, contribution, rule, term in rows:
         heads[str(a)] = (str(notation), float(score), float(logit), bool(predicted.toPython()))
-        owner[str(j)] = reasons[str(a)].setdefault(str(j), Reason(float(contribution),
-                                                                 str(rule) if rule is not None else None))
+        owner[str(j)] = reasons[str(a)].setdefault(str(j), Reason(
+            float(contribution), str(rule) if rule is not None else None, term=str(term) if term is not None else None))
     fired = [(j, reason.rule) for j, reason in owner.items() if reason.rule is not None]
     for start in range(0, len(fired), 200):
         pairs = " ".join(f"(<{j}> <{rule}>)" for j, rule in fired[start:start + 200])
@@ -106,13 +119,31 @@ def explain(store: GraphStore, track: URIRef, tag: str | None = None, model: str
             reason.weight, reason.support = float(weight), int(support)
             reason.precision = float(precision) if precision is not None else None
             reason.conditions[str(c)] = _condition_words(feature_label, value, unit, op, threshold, level_label)
+    linear = [(j, reason.term) for j, reason in owner.items() if reason.term is not None]
+    for start in range(0, len(linear), 200):
+        pairs = " ".join(f"(<{j}> <{term}>)" for j, term in linear[start:start + 200])
+        for j, feature_label, value, unit, coefficient, center in store.select(
+                LINEAR_QUERY.format(pairs=pairs)).rows:
+            owner[str(j)].trend = _trend_words(feature_label, value, unit, coefficient, center)
     explanations = [Explanation(*heads[a], list(reasons[a].values())) for a in heads]
     return sorted(explanations, key=lambda e: (-e.score, e.tag))
 
 
 def _condition_words(feature_label, value, unit, op, threshold, level_label) -> str:
     """E.g. 'tempo 96 BPM ≥ 90 (moderate)': the observed value, the test it passed, and its level."""
-    unit_word = UNIT_WORDS.get(str(unit).rsplit("/", 1)[-1], "")
-    amount = f"{float(value):.4g}{(' ' + unit_word) if unit_word else ''}"
     level = f" ({level_label})" if level_label is not None else ""
-    return f"{feature_label} {amount} {OP_WORDS[str(op)]} {float(threshold):.4g}{level}"
+    return f"{feature_label} {_amount(value, unit)} {OP_WORDS[str(op)]} {float(threshold):.4g}{level}"
+
+
+def _trend_words(feature_label, value, unit, coefficient, center) -> str:
+    """E.g. 'tempo 96 BPM is 12 below the training mean 108 — linear term, +0.021 per unit'."""
+    difference = float(value) - float(center)
+    side = "above" if difference >= 0 else "below"
+    return (f"{feature_label} {_amount(value, unit)} is {abs(difference):.4g} {side} the training mean "
+            f"{float(center):.4g} — linear term, {float(coefficient):+.3g} per unit")
+
+
+def _amount(value, unit) -> str:
+    """A value with its unit word, e.g. '96 BPM'."""
+    unit_word = UNIT_WORDS.get(str(unit).rsplit("/", 1)[-1], "")
+    return f"{float(value):.4g}{(' ' + unit_word) if unit_word else ''}"

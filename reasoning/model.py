@@ -1,6 +1,7 @@
-"""The one shape every learner produces: per tag, an intercept plus weighted conjunctive rules.
+"""The one shape every learner produces: per tag, an intercept, weighted conjunctive rules and linear terms.
 
-A tag's logit is `intercept + sum(weight of each rule whose conditions all hold)`, and its score is
+A tag's logit is `intercept + sum(weight of each rule whose conditions all hold) + sum(weight ×
+(value − centre) of each linear term)`, and its score is
 the logistic sigmoid of that logit ("logistic" link). A set-valued learner such as RIPPER uses the
 "any" link instead: score 1 when any rule fires, else 0 (its weights are then 1 and the intercept 0,
 so the sum is the count of fired rules, and the score says whether it is positive). Because this is
@@ -63,20 +64,42 @@ class Rule:
         return f"IF {body} THEN {self.tag} ({self.weight:+.3f})"
 
 
+@dataclass(frozen=True)
+class LinearTerm:
+    """`weight × (feature − centre)` added to a tag's logit; a missing value contributes nothing.
+
+    The centre is the training mean, so a contribution reads "this much above/below average".
+    """
+
+    feature: str
+    weight: float
+    center: float
+
+    def contribution(self, X: pd.DataFrame) -> np.ndarray:
+        values = X[self.feature].to_numpy(dtype=float)
+        return np.nan_to_num(self.weight * (values - self.center))
+
+    def __str__(self) -> str:
+        return f"{self.weight:+.4g} × ({self.feature} − {self.center:.6g})"
+
+
 @dataclass
 class TagModel:
-    """All rules for one tag, its intercept (the base rate, as a logit) and its link."""
+    """All rules and linear terms for one tag, its intercept (the base rate, as a logit) and its link."""
 
     tag: str
     intercept: float
     rules: list[Rule] = field(default_factory=list)
     link: str = "logistic"  # or "any" for set-valued rule lists such as RIPPER
     threshold: float = 0.5  # score at or above which a multi-label tag is predicted
+    linear: list[LinearTerm] = field(default_factory=list)
 
     def logit(self, X: pd.DataFrame) -> np.ndarray:
         total = np.full(len(X), self.intercept, dtype=float)
         for rule in self.rules:
             total += rule.weight * rule.fires(X)
+        for term in self.linear:
+            total += term.contribution(X)
         return total
 
     def score(self, X: pd.DataFrame) -> np.ndarray:

@@ -1,11 +1,13 @@
 """Apply a model set inside the store: SPARQL decides which rules fire and sums their weights.
 
-Tagging is two SPARQL SELECTs and one Update. The first SELECT finds, inside the store, every
+Tagging is three SPARQL SELECTs and one Update. The first SELECT finds, inside the store, every
 (track, rule) whose conditions all hold, with the observation that satisfied each condition; the
-second sums each (track, tag)'s fired weights as a SPARQL aggregate. Python adds the intercept,
+second sums each (track, tag)'s fired weights as a SPARQL aggregate; the third (only for models with
+linear terms) reads the observations those terms use. Python adds the intercept and the linear terms,
 squashes the logit to a score (SPARQL has no exp) and marks predictions; one Update then replaces
-the model's tagging graph with the assignments and their justifications (a base rate plus one per
-fired rule). So the justifications add up to the logit exactly, and a crash leaves the old tags.
+the model's tagging graph with the assignments and their justifications (a base rate, one per fired
+rule, one per linear term). So the justifications add up to the logit exactly, and a crash leaves
+the old tags.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from rdflib.namespace import PROV, RDF, XSD
 
 from whytag.kg.namespaces import WT, slug, tag_iri
 from whytag.kg.store import GraphStore, Triple
-from whytag.reasoning.model import sigmoid
+from whytag.reasoning.model import TagModel, sigmoid
 from whytag.reasoning.rules import ModelInfo, read_models
 
 CONDITION_HOLDS = ("(?op = '>=' && ?v >= ?th) || (?op = '>' && ?v > ?th) || (?op = '<=' && ?v <= ?th) || "
@@ -61,20 +63,51 @@ def apply_model(store: GraphStore, name: str, tracks: list[URIRef] | None = None
     all_tracks = [URIRef(r[0]) for r in store.select(
         f"SELECT DISTINCT ?track WHERE {{ {scope} GRAPH ?g {{ ?obs wt:ofTrack ?track }} }}").rows]
     totals = {(URIRef(t), URIRef(tm)): (float(s), int(n)) for t, tm, s, n in sums}
+    observed = linear_observations(store, scope, models)
     assignments = []
     for model in models:
         tm = info.tag_model_iri(model.tag)
         for track in all_tracks:
             total, fired = totals.get((track, tm), (0.0, 0))
-            logit = model.intercept + total
+            logit = model.intercept + total + sum(c for _, _, c in linear_contributions(model, observed, track))
             score = (1.0 if fired > 0 else 0.0) if model.link == "any" else sigmoid(logit)
             assignments.append(Assignment(assignment_iri(track, info, model.tag), track,
                                           tag_iri(info.vocabulary, model.tag), model.tag, logit, score, fired))
     assignments = _decide(assignments, info.single_label, {m.tag: m.threshold for m in models})
     weights = {URIRef(rule.id): rule.weight for model in models for rule in model.rules}
     written = assignments if every_score else [a for a in assignments if a.predicted]
-    store.write_graph(tags_graph(info), _tagging_triples(info, models, written, satisfied, weights))
+    triples = _tagging_triples(info, models, written, satisfied, weights)
+    triples += _linear_triples(info, models, written, observed)
+    store.write_graph(tags_graph(info), triples)
     return assignments
+
+
+Observed = dict[tuple[URIRef, str], tuple[URIRef, float]]
+"""(track, feature name) → (observation, value): what the linear terms read."""
+
+
+def linear_observations(store: GraphStore, scope: str, models: list[TagModel]) -> Observed:
+    """Each track's observation of every feature some linear term uses (the first by IRI if several)."""
+    features = sorted({term.feature for model in models for term in model.linear})
+    if not features:
+        return {}
+    names = " ".join(Literal(f).n3() for f in features)
+    rows = store.select(f"""SELECT ?track ?name ?o ?v WHERE {{ {scope}
+        VALUES ?name {{ {names} }}
+        GRAPH ?schema {{ ?f wt:featureName ?name }}
+        GRAPH ?g {{ ?o wt:ofTrack ?track ; wt:feature ?f ; wt:value ?v . }} }} ORDER BY DESC(?o)""").rows
+    return {(URIRef(track), str(name)): (URIRef(o), float(v)) for track, name, o, v in rows}
+
+
+def linear_contributions(model: TagModel, observed: Observed,
+                         track: URIRef) -> list[tuple[int, URIRef, float]]:
+    """(term index, observation, contribution) of each linear term the track has a value for."""
+    out = []
+    for index, term in enumerate(model.linear):
+        hit = observed.get((track, term.feature))
+        if hit is not None:
+            out.append((index, hit[0], term.weight * (hit[1] - term.center)))
+    return out
 
 
 FIRES = """{{ SELECT ?track ?rule WHERE {{
@@ -121,11 +154,19 @@ def _tagging_triples(info: ModelInfo, models, assignments: list[Assignment], sat
     return triples
 
 
-def _assignment(row, link: str) -> Assignment:
-    iri, track, tag, notation, logit, fired = row
-    logit, fired = float(logit), int(fired)
-    score = (1.0 if fired > 0 else 0.0) if link == "any" else sigmoid(logit)
-    return Assignment(URIRef(iri), URIRef(track), URIRef(tag), str(notation), logit, score, fired)
+def _linear_triples(info: ModelInfo, models: list[TagModel], assignments: list[Assignment],
+                    observed: Observed) -> list[Triple]:
+    """One justification per linear term of each written assignment, linked to the observation it read."""
+    by_tag = {model.tag: model for model in models}
+    triples: list[Triple] = []
+    for a in assignments:
+        for index, observation, contribution in linear_contributions(by_tag[a.notation], observed, a.track):
+            j = URIRef(f"{a.iri}/j/linear-{index}")
+            triples += [(a.iri, WT.justifiedBy, j), (j, RDF.type, WT.Justification),
+                        (j, WT.linearTerm, info.linear_term_iri(a.notation, index)),
+                        (j, WT.contribution, Literal(contribution, datatype=XSD.double)),
+                        (j, WT.fromObservation, observation)]
+    return triples
 
 
 def _decide(assignments: list[Assignment], single_label: bool, thresholds: dict[str, float]) -> list[Assignment]:

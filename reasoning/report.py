@@ -17,7 +17,7 @@ import pandas as pd
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from whytag.datasets.base import Dataset, DatasetError
-from whytag.evaluate import Result, baselines, evaluate, is_single_label, multi_label_metrics
+from whytag.evaluate import Result, baselines, evaluate, is_single_label, multi_label_metrics, size_cells
 from whytag.reasoning.model import TagModel
 
 PAPER_SOURCE = "Lyberatos et al., IEEE Access 2025"
@@ -50,13 +50,11 @@ def headline(single_label: bool) -> str:
 def comparison(results: list[Result], paper: dict[str, float] | None) -> str:
     """Every learner's metrics as rows, plus the paper's published numbers as the last row."""
     metrics = list(dict.fromkeys(k for r in results for k in r.metrics if not k.startswith("tags_")))
-    rows = [[r.learner] + [r.metrics.get(m, "–") for m in metrics]
-            + [f"{r.rules_per_tag:.1f}" if r.rules_per_tag is not None else "–",
-               r.max_conditions_per_tag if r.max_conditions_per_tag is not None else "–", f"{r.fit_seconds:.1f}"]
+    rows = [[r.learner] + [r.metrics.get(m, "–") for m in metrics] + size_cells(r, "–") + [f"{r.fit_seconds:.1f}"]
             for r in results]
     if paper:
-        rows.append([f"paper ({PAPER_SOURCE}), published"] + [paper.get(m, "–") for m in metrics] + ["–"] * 3)
-    return markdown_table(["learner"] + metrics + ["rules/tag", "max conditions/tag", "fit s"], rows)
+        rows.append([f"paper ({PAPER_SOURCE}), published"] + [paper.get(m, "–") for m in metrics] + ["–"] * 4)
+    return markdown_table(["learner"] + metrics + ["rules/tag", "max conditions/tag", "linear terms/tag", "fit s"], rows)
 
 
 def per_tag_scores(model, X_test: pd.DataFrame, Y_test: pd.Series | pd.DataFrame) -> pd.DataFrame:
@@ -81,13 +79,20 @@ def rules_section(models: dict[str, TagModel]) -> list[str]:
     lines = []
     for tag, model in sorted(models.items()):
         lines += [f"### {tag}", "", f"Intercept (base rate, as a logit): {model.intercept:+.3f}; link: {model.link}; "
-                  f"{len(model.rules)} rule(s), {model.n_conditions} condition(s).", ""]
+                  f"{len(model.rules)} rule(s), {model.n_conditions} condition(s), "
+                  f"{len(model.linear)} linear term(s).", ""]
         rules = sorted(model.rules, key=lambda rule: -abs(rule.weight))
         if rules:
             lines.append(markdown_table(["rule", "weight", "support", "precision"],
                                         [[str(r), r.weight, r.support, r.precision] for r in rules[:MAX_RULES]]))
         if len(rules) > MAX_RULES:
             lines += ["", f"… and {len(rules) - MAX_RULES} weaker rule(s)."]
+        terms = sorted(model.linear, key=lambda term: -abs(term.weight))
+        if terms:
+            lines += ["", markdown_table(["linear term (logit += coefficient × (value − centre))", "coefficient",
+                                          "centre"], [[str(t), t.weight, t.center] for t in terms[:MAX_RULES]])]
+        if len(terms) > MAX_RULES:
+            lines += ["", f"… and {len(terms) - MAX_RULES} smaller linear term(s)."]
         lines.append("")
     return lines
 

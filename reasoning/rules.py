@@ -1,5 +1,6 @@
 """Rules ↔ the graph: every learned rule becomes a wt:Rule with its conditions, weight, support and
-precision, plus two executable forms — a SPARQL SELECT of the tracks it fires on (with the
+precision (and every linear term a wt:LinearTerm with its feature, coefficient and centre), plus two
+executable forms — a SPARQL SELECT of the tracks it fires on (with the
 observations that satisfy it) and an OWL class whose members are exactly those tracks.
 
 Models live in one named graph per model (`urn:whytag:graph/model/<name>`), replaced when relearned;
@@ -18,7 +19,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 from whytag.kg.mapping import feature_node
 from whytag.kg.namespaces import WT, scheme_iri, slug, tag_iri
 from whytag.kg.store import GraphStore
-from whytag.reasoning.model import Condition, Rule, TagModel
+from whytag.reasoning.model import Condition, LinearTerm, Rule, TagModel
 
 FACETS = {">=": XSD.minInclusive, ">": XSD.minExclusive, "<=": XSD.maxInclusive, "<": XSD.maxExclusive}
 SPARQL_OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "="}
@@ -47,6 +48,9 @@ class ModelInfo:
 
     def rule_iri(self, rule: Rule, index: int) -> URIRef:
         return URIRef(f"{self.tag_model_iri(rule.tag)}/rule/{index}")
+
+    def linear_term_iri(self, tag: str, index: int) -> URIRef:
+        return URIRef(f"{self.tag_model_iri(tag)}/linear/{index}")
 
 
 def double(value: float) -> Literal:
@@ -123,7 +127,20 @@ def model_graph(info: ModelInfo, models: Iterable[TagModel]) -> Graph:
         for index, rule in enumerate(rules):
             add_rule(graph, info.rule_iri(rule, index), tag, rule)
             add((tm, WT.hasRule, info.rule_iri(rule, index)))
+        for index, term in enumerate(model.linear):
+            add_linear_term(graph, info.linear_term_iri(model.tag, index), tag, term)
+            add((tm, WT.hasLinearTerm, info.linear_term_iri(model.tag, index)))
     return graph
+
+
+def add_linear_term(graph: Graph, iri: URIRef, tag: URIRef, term: LinearTerm) -> None:
+    """One linear term: coefficient × (feature value − centre) joins the tag's logit."""
+    graph.add((iri, RDF.type, WT.LinearTerm))
+    graph.add((iri, RDFS.label, Literal(str(term))))
+    graph.add((iri, WT.forTag, tag))
+    graph.add((iri, WT.feature, feature_node(term.feature)))
+    graph.add((iri, WT.coefficient, double(term.weight)))
+    graph.add((iri, WT["center"], double(term.center)))
 
 
 def add_rule(graph: Graph, iri: URIRef, tag: URIRef, rule: Rule) -> None:
@@ -184,6 +201,12 @@ def read_models(store: GraphStore, name: str) -> tuple[ModelInfo, list[TagModel]
                                                str(rule_iri))
             models[str(notation)].rules.append(rule)
         rule.conditions = rule.conditions + (Condition(str(name), str(op), float(threshold)),)
+    terms = store.select(f"""SELECT ?notation ?name ?coefficient ?center ?term WHERE {{
+        GRAPH <{info.graph}> {{ ?tm wt:hasLinearTerm ?term ; wt:forTag ?tag . ?tag skos:notation ?notation .
+                                ?term wt:feature ?f ; wt:coefficient ?coefficient ; wt:center ?center . }}
+        GRAPH ?schema {{ ?f wt:featureName ?name }} }}""").rows
+    for notation, name, coefficient, center, _ in sorted(terms, key=lambda row: int(row[4].rsplit("/", 1)[-1])):
+        models[str(notation)].linear.append(LinearTerm(str(name), float(coefficient), float(center)))  # IRI order
     return info, list(models.values())
 
 
