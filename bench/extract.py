@@ -71,7 +71,7 @@ def main() -> None:
     paths = [str(p) for p in found]
     audio_seconds = sum(sf.info(p).duration for p in paths)
     print(f"{len(paths)} files, {audio_seconds / 60:.1f} min of audio, {args.workers} worker(s) on "
-          f"{os.cpu_count()} core(s)")
+          f"{os.cpu_count()} core(s); load average before: {load_average()}")
     rows = []
     for name, run in (("whytag SignalExtractor", run_whytag), ("essentia MusicExtractor", run_music_extractor)):
         wall, cpu, failures = timed(run, paths, args.workers)
@@ -82,6 +82,12 @@ def main() -> None:
               f"{audio_seconds / cpu:11.1f} {failures:7d}")
     (_, wall_w, cpu_w, _), (_, wall_m, cpu_m, _) = rows
     print(f"whytag speed-up over MusicExtractor: {wall_m / wall_w:.2f}x wall, {cpu_m / cpu_w:.2f}x CPU time")
+    print(f"load average after: {load_average()} (other programs' load slows the wall-clock figures only)")
+
+
+def load_average() -> str:
+    """The system's 1, 5 and 15 minute load averages, as uptime prints them."""
+    return ", ".join(f"{load:.2f}" for load in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -69,3 +72,10 @@ class Extractor(Protocol):
     version: str
 
     def extract(self, audio: Audio) -> FeatureSet: ...
+
+
+@lru_cache(maxsize=1)
+def c_library() -> ctypes.CDLL | None:
+    """The C library, loaded once (finding it runs ldconfig), or None where there is none to find."""
+    name = ctypes.util.find_library("c")
+    return ctypes.CDLL(name) if name else None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import ctypes
+import ctypes.util
 import math
 from pathlib import Path
 
@@ -217,3 +219,105 @@ def test_real_music_within_gtzan_ranges(extractor: SignalExtractor) -> None:
         for name, (low, high) in ranges.items():
             if name != "Length":  # GTZAN clips are all 30 s
                 assert low <= values[name] <= high, f"{track.name}: {name}={values[name]} outside {low}..{high}"
+
+
+# --- re-implemented Essentia algorithms against the originals ---------------------------------------
+
+def _test_music(seconds: float = 12.0) -> np.ndarray:
+    """Clicks at 120 BPM over a chord loop, with 1 s of digital silence in the middle: float32 at 44.1 kHz."""
+    n = int(seconds * RATE)
+    x = 0.4 * _clicks(120, seconds)[:n] + 0.2 * np.resize(_c_major_loop(), n) / np.abs(_c_major_loop()).max()
+    x[n // 2:n // 2 + RATE] = 0
+    return x.astype(np.float32)
+
+
+def _real_tracks() -> list[np.ndarray]:
+    """The two short singularity tracks as 44.1 kHz mono, or none when the package is missing."""
+    tracks = [SINGULARITY / "lose" / "Chimes They Fade.ogg", SINGULARITY / "lose" / "March Thee to Dis.ogg"]
+    return [load(track).samples for track in tracks if track.is_file()]
+
+
+def test_frames_from_start_match_frame_generator() -> None:
+    for length in (5000, 2048 * 3, 2048 * 3 + 1):
+        x = np.random.default_rng(length).standard_normal(length).astype(np.float32)
+        expected = np.array(list(es.FrameGenerator(x, frameSize=2048, hopSize=1024, startFromZero=True)))
+        np.testing.assert_array_equal(signal._framed_from_start(x, 2048, 1024), expected)
+
+
+def test_onset_detection_functions_match_essentia() -> None:
+    """HFC and complex-domain detection per frame, as OnsetRate computes them (zero-phase Hann frames)."""
+    x = _test_music(4)
+    frames = signal._framed_from_start(x, signal.ONSET_FRAME, signal.ONSET_HOP)
+    window, fft, polar = es.Windowing(type="hann", size=signal.ONSET_FRAME), es.FFT(), es.CartesianToPolar()
+    hfc, complex_domain = es.OnsetDetection(method="hfc"), es.OnsetDetection(method="complex")
+    expected_hfc, expected_complex = [], []
+    for frame in frames:
+        magnitude, phase = polar(fft(window(np.ascontiguousarray(frame))))
+        expected_hfc.append(hfc(magnitude, phase))
+        expected_complex.append(complex_domain(magnitude, phase))
+    spectra, mag = next(signal._spectra_with_past(frames, signal._kernels().onset_window, rng=None))
+    bins = np.arange(mag.shape[1]) * (RATE / 2 / (mag.shape[1] - 1))
+    np.testing.assert_allclose(mag[2:] @ bins, expected_hfc, rtol=1e-3, atol=1e-4 * max(expected_hfc))
+    # Where a bin two frames back is at rounding-noise level its phase is arbitrary (Essentia's FFT and SciPy's
+    # differ there), which shifts a few frames by up to 1% of the largest value; most agree to float precision.
+    mine, expected_complex = signal._complex_domain(spectra, mag), np.array(expected_complex)
+    np.testing.assert_allclose(mine, expected_complex, atol=0.01 * expected_complex.max())
+    assert np.median(np.abs(mine - expected_complex)) < 1e-6 * expected_complex.max()
+
+
+def test_onset_peak_picking_matches_essentia_onsets() -> None:
+    """Same detection functions in, same onsets out, on short spiky functions that hit the ring-buffer start."""
+    rng = np.random.default_rng(5)
+    for _ in range(3000):
+        n = int(rng.integers(6, 12))
+        detections = [np.abs(rng.standard_normal(n)).astype(np.float32) ** 6 for _ in range(2)]
+        expected = es.Onsets()(np.array(detections), [1.0, 1.0])
+        np.testing.assert_allclose(signal._onset_frames(detections) * signal.ONSET_HOP / RATE, expected, atol=1e-5)
+
+
+def test_onset_rate_matches_essentia() -> None:
+    for x in [_test_music(), *_real_tracks()]:
+        assert signal._onset_rate(x) == pytest.approx(es.OnsetRate()(x)[1], rel=0.02)
+
+
+def test_beats_and_tempo_match_rhythm_extractor() -> None:
+    for x in [_test_music(), *_real_tracks()]:
+        signal._seed_c_rand()  # TempoTapDegara's tie-breaking noise comes from rand()
+        bpm, ticks, _, _, _ = es.RhythmExtractor2013(method="degara", minTempo=signal.MIN_BPM,
+                                                     maxTempo=signal.MAX_BPM)(x)
+        mine = signal._beat_ticks(x)
+        assert len(mine) == len(ticks)
+        np.testing.assert_allclose(mine, ticks, atol=0.03)
+        assert signal._tempo(mine) == pytest.approx(bpm, abs=0.1)
+        assert signal._tempo(ticks) == pytest.approx(bpm, rel=1e-5)  # the same ticks give the same BPM
+
+
+@pytest.mark.skipif(not (SINGULARITY / "Orbital Elevator.ogg").is_file(), reason="singularity-music not installed")
+def test_beats_do_not_depend_on_earlier_work() -> None:
+    """TempoTapDegara breaks ties with rand(); on this track they decide beats unless rand() is re-seeded."""
+    x = load(SINGULARITY / "Orbital Elevator.ogg").samples
+    first = signal._beat_ticks(x)
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    for _ in range(1000):
+        libc.rand()
+    np.testing.assert_array_equal(signal._beat_ticks(x), first)
+
+
+def test_equal_loudness_matches_essentia() -> None:
+    x = _test_music(4) + 0.05 * np.random.default_rng(4).standard_normal(4 * RATE).astype(np.float32)
+    expected = es.EqualLoudness(sampleRate=RATE)(x)
+    np.testing.assert_allclose(signal._equal_loudness(x), expected, atol=1e-4 * np.abs(expected).max())
+
+
+def test_hpcp_matches_essentia() -> None:
+    """Both of MusicExtractor's HPCPs (key: plain; chords: 8 harmonics, two bands, non-linear) on real peaks."""
+    x = _test_music(6) + 0.01 * np.random.default_rng(6).standard_normal(6 * RATE).astype(np.float32)
+    peaks = [(f[f <= 3500][:60], m[f <= 3500][:60]) for f, m in signal._spectral_peaks(x, np.random.default_rng(0))]
+    settings = dict(size=36, referenceFrequency=438.0, minFrequency=20, maxFrequency=3500, weightType="cosine")
+    key = es.HPCP(**settings, bandPreset=False, nonLinear=False, windowSize=1.0)
+    chord = es.HPCP(**settings, harmonics=8, bandPreset=True, bandSplitFrequency=500, nonLinear=True, windowSize=0.5)
+    flat = signal._FramePeaks.of(peaks)
+    np.testing.assert_allclose(signal._hpcp(flat, 438.0, harmonics=0, window_size=1.0),
+                               [key(f, m) for f, m in peaks], atol=2e-4)
+    np.testing.assert_allclose(signal._hpcp(flat, 438.0, harmonics=8, window_size=0.5, split_hz=500.0, non_linear=True),
+                               [chord(f, m) for f, m in peaks], atol=2e-3)
