@@ -4,7 +4,8 @@ The 22 paper features keep the names and meanings of Essentia's MusicExtractor d
 frames, same frame sizes, windows and parameters) so values are comparable with the GTZAN table, but
 they are computed from ONE decoded signal in one pass. Where Essentia loops over frames in Python or in
 its streaming network, the same algorithm runs here as NumPy over blocks of frames, each checked against
-Essentia's own in the tests: the frame-wise spectral descriptors, HPCP, the onset detection functions
+Essentia's own in the tests: the frame-wise spectral descriptors, HPCP (`whytag.extractors.chroma`,
+shared with the symbolic extractor), the onset detection functions
 and peak picking of OnsetRate and of the Degara beat tracker (whose tempo tracking, TempoTapDegara, is
 still Essentia's), the equal-loudness filter (SciPy second-order sections) and EBU R128 loudness. The
 rest (spectral peaks, tuning, key, chords, danceability, dynamics, beat loudness) are Essentia calls.
@@ -29,16 +30,16 @@ from threadpoolctl import threadpool_limits
 
 from whytag.extractors.audio import resample
 from whytag.extractors.base import Audio, FeatureSet, c_library
+from whytag.extractors.chroma import (BLOCK_FRAMES, HPCP_SIZE, Peaks, essentia_window, framed_from_start,
+                                     key_and_chord_profiles, magnitudes, spectral_peaks)
 from whytag.extractors.essentia_quiet import es, essentia
 
 SAMPLE_RATE = 44100  # MusicExtractor's analysis rate; RhythmExtractor2013 and OnsetRate require it
 LOWLEVEL_FRAME, LOWLEVEL_HOP = 2048, 1024
 TONAL_FRAME, TONAL_HOP = 4096, 2048
-HPCP_SIZE, HPCP_MIN_HZ, HPCP_MAX_HZ = 36, 20.0, 3500.0  # MusicExtractor's HPCP: 1/3 semitone bins
 ONSET_FRAME, ONSET_HOP = 1024, 512  # OnsetRate's frames
 BEAT_FRAME, BEAT_HOP = 2048, 1024  # BeatTrackerDegara's frames
 LOUDNESS_FRAME, LOUDNESS_HOP = 88200, 44100
-BLOCK_FRAMES = 2048  # frames per vectorised block: bounds memory on long tracks
 MIN_BPM, MAX_BPM = 40, 208  # MusicExtractor's tempo range
 MIN_DURATION = 0.5  # seconds; shorter clips carry no rhythm or tonality to measure
 SILENCE_POWER = 1e-10  # essentia::isSilent: mean power below -100 dB
@@ -171,18 +172,13 @@ def _kernels() -> _Kernels:
                             highFrequencyBound=11000, type="power", weighting="warping", normalize="unit_sum")
     dct = es.DCT(inputSize=40, outputSize=13, dctType=2)
     return _Kernels(
-        window=_window(LOWLEVEL_FRAME),
-        tonal_window=_window(TONAL_FRAME),
-        onset_window=_window(ONSET_FRAME, "hann"),
-        beat_window=_window(BEAT_FRAME, "hann"),
+        window=essentia_window(LOWLEVEL_FRAME),
+        tonal_window=essentia_window(TONAL_FRAME),
+        onset_window=essentia_window(ONSET_FRAME, "hann"),
+        beat_window=essentia_window(BEAT_FRAME, "hann"),
         mel=np.array([mel_bands(row) for row in np.eye(bins, dtype=np.float32)]).T,
         dct=np.array([dct(row) for row in np.eye(40, dtype=np.float32)]).T,
     )
-
-
-def _window(size: int, kind: str = "blackmanharris62") -> np.ndarray:
-    """Essentia's normalised window (zero-phase rotation off: it only changes phase, by pi per bin)."""
-    return es.Windowing(type=kind, size=size, zeroPhase=False)(np.ones(size, np.float32))
 
 
 # --- framing, as Essentia's FrameCutter --------------------------------------------------------------
@@ -195,14 +191,6 @@ def _framed(x: np.ndarray, size: int, hop: int) -> np.ndarray:
     left = (size + 1) // 2
     padded[left:left + len(x)] = x
     return np.lib.stride_tricks.sliding_window_view(padded, size)[::hop][:count]
-
-
-def _framed_from_start(x: np.ndarray, size: int, hop: int) -> np.ndarray:
-    """All frames as FrameCutter(startFromZero=True) cuts them: the first at sample 0, the last reaching the end."""
-    count = 1 + max(0, -(-(len(x) - size) // hop))
-    padded = np.zeros((count - 1) * hop + size, np.float32)
-    padded[:len(x)] = x
-    return np.lib.stride_tricks.sliding_window_view(padded, size)[::hop]
 
 
 def _blocks(frames: np.ndarray, rng: np.random.Generator | None) -> Iterator[np.ndarray]:
@@ -219,11 +207,6 @@ def _add_noise_to_silent(block: np.ndarray, rng: np.random.Generator) -> None:
     silent = np.einsum("ij,ij->i", block, block) / block.shape[1] < SILENCE_POWER
     if silent.any():
         block[silent] += rng.uniform(-NOISE_LEVEL, NOISE_LEVEL, (int(silent.sum()), block.shape[1]))
-
-
-def _magnitudes(block: np.ndarray, window: np.ndarray) -> np.ndarray:
-    """Magnitude spectra of windowed frames (Essentia's Windowing + Spectrum), float32 like Essentia."""
-    return np.abs(sfft.rfft(block * window, axis=1, workers=1))
 
 
 # --- frame-wise spectral descriptors, vectorised (formulas of the Essentia algorithms named) -------
@@ -318,7 +301,7 @@ def _lowlevel(x: np.ndarray, eqloud: np.ndarray, rng: np.random.Generator) -> di
     plain = _blocks(_framed(x, LOWLEVEL_FRAME, LOWLEVEL_HOP), rng)
     weighted = _blocks(_framed(eqloud, LOWLEVEL_FRAME, LOWLEVEL_HOP), rng)
     for block, eq_block in zip(plain, weighted):
-        mag, eq_mag = _magnitudes(block, kernels.window), _magnitudes(eq_block, kernels.window)
+        mag, eq_mag = magnitudes(block, kernels.window), magnitudes(eq_block, kernels.window)
         power = mag**2
         per_frame = {
             "Zerocrossingrate": _zero_crossing_rate(block),
@@ -342,19 +325,14 @@ def _lowlevel(x: np.ndarray, eqloud: np.ndarray, rng: np.random.Generator) -> di
 
 # --- tonal: tuning, key, chords (MusicExtractor's tonal network, one spectral-peaks pass) ----------
 
-def _spectral_peaks(x: np.ndarray, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
+def _spectral_peaks(x: np.ndarray, rng: np.random.Generator) -> Peaks:
     """Spectral peaks (20 Hz..5 kHz, by magnitude) of every 4096/2048 frame: shared by tuning and HPCP."""
-    window = _kernels().tonal_window
     peaks = es.SpectralPeaks(maxPeaks=10000, magnitudeThreshold=1e-5, minFrequency=20, maxFrequency=5000,
                              orderBy="magnitude", sampleRate=SAMPLE_RATE)
-    found = []
-    for block in _blocks(_framed(x, TONAL_FRAME, TONAL_HOP), rng):
-        for spectrum in _magnitudes(block, window):
-            found.append(peaks(spectrum))
-    return found
+    return spectral_peaks(_blocks(_framed(x, TONAL_FRAME, TONAL_HOP), rng), _kernels().tonal_window, peaks)
 
 
-def _tuning_frequency(peaks: list[tuple[np.ndarray, np.ndarray]]) -> float:
+def _tuning_frequency(peaks: Peaks) -> float:
     """TuningFrequency accumulated over all frames (peaks 40 Hz..5 kHz, as MusicExtractor), Hz."""
     tuning = es.TuningFrequency()
     frequency = 440.0
@@ -368,7 +346,7 @@ def _tonal(x: np.ndarray, rng: np.random.Generator) -> tuple[dict[str, float], d
     """Tuning, key (Temperley profile) and chord rates, with MusicExtractor's HPCP settings."""
     peaks = _spectral_peaks(x, rng)
     tuning = _tuning_frequency(peaks)
-    key_profiles, chord_profiles = _key_and_chord_profiles(peaks, tuning)
+    key_profiles, chord_profiles = key_and_chord_profiles(peaks, tuning)
     key, scale, strength, _ = es.Key(numHarmonics=4, pcpSize=HPCP_SIZE, profileType="temperley", slope=0.6,
                                      usePolyphony=True, useThreeChords=True)(key_profiles.mean(0))
     chords, _ = es.ChordsDetection(hopSize=TONAL_HOP, sampleRate=SAMPLE_RATE)(chord_profiles)
@@ -383,89 +361,6 @@ def _tonal(x: np.ndarray, rng: np.random.Generator) -> tuple[dict[str, float], d
     }
     return values, {"key": key, "scale": scale}
 
-
-def _key_and_chord_profiles(peaks: list[tuple[np.ndarray, np.ndarray]],
-                            tuning: float) -> tuple[np.ndarray, np.ndarray]:
-    """MusicExtractor's two HPCPs of every frame (for the key; for chords) from its 60 strongest peaks up to
-    3.5 kHz, computed over blocks of frames to bound memory."""
-    key_profiles, chord_profiles = [], []
-    for start in range(0, len(peaks), BLOCK_FRAMES):
-        block = [(f[f <= HPCP_MAX_HZ][:60], m[f <= HPCP_MAX_HZ][:60]) for f, m in peaks[start:start + BLOCK_FRAMES]]
-        strongest = _FramePeaks.of(block)
-        key_profiles.append(_hpcp(strongest, tuning, harmonics=0, window_size=1.0))
-        chord_profiles.append(_hpcp(strongest, tuning, harmonics=8, window_size=0.5, split_hz=500.0, non_linear=True))
-    return np.concatenate(key_profiles), np.concatenate(chord_profiles)
-
-
-@dataclass(frozen=True)
-class _FramePeaks:
-    """The spectral peaks of all frames in flat arrays: frequency (Hz), magnitude and frame of each."""
-
-    freqs: np.ndarray
-    mags: np.ndarray
-    frame: np.ndarray
-    frames: int
-
-    @classmethod
-    def of(cls, peaks: list[tuple[np.ndarray, np.ndarray]]) -> _FramePeaks:
-        """Flatten per-frame (frequencies, magnitudes) pairs."""
-        counts = [len(freqs) for freqs, _ in peaks]
-        return cls(np.concatenate([f for f, _ in peaks]).astype(np.float64),
-                   np.concatenate([m for _, m in peaks]).astype(np.float64),
-                   np.repeat(np.arange(len(peaks)), counts), len(peaks))
-
-
-def _hpcp(peaks: _FramePeaks, reference: float, harmonics: int, window_size: float,
-          split_hz: float | None = None, non_linear: bool = False) -> np.ndarray:
-    """HPCP (36 bins, cosine weighting, unitMax) of every frame at once, frames x bins, float32.
-
-    Each peak between 20 Hz and 3.5 kHz adds mag^2 * strength^2 * cos(pi * distance / window) to the bins
-    within half a window of it, once as itself and once per distinct pitch class of the harmonics it may be;
-    with `split_hz`, peaks below and above it make two profiles, normalised apart, then summed (bandPreset).
-    """
-    resolution = HPCP_SIZE // 12  # bins per semitone
-    reach = resolution * window_size / 2  # bins either side of the peak
-    spread = int(2 * reach) + 1  # most bins a peak can reach
-    used = (peaks.freqs >= HPCP_MIN_HZ) & (peaks.freqs <= HPCP_MAX_HZ)
-    freqs, energy = peaks.freqs[used], (peaks.mags[used] ** 2).astype(np.float32)
-    bands = 2 if split_hz else 1
-    rows = peaks.frame[used] * bands + (freqs >= split_hz if split_hz else 0)
-    semitones, strengths = _harmonic_pitch_classes(harmonics).T
-    centres = (np.log2(freqs / reference) * HPCP_SIZE - semitones[:, None] * resolution).astype(np.float32)
-    first = np.ceil(centres - reach)  # harmonics x peaks
-    width = HPCP_SIZE + spread  # room for bins past the last one; they wrap round below
-    start = rows * width + (first % HPCP_SIZE).astype(np.int64)
-    weights = strengths[:, None].astype(np.float32) ** 2 * energy
-    profiles = np.zeros(peaks.frames * bands * width)
-    for offset in range(spread):
-        distance = centres - (first + offset)  # in bins; the window is -reach..reach
-        cosine = np.where(distance >= -reach, np.cos(np.pi / (resolution * window_size) * distance), 0)
-        profiles += np.bincount((start + offset).ravel(), (cosine * weights).ravel(), minlength=len(profiles))
-    profiles = profiles.reshape(peaks.frames, bands, width)
-    profiles[..., :spread] += profiles[..., HPCP_SIZE:]
-    profile = _unit_max(_unit_max(profiles[..., :HPCP_SIZE]).sum(1))
-    if non_linear:  # Gomez's post-processing: emphasise the strong bins, fade the weak ones
-        profile = np.sin(profile * np.pi / 2) ** 2
-        profile = np.where(profile < 0.6, profile * (profile / 0.6) ** 2, profile)
-    return profile.astype(np.float32)
-
-
-@lru_cache(maxsize=4)
-def _harmonic_pitch_classes(harmonics: int) -> np.ndarray:
-    """HPCP's harmonic table: (semitones above the fundamental mod 12, summed strength) of harmonics 1..n+1."""
-    table: dict[float, float] = {}
-    for number in range(1, harmonics + 2):
-        semitone = 12.0 * math.log2(number)
-        strength = 1.0 / max(1.0, semitone / 24.0)  # higher harmonics contribute less
-        pitch_class = semitone % 12.0  # exactly 0 for the octaves, the only harmonics that share a class
-        table[pitch_class] = table.get(pitch_class, 0.0) + strength
-    return np.array(list(table.items()))
-
-
-def _unit_max(profiles: np.ndarray) -> np.ndarray:
-    """Profiles (last axis) over their maximum; all-zero profiles stay zero."""
-    peak = profiles.max(-1, keepdims=True)
-    return np.divide(profiles, peak, out=np.zeros_like(profiles), where=peak != 0)
 
 
 # --- onsets and beats: Essentia's onset detection functions, vectorised over frames ---------------
@@ -506,7 +401,7 @@ def _onset_rate(x: np.ndarray) -> float:
     bins = ONSET_FRAME // 2 + 1
     hfc_weights = np.arange(bins, dtype=np.float32) * np.float32(SAMPLE_RATE / 2 / (bins - 1))  # HFC 'Brossier'
     hfc, complex_domain = [], []
-    frames = _framed_from_start(x, ONSET_FRAME, ONSET_HOP)
+    frames = framed_from_start(x, ONSET_FRAME, ONSET_HOP)
     for spectra, mag in _spectra_with_past(frames, _kernels().onset_window, rng=None):
         hfc.append(mag[2:] @ hfc_weights)
         complex_domain.append(_complex_domain(spectra, mag))
@@ -551,7 +446,7 @@ def _beat_ticks(x: np.ndarray) -> np.ndarray:
 
     Its FrameCutter adds noise to silent frames, so faint (about 1e-10) that the ticks are the same without it.
     """
-    frames = _framed_from_start(x, BEAT_FRAME, BEAT_HOP)
+    frames = framed_from_start(x, BEAT_FRAME, BEAT_HOP)
     detection = np.concatenate([_complex_domain(spectra, mag) for spectra, mag in
                                 _spectra_with_past(frames, _kernels().beat_window, rng=None)])
     tracker = es.TempoTapDegara(sampleRateODF=SAMPLE_RATE / BEAT_HOP, resample="x2", minTempo=MIN_BPM,

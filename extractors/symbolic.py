@@ -20,6 +20,8 @@ import numpy as np
 
 from whytag.extractors.audio import resample
 from whytag.extractors.base import Audio, FeatureSet
+from whytag.extractors.chroma import (BLOCK_FRAMES, HPCP_MAX_HZ, HPCP_PEAKS, essentia_window, framed_from_start,
+                                     key_and_chord_profiles, spectral_peaks)
 from whytag.extractors.essentia_quiet import es, essentia
 
 
@@ -79,21 +81,14 @@ class SymbolicExtractor:
 
 
 def _chroma(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-frame 36-bin HPCP for chords (band-split, non-linear) and for the key, as MusicExtractor."""
-    window = es.Windowing(type="blackmanharris62")
-    spectrum = es.Spectrum()
-    peaks = es.SpectralPeaks(minFrequency=20, maxFrequency=3500, maxPeaks=60, magnitudeThreshold=1e-5,
+    """Per-frame 36-bin HPCP for chords (band-split, non-linear) and for the key, as MusicExtractor (A = 440 Hz)."""
+    peaks = es.SpectralPeaks(minFrequency=20, maxFrequency=HPCP_MAX_HZ, maxPeaks=HPCP_PEAKS, magnitudeThreshold=1e-5,
                              orderBy="magnitude", sampleRate=SAMPLE_RATE)
-    hpcp_chord = es.HPCP(size=36, harmonics=8, bandPreset=True, minFrequency=20, maxFrequency=3500,
-                         bandSplitFrequency=500, weightType="cosine", nonLinear=True, windowSize=0.5)
-    hpcp_key = es.HPCP(size=36, bandPreset=False, minFrequency=20, maxFrequency=3500, weightType="cosine",
-                       nonLinear=False, windowSize=1.0)
-    chords, keys = [], []
-    for frame in es.FrameGenerator(x, frameSize=FRAME, hopSize=HOP, startFromZero=True):
-        freqs, mags = peaks(spectrum(window(frame)))
-        chords.append(hpcp_chord(freqs, mags))
-        keys.append(hpcp_key(freqs, mags))
-    return np.array(chords, dtype=np.float32), np.array(keys, dtype=np.float32)
+    frames = framed_from_start(x, FRAME, HOP)  # as FrameGenerator(startFromZero=True)
+    blocks = (frames[start:start + BLOCK_FRAMES] for start in range(0, len(frames), BLOCK_FRAMES))
+    key_chroma, chord_chroma = key_and_chord_profiles(spectral_peaks(blocks, essentia_window(FRAME), peaks),
+                                                      reference=440.0)
+    return chord_chroma, key_chroma
 
 
 def _pitch_class_chroma(hpcp36: np.ndarray) -> np.ndarray:

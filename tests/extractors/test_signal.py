@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from whytag.extractors import signal
+from whytag.extractors import chroma, signal
 from whytag.extractors.audio import load
 from whytag.extractors.base import Audio
 from whytag.extractors.batch import extract_file, extract_many
@@ -117,7 +117,7 @@ def test_vectorised_descriptors_match_essentia() -> None:
     """The NumPy formulas reproduce Essentia's per-frame algorithms on real-ish spectra."""
     x = (_c_major_loop()[:RATE * 2] * 0.3 + 0.01 * np.random.default_rng(2).standard_normal(RATE * 2))
     frames = np.array(signal._framed(x.astype(np.float32), 2048, 1024)[5:25])
-    mag = signal._magnitudes(frames, signal._kernels().window)
+    mag = chroma.magnitudes(frames, signal._kernels().window)
     reference = [es.Spectrum()(es.Windowing(type="blackmanharris62")(f)) for f in frames]
     np.testing.assert_allclose(mag, reference, rtol=1e-3, atol=1e-6)
     power = mag**2
@@ -241,13 +241,13 @@ def test_frames_from_start_match_frame_generator() -> None:
     for length in (5000, 2048 * 3, 2048 * 3 + 1):
         x = np.random.default_rng(length).standard_normal(length).astype(np.float32)
         expected = np.array(list(es.FrameGenerator(x, frameSize=2048, hopSize=1024, startFromZero=True)))
-        np.testing.assert_array_equal(signal._framed_from_start(x, 2048, 1024), expected)
+        np.testing.assert_array_equal(chroma.framed_from_start(x, 2048, 1024), expected)
 
 
 def test_onset_detection_functions_match_essentia() -> None:
     """HFC and complex-domain detection per frame, as OnsetRate computes them (zero-phase Hann frames)."""
     x = _test_music(4)
-    frames = signal._framed_from_start(x, signal.ONSET_FRAME, signal.ONSET_HOP)
+    frames = chroma.framed_from_start(x, signal.ONSET_FRAME, signal.ONSET_HOP)
     window, fft, polar = es.Windowing(type="hann", size=signal.ONSET_FRAME), es.FFT(), es.CartesianToPolar()
     hfc, complex_domain = es.OnsetDetection(method="hfc"), es.OnsetDetection(method="complex")
     expected_hfc, expected_complex = [], []
@@ -316,8 +316,8 @@ def test_hpcp_matches_essentia() -> None:
     settings = dict(size=36, referenceFrequency=438.0, minFrequency=20, maxFrequency=3500, weightType="cosine")
     key = es.HPCP(**settings, bandPreset=False, nonLinear=False, windowSize=1.0)
     chord = es.HPCP(**settings, harmonics=8, bandPreset=True, bandSplitFrequency=500, nonLinear=True, windowSize=0.5)
-    flat = signal._FramePeaks.of(peaks)
-    np.testing.assert_allclose(signal._hpcp(flat, 438.0, harmonics=0, window_size=1.0),
+    flat = chroma.FramePeaks.of(peaks)
+    np.testing.assert_allclose(chroma.hpcp(flat, 438.0, harmonics=0, window_size=1.0),
                                [key(f, m) for f, m in peaks], atol=2e-4)
-    np.testing.assert_allclose(signal._hpcp(flat, 438.0, harmonics=8, window_size=0.5, split_hz=500.0, non_linear=True),
+    np.testing.assert_allclose(chroma.hpcp(flat, 438.0, harmonics=8, window_size=0.5, split_hz=500.0, non_linear=True),
                                [chord(f, m) for f, m in peaks], atol=2e-3)

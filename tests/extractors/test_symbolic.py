@@ -11,7 +11,9 @@ from rdflib.namespace import RDF
 
 from conftest import hermit_world
 from whytag.extractors.audio import AudioInfo
+from whytag.extractors import symbolic
 from whytag.extractors.base import Audio, FeatureSet
+from whytag.extractors.essentia_quiet import es
 from whytag.extractors.symbolic import ChordEvent, SymbolicExtractor, chord_symbol
 from whytag.kg import chords
 from whytag.kg.mapping import audio_triples, feature_triples, file_iri
@@ -183,6 +185,31 @@ def test_generated_progression_transcribes_roots_qualities_and_key():
     assert roots == len(progression) and exact >= len(progression) - 1, [e.symbol for e in found]
     assert all(b.onset == pytest.approx(a.onset + a.duration) for a, b in zip(found, found[1:]))
     assert all((a.root, a.quality) != (b.root, b.quality) for a, b in zip(found, found[1:]))  # merged
+
+
+def _essentia_chroma(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The chroma frame by frame with Essentia (FrameGenerator, Windowing, Spectrum, SpectralPeaks, 2 x HPCP at 440 Hz)."""
+    window, spectrum = es.Windowing(type="blackmanharris62"), es.Spectrum()
+    peaks = es.SpectralPeaks(minFrequency=20, maxFrequency=3500, maxPeaks=60, magnitudeThreshold=1e-5,
+                             orderBy="magnitude", sampleRate=RATE)
+    settings = dict(size=36, minFrequency=20, maxFrequency=3500, weightType="cosine")
+    chord = es.HPCP(**settings, harmonics=8, bandPreset=True, bandSplitFrequency=500, nonLinear=True, windowSize=0.5)
+    key = es.HPCP(**settings, bandPreset=False, nonLinear=False, windowSize=1.0)
+    found = [peaks(spectrum(window(frame))) for frame in
+             es.FrameGenerator(x, frameSize=symbolic.FRAME, hopSize=symbolic.HOP, startFromZero=True)]
+    return np.array([chord(f, m) for f, m in found]), np.array([key(f, m) for f, m in found])
+
+
+def test_chroma_matches_essentia_frame_by_frame():
+    """The NumPy chroma (whytag.extractors.chroma) is Essentia's per-frame HPCP chain, to float rounding."""
+    noise = np.random.default_rng(3).standard_normal(8 * RATE).astype(np.float32)
+    x = synthesise([(0, "maj"), (9, "min"), (5, "maj"), (7, "7")]) + 0.01 * noise
+    for length in (len(x), 3 * symbolic.HOP + 1, symbolic.FRAME - 100):
+        expected_chord, expected_key = _essentia_chroma(x[:length])
+        chord, key = symbolic._chroma(x[:length])
+        assert chord.shape == key.shape == expected_chord.shape
+        np.testing.assert_allclose(chord, expected_chord, atol=1e-3)
+        np.testing.assert_allclose(key, expected_key, atol=1e-4)
 
 
 def test_silence_gives_no_chords_and_zero_features(store):
