@@ -231,7 +231,8 @@ def learn(ctx, labels, id_column, label_columns, features_file, learner, name, v
         raise click.ClickException(str(err)) from None
     kind = "single-label" if summary.info.single_label else "multi-label"
     click.echo(f"learned model set '{name}' ({learner}, {kind}) from {summary.tracks} tracks: "
-               f"{summary.rules} rules, at most {summary.max_conditions_per_tag} conditions per tag; "
+               f"{summary.rules} rules, at most {summary.max_conditions_per_tag} conditions per tag, "
+               f"{summary.linear_terms} linear terms; "
                f"training {'accuracy' if summary.info.single_label else 'label agreement'} {summary.training_score:.3f}")
     for skipped in summary.skipped:
         click.echo(f"  skipped (no features in the store): {skipped}", err=True)
@@ -494,7 +495,8 @@ def demo(out: str, clips: int, learner: str) -> None:
         Y = labels_from(table, ["tags"])
         ids = resolve_tracks(store, table.index, labels.resolve().parent, None)
         summary = run_learn(store, Y, ids, learner, "demo", "demo-moods", labels.name)
-        click.echo(f"4. learned {summary.rules} rules ({learner}) for {', '.join(Y.columns)}; "
+        click.echo(f"4. learned {summary.rules} rules and {summary.linear_terms} linear terms ({learner}) for "
+                   f"{', '.join(Y.columns)}; "
                    f"training label agreement {summary.training_score:.2f}")
         assignments = apply_model(store, "demo")
         truth = {(ids[i], tag) for i, row in Y.iterrows() for tag in Y.columns if row[tag]}

@@ -26,6 +26,7 @@ class LearnSummary:
     tracks: int
     rules: int
     max_conditions_per_tag: int
+    linear_terms: int
     training_score: float
     skipped: list[str]
 
@@ -78,4 +79,5 @@ def learn(store: GraphStore, Y: pd.Series | pd.DataFrame, ids: dict[str, URIRef]
     else:
         score = float((model.predict(X).to_numpy() == Y.to_numpy()).mean())
     return LearnSummary(info, len(present), sum(len(m.rules) for m in model.models_.values()),
-                        max(m.n_conditions for m in model.models_.values()), score, skipped)
+                        max(m.n_conditions for m in model.models_.values()),
+                        sum(len(m.linear) for m in model.models_.values()), score, skipped)

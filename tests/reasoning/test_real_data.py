@@ -115,7 +115,7 @@ def test_learn_tag_explain_from_the_command_line(tmp_path):
     learned = whytag("learn", "--features", str(table), "--labels", str(table), "--id-column", "Track",
                      "--label-columns", ",".join(GENRES), "--vocabulary", "gtzan", "--name", "genres").stdout
     assert "imported 999 tracks × 61 features" in learned
-    assert "(boosted-linear, single-label) from 999 tracks" in learned
+    assert "(boosted-linear, single-label) from 999 tracks" in learned and ", 610 linear terms;" in learned
     tagged = whytag("tag", "--model", "genres").stdout
     assert "tagged 999 tracks with model set 'genres'" in tagged and "999 predicted" in tagged
     explained = whytag("explain", "100072", "--model", "genres").stdout  # a row id of the table
