@@ -94,9 +94,11 @@ def test_learn_and_explain_need_no_union_default_graph(endpoint):
     tracks = import_features(store, frame, "served")
     assert feature_table(store).loc[str(tracks[0]), "BPM"] == 60.0  # the server has no union default graph
     Y = pd.DataFrame({"fast": (frame.BPM >= 120).astype(int)}, index=frame.index)
-    learn(store, Y, dict(zip(frame.index, tracks)), "boosted", "served", "tempo", "served table")
+    learn(store, Y, dict(zip(frame.index, tracks)), "boosted-linear", "served", "tempo", "served table")
     from whytag.reasoning.reasoner import apply_model
 
     apply_model(store, "served")
     [why] = explain(store, tracks[-1], tag="fast")
     assert why.predicted and "tempo 180 BPM" in why.text()
+    assert "the training mean 120 — linear term" in why.text()  # linear terms read through the endpoint too
+    assert sum(r.contribution for r in why.reasons) == pytest.approx(why.logit, abs=1e-12)
