@@ -365,7 +365,8 @@ class BoostedLinearLearner(BoostedRulesLearner):
     The stumps catch thresholds and non-monotone shapes; an L2-regularised logistic regression on
     standardised features adds smooth trends the steps only approximate. Their logits are added, the
     linear one scaled by `linear_weight` (an ensemble, so each part keeps its own fit). On the Jamendo
-    mood/theme table this raises 5-fold macro ROC-AUC from 0.757 (stumps) and 0.750 (linear) to 0.769.
+    mood/theme table this raises 5-fold macro ROC-AUC from 0.757 (stumps alone) and 0.742 (plain
+    logistic regression) to 0.767.
     """
 
     def __init__(self, linear_C: float = 0.1, linear_weight: float = 0.5, max_depth: int = 1, max_iter: int = 200,
