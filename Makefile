@@ -31,8 +31,10 @@ test: $(TESTING)
 
 bench: $(TESTING)
 	$(BIN)/python bench/gtzan_rules.py
-	$(BIN)/python bench/jamendo_rules.py
+	$(BIN)/python bench/jamendo_rules.py --cv
 	$(BIN)/python bench/tagging.py
+	bash tests/system-deps.sh
+	$(BIN)/python bench/extract.py
 
 clean:
 	rm -rf $(VENV) whytag-demo .pytest_cache

@@ -69,6 +69,9 @@ def main() -> None:
     args = parser.parse_args()
     found, _ = find_audio(args.folders)
     paths = [str(p) for p in found]
+    if not paths:
+        raise SystemExit(f"no audio files in {', '.join(args.folders)}: install the Debian package "
+                         "singularity-music (tests/system-deps.sh does) or name folders of audio")
     audio_seconds = sum(sf.info(p).duration for p in paths)
     print(f"{len(paths)} files, {audio_seconds / 60:.1f} min of audio, {args.workers} worker(s) on "
           f"{os.cpu_count()} core(s); load average before: {load_average()}")
