@@ -88,6 +88,19 @@ def test_linear_terms_follow_a_smooth_trend_and_ignore_missing_values() -> None:
     assert np.isfinite(learner.predict_proba(X).to_numpy()).all()
 
 
+def test_linear_terms_of_many_tags_share_a_low_rank_trend() -> None:
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame(rng.normal(size=(600, 6)), columns=[f"f{i}" for i in range(6)])
+    latent = X[["f0", "f1"]].to_numpy() @ rng.normal(size=(2, 12))  # 12 tags driven by two trends
+    Y = pd.DataFrame((rng.random((600, 12)) < 1 / (1 + np.exp(-latent))).astype(int), columns=[f"t{j}" for j in range(12)])
+    shared = BoostedLinearLearner(linear_rank=2, max_iter=20).fit(X, Y)
+    coefficients = np.array([[t.weight for t in shared.models_[tag].linear] for tag in Y.columns])
+    assert np.linalg.matrix_rank(coefficients, tol=1e-9) == 2
+    full = BoostedLinearLearner(linear_rank=None, max_iter=20).fit(X, Y)
+    assert np.linalg.matrix_rank(np.array([[t.weight for t in full.models_[tag].linear] for tag in Y.columns])) == 6
+    assert (shared.predict(X) == Y).mean().mean() >= 0.6  # still a tagger, not just a factorisation
+
+
 def test_boosted_rules_respect_condition_budget(data) -> None:
     X, Y = data
     learner = BoostedRulesLearner(max_depth=2, max_conditions=12).fit(X, Y)
