@@ -14,12 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.model_selection import KFold, train_test_split
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
+from whytag.evaluate import baselines, multi_label_metrics
 from whytag.reasoning.learners import (BoostedLinearLearner, BoostedRulesLearner, EBMLearner, RipperLearner,
                                        RuleFitLearner)
 
@@ -35,38 +32,10 @@ def load() -> tuple[pd.DataFrame, pd.DataFrame]:
     return table.drop(columns=["Track", *tags]), table[tags]
 
 
-def macro_scores(Y: pd.DataFrame, scores: pd.DataFrame) -> tuple[float, float]:
-    """Macro ROC-AUC and PR-AUC over tags that have both classes in Y."""
-    tags = [t for t in Y.columns if Y[t].nunique() == 2]
-    roc = np.mean([roc_auc_score(Y[t], scores[t]) for t in tags])
-    pr = np.mean([average_precision_score(Y[t], scores[t]) for t in tags])
-    return float(roc), float(pr)
-
-
-class OneVsRest:
-    """A scikit-learn binary classifier per tag, scored like the rule learners (predict_proba per tag)."""
-
-    def __init__(self, make) -> None:
-        self.make = make
-
-    def fit(self, X: pd.DataFrame, Y: pd.DataFrame) -> "OneVsRest":
-        self.models_ = {t: self.make().fit(X, Y[t]) for t in Y.columns}
-        return self
-
-    def predict_proba(self, X: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame({t: m.predict_proba(X)[:, 1] for t, m in self.models_.items()}, index=X.index)
-
-
 def candidates(full: bool) -> list[tuple[str, object]]:
     """The baselines and learners to compare; `full` adds the slow or weak ones (single split only)."""
-    from xgboost import XGBClassifier
-
-    out: list[tuple[str, object]] = [
-        ("XGBoost d2 OvR (baseline)", lambda: OneVsRest(lambda: XGBClassifier(max_depth=2, learning_rate=0.3,
-                                                                              n_jobs=2))),
-        ("LogisticRegression OvR (baseline)",
-         lambda: OneVsRest(lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000)))),
-    ]
+    out: list[tuple[str, object]] = [(f"{name} OvR (baseline)", lambda name=name: baselines(single_label=False)[name])
+                                     for name in baselines(single_label=False)]
     if full:
         out += [("RIPPER OvR", lambda: RipperLearner(id_prefix="mood")),
                 ("RuleFit OvR (rules only)", lambda: RuleFitLearner(id_prefix="mood")),
@@ -93,8 +62,8 @@ def run(name: str, make, X_train, Y_train, X_test, Y_test) -> tuple[float, float
     start = time.time()
     model = make().fit(X_train, Y_train[tags])
     seconds = time.time() - start
-    roc, pr = macro_scores(Y_test[tags], model.predict_proba(X_test))
-    return roc, pr, seconds, model
+    macro, _ = multi_label_metrics(Y_test[tags], model.predict_proba(X_test))
+    return macro["roc_auc"], macro["pr_auc"], seconds, model
 
 
 def main() -> None:
