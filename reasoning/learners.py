@@ -17,6 +17,7 @@ import pandas as pd
 
 from whytag.reasoning.binning import quantile_thresholds, to_codes
 from whytag.reasoning.model import Condition, LinearTerm, Rule, TagModel, annotate
+from whytag.reasoning.stumps import boost_shared_stumps
 
 Body = frozenset[Condition]
 LABEL = "__whytag_label__"  # the label column RIPPER reads from its training frame
@@ -89,24 +90,21 @@ class OneVsRestRuleLearner(ABC):
         self.feature_names_ = list(X.columns)
         self.tags_ = list(labels.columns)
         self.prevalence_ = labels.mean()
-        self.models_: dict[str, TagModel] = {}
-        for tag in self.tags_:
-            y = labels[tag].to_numpy()
-            model = self._fit_tag(X, y, tag)
+        self.models_ = self._fit_models(X, labels)
+        for tag, model in self.models_.items():
             model.rules.sort(key=lambda r: (-abs(r.weight), str(r)))
             for i, rule in enumerate(model.rules):
                 rule.id = f"{self.id_prefix}-{tag}-r{i}"
-            annotate(model.rules, X, y)
-            self.models_[tag] = model
-        self._fit_jointly(X, labels)
+            annotate(model.rules, X, labels[tag].to_numpy())
         self.rules_ = [rule for model in self.models_.values() for rule in model.rules]
         self.thresholds_ = self._choose_thresholds(X, labels)
         for tag, model in self.models_.items():  # stored with the model, so the graph predicts the same
             model.threshold = float(self.thresholds_[tag])
         return self
 
-    def _fit_jointly(self, X: pd.DataFrame, labels: pd.DataFrame) -> None:
-        """Add what is learned across all tags at once to the fitted TagModels (nothing by default)."""
+    def _fit_models(self, X: pd.DataFrame, labels: pd.DataFrame) -> dict[str, TagModel]:
+        """One TagModel per tag column of `labels` (by default each fitted on its own by `_fit_tag`)."""
+        return {tag: self._fit_tag(X, labels[tag].to_numpy(), tag) for tag in labels.columns}
 
     def _choose_thresholds(self, X: pd.DataFrame, labels: pd.DataFrame) -> pd.Series:
         """Per-tag decision thresholds: a fixed value, or ("f1") the training-F1-best score cut."""
@@ -309,16 +307,21 @@ def compile_ebm(ebm, tag: str, tol: float) -> TagModel:
 
 
 class BoostedRulesLearner(OneVsRestRuleLearner):
-    """Gradient-boosted shallow trees per tag (sklearn HistGradientBoosting), compiled leaf-exactly.
+    """Gradient-boosted shallow trees, compiled leaf-exactly into weighted rules.
 
     Stumps (max_depth=1) make an additive step-function model in which each distinct threshold of a
     feature is one single-condition rule, so repeated splits merge and tags stay within a small
-    condition budget; depth 2 adds pairwise rules of two conditions.
+    condition budget; depth 2 adds pairwise rules of two conditions. Each tag is boosted on its own
+    (sklearn HistGradientBoosting) unless `shared_splits`: then one booster picks each round's stump
+    split for all tags together (`reasoning.stumps`), which steadies rare tags. The default (None)
+    shares the splits of stumps on multi-label data, where 5-fold macro ROC-AUC on Jamendo rises from
+    0.757 to 0.773, and not on single-label data, where GTZAN's genres want splits of their own.
     """
 
     def __init__(self, max_depth: int = 1, max_iter: int = 200, learning_rate: float = 0.1, max_bins: int = 32,
                  l2_regularization: float = 0.0, min_samples_leaf: int = 10, max_conditions: int | None = 100,
-                 random_state: int = 0, id_prefix: str = "tag", threshold: float | str = 0.5) -> None:
+                 shared_splits: bool | None = None, random_state: int = 0, id_prefix: str = "tag",
+                 threshold: float | str = 0.5) -> None:
         super().__init__(id_prefix, threshold)
         self.max_depth = max_depth
         self.max_iter = max_iter
@@ -327,7 +330,25 @@ class BoostedRulesLearner(OneVsRestRuleLearner):
         self.l2_regularization = l2_regularization
         self.min_samples_leaf = min_samples_leaf
         self.max_conditions = max_conditions
+        self.shared_splits = shared_splits
         self.random_state = random_state
+
+    def _fit_models(self, X: pd.DataFrame, labels: pd.DataFrame) -> dict[str, TagModel]:
+        """A booster per tag, or (shared splits) one booster for all tags, each tag's rules within the budget."""
+        if self.shared_splits and self.max_depth != 1:
+            raise ValueError(f"shared_splits boosts stumps only; max_depth={self.max_depth} needs shared_splits=False")
+        shared = self.shared_splits if self.shared_splits is not None else not self.single_label_ and self.max_depth == 1
+        if not shared:
+            return super()._fit_models(X, labels)
+        stumps = boost_shared_stumps(X, labels.to_numpy(), n_iter=self.max_iter, learning_rate=self.learning_rate,
+                                     n_bins=self.max_bins, min_samples_leaf=self.leaf_size(len(X)),
+                                     l2=self.l2_regularization)
+        models = {}
+        for t, tag in enumerate(labels.columns):
+            rules = [Rule(tag, (Condition(feature, ">=", threshold),), float(weights[t]))
+                     for (feature, threshold), weights in stumps.splits.items() if abs(weights[t]) > 1e-12]
+            models[tag] = TagModel(tag, float(stumps.intercepts[t]), self._within_budget(rules))
+        return models
 
     def _fit_tag(self, X: pd.DataFrame, y: np.ndarray, tag: str) -> TagModel:
         """Boost, sum every tree's exact rule expansion, then keep the heaviest rules within the budget."""
@@ -378,18 +399,20 @@ class BoostedLinearLearner(BoostedRulesLearner):
     def __init__(self, linear_C: float = 0.1, linear_weight: float = 0.5, linear_rank: int | None = 16,
                  max_depth: int = 1, max_iter: int = 200, learning_rate: float = 0.1, max_bins: int = 32,
                  l2_regularization: float = 0.0, min_samples_leaf: int = 10, max_conditions: int | None = 100,
-                 random_state: int = 0, id_prefix: str = "tag", threshold: float | str = 0.5) -> None:
+                 shared_splits: bool | None = None, random_state: int = 0, id_prefix: str = "tag",
+                 threshold: float | str = 0.5) -> None:
         super().__init__(max_depth, max_iter, learning_rate, max_bins, l2_regularization, min_samples_leaf,
-                         max_conditions, random_state, id_prefix, threshold)
+                         max_conditions, shared_splits, random_state, id_prefix, threshold)
         self.linear_C = linear_C
         self.linear_weight = linear_weight
         self.linear_rank = linear_rank
 
-    def _fit_jointly(self, X: pd.DataFrame, labels: pd.DataFrame) -> None:
-        """One logistic regression per tag on standardised features, then the rank reduction, then the
-        terms (centred on the training means) and intercepts join each tag's stump model."""
+    def _fit_models(self, X: pd.DataFrame, labels: pd.DataFrame) -> dict[str, TagModel]:
+        """The stump models, then one logistic regression per tag on standardised features, the rank
+        reduction, and the terms (centred on the training means) and intercepts join each tag's model."""
         from sklearn.linear_model import LogisticRegression
 
+        models = super()._fit_models(X, labels)
         center = X.mean()
         scale = X.std().replace(0.0, 1.0).fillna(1.0)
         standard = ((X - center) / scale).fillna(0.0)  # a missing value sits at the mean: no contribution
@@ -400,10 +423,11 @@ class BoostedLinearLearner(BoostedRulesLearner):
             coefficients = (u[:, :self.linear_rank] * s[:self.linear_rank]) @ vt[:self.linear_rank]
         weights = self.linear_weight * coefficients / scale.to_numpy()[:, None]
         for j, (tag, fit) in enumerate(zip(self.tags_, fits)):
-            model = self.models_[tag]
+            model = models[tag]
             model.intercept += self.linear_weight * float(fit.intercept_[0])
             model.linear = [LinearTerm(f, float(w), float(center[f])) for f, w in zip(X.columns, weights[:, j])
                             if w != 0.0]
+        return models
 
 
 def expand_tree(nodes: np.ndarray, i: int, names: list[str], has_missing: np.ndarray) -> dict[Body, float]:

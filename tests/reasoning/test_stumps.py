@@ -1,0 +1,73 @@
+"""The shared-split stump booster: one split per round for every tag, compiled exactly into rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from whytag.reasoning.learners import BoostedRulesLearner
+from whytag.reasoning.stumps import boost_shared_stumps
+
+
+def related_tags(n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Ten noise features and two signal features; nine common tags and one rare tag all step on them."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.random((n, 12)), columns=[f"f{i}" for i in range(12)])
+    step = 2.0 * (X["f0"] > 0.6) + 1.5 * (X["f1"] < 0.3)
+    tags = {f"common{j}": rng.random(n) < 1 / (1 + np.exp(-(step - 1.2 + rng.normal(0, 0.3)))) for j in range(9)}
+    tags["rare"] = rng.random(n) < 1 / (1 + np.exp(-(step - 4.5)))
+    return X, pd.DataFrame(tags).astype(int)
+
+
+def test_compiled_rules_reproduce_the_boosters_logits_missing_values_included() -> None:
+    X, Y = related_tags(500, seed=0)
+    X.iloc[::6, 0] = np.nan
+    stumps = boost_shared_stumps(X, Y.to_numpy(), n_iter=40)
+    rows = np.arange(len(X))
+    logits = np.tile(stumps.intercepts, (len(X), 1))
+    for (feature, threshold), weights in stumps.splits.items():
+        values = X[feature].to_numpy()
+        fired = rows[values >= threshold]  # NaN compares false: a missing value never fires a rule
+        logits[fired] += weights
+    np.testing.assert_allclose(stumps.logit(X), logits, atol=1e-12)
+    # the booster itself put missing values below every threshold: its training logits match
+    learner = BoostedRulesLearner(max_iter=40, max_conditions=None).fit(X, Y)
+    np.testing.assert_allclose(learner.decision_function(X).to_numpy(), logits, atol=1e-9)
+
+
+def test_splits_are_shared_and_found_where_the_signal_is() -> None:
+    X, Y = related_tags(800, seed=1)
+    learner = BoostedRulesLearner(max_iter=30).fit(X, Y)  # multi-label stumps: shared by default
+    per_tag = [{(c.feature, c.threshold) for r in m.rules for c in r.conditions} for m in learner.models_.values()]
+    assert all(s <= set().union(*per_tag) for s in per_tag) and len(set().union(*per_tag)) <= 30
+    assert {c.op for r in learner.rules_ for c in r.conditions} == {">="}
+    heaviest = max(learner.models_["common0"].rules, key=lambda r: abs(r.weight)).conditions[0]
+    assert heaviest.feature in {"f0", "f1"}
+
+
+def test_a_rare_tag_ranks_better_with_shared_splits() -> None:
+    X, Y = related_tags(1200, seed=2)
+    train, test = slice(0, 600), slice(600, None)
+    aucs = {}
+    for shared in (True, False):
+        learner = BoostedRulesLearner(shared_splits=shared).fit(X.iloc[train], Y.iloc[train])
+        aucs[shared] = roc_auc_score(Y["rare"].iloc[test], learner.predict_proba(X.iloc[test])["rare"])
+    assert Y["rare"].iloc[train].sum() < 50
+    assert aucs[True] > aucs[False] + 0.02, aucs
+
+
+def test_single_label_data_keeps_a_split_per_tag_and_depth_two_cannot_share() -> None:
+    X, Y = related_tags(400, seed=3)
+    y = pd.Series(np.where(X["f0"] > 0.6, "high", np.where(X["f2"] < 0.3, "low", "mid")))
+    learner = BoostedRulesLearner(max_iter=30).fit(X, y)
+    assert {c.op for r in learner.rules_ for c in r.conditions} <= {">", "<="}  # HistGradientBoosting's rules
+    with pytest.raises(ValueError, match="shared_splits boosts stumps only"):
+        BoostedRulesLearner(max_depth=2, shared_splits=True).fit(X, Y)
+
+
+def test_unsplittable_data_says_why() -> None:
+    X = pd.DataFrame({"f": [1.0] * 30})
+    with pytest.raises(ValueError, match="no feature can be split"):
+        boost_shared_stumps(X, np.array([[0, 1]] * 15 + [[1, 0]] * 15))
