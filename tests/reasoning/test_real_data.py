@@ -71,14 +71,16 @@ def test_jamendo_multilabel_through_the_store(store):
     assert len(tags) == 56
     X, Y = numeric_features(table, exclude=tags), labels_from(table, tags)
     X_train, X_test, Y_train, Y_test = train_test_split(X, Y, train_size=0.8, random_state=0)
-    chosen = list(Y.sum().sort_values(ascending=False).index[:12])  # the 12 commonest tags keep this quick
-    learner = BoostedLinearLearner(id_prefix="jamendo").fit(X_train, Y_train[chosen])
-    macro, _ = multi_label_metrics(Y_test[chosen], learner.predict_proba(X_test))
-    assert macro["roc_auc"] >= 0.72  # the full 56-tag run measures 0.76 (bench/RESULTS.md)
+    learner = BoostedLinearLearner(id_prefix="jamendo").fit(X_train, Y_train)
+    macro, _ = multi_label_metrics(Y_test, learner.predict_proba(X_test))
+    # measured 0.769 (bench/RESULTS.md); XGBoost 0.741 and logistic regression 0.727 on this split
+    assert macro["roc_auc"] >= 0.755
+    assert max(m.n_conditions for m in learner.models_.values()) <= 100
+    chosen = list(Y.sum().sort_values(ascending=False).index[:12])  # the store check: 12 tags keep it quick
     sample = X_test.iloc[:40]
     tracks = import_features(store, sample, "jamendo-test")
     write_models(store, ModelInfo("jamendo", "jamendo-moodtheme", "boosted-linear", "seed-0 split"),
-                 learner.models_.values())
+                 [learner.models_[tag] for tag in chosen])
     scores = {(a.track, a.notation): a.score for a in apply_model(store, "jamendo")}
     expected = learner.predict_proba(sample)
     for track, row in zip(tracks, sample.index):
