@@ -20,6 +20,8 @@ from scipy import sparse
 
 from whytag.reasoning.binning import quantile_thresholds, to_codes
 
+MIN_HESSIAN = 1e-3  # HistGradientBoosting's min_hessian_to_split
+
 
 @dataclass
 class SharedStumps:
@@ -43,6 +45,7 @@ def boost_shared_stumps(X: pd.DataFrame, Y: np.ndarray, n_iter: int = 200, learn
 
     Thresholds are quantile cut points of the training values (about `n_bins` bins per feature); a
     missing value is treated as below every threshold, which is what the compiled rule does with it.
+    Where no split leaves `min_samples_leaf` rows on each side, the tags keep their base rates only.
     """
     Y = np.asarray(Y, dtype=float)
     n, tags = Y.shape
@@ -58,24 +61,26 @@ def boost_shared_stumps(X: pd.DataFrame, Y: np.ndarray, n_iter: int = 200, learn
         splittable[j, :len(cuts[f])] = True
     left_rows = np.asarray(onehot.sum(axis=1)).reshape(X.shape[1], width).cumsum(axis=1)
     splittable &= (left_rows >= min_samples_leaf) & (n - left_rows >= min_samples_leaf)
-    if not splittable.any():
-        raise ValueError(f"no feature can be split with at least {min_samples_leaf} training rows on each side")
 
     prior = np.clip(Y.mean(axis=0), 1e-6, 1 - 1e-6)
     intercepts = np.log(prior / (1 - prior))
     logits = np.tile(intercepts, (n, 1))
     splits: dict[tuple[str, float], np.ndarray] = {}
-    for _ in range(n_iter):
+    for _ in range(n_iter if splittable.any() else 0):  # no split leaves each tag its base rate
         p = 1.0 / (1.0 + np.exp(-logits))
         grad, hess = p - Y, p * (1 - p)
         g_left = (onehot @ grad).reshape(X.shape[1], width, tags).cumsum(axis=1)  # features × bins × tags
         h_left = (onehot @ hess).reshape(X.shape[1], width, tags).cumsum(axis=1)
         g_all, h_all = grad.sum(axis=0), hess.sum(axis=0)
         g_right, h_right = g_all - g_left, h_all - h_left
-        gain = (g_left ** 2 / (h_left + l2 + 1e-12) + g_right ** 2 / (h_right + l2 + 1e-12)).sum(axis=2)
+        # As in HistGradientBoosting, a tag whose rows on one side are already fitted (hessian below
+        # MIN_HESSIAN) takes no step there: separable data would otherwise grow its weights every round.
+        moves = (h_left >= MIN_HESSIAN) & (h_right >= MIN_HESSIAN)
+        h_left, h_right = np.maximum(h_left, MIN_HESSIAN) + l2, np.maximum(h_right, MIN_HESSIAN) + l2
+        gain = np.where(moves, g_left ** 2 / h_left + g_right ** 2 / h_right, 0.0).sum(axis=2)
         j, k = np.unravel_index(np.argmax(np.where(splittable, gain, -np.inf)), gain.shape)
-        left = -learning_rate * g_left[j, k] / (h_left[j, k] + l2 + 1e-12)
-        right = -learning_rate * g_right[j, k] / (h_right[j, k] + l2 + 1e-12)
+        left = np.where(moves[j, k], -learning_rate * g_left[j, k] / h_left[j, k], 0.0)
+        right = np.where(moves[j, k], -learning_rate * g_right[j, k] / h_right[j, k], 0.0)
         feature = X.columns[j]
         threshold = float(cuts[feature][k])
         goes_right = codes[:, j] > k
