@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from scipy.special import expit
 
 from whytag.reasoning.binning import quantile_thresholds, to_codes
 
@@ -67,7 +68,7 @@ def boost_shared_stumps(X: pd.DataFrame, Y: np.ndarray, n_iter: int = 200, learn
     logits = np.tile(intercepts, (n, 1))
     splits: dict[tuple[str, float], np.ndarray] = {}
     for _ in range(n_iter if splittable.any() else 0):  # no split leaves each tag its base rate
-        p = 1.0 / (1.0 + np.exp(-logits))
+        p = expit(logits)
         grad, hess = p - Y, p * (1 - p)
         g_left = (onehot @ grad).reshape(X.shape[1], width, tags).cumsum(axis=1)  # features × bins × tags
         h_left = (onehot @ hess).reshape(X.shape[1], width, tags).cumsum(axis=1)
@@ -77,7 +78,8 @@ def boost_shared_stumps(X: pd.DataFrame, Y: np.ndarray, n_iter: int = 200, learn
         # MIN_HESSIAN) takes no step there: separable data would otherwise grow its weights every round.
         moves = (h_left >= MIN_HESSIAN) & (h_right >= MIN_HESSIAN)
         h_left, h_right = np.maximum(h_left, MIN_HESSIAN) + l2, np.maximum(h_right, MIN_HESSIAN) + l2
-        gain = np.where(moves, g_left ** 2 / h_left + g_right ** 2 / h_right, 0.0).sum(axis=2)
+        unsplit = g_all ** 2 / (h_all + l2 + 1e-12)  # each tag's loss term without a split
+        gain = np.where(moves, g_left ** 2 / h_left + g_right ** 2 / h_right - unsplit, 0.0).sum(axis=2)
         j, k = np.unravel_index(np.argmax(np.where(splittable, gain, -np.inf)), gain.shape)
         left = np.where(moves[j, k], -learning_rate * g_left[j, k] / h_left[j, k], 0.0)
         right = np.where(moves[j, k], -learning_rate * g_right[j, k] / h_right[j, k], 0.0)
