@@ -28,9 +28,9 @@ SELECT ?j ?weight ?precision ?support ?c ?featureLabel ?value ?unit ?op ?thresho
   VALUES (?j ?rule) {{ {pairs} }}
   GRAPH ?tg {{ ?j wt:satisfiedBy ?o . }}
   GRAPH ?rg {{ ?rule wt:weight ?weight ; wt:support ?support ; wt:hasCondition ?c .
-               ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?threshold .
-               OPTIONAL {{ ?rule wt:precision ?precision }} }}
+               ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?threshold . }}
   GRAPH ?og {{ ?o wt:feature ?f ; wt:value ?value ; qudt:unit ?unit . }}
+  OPTIONAL {{ GRAPH ?rg {{ ?rule wt:precision ?precision }} }}
   OPTIONAL {{ GRAPH ?fg {{ ?f rdfs:label ?featureLabel }} }}
   OPTIONAL {{ GRAPH ?lg {{ <{track}> wt:hasLevel ?level }}
              GRAPH ?dg {{ ?lt wt:level ?level ; wt:feature ?f . ?level rdfs:label ?levelLabel }} }}
