@@ -1,13 +1,13 @@
 """Apply a model set inside the store: SPARQL decides which rules fire and sums their weights.
 
-Tagging is three SPARQL SELECTs and one Update. The first SELECT finds, inside the store, every
-(track, rule) whose conditions all hold, with the observation that satisfied each condition; the
-second sums each (track, tag)'s fired weights as a SPARQL aggregate; the third (only for models with
-linear terms) reads the observations those terms use. Python adds the intercept and the linear terms,
-squashes the logit to a score (SPARQL has no exp) and marks predictions; one Update then replaces
-the model's tagging graph with the assignments and their justifications (a base rate, one per fired
-rule, one per linear term). So the justifications add up to the logit exactly, and a crash leaves
-the old tags.
+Tagging is three SPARQL SELECTs and one Update. The first SELECT sums, inside the store, the weights
+of every (track, tag)'s fired rules — those whose conditions all hold — as a SPARQL aggregate; the
+second (only for models with linear terms) reads the observations those terms use. Python adds the
+intercept and the linear terms, squashes the logit to a score (SPARQL has no exp) and marks
+predictions; the third SELECT finds, for the assignments to be written only, each fired rule with
+the observation that satisfied each condition. One Update then replaces the model's tagging graph
+with the assignments and their justifications (a base rate, one per fired rule, one per linear
+term). So the justifications add up to the logit exactly, and a crash leaves the old tags.
 """
 
 from __future__ import annotations
@@ -54,10 +54,6 @@ def apply_model(store: GraphStore, name: str, tracks: list[URIRef] | None = None
     info, models = read_models(store, name)
     scope = f"VALUES ?track {{ {' '.join(f'<{t}>' for t in tracks)} }}" if tracks is not None else ""
     fires = FIRES.format(scope=scope, graph=info.graph, holds=CONDITION_HOLDS)
-    satisfied = store.select(f"""SELECT ?track ?rule ?o WHERE {{ {fires}
-        GRAPH <{info.graph}> {{ ?rule wt:hasCondition ?c . ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?th }}
-        GRAPH ?g {{ ?o wt:ofTrack ?track ; wt:feature ?f ; wt:value ?v . }}
-        FILTER({CONDITION_HOLDS}) }}""").rows
     sums = store.select(f"""SELECT ?track ?tm (SUM(?w) AS ?total) (COUNT(?rule) AS ?fired) WHERE {{ {fires}
         GRAPH <{info.graph}> {{ ?tm wt:hasRule ?rule . ?rule wt:weight ?w }} }} GROUP BY ?track ?tm""").rows
     all_tracks = [URIRef(r[0]) for r in store.select(
@@ -76,6 +72,7 @@ def apply_model(store: GraphStore, name: str, tracks: list[URIRef] | None = None
     assignments = _decide(assignments, info.single_label, {m.tag: m.threshold for m in models})
     weights = {URIRef(rule.id): rule.weight for model in models for rule in model.rules}
     written = assignments if every_score else [a for a in assignments if a.predicted]
+    satisfied = satisfied_conditions(store, info, written, scope, len(assignments))
     triples = _tagging_triples(info, models, written, satisfied, weights)
     triples += _linear_triples(info, models, written, observed)
     store.write_graph(tags_graph(info), triples)
@@ -111,13 +108,45 @@ def linear_contributions(model: TagModel, observed: Observed,
 
 
 FIRES = """{{ SELECT ?track ?rule WHERE {{
-      {scope}
-      GRAPH <{graph}> {{ ?rule wt:conditionCount ?n ; wt:hasCondition ?c .
-                         ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?th }}
-      GRAPH ?g {{ ?o wt:ofTrack ?track ; wt:feature ?f ; wt:value ?v . }}
-      FILTER({holds})
+      {{ SELECT DISTINCT ?track ?c WHERE {{
+          {scope}
+          GRAPH <{graph}> {{ ?c a wt:Condition ; wt:feature ?f ; wt:operator ?op ; wt:threshold ?th }}
+          GRAPH ?g {{ ?o wt:ofTrack ?track ; wt:feature ?f ; wt:value ?v . }}
+          FILTER({holds}) }} }}
+      GRAPH <{graph}> {{ ?rule wt:hasCondition ?c ; wt:conditionCount ?n }}
     }} GROUP BY ?track ?rule ?n HAVING (COUNT(DISTINCT ?c) = ?n) }}"""
-"""The (track, rule) pairs where every condition of the rule holds: the store decides what fires."""
+"""The (track, rule) pairs where every condition of the rule holds: the store decides what fires.
+
+Each distinct condition of the model set is tested once per track (rules share condition nodes),
+and only then joined with the rules that use it.
+"""
+
+
+def satisfied_conditions(store: GraphStore, info: ModelInfo, written: list[Assignment], scope: str,
+                         scored: int) -> list[tuple]:
+    """(track, rule, observation) for each fired rule of the written assignments and each observation
+    that satisfied one of its conditions: the links behind the justifications, found inside the store.
+
+    One grouped query: HAVING keeps the rules whose conditions all hold, as in FIRES, and each group
+    lists its satisfying observations (IRIs hold no spaces). When few of the `scored` (track, tag)
+    pairs are written (predicted tags only), the query names those pairs; Oxigraph evaluates such a
+    VALUES block row by row (~12 ms a pair here), so with many it is cheaper to cover the tracks'
+    every rule and keep the written pairs' rows.
+    """
+    if not written:
+        return []
+    wanted = {(a.track, info.tag_model_iri(a.notation)) for a in written}
+    if len(wanted) * 8 < scored:
+        scope = "VALUES (?track ?tm) { " + " ".join(f"(<{t}> <{tm}>)" for t, tm in wanted) + " }"
+    rows = store.select(f"""SELECT ?track ?tm ?rule (GROUP_CONCAT(STR(?o); separator=" ") AS ?observations) WHERE {{
+        {scope}
+        GRAPH <{info.graph}> {{ ?tm wt:hasRule ?rule . ?rule wt:conditionCount ?n ; wt:hasCondition ?c .
+                               ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?th }}
+        GRAPH ?g {{ ?o wt:ofTrack ?track ; wt:feature ?f ; wt:value ?v . }}
+        FILTER({CONDITION_HOLDS})
+      }} GROUP BY ?track ?tm ?rule ?n HAVING (COUNT(DISTINCT ?c) = ?n)""").rows
+    return [(track, rule, observation) for track, tm, rule, observations in rows
+            if (URIRef(track), URIRef(tm)) in wanted for observation in str(observations).split()]
 
 
 def assignment_iri(track: URIRef, info: ModelInfo, tag: str) -> URIRef:

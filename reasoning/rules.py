@@ -9,6 +9,7 @@ Models live in one named graph per model (`urn:whytag:graph/model/<name>`), repl
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -51,6 +52,12 @@ class ModelInfo:
 
     def linear_term_iri(self, tag: str, index: int) -> URIRef:
         return URIRef(f"{self.tag_model_iri(tag)}/linear/{index}")
+
+    def condition_iri(self, condition: Condition) -> URIRef:
+        """One node per distinct test in the model set, shared by every rule that makes it: the store then
+        tests each (feature, operator, threshold) once per track, however many tags' rules use it."""
+        key = f"{condition.feature}|{condition.op}|{float(condition.threshold).hex()}".encode()
+        return URIRef(f"{self.iri}/condition/{slug(condition.feature)}-{hashlib.sha256(key).hexdigest()[:16]}")
 
 
 def double(value: float) -> Literal:
@@ -125,7 +132,7 @@ def model_graph(info: ModelInfo, models: Iterable[TagModel]) -> Graph:
         add((tm, WT.learner, Literal(info.learner)))
         add((tm, WT.trainingSet, Literal(info.training_set)))
         for index, rule in enumerate(rules):
-            add_rule(graph, info.rule_iri(rule, index), tag, rule)
+            add_rule(graph, info, info.rule_iri(rule, index), tag, rule)
             add((tm, WT.hasRule, info.rule_iri(rule, index)))
         for index, term in enumerate(model.linear):
             add_linear_term(graph, info.linear_term_iri(model.tag, index), tag, term)
@@ -143,8 +150,8 @@ def add_linear_term(graph: Graph, iri: URIRef, tag: URIRef, term: LinearTerm) ->
     graph.add((iri, WT["center"], double(term.center)))
 
 
-def add_rule(graph: Graph, iri: URIRef, tag: URIRef, rule: Rule) -> None:
-    """One rule with its conditions, statistics, SPARQL form and OWL body class."""
+def add_rule(graph: Graph, info: ModelInfo, iri: URIRef, tag: URIRef, rule: Rule) -> None:
+    """One rule with its (shared) conditions, statistics, SPARQL form and OWL body class."""
     graph.add((iri, RDF.type, WT.Rule))
     graph.add((iri, RDFS.label, Literal(str(rule))))
     graph.add((iri, WT.forTag, tag))
@@ -154,8 +161,8 @@ def add_rule(graph: Graph, iri: URIRef, tag: URIRef, rule: Rule) -> None:
     if rule.precision == rule.precision:  # not NaN
         graph.add((iri, WT.precision, double(rule.precision)))
     graph.add((iri, WT.sparql, Literal(rule_sparql(rule))))
-    for j, condition in enumerate(rule.conditions):
-        node = URIRef(f"{iri}/c{j}")
+    for condition in rule.conditions:
+        node = info.condition_iri(condition)
         graph.add((iri, WT.hasCondition, node))
         graph.add((node, RDF.type, WT.Condition))
         graph.add((node, RDFS.label, Literal(str(condition))))

@@ -88,6 +88,18 @@ def test_justifications_link_the_observations_that_satisfied_them(store, table):
     assert all(int(n) == int(k) for _, n, k in per_rule)  # one observation per condition
 
 
+def test_rules_share_condition_nodes_and_predicted_tags_keep_their_links(store, table):
+    tracks, info = stored(store, table)
+    shared = store.select(f"""SELECT ?c (COUNT(?rule) AS ?n) WHERE {{ GRAPH <{info.graph}> {{
+        ?rule wt:hasCondition ?c . ?c wt:feature wt:BPM ; wt:operator ">=" }} }} GROUP BY ?c""").rows
+    assert len(shared) == 1 and int(shared[0][1]) == 2  # "BPM >= 120" of two energetic rules: one node
+    links = """SELECT ?a ?rule ?o WHERE { ?a wt:predicted true ; wt:justifiedBy ?j . ?j wt:rule ?rule ; wt:satisfiedBy ?o }"""
+    apply_model(store, "toy", every_score=True)
+    every = {tuple(row) for row in store.select(links).rows}
+    apply_model(store, "toy")  # predicted only: the links are found for the written assignments alone
+    assert {tuple(row) for row in store.select(links).rows} == every and every
+
+
 def test_single_label_predicts_one_tag_per_track(store, table):
     stored(store, table, single_label=True)
     assignments = apply_model(store, "toy", every_score=True)
