@@ -31,14 +31,6 @@ class SharedStumps:
     intercepts: np.ndarray  # (tags,)
     splits: dict[tuple[str, float], np.ndarray]  # (feature, threshold) -> weights (tags,)
 
-    def logit(self, X: pd.DataFrame) -> np.ndarray:
-        """(rows, tags) logits; a missing value never satisfies `>=`, like the compiled rules."""
-        out = np.tile(self.intercepts, (len(X), 1))
-        for (feature, threshold), weights in self.splits.items():
-            with np.errstate(invalid="ignore"):
-                out += np.outer(X[feature].to_numpy(dtype=float) >= threshold, weights)
-        return out
-
 
 def boost_shared_stumps(X: pd.DataFrame, Y: np.ndarray, n_iter: int = 200, learning_rate: float = 0.1,
                         n_bins: int = 32, min_samples_leaf: int = 10, l2: float = 0.0) -> SharedStumps:
