@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, average_precision_score, f1_score, roc_auc_score
 
+from whytag.reasoning.model import top_share
+
 
 @dataclass
 class Result:
@@ -51,6 +53,24 @@ def multi_label_metrics(Y_true: pd.DataFrame, scores: pd.DataFrame) -> tuple[dic
              "pr_auc": float(np.mean([v["pr_auc"] for v in per_tag.values()])),
              "tags_scored": float(len(per_tag)), "tags_skipped": float(Y_true.shape[1] - len(per_tag))}
     return macro, per_tag
+
+
+def explanation_coverage(model, X: pd.DataFrame, k: int = 5) -> dict[str, float]:
+    """How much of each predicted assignment's explanation its k largest per-feature reasons hold.
+
+    Per predicted (track, tag): the share of Σ|contribution| over its per-feature reasons (base rate
+    excluded) held by the k largest; reported as the median and 10th percentile over all predicted
+    assignments, beside the mean number of effects (features or feature sets) a tag's model reads.
+    """
+    predicted = model.predict(X)
+    if is_single_label(predicted):
+        predicted = pd.get_dummies(predicted).reindex(columns=list(model.models_), fill_value=False)
+    shares = [top_share(tag_model.reasons(X).to_numpy()[predicted[tag].to_numpy().astype(bool)], k)
+              for tag, tag_model in model.models_.items()]
+    shares = np.concatenate(shares) if shares else np.array([])
+    return {f"top{k}_coverage_median": float(np.median(shares)) if len(shares) else float("nan"),
+            f"top{k}_coverage_p10": float(np.percentile(shares, 10)) if len(shares) else float("nan"),
+            "features_per_tag": float(np.mean([len(m.effects()) for m in model.models_.values()]))}
 
 
 def score(learner_name: str, model, X_test: pd.DataFrame, Y_test, fit_seconds: float) -> Result:

@@ -96,6 +96,7 @@ class OneVsRestRuleLearner(ABC):
             for i, rule in enumerate(model.rules):
                 rule.id = f"{self.id_prefix}-{tag}-r{i}"
             annotate(model.rules, X, labels[tag].to_numpy())
+            model.centre(X)
         self.rules_ = [rule for model in self.models_.values() for rule in model.rules]
         self.thresholds_ = self._choose_thresholds(X, labels)
         for tag, model in self.models_.items():  # stored with the model, so the graph predicts the same

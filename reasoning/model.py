@@ -64,6 +64,14 @@ class Rule:
         return f"IF {body} THEN {self.tag} ({self.weight:+.3f})"
 
 
+Effect = tuple[str, ...]
+"""The sorted feature names that a rule or linear term reads: what one per-feature reason sums."""
+
+
+def rule_effect(rule: Rule) -> Effect:
+    return tuple(sorted({c.feature for c in rule.conditions}))
+
+
 @dataclass(frozen=True)
 class LinearTerm:
     """`weight × (feature − centre)` added to a tag's logit; a missing value contributes nothing.
@@ -93,6 +101,7 @@ class TagModel:
     link: str = "logistic"  # or "any" for set-valued rule lists such as RIPPER
     threshold: float = 0.5  # score at or above which a multi-label tag is predicted
     linear: list[LinearTerm] = field(default_factory=list)
+    offsets: dict[Effect, float] = field(default_factory=dict)  # an effect's mean raw contribution in training
 
     def logit(self, X: pd.DataFrame) -> np.ndarray:
         total = np.full(len(X), self.intercept, dtype=float)
@@ -111,6 +120,51 @@ class TagModel:
     @property
     def n_conditions(self) -> int:
         return sum(len(rule.conditions) for rule in self.rules)
+
+    def effects(self) -> list[Effect]:
+        """The model's terms grouped by the features they read: one key per feature, or per feature set
+        of a rule over several features (an interaction), in first-seen order."""
+        return list(dict.fromkeys([rule_effect(rule) for rule in self.rules if rule.conditions]
+                                  + [(term.feature,) for term in self.linear]))
+
+    def effect_contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Per effect (column), each row's raw contribution: its fired rules' weights plus its linear term.
+
+        The columns plus the intercept sum to `logit(X)` exactly; subtract `offsets` to centre them.
+        """
+        out = {effect: np.zeros(len(X)) for effect in self.effects()}
+        for rule in self.rules:
+            if rule.conditions:
+                out[rule_effect(rule)] += rule.weight * rule.fires(X)
+        for term in self.linear:
+            out[(term.feature,)] += term.contribution(X)
+        frame = pd.DataFrame(out, index=X.index)
+        frame.columns = list(out)  # keep the tuples as column labels
+        return frame
+
+    def centre(self, X: pd.DataFrame) -> None:
+        """Set `offsets` to each effect's mean contribution on X (training data), so a reason reads
+        "compared with the average track" and the base rate becomes the average track's logit."""
+        self.offsets = {effect: float(mean) for effect, mean in self.effect_contributions(X).mean().items()}
+
+    @property
+    def base_rate(self) -> float:
+        """The logit part no feature explains: the intercept plus every effect's offset."""
+        return self.intercept + sum(self.offsets.values())
+
+    def reasons(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Per effect, each row's centred contribution; with `base_rate` they add up to `logit(X)` exactly."""
+        raw = self.effect_contributions(X)
+        return raw - pd.Series([self.offsets.get(e, 0.0) for e in raw.columns], index=raw.columns)
+
+
+def top_share(reasons: np.ndarray, k: int = 5) -> np.ndarray:
+    """Per row of per-effect contributions, the share of their total |contribution| held by the k largest
+    (1 where a row has no contribution at all): how much of an explanation its first k lines hold."""
+    magnitude = np.abs(np.asarray(reasons, dtype=float))
+    total = magnitude.sum(axis=1)
+    top = -np.sort(-magnitude, axis=1)[:, :k].sum(axis=1)
+    return np.divide(top, total, out=np.ones_like(total), where=total > 0)
 
 
 def sigmoid(x: float) -> float:
