@@ -200,7 +200,8 @@ def test_csv_reads_the_demo_list(tmp_path):
     dataset = open_dataset("csv", tmp_path / "demo")
     assert dataset.validate() == [] and dataset.name == "labels"
     assert dataset.vocabulary == ["calm", "energetic", "happy", "sad"] and not dataset.single_label
-    assert dataset.labels().loc["audio/sad-01.wav"].tolist() == [1, 0, 0, 1]
+    assert dataset.labels().loc["audio/01-sad-energetic.wav"].tolist() == [0, 1, 0, 1]
+    assert dataset.labels().loc["audio/02-happy-calm.wav"].tolist() == [1, 0, 1, 0]
     assert sorted(dataset.split("train") + dataset.split("test")) == dataset.track_ids()
 
 
