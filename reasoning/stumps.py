@@ -33,15 +33,22 @@ class SharedStumps:
 
 
 def boost_shared_stumps(X: pd.DataFrame, Y: np.ndarray, n_iter: int = 200, learning_rate: float = 0.1,
-                        n_bins: int = 32, min_samples_leaf: int = 10, l2: float = 0.0) -> SharedStumps:
+                        n_bins: int = 32, min_samples_leaf: int = 10, l2: float = 0.0,
+                        allowed: np.ndarray | None = None) -> SharedStumps:
     """Boost logistic stumps on X for the 0/1 columns of Y (rows × tags), one shared split per round.
 
     Thresholds are quantile cut points of the training values (about `n_bins` bins per feature); a
     missing value is treated as below every threshold, which is what the compiled rule does with it.
     Where no split leaves `min_samples_leaf` rows on each side, the tags keep their base rates only.
+    `allowed` (features × tags, boolean) limits each tag to its own features: a split on a feature a
+    tag may not use neither counts in that tag's gain nor moves its logits, so every tag's rules read
+    only its allowed features (how `BoostedRulesLearner` keeps a per-tag feature budget).
     """
     Y = np.asarray(Y, dtype=float)
     n, tags = Y.shape
+    allowed = np.ones((X.shape[1], tags), dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
+    if allowed.shape != (X.shape[1], tags):
+        raise ValueError(f"allowed must be features × tags {(X.shape[1], tags)}, not {allowed.shape}")
     cuts = {f: quantile_thresholds(X[f], n_bins) for f in X.columns}
     codes = to_codes(X, cuts).clip(lower=0).to_numpy()  # bin i is [cuts[i-1], cuts[i]); missing -> bin 0
     width = max(len(c) for c in cuts.values()) + 1
@@ -68,7 +75,7 @@ def boost_shared_stumps(X: pd.DataFrame, Y: np.ndarray, n_iter: int = 200, learn
         g_right, h_right = g_all - g_left, h_all - h_left
         # As in HistGradientBoosting, a tag whose rows on one side are already fitted (hessian below
         # MIN_HESSIAN) takes no step there: separable data would otherwise grow its weights every round.
-        moves = (h_left >= MIN_HESSIAN) & (h_right >= MIN_HESSIAN)
+        moves = (h_left >= MIN_HESSIAN) & (h_right >= MIN_HESSIAN) & allowed[:, None, :]
         h_left, h_right = np.maximum(h_left, MIN_HESSIAN) + l2, np.maximum(h_right, MIN_HESSIAN) + l2
         unsplit = g_all ** 2 / (h_all + l2 + 1e-12)  # each tag's loss term without a split
         gain = np.where(moves, g_left ** 2 / h_left + g_right ** 2 / h_right - unsplit, 0.0).sum(axis=2)

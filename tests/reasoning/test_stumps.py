@@ -85,3 +85,28 @@ def test_separable_tags_stop_growing_once_fitted() -> None:
     fitted = logits(stumps, X)
     assert ((fitted > 0) == Y.astype(bool)).all()
     assert np.abs(fitted).max() < 14  # measured 11.7; without the hessian floor 20.9 and still rising
+
+
+
+def test_a_tag_only_splits_on_its_allowed_features() -> None:
+    X, Y = related_tags(500, seed=4)
+    allowed = np.zeros((12, 10), dtype=bool)
+    allowed[[0, 3], :] = True  # every tag may use f0 and f3, the first five tags also f1 (a signal feature)
+    allowed[1, :5] = True
+    stumps = boost_shared_stumps(X, Y.to_numpy(), n_iter=60, allowed=allowed)
+    for t in range(10):
+        used = {f for (f, _), w in stumps.splits.items() if w[t] != 0}
+        assert used <= {"f0", "f3"} | ({"f1"} if t < 5 else set())
+        assert ("f1" in used) == (t < 5)
+    with pytest.raises(ValueError, match="features × tags"):
+        boost_shared_stumps(X, Y.to_numpy(), n_iter=5, allowed=allowed[:, :3])
+
+
+def test_a_budgeted_learner_is_the_booster_masked_to_its_chosen_features() -> None:
+    X, Y = related_tags(500, seed=5)
+    X.iloc[::6, 1] = np.nan
+    learner = BoostedRulesLearner(max_iter=40, max_conditions=None, max_features=3).fit(X, Y)
+    allowed = np.array([X.columns.isin(learner.features_[tag]) for tag in Y.columns]).T
+    assert (allowed.sum(axis=0) == 3).all() and allowed[:2].all()  # f0, f1 (the signal) for every tag
+    stumps = boost_shared_stumps(X, Y.to_numpy(), n_iter=40, allowed=allowed)
+    np.testing.assert_allclose(learner.decision_function(X).to_numpy(), logits(stumps, X), atol=1e-9)
