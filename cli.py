@@ -311,16 +311,20 @@ def resolve_track(store: GraphStore, text: str) -> URIRef:
 @click.option("--label-columns", help="Comma-separated label columns of the table (without DATASET).")
 @click.option("--id-column", help="Id column (default: the first column).")
 @click.option("--learners", "learner_names", help="Comma-separated subset of learners (default: all).")
+@click.option("--time-budget", default=120.0, show_default=True, metavar="SECONDS",
+              help="Without --learners, skip each learner but the default whose fit, estimated by first fitting "
+              "one tag, would take longer (0: no limit). Learners named in --learners always run.")
 @click.option("--metrics-json", type=click.Path(dir_okay=False), help="Write learner → metric → value here.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False),
               help="Write a Markdown report with plots here (default with DATASET: whytag-report-DATASET).")
 @click.pass_context
 def evaluate_command(ctx, dataset, root, dataset_options, features_file, test_file, split, seed, label_columns,
-                     id_column, learner_names, metrics_json, report_dir):
+                     id_column, learner_names, time_budget, metrics_json, report_dir):
     """Fit every learner and the black-box baselines on one split; print and save their scores.
 
     Either a feature table with --label-columns (split at random, or with --test), or a DATASET
-    (gtzan, mtat, jamendo, csv) with --root, scored on its official split.
+    (gtzan, mtat, jamendo, csv) with --root, scored on its official split. Each learner's fit time is
+    written to stderr as it finishes; learners too slow for the data are skipped unless named.
     """
     from whytag.evaluate import results_json, results_table
     from whytag.reasoning.learners import registry
@@ -331,15 +335,26 @@ def evaluate_command(ctx, dataset, root, dataset_options, features_file, test_fi
     if unknown:
         raise click.ClickException(f"unknown learner(s) {', '.join(unknown)}; choose from {', '.join(known)}")
     learners = {n: known[n]() for n in names}
-    progress = lambda name: click.echo(f"fitting {name} …", err=True)  # noqa: E731
+    budgets = {n: time_budget for n in names[1:]} if not learner_names and time_budget > 0 else {}
+
+    def progress(name: str, i: int, n: int, result) -> None:
+        """One stderr line per learner: its name as it starts, then its fit time or why it was skipped."""
+        if result is None:
+            click.echo(f"fitting {name} ({i}/{n}) … ", nl=False, err=True)
+        elif result.skipped:
+            click.echo(f"skipped, {result.skipped}; run it with --learners {name}, or --time-budget 0", err=True)
+        else:
+            estimate = "" if result.estimated_seconds is None else f" (estimated {result.estimated_seconds:.0f} s)"
+            click.echo(f"{result.fit_seconds:.1f} s{estimate}", err=True)
+
     if dataset:
         results = _evaluate_dataset(ctx, dataset, root, dataset_options, features_file, id_column, learners,
-                                    report_dir or f"whytag-report-{dataset}", progress)
+                                    report_dir or f"whytag-report-{dataset}", progress, budgets)
     else:
         if not features_file or not label_columns:
             raise click.UsageError("give a DATASET with --root, or --features with --label-columns")
         results = _evaluate_table(features_file, test_file, split, seed, label_columns.split(","), id_column,
-                                  learners, report_dir, progress)
+                                  learners, report_dir, progress, budgets)
     click.echo(results_table(results))
     if metrics_json:
         import json
@@ -348,7 +363,8 @@ def evaluate_command(ctx, dataset, root, dataset_options, features_file, test_fi
         click.echo(f"wrote {metrics_json}", err=True)
 
 
-def _evaluate_table(features_file, test_file, split, seed, columns, id_column, learners, report_dir, progress):
+def _evaluate_table(features_file, test_file, split, seed, columns, id_column, learners, report_dir, progress,
+                    budgets):
     """Scores of the learners and baselines on a feature table's random (or given) split."""
     from sklearn.model_selection import train_test_split
 
@@ -369,7 +385,7 @@ def _evaluate_table(features_file, test_file, split, seed, columns, id_column, l
     single = Y.ndim == 1
     kind = "single-label" if single else f"multi-label, {Y.shape[1]} tags"
     click.echo(f"{len(X_train)} training and {len(X_test)} test tracks, {X.shape[1]} features, {kind}", err=True)
-    results = evaluate(learners | baselines(single), X_train, Y_train, X_test, Y_test, progress)
+    results = evaluate(learners | baselines(single), X_train, Y_train, X_test, Y_test, progress, budgets)
     if report_dir:
         from whytag.reasoning.report import write_report
 
@@ -380,7 +396,8 @@ def _evaluate_table(features_file, test_file, split, seed, columns, id_column, l
     return results
 
 
-def _evaluate_dataset(ctx, name, root, options, features_file, id_column, learners, report_dir, progress):
+def _evaluate_dataset(ctx, name, root, options, features_file, id_column, learners, report_dir, progress,
+                      budgets):
     """Scores on a dataset's official split: features from a table, or extracted from its audio into the store."""
     from whytag.datasets import DatasetError, open_dataset
     from whytag.kg.tables import TableError, numeric_features, read_table
@@ -396,7 +413,7 @@ def _evaluate_dataset(ctx, name, root, options, features_file, id_column, learne
             X = numeric_features(table, exclude=[c for c in table.columns if c in set(dataset.vocabulary)])
         else:
             X, tracks = _dataset_features(ctx, dataset)
-        results, report = evaluate_dataset(dataset, X, learners, report_dir, progress=progress)
+        results, report = evaluate_dataset(dataset, X, learners, report_dir, progress=progress, budgets=budgets)
     except (DatasetError, TableError, ValueError) as err:
         raise click.ClickException(str(err)) from None
     click.echo(f"report: {report}", err=True)

@@ -3,11 +3,15 @@
 Single-label tasks report accuracy and macro-F1; multi-label tasks report macro ROC-AUC and macro
 PR-AUC (average precision), each tag scored on its own and tags without both classes in the test
 split left out (and counted). The baselines are the paper's XGBoost and logistic regression,
-fitted on the same split in the same run.
+fitted on the same split in the same run. A learner given a time budget is first fitted on one tag
+and skipped when that fit, times the number of tags, would run past the budget.
 """
 
 from __future__ import annotations
 
+import copy
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,11 +33,19 @@ class Result:
     rules_per_tag: float | None = None
     max_conditions_per_tag: int | None = None
     linear_terms_per_tag: float | None = None
+    coverage: dict[str, float] = field(default_factory=dict)  # `explanation_coverage` on the test split
     per_tag: dict[str, dict[str, float]] = field(default_factory=dict)
+    estimated_seconds: float | None = None  # from fitting one tag, for learners given a time budget
+    skipped: str | None = None  # why the learner was not fitted (its estimate ran past its budget)
 
 
 def is_single_label(Y: pd.Series | pd.DataFrame) -> bool:
     return isinstance(Y, pd.Series)
+
+
+def tag_count(Y: pd.Series | pd.DataFrame) -> int:
+    """How many one-vs-rest models a learner fits: one per class (single-label) or per tag."""
+    return Y.nunique() if is_single_label(Y) else Y.shape[1]
 
 
 def single_label_metrics(y_true: pd.Series, y_pred: pd.Series) -> dict[str, float]:
@@ -55,19 +67,22 @@ def multi_label_metrics(Y_true: pd.DataFrame, scores: pd.DataFrame) -> tuple[dic
     return macro, per_tag
 
 
-def explanation_coverage(model, X: pd.DataFrame, k: int = 5) -> dict[str, float]:
-    """How much of each predicted assignment's explanation its k largest per-feature reasons hold.
-
-    Per predicted (track, tag): the share of Σ|contribution| over its per-feature reasons (base rate
-    excluded) held by the k largest; reported as the median and 10th percentile over all predicted
-    assignments, beside the mean number of effects (features or feature sets) a tag's model reads.
-    """
+def coverage_shares(model, X: pd.DataFrame, k: int = 5) -> np.ndarray:
+    """Per predicted (track, tag) of a fitted whytag learner on X: the share of Σ|contribution| over its
+    per-feature reasons (base rate excluded) that its k largest hold."""
     predicted = model.predict(X)
     if is_single_label(predicted):
         predicted = pd.get_dummies(predicted).reindex(columns=list(model.models_), fill_value=False)
     shares = [top_share(tag_model.reasons(X).to_numpy()[predicted[tag].to_numpy().astype(bool)], k)
               for tag, tag_model in model.models_.items()]
-    shares = np.concatenate(shares) if shares else np.array([])
+    return np.concatenate(shares) if shares else np.array([])
+
+
+def explanation_coverage(model, X: pd.DataFrame, k: int = 5) -> dict[str, float]:
+    """How much of each predicted assignment's explanation its k largest per-feature reasons hold: the
+    median and 10th percentile of `coverage_shares`, beside the mean number of effects (features or
+    feature sets) a tag's model reads."""
+    shares = coverage_shares(model, X, k)
     return {f"top{k}_coverage_median": float(np.median(shares)) if len(shares) else float("nan"),
             f"top{k}_coverage_p10": float(np.percentile(shares, 10)) if len(shares) else float("nan"),
             "features_per_tag": float(np.mean([len(m.effects()) for m in model.models_.values()]))}
@@ -85,19 +100,85 @@ def score(learner_name: str, model, X_test: pd.DataFrame, Y_test, fit_seconds: f
         result.rules_per_tag = float(np.mean([len(m.rules) for m in models.values()]))
         result.max_conditions_per_tag = int(max(m.n_conditions for m in models.values()))
         result.linear_terms_per_tag = float(np.mean([len(m.linear) for m in models.values()]))
+        result.coverage = explanation_coverage(model, X_test)
     return result
 
 
+class Overrun(BaseException):
+    """A fit stopped at its deadline; a BaseException so that libraries' `except Exception` let it through."""
+
+
+def stop_fit(signum: int, frame) -> None:
+    """SIGALRM handler: stop the fit under way."""
+    raise Overrun
+
+
+def timed_fit(estimator, X: pd.DataFrame, Y, limit: float | None = None) -> float | None:
+    """Seconds `estimator.fit(X, Y)` took, or None when it ran past `limit` seconds.
+
+    On Unix in the main thread a SIGALRM stops the fit at the limit, so probing a learner that is far
+    too slow costs only the limit; elsewhere the fit runs to its end and is then judged.
+    """
+    main_thread = threading.current_thread() is threading.main_thread()
+    alarm = limit is not None and hasattr(signal, "setitimer") and main_thread
+    previous = signal.signal(signal.SIGALRM, stop_fit) if alarm else None
+    start = time.perf_counter()
+    try:
+        try:
+            if alarm:
+                signal.setitimer(signal.ITIMER_REAL, limit)
+            estimator.fit(X, Y)
+        finally:
+            if alarm:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+    except Overrun:
+        return None
+    finally:
+        if alarm:
+            signal.signal(signal.SIGALRM, previous)
+    seconds = time.perf_counter() - start
+    return None if limit is not None and seconds > limit else seconds
+
+
+def estimate_seconds(estimator, X: pd.DataFrame, Y, budget: float) -> float | None:
+    """Seconds a fit on all of Y's tags (or classes) should take, timed on one tag; None when over budget.
+
+    Learners fit one model per tag, so the probe fits a copy on every training row for the tag nearest
+    half positive only (single-label: that class against the rest, so two models) and scales its time
+    up; it is stopped once it alone runs past its share of the budget.
+    """
+    labels = pd.get_dummies(Y).astype(int) if is_single_label(Y) else Y
+    tag = (labels.mean() - 0.5).abs().idxmin()
+    probe = Y.where(Y == tag, f"not {tag}") if is_single_label(Y) else Y[[tag]]
+    share = tag_count(probe) / tag_count(Y)
+    seconds = timed_fit(copy.deepcopy(estimator), X, probe, budget * share)
+    return None if seconds is None else seconds / share
+
+
+Progress = Callable[[str, int, int, Result | None], None]
+
+
 def evaluate(learners: dict[str, object], X_train: pd.DataFrame, Y_train, X_test: pd.DataFrame, Y_test,
-             progress: Callable[[str], None] = lambda _: None) -> list[Result]:
-    """Fit each learner (whytag's and the baselines) on the training split and score it on the test split."""
-    results = []
-    for name, estimator in learners.items():
-        progress(name)
-        start = time.perf_counter()
-        estimator.fit(X_train, Y_train)
-        seconds = time.perf_counter() - start
-        results.append(score(name, estimator, X_test, Y_test, seconds))
+             progress: Progress = lambda *_: None, budgets: dict[str, float] | None = None) -> list[Result]:
+    """Fit each learner (whytag's and the baselines) on the training split and score it on the test split.
+
+    A learner named in `budgets` is fitted only when its estimate fits that many seconds; otherwise its
+    Result says why it was skipped. `progress(name, i, n, None)` is called as learner i of n starts, and
+    `progress(name, i, n, result)` when it is done, so a long run says which learner it is on.
+    """
+    results, budgets = [], budgets or {}
+    for i, (name, estimator) in enumerate(learners.items(), 1):
+        progress(name, i, len(learners), None)
+        estimate = estimate_seconds(estimator, X_train, Y_train, budgets[name]) if name in budgets else None
+        if name in budgets and estimate is None:
+            tags = tag_count(Y_train)
+            result = Result(name, {}, 0.0, skipped=f"estimated over {budgets[name]:g} s: {tags} tags, and one "
+                            f"alone took over {budgets[name] / tags:.2g} s")
+        else:
+            result = score(name, estimator, X_test, Y_test, timed_fit(estimator, X_train, Y_train))
+            result.estimated_seconds = estimate
+        progress(name, i, len(learners), result)
+        results.append(result)
     return results
 
 
@@ -146,8 +227,9 @@ def baselines(single_label: bool, seed: int = 0) -> dict[str, OneVsRestBaseline]
     except ImportError:  # xgboost is in the [bench] and [test] extras
         return out
     objective = "multi:softprob" if single_label else "binary:logistic"
+    # one thread: the same scores, and on a busy machine two OpenMP threads ran 15x slower (347 s on Jamendo)
     out = {"xgboost (paper)": OneVsRestBaseline(
-        lambda: XGBClassifier(max_depth=2, learning_rate=0.3, objective=objective, n_jobs=2, random_state=seed,
+        lambda: XGBClassifier(max_depth=2, learning_rate=0.3, objective=objective, n_jobs=1, random_state=seed,
                               verbosity=0), multinomial=single_label), **out}
     return out
 
@@ -156,29 +238,41 @@ def results_json(results: list[Result]) -> dict[str, dict[str, float]]:
     """learner → metric → value, the shape `--metrics-json` writes."""
     out = {}
     for r in results:
+        if r.skipped:
+            out[r.learner] = {"skipped": r.skipped}
+            continue
         entry = dict(r.metrics)
         entry["fit_seconds"] = round(r.fit_seconds, 3)
         if r.rules_per_tag is not None:
             entry["rules_per_tag"] = r.rules_per_tag
             entry["max_conditions_per_tag"] = r.max_conditions_per_tag
             entry["linear_terms_per_tag"] = r.linear_terms_per_tag
+            entry.update(r.coverage)
+        if r.estimated_seconds is not None:
+            entry["estimated_seconds"] = round(r.estimated_seconds, 3)
         out[r.learner] = entry
     return out
 
 
+SIZE_HEADER = ["rules/tag", "max cond/tag", "linear/tag", "features/tag", "top-5 coverage (median, p10)"]
+
+
 def size_cells(r: Result, blank: str) -> list[str]:
-    """Rules per tag, the most conditions any tag uses and linear terms per tag, as table cells."""
+    """Rules per tag, the most conditions any tag uses, linear terms and features per tag, and how much
+    of a predicted tag's explanation its 5 largest reasons hold, as table cells."""
     if r.rules_per_tag is None:
-        return [blank, blank, blank]
-    return [f"{r.rules_per_tag:.1f}", str(r.max_conditions_per_tag), f"{r.linear_terms_per_tag:.1f}"]
+        return [blank] * len(SIZE_HEADER)
+    return [f"{r.rules_per_tag:.1f}", str(r.max_conditions_per_tag), f"{r.linear_terms_per_tag:.1f}",
+            f"{r.coverage['features_per_tag']:.1f}",
+            f"{r.coverage['top5_coverage_median']:.2f}, {r.coverage['top5_coverage_p10']:.2f}"]
 
 
 def results_table(results: list[Result]) -> str:
     """Aligned text table of the results, learners as rows."""
     metrics = list(dict.fromkeys(k for r in results for k in r.metrics if not k.startswith("tags_")))
-    header = ["learner"] + metrics + ["rules/tag", "max cond/tag", "linear/tag", "fit s"]
-    rows = [[r.learner] + [f"{r.metrics[m]:.3f}" for m in metrics] + size_cells(r, "-") + [f"{r.fit_seconds:.1f}"]
-            for r in results]
+    header = ["learner"] + metrics + SIZE_HEADER + ["fit s"]
+    rows = [[r.learner] + [f"{r.metrics[m]:.3f}" if m in r.metrics else "-" for m in metrics] + size_cells(r, "-")
+            + ["skipped" if r.skipped else f"{r.fit_seconds:.1f}"] for r in results]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)), "  ".join("-" * w for w in widths)]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows]

@@ -9,7 +9,7 @@ backend; PNGs render with Agg); without matplotlib the report is written without
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +17,8 @@ import pandas as pd
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from whytag.datasets.base import Dataset, DatasetError
-from whytag.evaluate import Result, baselines, evaluate, is_single_label, multi_label_metrics, size_cells
+from whytag.evaluate import (SIZE_HEADER, Progress, Result, baselines, evaluate, is_single_label,
+                              multi_label_metrics, size_cells)
 from whytag.reasoning.model import TagModel
 
 PAPER_SOURCE = "Lyberatos et al., IEEE Access 2025"
@@ -50,11 +51,11 @@ def headline(single_label: bool) -> str:
 def comparison(results: list[Result], paper: dict[str, float] | None) -> str:
     """Every learner's metrics as rows, plus the paper's published numbers as the last row."""
     metrics = list(dict.fromkeys(k for r in results for k in r.metrics if not k.startswith("tags_")))
-    rows = [[r.learner] + [r.metrics.get(m, "–") for m in metrics] + size_cells(r, "–") + [f"{r.fit_seconds:.1f}"]
-            for r in results]
+    rows = [[r.learner] + [r.metrics.get(m, "–") for m in metrics] + size_cells(r, "–")
+            + [f"skipped ({r.skipped})" if r.skipped else f"{r.fit_seconds:.1f}"] for r in results]
     if paper:
-        rows.append([f"paper ({PAPER_SOURCE}), published"] + [paper.get(m, "–") for m in metrics] + ["–"] * 4)
-    return markdown_table(["learner"] + metrics + ["rules/tag", "max conditions/tag", "linear terms/tag", "fit s"], rows)
+        rows.append([f"paper ({PAPER_SOURCE}), published"] + [paper.get(m, "–") for m in metrics] + ["–"] * (len(SIZE_HEADER) + 1))
+    return markdown_table(["learner"] + metrics + SIZE_HEADER + ["fit s"], rows)
 
 
 def per_tag_scores(model, X_test: pd.DataFrame, Y_test: pd.Series | pd.DataFrame) -> pd.DataFrame:
@@ -202,10 +203,12 @@ def write_lines(folder: Path, lines: list[str]) -> Path:
 
 def evaluate_dataset(dataset: Dataset, features: pd.DataFrame, learners: dict[str, object], report_dir: str | Path,
                      train: str = "train", test: str = "test", with_baselines: bool = True,
-                     progress: Callable[[str], None] = lambda _: None) -> tuple[list[Result], Path]:
+                     progress: Progress = lambda *_: None,
+                     budgets: dict[str, float] | None = None) -> tuple[list[Result], Path]:
     """Fit the learners (and the baselines) on the dataset's official training part, score them on its
     test part, and write the report of the first learner that has rules. Feature rows are matched to tracks
-    by `dataset.track_id` (e.g. GTZAN also reads the paper's numeric clip codes)."""
+    by `dataset.track_id` (e.g. GTZAN also reads the paper's numeric clip codes); `progress` and `budgets`
+    are `evaluate`'s (learners estimated over their budget are skipped)."""
     labels = dataset.labels()
     features = features.rename(index=dataset.track_id)
     if features.index.duplicated().any():
@@ -222,7 +225,8 @@ def evaluate_dataset(dataset: Dataset, features: pd.DataFrame, learners: dict[st
                            f"track ids like {', '.join(wanted[empty[0]][:3])})")
     X_train, X_test = features.loc[ids[train]], features.loc[ids[test]]
     estimators = dict(learners) | (baselines(dataset.single_label) if with_baselines else {})
-    results = evaluate(estimators, X_train, labels.loc[ids[train]], X_test, labels.loc[ids[test]], progress)
+    results = evaluate(estimators, X_train, labels.loc[ids[train]], X_test, labels.loc[ids[test]], progress,
+                       budgets)
     featured = next((name for name in learners if getattr(estimators[name], "models_", None)), "")
     report = write_report(report_dir, results, estimators.get(featured), X_test, labels.loc[ids[test]],
                           dataset.name, model_name=featured, notes=notes)
