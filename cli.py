@@ -199,7 +199,7 @@ def export(ctx: click.Context, fmt: str, output: str | None, graph: str | None, 
 @click.option("--features", "features_file", type=click.Path(exists=True, dir_okay=False),
               help="Import this feature table (one row per track) instead of using extracted observations.")
 @click.option("--learner", default="boosted-linear", show_default=True,
-              help="Rule learner: boosted-linear, boosted, ebm, rulefit, ripper, dl.")
+              help="Rule learner: boosted-linear, sparse (8 features a tag), boosted, ebm, rulefit, ripper, dl.")
 @click.option("--name", default="default", show_default=True, help="Name of the model set to store.")
 @click.option("--vocabulary", help="Tag vocabulary name (default: the labels file's stem).")
 @click.option("--seed", default=0, show_default=True)
@@ -263,23 +263,29 @@ def tag(ctx, name: str, every_score: bool) -> None:
 @click.argument("track")
 @click.option("--tag", "tag_name", help="Explain only this tag.")
 @click.option("--model", help="Only assignments from this model set.")
-@click.option("--top", default=8, show_default=True, help="Reasons to list per tag (the rest are summed).")
+@click.option("--top", default=5, show_default=True, help="Feature reasons to list per tag (the rest are summed).")
+@click.option("--detail", is_flag=True, help="Also show the rules that fired and the linear term inside each reason.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--all-tags", is_flag=True, help="Also explain tags that were not predicted (after `tag --every-score`).")
 @click.pass_context
-def explain(ctx, track: str, tag_name: str | None, model: str | None, top: int, all_tags: bool) -> None:
+def explain(ctx, track: str, tag_name: str | None, model: str | None, top: int, detail: bool, fmt: str,
+            all_tags: bool) -> None:
     """Say in plain words why TRACK (an audio path, a track IRI or a table row id) has its tags."""
     from whytag.reasoning.explain import explain as run_explain
 
     with _store(ctx) as store:
         iri = resolve_track(store, track)
-        explanations = run_explain(store, iri, tag_name, model)
+        explanations = run_explain(store, iri, tag_name, model, detail=detail or fmt == "json")
     if not explanations:
         raise click.ClickException(f"{track}: no tag assignments (run `whytag tag` first"
                                    f"{', or check the tag name' if tag_name else ''})")
     shown = [e for e in explanations if all_tags or tag_name or e.predicted] or explanations[:1]
+    if fmt == "json":
+        click.echo(json.dumps({"track": str(iri), "explanations": [e.as_dict(top) for e in shown]}, indent=2))
+        return
     click.echo(f"{iri}")
     for explanation in shown:
-        click.echo(explanation.text(top))
+        click.echo(explanation.text(top, detail))
 
 
 def resolve_track(store: GraphStore, text: str) -> URIRef:

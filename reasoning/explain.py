@@ -1,13 +1,15 @@
-"""Plain-language reasons for a tag, read from the graph (a SPARQL query plus wording).
+"""Plain-language reasons for a tag, read from the graph (SPARQL queries plus wording).
 
-The text is built only from triples — assignment, justifications, rules, conditions, observations,
-levels — so it cannot disagree with what the graph says.
+A tag's logit is its base rate plus one contribution per feature effect; each reason names the
+features it read with their values, units and perceptual levels, all taken from the graph's labels
+(so another vocabulary or language needs no code), and, with `detail`, the rules that fired inside
+it and its linear term. The text is built only from triples, so it cannot disagree with the graph.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from rdflib import Literal, URIRef
 
@@ -15,88 +17,190 @@ from whytag.kg.store import GraphStore
 from whytag.reasoning.rules import ModelInfo
 
 ASSIGNMENTS_QUERY = """
-SELECT ?a ?notation ?score ?logit ?predicted ?j ?contribution ?rule ?term WHERE {{
+SELECT ?a ?notation ?score ?logit ?predicted ?j ?contribution ?effect WHERE {{
   GRAPH ?tg {{ ?a wt:track <{track}> ; wt:tag ?tag ; wt:score ?score ; wt:logit ?logit ; wt:predicted ?predicted ;
               wt:fromModelSet ?model ; wt:justifiedBy ?j . ?j wt:contribution ?contribution .
-              OPTIONAL {{ ?j wt:rule ?rule }} OPTIONAL {{ ?j wt:linearTerm ?term }} }}
+              OPTIONAL {{ ?j wt:effect ?effect }} }}
   GRAPH ?mg {{ ?tag skos:notation ?notation . }}
   {filters}
 }}"""
 
-CONDITIONS_QUERY = """
-SELECT ?j ?weight ?precision ?support ?c ?featureLabel ?value ?unit ?op ?threshold ?levelLabel WHERE {{
-  VALUES (?j ?rule) {{ {pairs} }}
-  GRAPH ?tg {{ ?j wt:satisfiedBy ?o . }}
-  GRAPH ?rg {{ ?rule wt:weight ?weight ; wt:support ?support ; wt:hasCondition ?c .
-               ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?threshold . }}
-  GRAPH ?og {{ ?o wt:feature ?f ; wt:value ?value ; qudt:unit ?unit . }}
-  OPTIONAL {{ GRAPH ?rg {{ ?rule wt:precision ?precision }} }}
+READINGS_QUERY = """
+SELECT ?j ?f ?featureLabel ?value ?symbol ?levelLabel ?source WHERE {{
+  VALUES (?j ?effect) {{ {pairs} }}
+  GRAPH ?mg {{ ?effect wt:onFeature ?f . }}
   OPTIONAL {{ GRAPH ?fg {{ ?f rdfs:label ?featureLabel }} }}
+  OPTIONAL {{ GRAPH ?tg {{ ?j wt:fromObservation ?o . }} GRAPH ?og {{ ?o wt:feature ?f ; wt:value ?value . }}
+             OPTIONAL {{ GRAPH ?og {{ ?o qudt:unit ?unit }} GRAPH ?ug {{ ?unit qudt:symbol ?symbol }} }} }}
   OPTIONAL {{ GRAPH ?lg {{ <{track}> wt:hasLevel ?level }}
-             GRAPH ?dg {{ ?lt wt:level ?level ; wt:feature ?f . ?level rdfs:label ?levelLabel }} }}
+             GRAPH ?dg {{ ?lt wt:level ?level ; wt:feature ?f ; wt:thresholdSource ?source . ?level rdfs:label ?levelLabel }} }}
 }}"""
-"""Two queries rather than one with OPTIONALs: the store then starts from this track's few rows."""
+"""What each feature reason read: per feature, its label, the observed value and unit, and its level."""
 
-LINEAR_QUERY = """
-SELECT ?j ?featureLabel ?value ?unit ?coefficient ?center WHERE {{
-  VALUES (?j ?term) {{ {pairs} }}
-  GRAPH ?tg {{ ?j wt:fromObservation ?o . }}
-  GRAPH ?mg {{ ?term wt:feature ?f ; wt:coefficient ?coefficient ; wt:center ?center . }}
-  GRAPH ?og {{ ?o wt:value ?value ; qudt:unit ?unit . }}
+RULES_QUERY = """
+SELECT ?j ?rule ?weight ?precision ?support ?c ?featureLabel ?op ?threshold WHERE {{
+  VALUES ?j {{ {js} }}
+  GRAPH ?tg {{ ?j wt:rule ?rule . }}
+  GRAPH ?mg {{ ?rule wt:weight ?weight ; wt:support ?support ; wt:hasCondition ?c .
+               ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?threshold . }}
+  OPTIONAL {{ GRAPH ?mg {{ ?rule wt:precision ?precision }} }}
   OPTIONAL {{ GRAPH ?fg {{ ?f rdfs:label ?featureLabel }} }}
 }}"""
 
-UNIT_WORDS = {"PER-MIN": "BPM", "HZ": "Hz", "SEC": "s", "PER-SEC": "/s", "DeciB": "dB"}
+TERMS_QUERY = """
+SELECT ?j ?coefficient ?center ?offset WHERE {{
+  VALUES (?j ?effect) {{ {pairs} }}
+  GRAPH ?mg {{ ?effect wt:offset ?offset }}
+  OPTIONAL {{ GRAPH ?tg {{ ?j wt:linearTerm ?term }} GRAPH ?mg {{ ?term wt:coefficient ?coefficient ; wt:center ?center }} }}
+}}"""
+
+FLIP_QUERY = """
+SELECT ?a ?featureLabel ?op ?threshold ?value ?symbol WHERE {{
+  VALUES ?a {{ {assignments} }}
+  GRAPH ?tg {{ ?a wt:decisionChangesIf ?cf . ?cf wt:feature ?f ; wt:operator ?op ; wt:threshold ?threshold ;
+                                               wt:fromObservation ?o . }}
+  GRAPH ?og {{ ?o wt:value ?value . OPTIONAL {{ ?o qudt:unit ?unit }} }}
+  OPTIONAL {{ GRAPH ?ug {{ ?unit qudt:symbol ?symbol }} }}
+  OPTIONAL {{ GRAPH ?fg {{ ?f rdfs:label ?featureLabel }} }}
+}}"""
+
 OP_WORDS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
+CHUNK = 200  # VALUES rows per query
+
+
+@dataclass
+class Reading:
+    """One feature a reason read: its label, the track's value (None: not measured), unit and level."""
+
+    feature: str
+    label: str
+    value: float | None = None
+    unit: str = ""
+    level: str | None = None
+
+    def text(self) -> str:
+        if self.value is None:
+            return f"{self.label} not measured"
+        return f"{self.label} {_amount(self.value, self.unit)}"
+
+
+@dataclass
+class RuleDetail:
+    """A rule that fired inside a reason: its conditions in words, weight and training statistics."""
+
+    rule: str
+    weight: float
+    conditions: list[str]
+    support: int
+    precision: float | None
+
+    def text(self) -> str:
+        precision = f", precision {self.precision:.2f}" if self.precision is not None else ""
+        return (f"rule {self.rule.rsplit('/', 1)[-1]}: {' and '.join(sorted(self.conditions))} → "
+                f"{self.weight:+.3g}{precision} on {self.support} training tracks")
 
 
 @dataclass
 class Reason:
-    """One justification: its contribution and, for a rule, the conditions with observed values."""
+    """One justification: the base rate (no effect) or one feature effect's contribution."""
 
     contribution: float
-    rule: str | None = None
-    weight: float = 0.0
-    precision: float | None = None
-    support: int = 0
-    conditions: dict[str, str] = field(default_factory=dict)
-    term: str | None = None
-    trend: str = ""  # a linear term's reason in words
+    effect: str | None = None
+    readings: list[Reading] = field(default_factory=list)
+    rules: list[RuleDetail] = field(default_factory=list)
+    coefficient: float | None = None  # of the effect's linear term
+    center: float | None = None
+    offset: float = 0.0
 
     def text(self) -> str:
-        if self.term is not None:
-            return self.trend
-        if self.rule is None:
-            return "base rate of the tag (the model's intercept)"
-        number = self.rule.rsplit("/", 1)[-1]
-        precision = f", precision {self.precision:.2f}" if self.precision is not None else ""
-        body = " and ".join(self.conditions[c] for c in sorted(self.conditions))
-        return f"{body} — rule {number}, weight {self.weight:+.3g}{precision} on {self.support} training tracks"
+        if self.effect is None:
+            return f"base rate (the average training track): {self.contribution:+.3g}"
+        levels = [r.level for r in self.readings if r.level]
+        level = f" — {', '.join(levels)}" if levels else ""
+        return f"{' and '.join(r.text() for r in self.readings)}{level}: {self.contribution:+.3g}"
+
+    def detail_lines(self) -> list[str]:
+        """The parts of this reason: fired rules, the linear term, the offset."""
+        lines = [rule.text() for rule in sorted(self.rules, key=lambda r: -abs(r.weight))]
+        if self.coefficient is not None and self.readings and self.readings[0].value is not None:
+            reading = self.readings[0]
+            lines.append(f"linear: {self.coefficient:+.3g} per unit × ({_amount(reading.value, reading.unit)} − "
+                         f"training mean {self.center:.4g}) = {self.coefficient * (reading.value - self.center):+.3g}")
+        lines.append(f"less the training average of this feature's part: {0.0 - round(self.offset, 12):+.3g}")
+        return lines
+
+
+@dataclass
+class Flip:
+    """The smallest one-feature change that would reverse the decision, in the graph's words."""
+
+    feature: str
+    op: str
+    threshold: float
+    value: float
+    unit: str = ""
+
+    def text(self, tag: str, predicted: bool) -> str:
+        verdict = f"would not be {tag}" if predicted else f"would be {tag}"
+        digits = next((d for d in range(4, 12) if f"{self.threshold:.{d}g}" != f"{self.value:.{d}g}"), 12)
+        return (f"{verdict} if {self.feature} were {OP_WORDS.get(self.op, self.op)} "
+                f"{_amount(self.threshold, self.unit, digits)} (now {_amount(self.value, self.unit, digits)})")
 
 
 @dataclass
 class Explanation:
-    """Why a track has a tag: the score, the logit and the reasons that add up to it."""
+    """Why a track has a tag: the score, the logit, the base rate and per-feature reasons adding up to it."""
 
     tag: str
     score: float
     logit: float
     predicted: bool
     reasons: list[Reason]
+    flip: Flip | None = None
 
-    def text(self, top: int = 8) -> str:
-        ranked = sorted(self.reasons, key=lambda r: -abs(r.contribution))
+    @property
+    def base_rate(self) -> float:
+        return sum(r.contribution for r in self.reasons if r.effect is None)
+
+    def ranked(self) -> list[Reason]:
+        """The feature reasons, largest |contribution| first."""
+        return sorted((r for r in self.reasons if r.effect is not None), key=lambda r: -abs(r.contribution))
+
+    def shown_share(self, top: int) -> float:
+        """Share of the reasons' Σ|contribution| (base rate excluded) that the first `top` hold."""
+        magnitudes = [abs(r.contribution) for r in self.ranked()]
+        total = sum(magnitudes)
+        return sum(magnitudes[:top]) / total if total > 0 else 1.0
+
+    def text(self, top: int = 5, detail: bool = False) -> str:
+        ranked = self.ranked()
         mark = "predicted" if self.predicted else "not predicted"
-        lines = [f"{self.tag}, {self.score:.2f} ({mark}); logit {self.logit:+.3f} = sum of {len(ranked)} contributions:"]
-        lines += [f"  {r.contribution:+8.3f}  {r.text()}" for r in ranked[:top]]
+        lines = [f"{self.tag}, {self.score:.2f} ({mark}); logit {self.logit:+.3f} = base rate "
+                 f"{self.base_rate:+.3f} + {len(ranked)} feature reason{'s' if len(ranked) != 1 else ''}"]
+        if self.flip is not None:
+            lines.append(f"  {self.flip.text(self.tag, self.predicted)}")
+        for reason in ranked[:top]:
+            lines.append(f"  {reason.text()}")
+            if detail:
+                lines += [f"      {line}" for line in reason.detail_lines()]
         rest = ranked[top:]
+        shown = f"the {min(top, len(ranked))} shown hold {self.shown_share(top):.0%} of the reasons' weight"
         if rest:
-            lines.append(f"  {sum(r.contribution for r in rest):+8.3f}  {len(rest)} smaller contributions")
+            shown += f"; {len(rest)} smaller sum to {sum(r.contribution for r in rest):+.3g}"
+        lines.append(f"  ({shown})")
         return "\n".join(lines)
 
+    def as_dict(self, top: int = 5) -> dict:
+        """For `--format json`: every number and word of the explanation, all reasons largest first."""
+        return {"tag": self.tag, "score": self.score, "logit": self.logit, "predicted": self.predicted,
+                "base_rate": self.base_rate, f"top{top}_share": self.shown_share(top),
+                "would_change_if": asdict(self.flip) if self.flip else None,
+                "reasons": [asdict(r) for r in self.ranked()]}
 
-def explain(store: GraphStore, track: URIRef, tag: str | None = None, model: str | None = None) -> list[Explanation]:
-    """Explanations for a track's assignments (one tag, or all), best score first."""
+
+def explain(store: GraphStore, track: URIRef, tag: str | None = None, model: str | None = None,
+            detail: bool = False) -> list[Explanation]:
+    """Explanations for a track's assignments (one tag, or all), best score first; `detail` adds the rules."""
     filters = []
     if tag is not None:
         filters.append(f"FILTER(STR(?notation) = {Literal(tag).n3()})")
@@ -106,44 +210,73 @@ def explain(store: GraphStore, track: URIRef, tag: str | None = None, model: str
     heads: dict[str, tuple] = {}
     reasons: dict[str, dict[str, Reason]] = defaultdict(dict)
     owner: dict[str, Reason] = {}
-    for a, notation, score, logit, predicted, j, contribution, rule, term in rows:
+    for a, notation, score, logit, predicted, j, contribution, effect in rows:
         heads[str(a)] = (str(notation), float(score), float(logit), bool(predicted.toPython()))
         owner[str(j)] = reasons[str(a)].setdefault(str(j), Reason(
-            float(contribution), str(rule) if rule is not None else None, term=str(term) if term is not None else None))
-    fired = [(j, reason.rule) for j, reason in owner.items() if reason.rule is not None]
-    for start in range(0, len(fired), 200):
-        pairs = " ".join(f"(<{j}> <{rule}>)" for j, rule in fired[start:start + 200])
-        for (j, weight, precision, support, c, feature_label, value, unit, op, threshold,
-             level_label) in store.select(CONDITIONS_QUERY.format(track=track, pairs=pairs)).rows:
-            reason = owner[str(j)]
-            reason.weight, reason.support = float(weight), int(support)
-            reason.precision = float(precision) if precision is not None else None
-            reason.conditions[str(c)] = _condition_words(feature_label, value, unit, op, threshold, level_label)
-    linear = [(j, reason.term) for j, reason in owner.items() if reason.term is not None]
-    for start in range(0, len(linear), 200):
-        pairs = " ".join(f"(<{j}> <{term}>)" for j, term in linear[start:start + 200])
-        for j, feature_label, value, unit, coefficient, center in store.select(
-                LINEAR_QUERY.format(pairs=pairs)).rows:
-            owner[str(j)].trend = _trend_words(feature_label, value, unit, coefficient, center)
-    explanations = [Explanation(*heads[a], list(reasons[a].values())) for a in heads]
+            float(contribution), str(effect) if effect is not None else None))
+    effects = [(j, reason.effect) for j, reason in owner.items() if reason.effect is not None]
+    _read_readings(store, track, effects, owner)
+    if detail:
+        _read_details(store, effects, owner)
+    flips = _read_flips(store, list(heads))
+    explanations = [Explanation(*heads[a], list(reasons[a].values()), flips.get(a)) for a in heads]
     return sorted(explanations, key=lambda e: (-e.score, e.tag))
 
 
-def _condition_words(feature_label, value, unit, op, threshold, level_label) -> str:
-    """E.g. 'tempo 96 BPM ≥ 90 (moderate)': the observed value, the test it passed, and its level."""
-    level = f" ({level_label})" if level_label is not None else ""
-    return f"{feature_label} {_amount(value, unit)} {OP_WORDS[str(op)]} {float(threshold):.4g}{level}"
+def _chunks(items: list, size: int = CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
-def _trend_words(feature_label, value, unit, coefficient, center) -> str:
-    """E.g. 'tempo 96 BPM is 12 below the training mean 108 — linear term, +0.021 per unit'."""
-    difference = float(value) - float(center)
-    side = "above" if difference >= 0 else "below"
-    return (f"{feature_label} {_amount(value, unit)} is {abs(difference):.4g} {side} the training mean "
-            f"{float(center):.4g} — linear term, {float(coefficient):+.3g} per unit")
+def _read_readings(store: GraphStore, track: URIRef, effects: list[tuple[str, str]], owner: dict[str, Reason]) -> None:
+    """Fill each feature reason's readings: feature label, value, unit symbol and perceptual level."""
+    for chunk in _chunks(effects):
+        pairs = " ".join(f"(<{j}> <{e}>)" for j, e in chunk)
+        readings: dict[tuple[str, str], Reading] = {}
+        for j, f, label, value, symbol, level, source in store.select(
+                READINGS_QUERY.format(track=track, pairs=pairs)).rows:
+            reading = readings.get((str(j), str(f)))
+            if reading is None:
+                reading = readings[(str(j), str(f))] = Reading(str(f), str(label or str(f).rsplit("#", 1)[-1]))
+                owner[str(j)].readings.append(reading)
+            if value is not None:
+                reading.value, reading.unit = float(value), str(symbol or "")
+            if level is not None and (reading.level is None or str(source).startswith("music knowledge")):
+                reading.level = str(level)  # a level from music knowledge beats one from training tertiles
+    for reason in owner.values():
+        reason.readings.sort(key=lambda r: r.label)
 
 
-def _amount(value, unit) -> str:
-    """A value with its unit word, e.g. '96 BPM'."""
-    unit_word = UNIT_WORDS.get(str(unit).rsplit("/", 1)[-1], "")
-    return f"{float(value):.4g}{(' ' + unit_word) if unit_word else ''}"
+def _read_details(store: GraphStore, effects: list[tuple[str, str]], owner: dict[str, Reason]) -> None:
+    """Fill each feature reason's fired rules (with their conditions), linear term and offset."""
+    for chunk in _chunks(effects):
+        rules: dict[tuple[str, str], RuleDetail] = {}
+        for j, rule, weight, precision, support, _, label, op, threshold in store.select(
+                RULES_QUERY.format(js=" ".join(f"<{j}>" for j, _ in chunk))).rows:
+            detail = rules.get((str(j), str(rule)))
+            if detail is None:
+                detail = rules[(str(j), str(rule))] = RuleDetail(
+                    str(rule), float(weight), [], int(support), float(precision) if precision is not None else None)
+                owner[str(j)].rules.append(detail)
+            detail.conditions.append(f"{label} {OP_WORDS[str(op)]} {float(threshold):.4g}")
+        pairs = " ".join(f"(<{j}> <{e}>)" for j, e in chunk)
+        for j, coefficient, center, offset in store.select(TERMS_QUERY.format(pairs=pairs)).rows:
+            reason = owner[str(j)]
+            reason.offset = float(offset)
+            if coefficient is not None:
+                reason.coefficient, reason.center = float(coefficient), float(center)
+
+
+def _read_flips(store: GraphStore, assignments: list[str]) -> dict[str, Flip]:
+    """Each assignment's counterfactual, where the graph has one."""
+    flips = {}
+    for chunk in _chunks(assignments):
+        for a, label, op, threshold, value, symbol in store.select(
+                FLIP_QUERY.format(assignments=" ".join(f"<{a}>" for a in chunk))).rows:
+            flips[str(a)] = Flip(str(label), str(op), float(threshold), float(value), str(symbol or ""))
+    return flips
+
+
+def _amount(value: float, unit: str, digits: int = 4) -> str:
+    """A value with its unit symbol, e.g. '96 BPM'."""
+    return f"{value:.{digits}g}{(' ' + unit) if unit else ''}"

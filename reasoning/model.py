@@ -102,6 +102,7 @@ class TagModel:
     threshold: float = 0.5  # score at or above which a multi-label tag is predicted
     linear: list[LinearTerm] = field(default_factory=list)
     offsets: dict[Effect, float] = field(default_factory=dict)  # an effect's mean raw contribution in training
+    ranges: dict[str, tuple[float, float]] = field(default_factory=dict)  # each read feature's training min, max
 
     def logit(self, X: pd.DataFrame) -> np.ndarray:
         total = np.full(len(X), self.intercept, dtype=float)
@@ -144,8 +145,11 @@ class TagModel:
 
     def centre(self, X: pd.DataFrame) -> None:
         """Set `offsets` to each effect's mean contribution on X (training data), so a reason reads
-        "compared with the average track" and the base rate becomes the average track's logit."""
+        "compared with the average track" and the base rate becomes the average track's logit; and
+        note each read feature's training range (where "what would change the tag" looks)."""
         self.offsets = {effect: float(mean) for effect, mean in self.effect_contributions(X).mean().items()}
+        features = sorted({f for effect in self.offsets for f in effect})
+        self.ranges = {f: (float(X[f].min()), float(X[f].max())) for f in features if X[f].notna().any()}
 
     @property
     def base_rate(self) -> float:

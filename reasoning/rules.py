@@ -20,7 +20,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 from whytag.kg.mapping import feature_node
 from whytag.kg.namespaces import WT, scheme_iri, slug, tag_iri
 from whytag.kg.store import GraphStore
-from whytag.reasoning.model import Condition, LinearTerm, Rule, TagModel
+from whytag.reasoning.model import Condition, Effect, LinearTerm, Rule, TagModel, rule_effect
 
 FACETS = {">=": XSD.minInclusive, ">": XSD.minExclusive, "<=": XSD.maxInclusive, "<": XSD.maxExclusive}
 SPARQL_OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "="}
@@ -52,6 +52,10 @@ class ModelInfo:
 
     def linear_term_iri(self, tag: str, index: int) -> URIRef:
         return URIRef(f"{self.tag_model_iri(tag)}/linear/{index}")
+
+    def effect_iri(self, tag: str, effect: Effect) -> URIRef:
+        """The tag model's feature effect on these features, e.g. `…/metal/effect/bpm`."""
+        return URIRef(f"{self.tag_model_iri(tag)}/effect/{'--'.join(slug(f) for f in effect)}")
 
     def condition_iri(self, condition: Condition) -> URIRef:
         """One node per distinct test in the model set, shared by every rule that makes it: the store then
@@ -131,13 +135,32 @@ def model_graph(info: ModelInfo, models: Iterable[TagModel]) -> Graph:
         add((tm, WT.decisionThreshold, double(model.threshold)))
         add((tm, WT.learner, Literal(info.learner)))
         add((tm, WT.trainingSet, Literal(info.training_set)))
+        for effect in model.effects():
+            add_effect(graph, info.effect_iri(model.tag, effect), tag, effect, model)
+            add((tm, WT.hasEffect, info.effect_iri(model.tag, effect)))
         for index, rule in enumerate(rules):
             add_rule(graph, info, info.rule_iri(rule, index), tag, rule)
             add((tm, WT.hasRule, info.rule_iri(rule, index)))
+            add((info.rule_iri(rule, index), WT.effect, info.effect_iri(model.tag, rule_effect(rule))))
         for index, term in enumerate(model.linear):
             add_linear_term(graph, info.linear_term_iri(model.tag, index), tag, term)
             add((tm, WT.hasLinearTerm, info.linear_term_iri(model.tag, index)))
+            add((info.linear_term_iri(model.tag, index), WT.effect, info.effect_iri(model.tag, (term.feature,))))
     return graph
+
+
+def add_effect(graph: Graph, iri: URIRef, tag: URIRef, effect: Effect, model: TagModel) -> None:
+    """One feature effect: the features it reads, its offset and (for one feature) the training range."""
+    graph.add((iri, RDF.type, WT.FeatureEffect))
+    graph.add((iri, RDFS.label, Literal(f"{model.tag}: {' × '.join(effect)}")))
+    graph.add((iri, WT.forTag, tag))
+    for feature in effect:
+        graph.add((iri, WT.onFeature, feature_node(feature)))
+    graph.add((iri, WT.offset, double(model.offsets.get(effect, 0.0))))
+    if len(effect) == 1 and effect[0] in model.ranges:
+        low, high = model.ranges[effect[0]]
+        graph.add((iri, WT.trainingMinimum, double(low)))
+        graph.add((iri, WT.trainingMaximum, double(high)))
 
 
 def add_linear_term(graph: Graph, iri: URIRef, tag: URIRef, term: LinearTerm) -> None:
@@ -215,7 +238,25 @@ def read_models(store: GraphStore, name: str) -> tuple[ModelInfo, list[TagModel]
         GRAPH ?schema {{ ?f wt:featureName ?name }} }}""").rows
     for notation, name, coefficient, center, _ in sorted(terms, key=lambda row: int(row[4].rsplit("/", 1)[-1])):
         models[str(notation)].linear.append(LinearTerm(str(name), float(coefficient), float(center)))  # IRI order
+    _read_effects(store, info, models)
     return info, list(models.values())
+
+
+def _read_effects(store: GraphStore, info: ModelInfo, models: dict[str, TagModel]) -> None:
+    """Each tag model's effect offsets and its features' training ranges, from the model graph."""
+    rows = store.select(f"""SELECT ?notation ?e ?offset ?name ?low ?high WHERE {{
+        GRAPH <{info.graph}> {{ ?tm wt:hasEffect ?e ; wt:forTag ?tag . ?tag skos:notation ?notation .
+                                ?e wt:offset ?offset ; wt:onFeature ?f . }}
+        GRAPH ?schema {{ ?f wt:featureName ?name }}
+        OPTIONAL {{ GRAPH <{info.graph}> {{ ?e wt:trainingMinimum ?low ; wt:trainingMaximum ?high }} }} }}""").rows
+    effects: dict[tuple[str, str], list] = {}
+    for notation, effect, offset, name, low, high in rows:
+        entry = effects.setdefault((str(notation), str(effect)), [float(offset), []])
+        entry[1].append(str(name))
+        if low is not None:
+            models[str(notation)].ranges[str(name)] = (float(low), float(high))
+    for (notation, _), (offset, names) in effects.items():
+        models[notation].offsets[tuple(sorted(names))] = offset
 
 
 def _body_text(rule: Rule) -> str:

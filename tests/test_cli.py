@@ -82,7 +82,8 @@ def test_demo_runs_the_whole_pipeline_offline(tmp_path):
     assert "ingested 8 tracks" in out and "→ 8" in out
     assert "extracted 592 feature values" in out  # 74 per clip: 42 signal + 32 symbolic
     assert "tagged 8 tracks inside the store" in out
-    assert "— rule 0, weight" in out and "base rate" in out  # a plain-words reason read from the graph
+    assert "= base rate" in out and "of the reasons' weight" in out  # per-feature reasons read from the graph
+    assert "tempo" in out and " BPM" in out  # the energetic clip's reasons name its own cause, in the ontology's words
     assert "SHACL validation: conforms" in out
     assert (tmp_path / "demo" / "graph.ttl").stat().st_size > 10_000
 
@@ -128,7 +129,7 @@ def test_eval_on_a_dataset_extracts_its_audio_and_writes_a_report(tmp_path):
 
     test_clip = tmp_path / "collection" / open_dataset("csv", tmp_path / "collection").split("test")[0]
     explained = whytag("explain", str(test_clip), store=tmp_path / "graph").stdout
-    assert "(predicted)" in explained and "— rule" in explained
+    assert "predicted)" in explained and "feature reason" in explained and "of the reasons' weight" in explained
 
 
 def test_learn_and_tag_errors_are_one_clear_line(tmp_path):

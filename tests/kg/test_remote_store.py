@@ -98,7 +98,8 @@ def test_learn_and_explain_need_no_union_default_graph(endpoint):
     from whytag.reasoning.reasoner import apply_model
 
     apply_model(store, "served")
-    [why] = explain(store, tracks[-1], tag="fast")
-    assert why.predicted and "tempo 180 BPM" in why.text()
-    assert "the training mean 120 — linear term" in why.text()  # linear terms read through the endpoint too
+    [why] = explain(store, tracks[-1], tag="fast", detail=True)
+    assert why.predicted and "tempo 180 BPM — fast: +" in why.text()
+    assert "would not be fast if tempo were < 120 BPM" in why.text()  # the counterfactual through the endpoint
+    assert "training mean 120) = +" in why.text(detail=True)  # linear terms read through the endpoint too
     assert sum(r.contribution for r in why.reasons) == pytest.approx(why.logit, abs=1e-12)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import defaultdict
 import subprocess
 import sys
 
@@ -46,22 +47,32 @@ def test_gtzan_tags_in_the_store_are_the_learners_predictions(store):
     assert accuracy >= 0.73  # measured 0.75 (bench/RESULTS.md); XGBoost 0.765
     assert max(m.n_conditions for m in learner.models_.values()) <= 100
 
-    # The two documented queries run as written, with a track and tag of this run put in.
+    # The documented queries run as written, with a track and tag of this run put in.
     track, genre = tracks[0], predicted.loc[X_test.index[0]]
-    why = (REPO / "docs/queries/why-tagged.rq").read_text()
-    why = why.replace("<urn:whytag:track/gtzan-perceptual-features/100072>", f"<{track}>").replace('"blues"', f'"{genre}"')
-    rows = store.select(why).rows
-    contributions = {}
-    for score, contribution, rule, *_, coefficient, center in rows:
-        contributions[(str(rule), float(contribution))] = float(score)
-    assert sum(coefficient is not None for *_, coefficient, _ in rows) == len(learner.models_[genre].linear)
-    total = sum(c for _, c in contributions)
-    score = next(iter(contributions.values()))
-    assert score == pytest.approx(1 / (1 + math.exp(-total)), abs=1e-12)
+
+    def documented(name: str) -> list:
+        text = (REPO / "docs/queries" / name).read_text()
+        text = text.replace("<urn:whytag:track/gtzan-perceptual-features/100072>", f"<{track}>")
+        return store.select(text.replace('"blues"', f'"{genre}"')).rows
+
+    rows = documented("why-tagged.rq")
+    contributions = {str(reason): float(c) for reason, _, c, *_ in rows}
+    assert len(contributions) == 1 + len(learner.models_[genre].effects())  # the base rate + one per feature
+    score = float(rows[0][1])
+    assert score == pytest.approx(1 / (1 + math.exp(-sum(contributions.values()))), abs=1e-12)
+    parts = defaultdict(float)  # the rule-level breakdown adds up to each feature reason
+    offsets = {}
+    for feature, contribution, offset, _, weight, _, _, coefficient, center, value in documented("why-tagged-rules.rq"):
+        key = (str(feature), float(contribution))
+        offsets[key] = float(offset)
+        parts[key] += float(weight) if weight is not None else float(coefficient) * (float(value) - float(center))
+    assert len(parts) >= len(learner.models_[genre].linear)
+    assert all(parts[key] - offsets[key] == pytest.approx(key[1], abs=1e-9) for key in parts)
+    changes = documented("what-would-change.rq")
+    assert len(changes) <= 1 and all(str(op) in {"<", "<=", ">", ">="} for _, _, _, op, _, _ in changes)
     because = (REPO / "docs/queries/tagged-because-of-feature.rq").read_text().replace('"blues"', f'"{genre}"')
-    feature = next(c.feature for r in learner.models_[genre].rules for c in r.conditions)
-    because = because.replace('"dom"', f'"{feature}"')
-    found = store.select(because).rows
+    top = max(learner.models_[genre].reasons(X_test.iloc[[0]]).iloc[0].items(), key=lambda kv: kv[1])
+    found = store.select(because.replace('"dom"', f'"{top[0][0]}"')).rows
     assert found and all(float(c) > 0 for *_, c in found)
 
 
@@ -120,8 +131,12 @@ def test_learn_tag_explain_from_the_command_line(tmp_path):
     assert "(boosted-linear, single-label) from 999 tracks" in learned and ", 610 linear terms;" in learned
     tagged = whytag("tag", "--model", "genres").stdout
     assert "tagged 999 tracks with model set 'genres'" in tagged and "999 predicted" in tagged
-    explained = whytag("explain", "100072", "--model", "genres").stdout  # a row id of the table
+    explained = whytag("explain", "100072", "--model", "genres", "--detail").stdout  # a row id of the table
     first = explained.splitlines()[1]
-    assert "(predicted); logit" in first
-    assert "— rule" in explained and "training tracks" in explained and "base rate" in explained
-    assert "the training mean" in explained and "— linear term" in explained
+    assert "(predicted); logit" in first and "= base rate" in first and "feature reasons" in first
+    assert "of the reasons' weight" in explained and "training tracks" in explained
+    assert "linear: " in explained and "training mean" in explained
+    as_json = json.loads(whytag("explain", "100072", "--model", "genres", "--format", "json").stdout)
+    [explanation] = as_json["explanations"]
+    total = explanation["base_rate"] + sum(r["contribution"] for r in explanation["reasons"])
+    assert total == pytest.approx(explanation["logit"], abs=1e-9)  # json lists every reason without --top

@@ -74,18 +74,45 @@ def test_boundary_values_follow_the_operators(store, table):
     assert fired == {"0"}  # only "BPM >= 120" of energetic
 
 
-def test_justifications_link_the_observations_that_satisfied_them(store, table):
+def test_each_feature_reason_links_its_fired_rules_and_the_observations_they_read(store, table):
     tracks, _ = stored(store, table)
     apply_model(store, "toy", every_score=True)
     rows = store.select("""SELECT ?j ?name ?v ?op ?th WHERE {
-        ?j wt:rule ?rule ; wt:satisfiedBy ?o . ?o wt:feature ?f ; wt:value ?v . ?f wt:featureName ?name .
+        ?j wt:rule ?rule ; wt:fromObservation ?o . ?o wt:feature ?f ; wt:value ?v . ?f wt:featureName ?name .
         ?rule wt:hasCondition ?c . ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?th }""").rows
     assert rows
     ops = {">=": float.__ge__, ">": float.__gt__, "<": float.__lt__}
-    assert all(ops[str(op)](float(v), float(th)) for _, _, v, op, th in rows)
-    per_rule = store.select("""SELECT ?j (COUNT(DISTINCT ?o) AS ?n) ?k WHERE {
-        ?j wt:rule ?rule ; wt:satisfiedBy ?o . ?rule wt:conditionCount ?k } GROUP BY ?j ?k""").rows
-    assert all(int(n) == int(k) for _, n, k in per_rule)  # one observation per condition
+    assert all(ops[str(op)](float(v), float(th)) for _, _, v, op, th in rows)  # every fired rule's test holds
+    per_reason = store.select("""SELECT ?j (COUNT(DISTINCT ?o) AS ?n) (COUNT(DISTINCT ?f) AS ?k) WHERE {
+        ?j wt:effect ?e ; wt:fromObservation ?o . ?e wt:onFeature ?f } GROUP BY ?j""").rows
+    assert per_reason and all(int(n) == int(k) for _, n, k in per_reason)  # one observation per feature read
+
+
+def test_one_reason_per_feature_effect_whose_parts_add_up(store, table):
+    """Each reason = its fired rules' weights + its linear term − its offset, read back from the graph."""
+    tracks = import_features(store, table, "synthetic")
+    model = models(table)[0]
+    model.linear = [LinearTerm("BPM", 0.01, 110.0)]
+    model.centre(table)
+    write_models(store, ModelInfo("toy", "toy-moods"), [model])
+    assignments = apply_model(store, "toy", every_score=True)
+    reasons = store.select("""SELECT ?a ?j ?c ?offset (SUM(COALESCE(?w, 0)) AS ?rules) WHERE {
+        ?a wt:justifiedBy ?j . ?j wt:contribution ?c ; wt:effect ?e . ?e wt:offset ?offset .
+        OPTIONAL { ?j wt:rule/wt:weight ?w } } GROUP BY ?a ?j ?c ?offset""").rows
+    assert len(reasons) == 2 * len(table)  # effects (BPM) and (BPM, Spectral-Centroid), for every track
+    linear = {str(j): float(k) * (float(v) - float(m)) for j, k, v, m in store.select("""SELECT ?j ?k ?v ?m WHERE {
+        ?j wt:linearTerm ?t ; wt:fromObservation ?o . ?t wt:coefficient ?k ; wt:center ?m ; wt:feature ?f .
+        ?o wt:feature ?f ; wt:value ?v }""").rows}
+    for _, j, c, offset, rules in reasons:
+        assert float(c) == pytest.approx(float(rules) + linear.get(str(j), 0.0) - float(offset), abs=1e-12)
+    expected = dict(zip(tracks, model.reasons(table)[("BPM",)]))
+    bpm = {str(a): float(c) for a, j, c, _, _ in reasons if str(j).endswith("/j/bpm")}
+    assert all(bpm[str(a.iri)] == pytest.approx(expected[a.track], abs=1e-12) for a in assignments)
+    assert abs(sum(bpm.values())) < 1e-9  # centred: the training tracks' reasons average to zero
+    totals = store.select("""SELECT ?logit (SUM(?c) AS ?total) WHERE {
+        ?a wt:logit ?logit ; wt:justifiedBy/wt:contribution ?c } GROUP BY ?a ?logit""").rows
+    assert len(totals) == len(table)
+    assert all(float(total) == pytest.approx(float(logit), abs=1e-9) for logit, total in totals)
 
 
 def test_rules_share_condition_nodes_and_predicted_tags_keep_their_links(store, table):
@@ -93,7 +120,7 @@ def test_rules_share_condition_nodes_and_predicted_tags_keep_their_links(store, 
     shared = store.select(f"""SELECT ?c (COUNT(?rule) AS ?n) WHERE {{ GRAPH <{info.graph}> {{
         ?rule wt:hasCondition ?c . ?c wt:feature wt:BPM ; wt:operator ">=" }} }} GROUP BY ?c""").rows
     assert len(shared) == 1 and int(shared[0][1]) == 2  # "BPM >= 120" of two energetic rules: one node
-    links = """SELECT ?a ?rule ?o WHERE { ?a wt:predicted true ; wt:justifiedBy ?j . ?j wt:rule ?rule ; wt:satisfiedBy ?o }"""
+    links = """SELECT ?a ?rule ?o WHERE { ?a wt:predicted true ; wt:justifiedBy ?j . ?j wt:rule ?rule ; wt:fromObservation ?o }"""
     apply_model(store, "toy", every_score=True)
     every = {tuple(row) for row in store.select(links).rows}
     apply_model(store, "toy")  # predicted only: the links are found for the written assignments alone
@@ -133,13 +160,16 @@ def test_explanation_reads_the_graph_in_plain_words(store, table):
     tracks, _ = stored(store, table)
     apply_model(store, "toy", every_score=True)
     assert_levels(store)  # BPM levels from music knowledge: 120 is fast
-    [energetic] = explain(store, tracks[0], tag="energetic")
+    [energetic] = explain(store, tracks[0], tag="energetic", detail=True)
     assert energetic.logit == pytest.approx(-1.0 + 1.4)
     assert sum(r.contribution for r in energetic.reasons) == pytest.approx(energetic.logit, abs=1e-12)
-    text = energetic.text()
+    assert energetic.base_rate == pytest.approx(-1.0)  # hand-written models are not centred
+    text = energetic.text(detail=True)
     assert text.startswith("energetic, 0.60 (")
-    assert "tempo 120 BPM ≥ 120 (fast) — rule 0, weight +1.4" in text
-    assert "base rate" in text
+    assert "  tempo 120 BPM — fast: +1.4\n" in text  # one line per feature effect, words from the ontology
+    assert "rule 0: tempo ≥ 120 → +1.4" in text  # --detail: the rule inside the reason
+    assert "spectral centroid 1800 Hz and tempo 120 BPM — fast: +0\n" in text  # the interaction's reason
+    assert "of the reasons' weight" in text.splitlines()[-1]
     assert {e.tag for e in explain(store, tracks[0])} == {"energetic", "calm"}
 
 
@@ -203,8 +233,8 @@ def test_explanation_words_a_linear_term(store, table):
     tracks = import_features(store, table, "linear")
     write_models(store, ModelInfo("lin", "toy-moods"), [linear_model()])
     apply_model(store, "lin", every_score=True)
-    [bright] = explain(store, tracks[0], tag="bright")  # centroid 1800 Hz = the centre; dom 0.22
+    [bright] = explain(store, tracks[0], tag="bright", detail=True)  # centroid 1800 Hz = the centre; dom 0.22
     assert sum(r.contribution for r in bright.reasons) == pytest.approx(bright.logit, abs=1e-12)
-    text = bright.text()
-    assert "is 0.03 below the training mean 0.25 — linear term, -4 per unit" in text
-    assert "1800 Hz is 0 above the training mean 1800" in text
+    text = bright.text(detail=True)
+    assert "  dom ratio 0.22: +0.12\n" in text
+    assert "linear: -4 per unit × (0.22 − training mean 0.25) = +0.12" in text
