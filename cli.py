@@ -13,15 +13,12 @@ from pathlib import Path
 import click
 from rdflib import Graph, Literal, URIRef
 
-from whytag import __version__
-from whytag.extractors.audio import AudioError
-from whytag.kg.iris import IriError, checked_iri, looks_like_iri
+from whytag import WhytagError, __version__
+from whytag.kg.iris import checked_iri, looks_like_iri
 from whytag.kg.namespaces import DEFAULT_BASE, PREFIXES
-from whytag.kg.store import DEFAULT_LOCATION, GraphStore, QueryTable, StoreError, open_store
-from whytag.kg.tables import TableError
+from whytag.kg.store import DEFAULT_LOCATION, GraphStore, QueryTable, open_store
 
 STORE_HELP = "Store: a directory (embedded Oxigraph) or a SPARQL 1.1 endpoint URL. Env: WHYTAG_STORE."
-USER_ERRORS = (StoreError, IriError, TableError, AudioError)  # their messages name the input and the reason
 INTERNAL_ERROR_EXIT = 70  # EX_SOFTWARE: a bug in whytag, not in what the user gave it
 
 
@@ -37,7 +34,7 @@ class WhytagGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except USER_ERRORS as err:
+        except WhytagError as err:
             raise click.ClickException(str(err)) from None
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
@@ -277,7 +274,8 @@ def learn(ctx, labels, id_column, label_columns, features_file, learner, name, v
                 click.echo(f"imported {len(X)} tracks × {X.shape[1]} features from {features_file}")
             Y = labels_from(label_table, columns or list(label_table.columns))
             ids = resolve_tracks(store, label_table.index, Path(labels).resolve().parent, source)
-            unknown = unknown_rows(label_table, ids)
+            stored = {row[0] for row in store.select("SELECT DISTINCT ?t WHERE { GRAPH ?g { ?t a wt:Track } }").rows}
+            unknown = unknown_rows(label_table, {i: t for i, t in ids.items() if t in stored})
             if unknown and strict:
                 raise click.ClickException(f"{unknown} (--strict)")
             if unknown:

@@ -10,12 +10,13 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from whytag import WhytagError
 from whytag.extractors.base import Audio
 
 SUPPORTED_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".au")
 
 
-class AudioError(Exception):
+class AudioError(WhytagError):
     """A file that cannot be used as audio; the message names the file and the reason."""
 
 

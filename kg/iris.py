@@ -12,11 +12,13 @@ import re
 import pyoxigraph
 from rdflib import URIRef
 
+from whytag import WhytagError
+
 SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 FORBIDDEN = re.compile(r"[\x00-\x20<>\"{}|^`\\\x7f]")
 
 
-class IriError(ValueError):
+class IriError(WhytagError, ValueError):
     """Text that is not a usable absolute IRI; the message quotes it and says why."""
 
 

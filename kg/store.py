@@ -29,6 +29,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
+from whytag import WhytagError
 from whytag.kg.namespaces import PREFIXES, SCHEMA_GRAPH, WT, sparql_prefixes
 from whytag.ontology import schema_files
 
@@ -38,7 +39,7 @@ LOCK_POLL_SECONDS = 0.25
 READ_ONLY_RETRIES = 3  # a read-only open can race a writer's compaction; it is retried, never trusted half-open
 
 
-class StoreError(Exception):
+class StoreError(WhytagError):
     """The store cannot be opened or a request to it failed; the message says which and why."""
 
 

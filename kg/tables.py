@@ -16,6 +16,7 @@ import pandas as pd
 from rdflib import Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS
 
+from whytag import WhytagError
 from whytag.extractors.base import FeatureSet
 from whytag.kg.mapping import canonical_columns, feature_triples, known_features
 from whytag.kg.namespaces import DEFAULT_BASE, WT, slug
@@ -26,7 +27,7 @@ DELIMITERS = ("\t", ",", ";", "|")
 NAMED_ROWS = 5  # rows named in a message before "…"
 
 
-class TableError(ValueError):
+class TableError(WhytagError, ValueError):
     """A feature or label table that cannot be used; the message names the file and the problem."""
 
 
@@ -86,7 +87,7 @@ def _as_numbers(column: pd.Series) -> pd.Series:
 
 
 def unknown_rows(table: pd.DataFrame, resolved: dict[str, URIRef]) -> str | None:
-    """A line counting and naming (the first few) rows of a label table that matched no track; None if all did."""
+    """A line counting and naming (the first few) rows of a label table with no track in `resolved`; None if all have one."""
     missing = [str(i) for i in table.index if i not in resolved]
     if not missing:
         return None
