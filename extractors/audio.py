@@ -14,6 +14,7 @@ from whytag import WhytagError
 from whytag.extractors.base import Audio
 
 SUPPORTED_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".au")
+PROBE_FRAMES = 4096  # frames decoded at each end of a file to check its header's promise
 
 
 class AudioError(WhytagError):
@@ -59,12 +60,19 @@ def probe(path: str | os.PathLike) -> AudioInfo:
         raise AudioError(f"{path}: not decodable audio ({_reason(err)})") from None
     if info.frames <= 0 or info.samplerate <= 0:
         raise AudioError(f"{path}: no audio frames")
-    # Headers can lie (a truncated or fake mp3): decode the first block to be sure there is sound.
+    # Headers can lie (a fake mp3, a copy cut short): decode the first and the last block to be sure
+    # the sound the header promises is there, without decoding the whole file.
     try:
         with sf.SoundFile(str(path)) as handle:
-            handle.read(min(info.frames, 4096), dtype="float32")
+            handle.read(min(info.frames, PROBE_FRAMES), dtype="float32")
+            if info.frames > PROBE_FRAMES and handle.seekable():
+                handle.seek(info.frames - PROBE_FRAMES)
+                tail = handle.read(PROBE_FRAMES, dtype="float32")
+                if len(tail) < PROBE_FRAMES:
+                    raise AudioError(f"{path}: truncated (the header promises {info.frames / info.samplerate:.1f} s "
+                                     "but the audio data ends early)")
     except (sf.LibsndfileError, RuntimeError) as err:
-        raise AudioError(f"{path}: audio data unreadable ({_reason(err)})") from None
+        raise AudioError(f"{path}: audio data unreadable or truncated ({_reason(err)})") from None
     return AudioInfo(
         path=name,
         format=info.format.lower(),
