@@ -16,7 +16,7 @@ from rdflib import Graph, Literal, URIRef
 from whytag import WhytagError, __version__
 from whytag.kg.iris import checked_iri, looks_like_iri
 from whytag.kg.namespaces import DEFAULT_BASE, PREFIXES
-from whytag.kg.store import DEFAULT_LOCATION, GraphStore, QueryTable, open_store
+from whytag.kg.store import DEFAULT_LOCATION, GraphStore, QueryTable, first_line, open_store
 
 STORE_HELP = "Store: a directory (embedded Oxigraph) or a SPARQL 1.1 endpoint URL. Env: WHYTAG_STORE."
 INTERNAL_ERROR_EXIT = 70  # EX_SOFTWARE: a bug in whytag, not in what the user gave it
@@ -41,8 +41,8 @@ class WhytagGroup(click.Group):
         except Exception as err:  # noqa: BLE001 - the safety net under every command
             if os.environ.get("WHYTAG_DEBUG"):
                 raise
-            raise InternalError(f"internal error: {type(err).__name__}: {str(err).strip().splitlines()[0] if str(err).strip() else ''}"
-                                " (a bug in whytag; WHYTAG_DEBUG=1 shows where)") from None
+            raise InternalError(f"internal error: {type(err).__name__}: {first_line(err)} "
+                                "(a bug in whytag; WHYTAG_DEBUG=1 shows where)") from None
 
 
 def _store(ctx: click.Context, write: bool = False, create: bool = False) -> GraphStore:

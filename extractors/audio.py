@@ -50,7 +50,8 @@ def probe(path: str | os.PathLike) -> AudioInfo:
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
-        raise AudioError(f"{path}: the file name is not valid UTF-8, so the graph cannot record it (rename the file)") from None
+        raise AudioError(f"{path}: the file name is not valid UTF-8, so the graph cannot record it "
+                         "(rename the file)") from None
     size = path.stat().st_size
     if size == 0:
         raise AudioError(f"{path}: empty file (0 bytes)")

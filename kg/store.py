@@ -221,7 +221,7 @@ def _open_writable(path: Path, wait: float, on_wait: Callable[[str], None] | Non
     while True:
         try:
             return pyoxigraph.Store(str(path))
-        except OSError as err:
+        except (OSError, RuntimeError) as err:
             if "lock" not in str(err).lower():
                 reason = "permission denied (read-only commands still work)" if "permission denied" in str(
                     err).lower() else first_line(err)
@@ -244,7 +244,10 @@ def _open_read_only(path: Path) -> pyoxigraph.Store:
             store = pyoxigraph.Store.read_only(str(path))
             store.query("ASK { ?s ?p ?o }")  # touch the files now: a race with a writer shows here, not later
             return store
-        except (OSError, ValueError) as err:
+        except (OSError, ValueError, RuntimeError) as err:
+            if "column family not found" in str(err).lower():  # killed while RocksDB was creating it
+                raise StoreError(f"{path}: the store is incomplete (its creation was interrupted); a writing "
+                                 "command such as `whytag ingest` completes it") from None
             if attempt == READ_ONLY_RETRIES:
                 raise StoreError(f"{path}: cannot open the store to read it: {first_line(err)}") from None
             attempt += 1

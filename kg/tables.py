@@ -62,7 +62,8 @@ def read_table(path: str | Path, id_column: str | None = None) -> pd.DataFrame:
         raise TableError(f"{path}: row {int(ids.isna().to_numpy().argmax()) + 2} has no id in column {id_column!r}")
     ids = ids.astype(str).str.strip()
     if ids.duplicated().any():
-        raise TableError(f"{path}: duplicate ids in column {id_column!r}: {', '.join(ids[ids.duplicated()].unique()[:5])}")
+        dupes = ", ".join(ids[ids.duplicated()].unique()[:5])
+        raise TableError(f"{path}: duplicate ids in column {id_column!r}: {dupes}")
     frame = frame.drop(columns=[id_column]).set_index(pd.Index(ids, name=id_column))
     frame = frame.apply(_as_numbers)
     frame = canonical_columns(frame)
@@ -87,7 +88,7 @@ def _as_numbers(column: pd.Series) -> pd.Series:
 
 
 def unknown_rows(table: pd.DataFrame, resolved: dict[str, URIRef]) -> str | None:
-    """A line counting and naming (the first few) rows of a label table with no track in `resolved`; None if all have one."""
+    """A line counting and naming (the first few) label rows with no track in `resolved`; None if all have one."""
     missing = [str(i) for i in table.index if i not in resolved]
     if not missing:
         return None

@@ -24,7 +24,7 @@ from rdflib.namespace import PROV
 from whytag_cli import run_whytag, whytag_command
 
 from whytag.kg.namespaces import SCHEMA_GRAPH
-from whytag.kg.store import open_store
+from whytag.kg.store import StoreError, open_store
 
 TRIALS = 20
 CHECK_EVERY = 10
@@ -90,13 +90,20 @@ def test_sigkill_at_random_points_leaves_whole_tracks_and_no_workers(tmp_path, c
             shutil.rmtree(store, ignore_errors=True)
         process = subprocess.Popen(whytag_command(*command, store=store), stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL, start_new_session=True)
-        time.sleep(rng.uniform(0.2, full_run))
+        time.sleep(rng.uniform(0.2, 1.25 * full_run))  # past the end too: runs slow down under load
         if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
             killed += 1
         process.wait()
         assert survivors_after(process.pid) == [], f"trial {trial}: orphaned processes"
-        now = graphs(store)
+        try:
+            now = graphs(store)
+        except StoreError as err:  # killed while RocksDB created the store: no data yet; a writer completes it
+            assert "the store is incomplete" in str(err)
+            states["unfinished store"] = states.get("unfinished store", 0) + 1
+            assert run_whytag(*command, store=store).returncode == 0
+            assert graphs(store) == reference, f"trial {trial}: the re-run differs from an uninterrupted run"
+            continue
         assert set(now) <= set(reference), f"trial {trial}: unexpected graphs {set(now) - set(reference)}"
         if str(SCHEMA_GRAPH) in now:
             assert now[str(SCHEMA_GRAPH)] == reference[str(SCHEMA_GRAPH)], f"trial {trial}: partial schema"
