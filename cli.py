@@ -4,36 +4,72 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter
 import json
+import os
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
 from rdflib import Graph, Literal, URIRef
 
-from whytag import __version__
+from whytag import WhytagError, __version__
+from whytag.kg.iris import checked_iri, looks_like_iri
 from whytag.kg.namespaces import DEFAULT_BASE, PREFIXES
-from whytag.kg.store import DEFAULT_LOCATION, GraphStore, QueryTable, StoreError, open_store
+from whytag.kg.store import DEFAULT_LOCATION, GraphStore, QueryTable, first_line, open_store
 
 STORE_HELP = "Store: a directory (embedded Oxigraph) or a SPARQL 1.1 endpoint URL. Env: WHYTAG_STORE."
+INTERNAL_ERROR_EXIT = 70  # EX_SOFTWARE: a bug in whytag, not in what the user gave it
 
 
-def _store(ctx: click.Context) -> GraphStore:
-    try:
-        return open_store(ctx.obj["store"])
-    except StoreError as err:
-        raise click.ClickException(str(err)) from None
+class InternalError(click.ClickException):
+    """An exception whytag did not expect, reported in one line (WHYTAG_DEBUG=1 shows the traceback)."""
+
+    exit_code = INTERNAL_ERROR_EXIT
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class WhytagGroup(click.Group):
+    """The command group: errors in the user's input become one line, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except WhytagError as err:
+            raise click.ClickException(str(err)) from None
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as err:  # noqa: BLE001 - the safety net under every command
+            if os.environ.get("WHYTAG_DEBUG"):
+                raise
+            raise InternalError(f"internal error: {type(err).__name__}: {first_line(err)} "
+                                "(a bug in whytag; WHYTAG_DEBUG=1 shows where)") from None
+
+
+def _store(ctx: click.Context, write: bool = False, create: bool = False) -> GraphStore:
+    """Open the chosen store, read-only unless the command writes; only `create` or --create make a new one."""
+    location, wait = ctx.obj["store"], ctx.obj["wait"]
+    tell = lambda line: click.echo(line, err=True)  # noqa: E731
+    if ctx.obj["create"] and not write and _absent(location):
+        open_store(location, create=True, wait=wait, on_wait=tell).close()
+    return open_store(location, create=create or ctx.obj["create"], read_only=not write, wait=wait, on_wait=tell)
+
+
+def _absent(location: str) -> bool:
+    """A directory location with nothing there yet (so --create has something to do)."""
+    return not location.startswith(("http://", "https://")) and not Path(location).exists()
+
+
+@click.group(cls=WhytagGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--store", envvar="WHYTAG_STORE", default=DEFAULT_LOCATION, show_default=True, help=STORE_HELP)
+@click.option("--create", is_flag=True, help="Create the store if it is not there (ingest and learn always may).")
+@click.option("--wait", default=30.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds a writing command waits while another one writes to the store.")
 @click.version_option(__version__, prog_name="whytag")
 @click.pass_context
-def main(ctx: click.Context, store: str) -> None:
+def main(ctx: click.Context, store: str, create: bool, wait: float) -> None:
     """whytag: interpretable music auto-tagging on a knowledge graph — tags that say why."""
     ctx.ensure_object(dict)
-    ctx.obj["store"] = store
+    ctx.obj.update(store=store, create=create, wait=wait)
 
 
 @main.command()
@@ -49,10 +85,13 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], base: str, quiet: bool, t
     """Record audio files (wav, flac, ogg, mp3, au; folders are walked) as tracks in the graph."""
     from whytag.kg.ingest import ingest as run_ingest
 
-    with _store(ctx) as store:
+    checked_iri(base, "--base")
+    with _store(ctx, write=True, create=True) as store:
         report = run_ingest(store, paths, base=base, progress=not quiet)
         click.echo(f"ingested {len(report.tracks)} file(s) as {len({t for t, _ in report.tracks})} track(s); "
                    f"{len(report.failures)} failed")
+        for line in report.changed:
+            click.echo(f"  note: {line}", err=True)
         failures = list(report.failures)
         if then_extract and report.tracks:
             failures += _run_extract(store, groups, [t for t, _ in report.tracks], workers, quiet)
@@ -86,7 +125,7 @@ def _run_extract(store: GraphStore, groups: str, tracks: list[URIRef] | None, wo
 @click.pass_context
 def extract(ctx: click.Context, groups: str, workers: int | None, quiet: bool) -> None:
     """Extract features from every ingested track's audio into the graph (re-running replaces them)."""
-    with _store(ctx) as store:
+    with _store(ctx, write=True) as store:
         failures = _run_extract(store, groups, None, workers, quiet)
     for failure in failures:
         click.echo(f"  failed: {failure}", err=True)
@@ -98,17 +137,23 @@ def extract(ctx: click.Context, groups: str, workers: int | None, quiet: bool) -
 @click.argument("sparql", required=False)
 @click.option("--file", "-f", "query_file", type=click.File("r"), help="Read the query from a file ('-' for stdin).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--allow-service", is_flag=True, help="Let SERVICE clauses contact the endpoints they name.")
 @click.pass_context
-def query(ctx: click.Context, sparql: str | None, query_file, fmt: str) -> None:
-    """Run a SPARQL query over all graphs (whytag's prefixes are predeclared)."""
+def query(ctx: click.Context, sparql: str | None, query_file, fmt: str, allow_service: bool) -> None:
+    """Run a SPARQL query over all graphs (whytag's prefixes are predeclared; the store is only read)."""
+    from whytag.kg.federation import uses_service
+
     if (sparql is None) == (query_file is None):
         raise click.UsageError("give the query either as an argument or with --file, not both")
-    text = sparql if sparql is not None else query_file.read()
+    try:
+        text = sparql if sparql is not None else query_file.read()
+    except UnicodeDecodeError as err:
+        raise click.ClickException(f"{query_file.name}: not UTF-8 text ({err.reason})") from None
+    if uses_service(text) and not allow_service:
+        raise click.ClickException("the query has a SERVICE clause, which would contact another endpoint; "
+                                   "pass --allow-service to allow it")
     with _store(ctx) as store:
-        try:
-            result = store.query(text)
-        except StoreError as err:
-            raise click.ClickException(str(err)) from None
+        result = store.query(text)
     if isinstance(result, Graph):
         click.echo(result.serialize(format="json-ld" if fmt == "json" else "turtle"))
     else:
@@ -181,8 +226,11 @@ def export(ctx: click.Context, fmt: str, output: str | None, graph: str | None, 
     """Export the graph as linked data."""
     from whytag.kg.export import export as run_export
 
+    named = checked_iri(graph, "--graph") if graph else None
     with _store(ctx) as store:
-        data = run_export(store, fmt, URIRef(graph) if graph else None, include_schema)
+        if named is not None and not store.select(f"ASK {{ GRAPH <{named}> {{ ?s ?p ?o }} }}").rows[0][0]:
+            raise click.ClickException(f"--graph {graph}: no such graph in {store.location}")
+        data = run_export(store, fmt, named, include_schema)
     if output:
         Path(output).write_bytes(data)
         click.echo(f"wrote {len(data)} bytes of {fmt} to {output}", err=True)
@@ -203,17 +251,18 @@ def export(ctx: click.Context, fmt: str, output: str | None, graph: str | None, 
 @click.option("--name", default="default", show_default=True, help="Name of the model set to store.")
 @click.option("--vocabulary", help="Tag vocabulary name (default: the labels file's stem).")
 @click.option("--seed", default=0, show_default=True)
+@click.option("--strict", is_flag=True, help="Stop if any label row names no track in the store (default: warn).")
 @click.pass_context
-def learn(ctx, labels, id_column, label_columns, features_file, learner, name, vocabulary, seed) -> None:
+def learn(ctx, labels, id_column, label_columns, features_file, learner, name, vocabulary, seed, strict) -> None:
     """Learn rules per tag from labelled tracks and store them (with their levels) in the graph."""
-    from whytag.kg.tables import TableError, import_features, labels_from, numeric_features, read_table
+    from whytag.kg.tables import import_features, labels_from, numeric_features, read_table, unknown_rows
     from whytag.reasoning.training import learn as run_learn, resolve_tracks
 
     try:
         label_table = read_table(labels, id_column)
         columns = label_columns.split(",") if label_columns else None
         source = None
-        with _store(ctx) as store:
+        with _store(ctx, write=True, create=bool(features_file)) as store:
             if features_file:
                 feature_source = read_table(features_file, id_column)
                 source = Path(features_file).stem
@@ -225,9 +274,15 @@ def learn(ctx, labels, id_column, label_columns, features_file, learner, name, v
                 click.echo(f"imported {len(X)} tracks × {X.shape[1]} features from {features_file}")
             Y = labels_from(label_table, columns or list(label_table.columns))
             ids = resolve_tracks(store, label_table.index, Path(labels).resolve().parent, source)
+            stored = {row[0] for row in store.select("SELECT DISTINCT ?t WHERE { GRAPH ?g { ?t a wt:Track } }").rows}
+            unknown = unknown_rows(label_table, {i: t for i, t in ids.items() if t in stored})
+            if unknown and strict:
+                raise click.ClickException(f"{unknown} (--strict)")
+            if unknown:
+                click.echo(f"warning: {unknown}; learning from the rest (--strict stops instead)", err=True)
             summary = run_learn(store, Y, ids, learner, name, vocabulary or Path(labels).stem,
                                 str(Path(labels).name), seed)
-    except (TableError, ValueError, LookupError) as err:
+    except (ValueError, LookupError) as err:
         raise click.ClickException(str(err)) from None
     kind = "single-label" if summary.info.single_label else "multi-label"
     click.echo(f"learned model set '{name}' ({learner}, {kind}) from {summary.tracks} tracks: "
@@ -246,7 +301,7 @@ def tag(ctx, name: str, every_score: bool) -> None:
     """Apply a learned model set to every track with features: tags with justifications in the graph."""
     from whytag.reasoning.reasoner import apply_model
 
-    with _store(ctx) as store:
+    with _store(ctx, write=True) as store:
         try:
             assignments = apply_model(store, name, every_score=every_score)
         except LookupError as err:
@@ -289,19 +344,37 @@ def explain(ctx, track: str, tag_name: str | None, model: str | None, top: int, 
 
 
 def resolve_track(store: GraphStore, text: str) -> URIRef:
-    """A track IRI from an IRI, an audio file (by content hash), or a table row id (rdfs:label)."""
+    """A track in the store from its IRI, an audio file (by content hash), or a table row id (rdfs:label)."""
     from whytag.extractors.audio import sha256_of
-    from whytag.kg.namespaces import track_iri
 
-    if text.startswith(("urn:", "http://", "https://")):
-        return URIRef(text)
-    if Path(text).is_file():
-        return track_iri(sha256_of(text))
+    if looks_like_iri(text):
+        iri = checked_iri(text, "track")
+        if not store.select(f"ASK {{ GRAPH ?g {{ <{iri}> a wt:Track }} }}").rows[0][0]:
+            raise click.ClickException(f"{text}: no track with that IRI in {store.location}")
+        return iri
+    if _is_file(text):
+        try:
+            digest = Literal(sha256_of(text))
+        except OSError as err:
+            raise click.ClickException(f"{text}: cannot read the file ({err.strerror or err})") from None
+        rows = store.select(f"SELECT DISTINCT ?t WHERE {{ GRAPH ?g {{ ?t mo:available_as ?f . "
+                            f"?f wt:sha256 {digest.n3()} }} }}").rows
+        if not rows:
+            raise click.ClickException(f"{text}: this audio was never ingested (run `whytag ingest {text}` first)")
+        return URIRef(rows[0][0])
     rows = store.select(f"SELECT DISTINCT ?t WHERE {{ GRAPH ?g {{ ?t a wt:Track ; rdfs:label ?l }} "
                         f"FILTER(STR(?l) = {Literal(text).n3()}) }}").rows
     if len(rows) != 1:
         raise click.ClickException(f"{text}: {'no track' if not rows else 'several tracks'} with that path, IRI or id")
     return URIRef(rows[0][0])
+
+
+def _is_file(text: str) -> bool:
+    """Whether `text` names an existing file (False for text no file can be named, e.g. with a NUL)."""
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 @main.command(name="eval")
@@ -436,7 +509,7 @@ def _tag_test_part(ctx, dataset, learners, tracks) -> None:
     name, learner = next(iter(learners.items()))
     info = ModelInfo(f"eval-{dataset.name}", dataset.name, name, f"{dataset.name} train part", dataset.single_label)
     test = [tracks[i] for i in dataset.split("test") if i in tracks]
-    with _store(ctx) as store:
+    with _store(ctx, write=True, create=True) as store:
         write_models(store, info, learner.models_.values())
         assignments = apply_model(store, info.name, tracks=test)
     click.echo(f"tagged the {len(test)} test tracks in the store with model set '{info.name}' "
@@ -451,7 +524,7 @@ def _dataset_features(ctx, dataset):
 
     ids = sorted({i for part in dataset.parts for i in dataset.split(part)})
     paths = {str(dataset.audio_path(i).resolve()): i for i in ids}
-    with _store(ctx) as store:
+    with _store(ctx, write=True, create=True) as store:
         report = run_ingest(store, list(paths), progress=True)
         tracks = {str(t): paths[info.path] for t, info in report.tracks if info.path in paths}
         extracted = extract_tracks(store, tracks=[URIRef(t) for t in tracks])

@@ -10,12 +10,14 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from whytag import WhytagError
 from whytag.extractors.base import Audio
 
 SUPPORTED_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".au")
+PROBE_FRAMES = 4096  # frames decoded at each end of a file to check its header's promise
 
 
-class AudioError(Exception):
+class AudioError(WhytagError):
     """A file that cannot be used as audio; the message names the file and the reason."""
 
 
@@ -44,6 +46,12 @@ def sha256_of(path: str | os.PathLike) -> str:
 def probe(path: str | os.PathLike) -> AudioInfo:
     """Read the header and hash of an audio file; raise AudioError if it is not usable audio."""
     path = Path(path)
+    name = str(path.resolve())
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise AudioError(f"{path}: the file name is not valid UTF-8, so the graph cannot record it "
+                         "(rename the file)") from None
     size = path.stat().st_size
     if size == 0:
         raise AudioError(f"{path}: empty file (0 bytes)")
@@ -53,14 +61,21 @@ def probe(path: str | os.PathLike) -> AudioInfo:
         raise AudioError(f"{path}: not decodable audio ({_reason(err)})") from None
     if info.frames <= 0 or info.samplerate <= 0:
         raise AudioError(f"{path}: no audio frames")
-    # Headers can lie (a truncated or fake mp3): decode the first block to be sure there is sound.
+    # Headers can lie (a fake mp3, a copy cut short): decode the first and the last block to be sure
+    # the sound the header promises is there, without decoding the whole file.
     try:
         with sf.SoundFile(str(path)) as handle:
-            handle.read(min(info.frames, 4096), dtype="float32")
+            handle.read(min(info.frames, PROBE_FRAMES), dtype="float32")
+            if info.frames > PROBE_FRAMES and handle.seekable():
+                handle.seek(info.frames - PROBE_FRAMES)
+                tail = handle.read(PROBE_FRAMES, dtype="float32")
+                if len(tail) < PROBE_FRAMES:
+                    raise AudioError(f"{path}: truncated (the header promises {info.frames / info.samplerate:.1f} s "
+                                     "but the audio data ends early)")
     except (sf.LibsndfileError, RuntimeError) as err:
-        raise AudioError(f"{path}: audio data unreadable ({_reason(err)})") from None
+        raise AudioError(f"{path}: audio data unreadable or truncated ({_reason(err)})") from None
     return AudioInfo(
-        path=str(path.resolve()),
+        path=name,
         format=info.format.lower(),
         sample_rate=int(info.samplerate),
         channels=int(info.channels),
@@ -97,20 +112,52 @@ def resample(samples: np.ndarray, source_rate: int, target_rate: int) -> np.ndar
 
 
 def find_audio(paths: list[str | os.PathLike]) -> tuple[list[Path], list[str]]:
-    """Expand files and folders into candidate audio files (sorted); also return missing paths."""
+    """Expand files and folders into candidate audio files (sorted); also return a line per path not usable.
+
+    Folders are walked following symbolic links, each directory once (a link loop ends there); a
+    folder that cannot be listed and a link that leads nowhere are reported, not skipped silently.
+    """
     found: list[Path] = []
-    missing: list[str] = []
+    problems: list[str] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS)
-            )
+            found.extend(_walk(path, problems))
         elif path.is_file():
             found.append(path)
         else:
-            missing.append(f"{path}: no such file or folder")
-    return found, missing
+            problems.append(_absence(path))
+    return found, problems
+
+
+def _walk(folder: Path, problems: list[str]) -> list[Path]:
+    """The audio files under `folder`, sorted; unlistable folders and dangling links go to `problems`."""
+    found: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+    for root, dirs, files in os.walk(folder, followlinks=True,
+                                     onerror=lambda err: problems.append(f"{err.filename}: cannot list the folder "
+                                                                         f"({err.strerror or err})")):
+        here = os.stat(root)
+        if (here.st_dev, here.st_ino) in seen:  # reached again through a link: walked already
+            dirs.clear()
+            continue
+        seen.add((here.st_dev, here.st_ino))
+        for name in files:
+            candidate = Path(root) / name
+            if candidate.suffix.lower() not in SUPPORTED_EXTENSIONS:
+                continue
+            if candidate.is_file():
+                found.append(candidate)
+            elif not candidate.is_dir():
+                problems.append(_absence(candidate))
+    return sorted(found)
+
+
+def _absence(path: Path) -> str:
+    """Why `path` is neither a file nor a folder."""
+    if path.is_symlink():
+        return f"{path}: a symbolic link that leads nowhere (broken, or a loop)"
+    return f"{path}: no such file or folder"
 
 
 def _reason(err: Exception) -> str:

@@ -4,16 +4,18 @@ in a spawn-safe process pool with a progress bar; one bad file is reported, neve
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 
-from whytag.extractors.audio import load
+from whytag.extractors.audio import load, sha256_of
 from whytag.extractors.base import Extractor, FeatureSet, c_library
 
 ANALYSIS_RATE = 44100  # every extractor analyses at MusicExtractor's rate
 GROUPS = ("signal", "symbolic")
 M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4  # glibc mallopt parameters
+PR_SET_PDEATHSIG = 1  # Linux prctl option
 
 
 def make_extractor(group: str) -> Extractor:
@@ -33,9 +35,16 @@ def make_extractor(group: str) -> Extractor:
     raise ValueError(f"unknown extractor group {group!r}; choose from signal, symbolic, dnn")
 
 
-def extract_file(path: str, groups: tuple[str, ...] = ("signal",)) -> tuple[str, list[FeatureSet] | None, str | None]:
-    """Decode one file once and run each group's extractor on it; a failure comes back as 'PATH: reason'."""
+def extract_file(path: str, groups: tuple[str, ...] = ("signal",),
+                 sha256: str | None = None) -> tuple[str, list[FeatureSet] | None, str | None]:
+    """Decode one file once and run each group's extractor on it; a failure comes back as 'PATH: reason'.
+
+    With `sha256` (the digest recorded at ingest), a file whose bytes changed since is refused: its
+    features would otherwise be filed under the track of the audio it used to hold.
+    """
     try:
+        if sha256 is not None and sha256_of(path) != sha256:
+            return path, None, f"{path}: the file changed since it was ingested (run `whytag ingest` on it again)"
         audio = load(path, ANALYSIS_RATE)
         return path, [make_extractor(group).extract(audio) for group in groups], None
     except Exception as err:  # noqa: BLE001 - one bad file must not stop a batch
@@ -49,11 +58,14 @@ def error_message(path: str, err: BaseException) -> str:
 
 
 def extract_many(paths: Iterable[str | os.PathLike], groups: tuple[str, ...] = ("signal",), workers: int | None = None,
-                 progress: bool = True) -> Iterator[tuple[str, list[FeatureSet] | None, str | None]]:
+                 progress: bool = True, expected: dict[str, str] | None = None,
+                 ) -> Iterator[tuple[str, list[FeatureSet] | None, str | None]]:
     """Measure many files, yielding (path, feature sets, error) as each finishes.
 
-    workers=None uses every core; workers=1 runs in this process (no pool).
+    workers=None uses every core; workers=1 runs in this process (no pool). `expected`: path →
+    SHA-256 each file must still have. Workers die with this process (a killed batch leaves none).
     """
+    expected = expected or {}
     from tqdm import tqdm
 
     paths = [str(p) for p in paths]
@@ -61,13 +73,14 @@ def extract_many(paths: Iterable[str | os.PathLike], groups: tuple[str, ...] = (
     with tqdm(total=len(paths), unit="file", desc="extract", disable=not progress, leave=False) as bar:
         if workers == 1:
             for path in paths:
-                yield extract_file(path, groups)
+                yield extract_file(path, groups, expected.get(path))
                 bar.update()
             return
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                                 initializer=_keep_freed_memory) as pool:
+                                 initializer=_prepare_worker, initargs=(os.getpid(),)) as pool:
             # Largest files first, so no worker is left with a long one at the end while the others idle.
-            futures = {pool.submit(extract_file, path, groups): path for path in sorted(paths, key=_size, reverse=True)}
+            futures = {pool.submit(extract_file, path, groups, expected.get(path)): path
+                       for path in sorted(paths, key=_size, reverse=True)}
             for future in as_completed(futures):
                 path = futures[future]
                 try:
@@ -83,6 +96,22 @@ def _size(path: str) -> int:
         return os.path.getsize(path)
     except OSError:
         return 0
+
+
+def _prepare_worker(parent: int) -> None:
+    """Set up a pool worker: die with the parent, leave Ctrl-C to it, keep freed memory."""
+    _die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the batch; workers print no tracebacks
+    _keep_freed_memory()
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to SIGKILL this worker when its parent dies (no-op elsewhere), so none is left orphaned."""
+    prctl = getattr(c_library(), "prctl", None)
+    if prctl is not None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
 
 
 def _keep_freed_memory() -> None:

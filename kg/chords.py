@@ -130,6 +130,15 @@ def write_symbolic(store: GraphStore, track: URIRef, audio_file: URIRef | None, 
     `transcription` is SymbolicExtractor.extract's FeatureSet (key, scale and chords in extras); the
     returned copy carries the 32 feature values.
     """
+    clear, triples, measured = symbolic_changes(track, audio_file, transcription)
+    store.write_graph(track, triples, clear=clear)
+    return measured
+
+
+def symbolic_changes(track: URIRef, audio_file: URIRef | None,
+                     transcription: FeatureSet) -> tuple[str, list[Triple], FeatureSet]:
+    """What write_symbolic writes, without writing it: the pattern of this stage's earlier output in the
+    track's graph, the new triples (events, inferred functions, observations) and the measured FeatureSet."""
     extractor = transcription.extractor
     facts = Graph()
     for triple in chord_triples(track, extractor, str(transcription.extras["key"]),
@@ -146,7 +155,5 @@ def write_symbolic(store: GraphStore, track: URIRef, audio_file: URIRef | None, 
                for name, (_, starts) in values.items() for e in starts]
     clear = (f"{{ {extractor_output_pattern(track, extractor)} }} UNION "
              f'{{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "{chord_prefix(track, extractor)}")) }}')
-    store.write_graph(track, [*facts, *observations, *derived, *((e, PROV.wasGeneratedBy, activity) for e in events)],
-                      clear=clear)
-    return measured
+    return clear, [*facts, *observations, *derived, *((e, PROV.wasGeneratedBy, activity) for e in events)], measured
 

@@ -10,8 +10,8 @@ from tqdm import tqdm
 
 from whytag.extractors.base import FeatureSet
 from whytag.extractors.batch import GROUPS, extract_many
-from whytag.kg.mapping import write_features
-from whytag.kg.store import GraphStore
+from whytag.kg.mapping import extractor_output_pattern, feature_triples, union_pattern
+from whytag.kg.store import GraphStore, Triple
 
 
 @dataclass
@@ -22,43 +22,73 @@ class ExtractReport:
     failures: list[str] = field(default_factory=list)
 
 
-def audio_files(store: GraphStore, tracks: list[URIRef] | None = None) -> dict[str, tuple[URIRef, URIRef]]:
-    """One readable audio path per ingested track → (track, audio file node)."""
+@dataclass(frozen=True)
+class AudioSource:
+    """Where a track's audio is read from: its audio-file node and the SHA-256 it had when ingested."""
+
+    track: URIRef
+    audio_file: URIRef
+    sha256: str
+
+
+def audio_files(store: GraphStore, tracks: list[URIRef] | None = None) -> tuple[dict[str, AudioSource], list[str]]:
+    """One readable audio path per ingested track, and a line for each path two tracks claim (stale graphs)."""
     scope = f"VALUES ?t {{ {' '.join(f'<{t}>' for t in tracks)} }}" if tracks is not None else ""
-    rows = store.select(f"""SELECT ?t ?f ?p WHERE {{ {scope} GRAPH ?g {{ ?t mo:available_as ?f . ?f wt:path ?p }} }}
-                            ORDER BY ?t ?p""").rows
-    chosen: dict[URIRef, tuple[str, URIRef]] = {}
-    for track, audio_file, path in rows:
-        if URIRef(track) not in chosen or (not Path(chosen[URIRef(track)][0]).exists() and Path(str(path)).exists()):
-            chosen[URIRef(track)] = (str(path), URIRef(audio_file))
-    return {path: (track, audio_file) for track, (path, audio_file) in chosen.items()}
+    rows = store.select(f"""SELECT ?t ?f ?p ?h WHERE {{ {scope} GRAPH ?g {{ ?t mo:available_as ?f .
+                            ?f wt:path ?p ; wt:sha256 ?h }} }} ORDER BY ?t ?p""").rows
+    chosen: dict[URIRef, tuple[str, AudioSource]] = {}
+    for track, audio_file, path, digest in rows:
+        track = URIRef(track)
+        if track not in chosen or (not Path(chosen[track][0]).exists() and Path(str(path)).exists()):
+            chosen[track] = (str(path), AudioSource(track, URIRef(audio_file), str(digest)))
+    sources: dict[str, AudioSource] = {}
+    conflicts = []
+    for path, source in chosen.values():
+        if path in sources:
+            conflicts.append(f"{path}: claimed by two tracks ({sources[path].track}, {source.track}); "
+                             "re-run `whytag ingest` on it")
+        else:
+            sources[path] = source
+    return sources, conflicts
 
 
 def write_measurements(store: GraphStore, track: URIRef, audio_file: URIRef, measured: list[FeatureSet]) -> int:
-    """Write each extractor's output to the track's graph (replacing that extractor's earlier run)."""
+    """Write every extractor's output for a track in one transaction, replacing their earlier runs.
+
+    One transaction per track: a crash leaves the track as it was or fully measured, never half.
+    """
+    from whytag.kg.chords import symbolic_changes
+
+    patterns: list[str] = []
+    triples: list[Triple] = []
     count = 0
     for features in measured:
         if "chords" in features.extras:  # the symbolic stage reasons over chord events in the graph
-            from whytag.kg.chords import write_symbolic
-
-            features = write_symbolic(store, track, audio_file, features)
+            clear, written, features = symbolic_changes(track, audio_file, features)
         else:
-            write_features(store, track, features, audio_file)
+            clear, written = extractor_output_pattern(track, features.extractor), feature_triples(
+                track, features, audio_file)
+        patterns.append(clear)
+        triples += written
         count += len(features.values)
+    if patterns:
+        store.write_graph(track, triples, clear=union_pattern(patterns))
     return count
 
 
 def extract_tracks(store: GraphStore, groups: tuple[str, ...] = GROUPS, tracks: list[URIRef] | None = None,
                    workers: int | None = None, progress: bool = True) -> ExtractReport:
     """Extract features for ingested tracks (all, or `tracks`); failures are collected, the rest go on."""
-    files = audio_files(store, tracks)
-    report = ExtractReport()
-    for path, measured, error in extract_many(list(files), groups, workers=workers, progress=progress):
+    files, conflicts = audio_files(store, tracks)
+    report = ExtractReport(failures=conflicts)
+    expected = {path: source.sha256 for path, source in files.items()}
+    for path, measured, error in extract_many(list(files), groups, workers=workers, progress=progress,
+                                              expected=expected):
         if error is not None:
             report.failures.append(error)
             if progress:
                 tqdm.write(f"error: {error}")
             continue
-        track, audio_file = files[path]
-        report.done[track] = write_measurements(store, track, audio_file, measured)
+        source = files[path]
+        report.done[source.track] = write_measurements(store, source.track, source.audio_file, measured)
     return report

@@ -114,6 +114,8 @@ def feature_triples(track: URIRef, features: FeatureSet, used: URIRef | None = N
         triples.append((activity, PROV.endedAtTime, _timestamp(features.ended)))
     if used is not None:
         triples.append((activity, PROV.used, used))
+    # Written with the observations in one transaction, so fewer of them in the graph means a partial write.
+    triples.append((activity, WT.observationCount, Literal(len(features.values), datatype=XSD.integer)))
     known = known_features()
     for value in features.values:
         info = known.get(value.name)
@@ -153,6 +155,11 @@ def write_features(store: GraphStore, track: URIRef, features: FeatureSet, audio
     """Replace one extractor's observations on one track, in one transaction."""
     store.write_graph(track, feature_triples(track, features, audio_file),
                       clear=extractor_output_pattern(track, features.extractor))
+
+
+def union_pattern(patterns: list[str]) -> str:
+    """SPARQL group patterns over ?s ?p ?o joined by UNION: what several stages' `clear` patterns match together."""
+    return " UNION ".join(f"{{ {p} }}" for p in patterns)
 
 
 def feature_table(store: GraphStore) -> pd.DataFrame:

@@ -4,12 +4,18 @@ Both are rdflib Datasets behind one small interface, chosen by location like rdf
 a directory path opens Oxigraph on disk; an http(s) URL opens a remote SPARQL 1.1 Query/Update
 endpoint. Every write is one SPARQL Update request, which both backends apply atomically, so a
 crash never leaves half a track.
+
+A directory store is opened either for writing (one process at a time: RocksDB's lock; a second
+writer waits up to `wait` seconds for it, saying so) or read-only (any number of readers, even while
+a writer runs, and on folders the user may only read; each sees the store as committed when it
+opened). Only writers create a store, so a mistyped location is an error, never a new empty graph.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
@@ -17,18 +23,23 @@ from functools import partial
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph
+from oxrdflib import OxigraphStore
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
+from whytag import WhytagError
 from whytag.kg.namespaces import PREFIXES, SCHEMA_GRAPH, WT, sparql_prefixes
 from whytag.ontology import schema_files
 
 Triple = tuple[Node, Node, Node]
 DEFAULT_LOCATION = "whytag-graph"
+LOCK_POLL_SECONDS = 0.25
+READ_ONLY_RETRIES = 3  # a read-only open can race a writer's compaction; it is retried, never trusted half-open
 
 
-class StoreError(Exception):
+class StoreError(WhytagError):
     """The store cannot be opened or a request to it failed; the message says which and why."""
 
 
@@ -53,29 +64,34 @@ class GraphStore:
     # -- reading ---------------------------------------------------------------------------
     def select(self, sparql: str) -> QueryTable:
         """Run a SELECT (or ASK) over the union of all graphs; whytag's prefixes are predeclared."""
-        result = self._query(sparql)
-        if result.type == "ASK":
-            return QueryTable(["ask"], [[Literal(bool(result.askAnswer))]])
-        if result.type != "SELECT":
+        result = self.query(sparql)
+        if not isinstance(result, QueryTable):
             raise StoreError("expected a SELECT or ASK query; use construct() for CONSTRUCT/DESCRIBE")
-        columns = [str(v) for v in result.vars]
-        return QueryTable(columns, [list(row) for row in result])
+        return result
 
     def construct(self, sparql: str) -> Graph:
         """Run a CONSTRUCT or DESCRIBE and return the resulting graph."""
-        result = self._query(sparql)
-        if result.graph is None:
+        result = self.query(sparql)
+        if not isinstance(result, Graph):
             raise StoreError("expected a CONSTRUCT or DESCRIBE query")
-        return result.graph
+        return result
 
     def query(self, sparql: str) -> QueryTable | Graph:
-        """Run any query form: a table for SELECT/ASK, a graph for CONSTRUCT/DESCRIBE."""
-        result = self._query(sparql)
-        if result.type in ("CONSTRUCT", "DESCRIBE"):
+        """Run any query form: a table for SELECT/ASK, a graph for CONSTRUCT/DESCRIBE.
+
+        The result is read in full here, so an error met while reading it (a SERVICE endpoint that
+        went away, say) is a StoreError like a parse error, not an exception from a later loop.
+        The prefixes are passed beside the text, so error positions are those of the user's text.
+        """
+        try:
+            result = self.dataset.query(sparql)
+            if result.type == "ASK":
+                return QueryTable(["ask"], [[Literal(bool(result.askAnswer))]])
+            if result.type == "SELECT":
+                return QueryTable([str(v) for v in result.vars], [list(row) for row in result])
             return result.graph
-        if result.type == "ASK":
-            return QueryTable(["ask"], [[Literal(bool(result.askAnswer))]])
-        return QueryTable([str(v) for v in result.vars], [list(row) for row in result])
+        except Exception as err:  # parse errors and backend errors alike: one readable line
+            raise StoreError(f"{self.location}: query failed: {first_line(err)}") from err
 
     def graph_triples(self, graph: URIRef) -> Graph:
         """A copy of one named graph's triples."""
@@ -129,6 +145,7 @@ class GraphStore:
         self.write_graph(SCHEMA_GRAPH, schema)
 
     def close(self) -> None:
+        """Release the store (and, for a writer, its lock)."""
         self.dataset.close()
 
     def __enter__(self) -> "GraphStore":
@@ -137,12 +154,11 @@ class GraphStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _query(self, sparql: str):
-        try:
-            return self.dataset.query(sparql_prefixes() + sparql)
-        except Exception as err:  # parse errors and backend errors alike: one readable line
-            message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            raise StoreError(f"{self.location}: query failed: {message}") from err
+
+def first_line(err: BaseException) -> str:
+    """An exception's message in one line (its type's name when it has none)."""
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
 
 
 def triples_block(triples: Iterable[Triple]) -> str:
@@ -150,38 +166,106 @@ def triples_block(triples: Iterable[Triple]) -> str:
     return "".join(f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in triples)
 
 
-def open_store(location: str | os.PathLike = DEFAULT_LOCATION, create: bool = True) -> GraphStore:
-    """Open the store at a directory (embedded Oxigraph) or an http(s) SPARQL endpoint URL."""
+def open_store(location: str | os.PathLike = DEFAULT_LOCATION, create: bool = True, read_only: bool = False,
+               wait: float = 0.0, on_wait: Callable[[str], None] | None = None) -> GraphStore:
+    """Open the store at a directory (embedded Oxigraph) or an http(s) SPARQL endpoint URL.
+
+    `create`: make a new directory store if none is there (readers never do). `read_only`: refuse
+    updates and, for a directory, open it without its lock. `wait`: seconds a writer waits for
+    another process's lock, calling `on_wait` once with a line saying so.
+    """
     location = str(location)
     if location.startswith(("http://", "https://")):
-        store = _open_endpoint(location)
+        store = _open_endpoint(location, read_only)
     else:
-        store = _open_oxigraph(Path(location), create)
-    store.ensure_schema()
+        store = _open_oxigraph(Path(location), create and not read_only, read_only, wait, on_wait)
+    if not read_only:
+        store.ensure_schema()
     return store
 
 
-def _open_oxigraph(path: Path, create: bool) -> GraphStore:
-    if not path.exists() and not create:
-        raise StoreError(f"{path}: no store here (run `whytag ingest` first, or pass --store)")
+def is_store_directory(path: Path) -> bool:
+    """Whether `path` holds an Oxigraph (RocksDB) store: its CURRENT file names the live manifest."""
+    return (path / "CURRENT").is_file()
+
+
+def _open_oxigraph(path: Path, create: bool, read_only: bool, wait: float,
+                   on_wait: Callable[[str], None] | None) -> GraphStore:
     if path.exists() and not path.is_dir():
         raise StoreError(f"{path}: not a directory, cannot hold a store")
-    dataset = Dataset(store="Oxigraph", default_union=True)
-    try:
-        dataset.open(str(path), create=not path.exists())
-    except OSError as err:
-        raise StoreError(f"{path}: cannot open store ({err})") from err
+    if not is_store_directory(path):
+        if _has_files(path):
+            raise StoreError(f"{path}: not a whytag store (the folder holds other files); check --store")
+        if not create:
+            raise StoreError(f"{path}: no store here (`whytag ingest` creates one; check --store or WHYTAG_STORE, "
+                             "or pass --create)")
+    inner = _open_read_only(path) if read_only else _open_writable(path, wait, on_wait)
+    dataset = Dataset(store=OxigraphStore(store=inner), default_union=True)
+    if read_only:
+        return GraphStore(dataset, str(path), partial(_refuse_update, str(path)))
     # Updates go straight to Oxigraph: rdflib's own engine would parse them first (slowly).
     return GraphStore(dataset, str(path), lambda text: dataset.store.update(text, {}, {}, DATASET_DEFAULT_GRAPH_ID))
 
 
-def _open_endpoint(url: str) -> GraphStore:
+def _has_files(path: Path) -> bool:
+    try:
+        return path.is_dir() and any(path.iterdir())
+    except OSError as err:
+        raise StoreError(f"{path}: cannot list the folder ({err.strerror or err})") from None
+
+
+def _open_writable(path: Path, wait: float, on_wait: Callable[[str], None] | None) -> pyoxigraph.Store:
+    """Open for writing, waiting up to `wait` seconds while another process holds the store's lock."""
+    deadline = time.monotonic() + wait
+    told = False
+    while True:
+        try:
+            return pyoxigraph.Store(str(path))
+        except (OSError, RuntimeError) as err:
+            if "lock" not in str(err).lower():
+                reason = "permission denied (read-only commands still work)" if "permission denied" in str(
+                    err).lower() else first_line(err)
+                raise StoreError(f"{path}: cannot open the store for writing: {reason}") from None
+            if time.monotonic() >= deadline:
+                waited = f" after waiting {wait:g} s" if wait > 0 else ""
+                raise StoreError(f"{path}: the store is in use by another whytag command that writes to it{waited}; "
+                                 "try again when it ends, or pass --wait SECONDS") from None
+            if not told and on_wait is not None:
+                on_wait(f"{path}: waiting up to {wait:g} s for another whytag command to finish writing …")
+                told = True
+            time.sleep(LOCK_POLL_SECONDS)
+
+
+def _open_read_only(path: Path) -> pyoxigraph.Store:
+    """Open without the lock: a snapshot of what writers had committed when it opened."""
+    attempt = 1
+    while True:
+        try:
+            store = pyoxigraph.Store.read_only(str(path))
+            store.query("ASK { ?s ?p ?o }")  # touch the files now: a race with a writer shows here, not later
+            return store
+        except (OSError, ValueError, RuntimeError) as err:
+            if "column family not found" in str(err).lower():  # killed while RocksDB was creating it
+                raise StoreError(f"{path}: the store is incomplete (its creation was interrupted); a writing "
+                                 "command such as `whytag ingest` completes it") from None
+            if attempt == READ_ONLY_RETRIES:
+                raise StoreError(f"{path}: cannot open the store to read it: {first_line(err)}") from None
+            attempt += 1
+            time.sleep(LOCK_POLL_SECONDS)
+
+
+def _refuse_update(location: str, text: str) -> None:
+    raise StoreError(f"{location}: opened read-only; this command cannot write to it")
+
+
+def _open_endpoint(url: str, read_only: bool = False) -> GraphStore:
     """A SPARQL 1.1 endpoint: queries go to the URL, updates to the URL after '|' (default: the same)."""
     from rdflib.plugins.stores.sparqlstore import SPARQLStore
 
     query_url, _, update_url = url.partition("|")
     store = SPARQLStore(query_endpoint=query_url, method="POST_FORM", returnFormat="json")
-    return GraphStore(Dataset(store=store, default_union=True), url, partial(_post_update, update_url or query_url))
+    send = partial(_refuse_update, url) if read_only else partial(_post_update, update_url or query_url)
+    return GraphStore(Dataset(store=store, default_union=True), url, send)
 
 
 def _post_update(url: str, text: str) -> None:

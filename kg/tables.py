@@ -7,6 +7,8 @@ exactly as on extracted audio.
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import numpy as np
@@ -14,36 +16,85 @@ import pandas as pd
 from rdflib import Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS
 
+from whytag import WhytagError
 from whytag.extractors.base import FeatureSet
 from whytag.kg.mapping import canonical_columns, feature_triples, known_features
 from whytag.kg.namespaces import DEFAULT_BASE, WT, slug
 from whytag.kg.store import GraphStore, Triple
 
 BATCH = 200  # tracks per update: large enough to be fast, small enough to keep requests modest
+DELIMITERS = ("\t", ",", ";", "|")
+NAMED_ROWS = 5  # rows named in a message before "…"
 
 
-class TableError(ValueError):
+class TableError(WhytagError, ValueError):
     """A feature or label table that cannot be used; the message names the file and the problem."""
 
 
 def read_table(path: str | Path, id_column: str | None = None) -> pd.DataFrame:
-    """Read a CSV/TSV feature table indexed by its id column (default: the first column)."""
+    """Read a CSV/TSV table indexed by its id column (default: the first column).
+
+    The delimiter is the one of tab, comma, semicolon and bar that the header row uses most (tab
+    for .tsv/.tab files); a header with none of them is a one-column table. Guessing from the data
+    instead would split a one-column file at whatever letter its rows share.
+    """
     path = Path(path)
-    if not path.exists():
-        raise TableError(f"{path}: no such file")
     try:
-        frame = pd.read_csv(path, sep=None, engine="python")
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
-        raise TableError(f"{path}: not a readable CSV/TSV table ({str(err).splitlines()[0]})") from None
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise TableError(f"{path}: no such file") from None
+    except OSError as err:
+        raise TableError(f"{path}: cannot read the file ({err.strerror or err})") from None
+    except UnicodeDecodeError as err:
+        raise TableError(f"{path}: not UTF-8 text (byte {err.start} cannot be decoded)") from None
+    if not text.strip():
+        raise TableError(f"{path}: empty file (a table needs a header row)")
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=_delimiter(path, text), skip_blank_lines=True, dtype=object)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, csv.Error) as err:
+        raise TableError(f"{path}: not a readable CSV/TSV table ({str(err).strip().splitlines()[0]})") from None
+    frame.columns = [str(c) for c in frame.columns]
     id_column = id_column or frame.columns[0]
     if id_column not in frame.columns:
-        raise TableError(f"{path}: no id column {id_column!r} (columns: {', '.join(map(str, frame.columns[:8]))}…)")
-    if frame[id_column].duplicated().any():
-        dupes = frame[id_column][frame[id_column].duplicated()].astype(str).unique()[:5]
-        raise TableError(f"{path}: duplicate ids in column {id_column!r}: {', '.join(dupes)}")
-    frame = frame.set_index(frame[id_column].astype(str)).drop(columns=[id_column])
-    frame.index.name = id_column
-    return canonical_columns(frame)
+        raise TableError(f"{path}: no id column {id_column!r} (columns: {', '.join(frame.columns[:8])})")
+    ids = frame[id_column]
+    if ids.isna().any():
+        raise TableError(f"{path}: row {int(ids.isna().to_numpy().argmax()) + 2} has no id in column {id_column!r}")
+    ids = ids.astype(str).str.strip()
+    if ids.duplicated().any():
+        dupes = ", ".join(ids[ids.duplicated()].unique()[:5])
+        raise TableError(f"{path}: duplicate ids in column {id_column!r}: {dupes}")
+    frame = frame.drop(columns=[id_column]).set_index(pd.Index(ids, name=id_column))
+    frame = frame.apply(_as_numbers)
+    frame = canonical_columns(frame)
+    frame.attrs["source"] = str(path)
+    return frame
+
+
+def _delimiter(path: Path, text: str) -> str:
+    """The column separator: tab for .tsv/.tab, else the candidate the header row holds most of."""
+    if path.suffix.lower() in (".tsv", ".tab"):
+        return "\t"
+    header = text.lstrip().splitlines()[0]
+    counts = {sep: header.count(sep) for sep in DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","  # a one-column table: a comma in a row is then an error
+
+
+def _as_numbers(column: pd.Series) -> pd.Series:
+    """A column of text as numbers when every non-empty cell is one; as text otherwise."""
+    numbers = pd.to_numeric(column, errors="coerce")
+    return numbers if numbers.notna().sum() == column.notna().sum() else column
+
+
+def unknown_rows(table: pd.DataFrame, resolved: dict[str, URIRef]) -> str | None:
+    """A line counting and naming (the first few) label rows with no track in `resolved`; None if all have one."""
+    missing = [str(i) for i in table.index if i not in resolved]
+    if not missing:
+        return None
+    first = ", ".join(missing[:NAMED_ROWS]) + (", …" if len(missing) > NAMED_ROWS else "")
+    return (f"{_source(table)}: {len(missing)} of {len(table)} label rows name no track "
+            f"in the store ({first})")
 
 
 def numeric_features(frame: pd.DataFrame, exclude: list[str] = ()) -> pd.DataFrame:
@@ -51,8 +102,15 @@ def numeric_features(frame: pd.DataFrame, exclude: list[str] = ()) -> pd.DataFra
     features = frame.drop(columns=[c for c in exclude if c in frame.columns])
     bad = [c for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
     if bad:
-        raise TableError(f"non-numeric feature column(s): {', '.join(map(str, bad[:5]))}")
+        raise TableError(f"{_source(frame)}: non-numeric feature column(s): {', '.join(map(str, bad[:5]))}")
+    if features.shape[1] == 0:
+        raise TableError(f"{_source(frame)}: no feature columns")
     return features.astype(float)
+
+
+def _source(frame: pd.DataFrame) -> str:
+    """The file a table was read from, for messages."""
+    return frame.attrs.get("source", "table")
 
 
 def table_track(source: str, row_id: str, base: str = DEFAULT_BASE) -> URIRef:
@@ -90,9 +148,12 @@ def labels_from(frame: pd.DataFrame, label_columns: list[str]) -> pd.Series | pd
     Single-label (a Series of class names) when every row has exactly one tag; otherwise a 0/1
     DataFrame with one column per tag (multi-label).
     """
+    if not label_columns:
+        raise TableError(f"{_source(frame)}: no label columns (the table has only its id column)")
     missing = [c for c in label_columns if c not in frame.columns]
     if missing:
-        raise TableError(f"no label column(s) {', '.join(missing)} in the table")
+        raise TableError(f"{_source(frame)}: no label column(s) {', '.join(missing)} "
+                         f"(columns: {', '.join(map(str, frame.columns[:8]))})")
     if len(label_columns) == 1 and not pd.api.types.is_numeric_dtype(frame[label_columns[0]]):
         column = frame[label_columns[0]].fillna("").astype(str)
         lists = column.map(lambda s: [t.strip() for t in s.split(";") if t.strip()])
@@ -101,8 +162,10 @@ def labels_from(frame: pd.DataFrame, label_columns: list[str]) -> pd.Series | pd
         Y = frame[label_columns]
         bad = [c for c in label_columns if not set(pd.unique(Y[c].dropna())) <= {0, 1}]
         if bad:
-            raise TableError(f"label column(s) {', '.join(bad[:5])} are not 0/1")
+            raise TableError(f"{_source(frame)}: label column(s) {', '.join(bad[:5])} are not 0/1")
         Y = Y.fillna(0).astype(int)
+    if Y.shape[1] == 0 or not Y.to_numpy().any():
+        raise TableError(f"{_source(frame)}: no row has a tag in {', '.join(label_columns)}")
     Y = Y[sorted(Y.columns)]
     if (Y.sum(axis=1) == 1).all():
         return Y.idxmax(axis=1).rename("label")

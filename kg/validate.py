@@ -49,9 +49,25 @@ def validate_graph(data: Graph, schema: Graph | None = None) -> list[Violation]:
 
 
 def validate_store(store: GraphStore) -> list[Violation]:
-    """Violations over everything in the store (instance data plus the schema it uses)."""
+    """Violations over everything in the store (instance data plus the schema it uses), partial writes included."""
     data = store.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{SCHEMA_GRAPH}>) }}")
-    return validate_graph(_plain_strings(data), _plain_strings(store.graph_triples(SCHEMA_GRAPH)))
+    shapes = validate_graph(_plain_strings(data), _plain_strings(store.graph_triples(SCHEMA_GRAPH)))
+    return sorted(shapes + partial_extractions(store), key=lambda v: (v.focus, v.path, v.message))
+
+
+def partial_extractions(store: GraphStore) -> list[Violation]:
+    """Extractions with fewer (or more) observations in their track's graph than they recorded generating.
+
+    Each extraction's observations and its wt:observationCount are written in one transaction, so a
+    difference means the track was written in part (an interrupted write by another tool, or an edit).
+    """
+    rows = store.select(f"""
+        SELECT ?a ?expected (COUNT(DISTINCT ?o) AS ?found) WHERE {{
+          GRAPH ?g {{ ?a a wt:Extraction ; wt:observationCount ?expected .
+                      OPTIONAL {{ ?o prov:wasGeneratedBy ?a ; a wt:FeatureObservation }} }}
+        }} GROUP BY ?a ?expected HAVING (COUNT(DISTINCT ?o) != ?expected)""").rows
+    return [Violation(str(a), "observationCount", f"partial extraction: {found} of {expected} observations are in "
+                      "the graph (run `whytag extract` again)", "") for a, expected, found in rows]
 
 
 def _plain_strings(graph: Graph) -> Graph:
