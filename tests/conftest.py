@@ -66,3 +66,22 @@ def hermit_world(owlready2, graph, folder: Path):
     world.get_ontology(path.as_uri()).load()
     owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
     return world
+
+
+@pytest.fixture
+def clips(tmp_path) -> Path:
+    """A folder of three short chord clips (tests/reliability/whytag_cli.py makes them)."""
+    from whytag_cli import write_clips  # tests/reliability is on sys.path while its tests run
+
+    folder = tmp_path / "clips"
+    write_clips(folder)
+    return folder
+
+
+@pytest.fixture
+def not_root():
+    """Skip where file permissions do not bind (root reads everything)."""
+    import os
+
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        pytest.skip("running as root: file permissions cannot be withheld from this user")
