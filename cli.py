@@ -304,6 +304,37 @@ def resolve_track(store: GraphStore, text: str) -> URIRef:
     return URIRef(rows[0][0])
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
+@click.option("--base", default=DEFAULT_BASE, show_default=True,
+              help="IRI base whose IRIs are served by path (<BASE>track/… at /track/…); others at /resource?iri=.")
+@click.option("--query-timeout", default=10.0, show_default=True, help="Seconds one query may run (0: no limit).")
+@click.option("--max-results", default=100_000, show_default=True, help="Rows or triples one query may return.")
+@click.option("--update-token", envvar="WHYTAG_UPDATE_TOKEN",
+              help="Allow SPARQL Update to clients sending this bearer token (default: read-only). "
+                   "Env: WHYTAG_UPDATE_TOKEN.")
+@click.pass_context
+def serve(ctx, host: str, port: int, base: str, query_timeout: float, max_results: int,
+          update_token: str | None) -> None:
+    """Serve the store over HTTP: a SPARQL 1.1 endpoint at /sparql and a page for every track, tag and rule."""
+    try:
+        import uvicorn
+
+        from whytag.serve.app import Settings, create_app
+        from whytag.serve.sparql import Limits
+    except ImportError as err:
+        raise click.ClickException(f"whytag serve needs the 'serve' extra (pip install 'whytag[serve]'): {err}") from None
+    with _store(ctx) as store:
+        try:
+            app = create_app(store, Settings(Limits(query_timeout, max_results), update_token or None, base))
+        except ValueError as err:
+            raise click.ClickException(str(err)) from None
+        click.echo(f"serving {store.location} at http://{host}:{port}/ (SPARQL at /sparql; "
+                   f"{'updates with the bearer token' if update_token else 'read-only'})")
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
 @main.command(name="eval")
 @click.argument("dataset", required=False)
 @click.option("--root", type=click.Path(exists=True), help="The dataset's folder (with DATASET).")

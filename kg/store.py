@@ -77,6 +77,14 @@ class GraphStore:
             return QueryTable(["ask"], [[Literal(bool(result.askAnswer))]])
         return QueryTable([str(v) for v in result.vars], [list(row) for row in result])
 
+    @property
+    def oxigraph(self):
+        """The embedded pyoxigraph Store under this dataset (None for a remote endpoint), for callers such
+        as `whytag serve` that stream results and serialize them without rdflib's per-term conversion."""
+        from oxrdflib import OxigraphStore
+
+        return self.dataset.store._inner if isinstance(self.dataset.store, OxigraphStore) else None
+
     def graph_triples(self, graph: URIRef) -> Graph:
         """A copy of one named graph's triples."""
         return self.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
