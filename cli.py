@@ -6,6 +6,7 @@ import csv
 import io
 from collections import Counter
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from rdflib import Graph, Literal, URIRef
 
 from whytag import __version__
 from whytag.kg.namespaces import DEFAULT_BASE, PREFIXES
-from whytag.kg.store import DEFAULT_LOCATION, GraphStore, QueryTable, StoreError, open_store
+from whytag.kg.store import DEFAULT_LOCATION, GraphStore, QueryTable, StoreError, open_store, serving_note
 
 STORE_HELP = "Store: a directory (embedded Oxigraph) or a SPARQL 1.1 endpoint URL. Env: WHYTAG_STORE."
 
@@ -330,9 +331,17 @@ def serve(ctx, host: str, port: int, base: str, query_timeout: float, max_result
             app = create_app(store, Settings(Limits(query_timeout, max_results), update_token or None, base))
         except ValueError as err:
             raise click.ClickException(str(err)) from None
-        click.echo(f"serving {store.location} at http://{host}:{port}/ (SPARQL at /sparql; "
+        url = f"http://{host}:{port}/"
+        click.echo(f"serving {store.location} at {url} (SPARQL at /sparql; "
                    f"{'updates with the bearer token' if update_token else 'read-only'})")
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        note = serving_note(store.location)
+        note.write_text(url + "\n", encoding="utf-8")
+        # uvicorn re-raises SIGTERM after its graceful shutdown; exit through `finally` so the note goes too
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            uvicorn.run(app, host=host, port=port, log_level="warning")
+        finally:
+            note.unlink(missing_ok=True)
 
 
 @main.command(name="eval")

@@ -158,6 +158,13 @@ def triples_block(triples: Iterable[Triple]) -> str:
     return "".join(f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in triples)
 
 
+def serving_note(location: str | os.PathLike) -> Path:
+    """The file beside an embedded store where `whytag serve` writes the URL it serves that store at, so
+    that a command that finds the store locked can say where to send its queries instead."""
+    path = Path(location)
+    return path.with_name(f"{path.name}.serving")
+
+
 def open_store(location: str | os.PathLike = DEFAULT_LOCATION, create: bool = True) -> GraphStore:
     """Open the store at a directory (embedded Oxigraph) or an http(s) SPARQL endpoint URL."""
     location = str(location)
@@ -178,6 +185,11 @@ def _open_oxigraph(path: Path, create: bool) -> GraphStore:
     try:
         dataset.open(str(path), create=not path.exists())
     except OSError as err:
+        note = serving_note(path)
+        if "lock" in str(err).lower() and note.is_file():
+            url = note.read_text(encoding="utf-8").strip()
+            raise StoreError(f"{path}: held by `whytag serve` at {url}; query it there, e.g. "
+                             f"whytag --store {url}sparql query …") from None
         raise StoreError(f"{path}: cannot open store ({err})") from err
     # Updates go straight to Oxigraph: rdflib's own engine would parse them first (slowly).
     return GraphStore(dataset, str(path), lambda text: dataset.store.update(text, {}, {}, DATASET_DEFAULT_GRAPH_ID))
