@@ -22,19 +22,26 @@ STORE_HELP = "Store: a directory (embedded Oxigraph) or a SPARQL 1.1 endpoint UR
 
 def _store(ctx: click.Context) -> GraphStore:
     try:
-        return open_store(ctx.obj["store"])
+        return open_store(ctx.obj["store"], **ctx.obj["endpoint"])
     except StoreError as err:
         raise click.ClickException(str(err)) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--store", envvar="WHYTAG_STORE", default=DEFAULT_LOCATION, show_default=True, help=STORE_HELP)
+@click.option("--store-token", envvar="WHYTAG_STORE_TOKEN",
+              help="Bearer token for an endpoint store (basic auth: user:password@ in the URL). Env: WHYTAG_STORE_TOKEN.")
+@click.option("--store-timeout", envvar="WHYTAG_STORE_TIMEOUT", default=600.0, show_default=True,
+              help="Seconds per request to an endpoint store. Env: WHYTAG_STORE_TIMEOUT.")
+@click.option("--store-retries", default=3, show_default=True,
+              help="Retries when the connection to an endpoint store is lost or refused.")
 @click.version_option(__version__, prog_name="whytag")
 @click.pass_context
-def main(ctx: click.Context, store: str) -> None:
+def main(ctx: click.Context, store: str, store_token: str | None, store_timeout: float, store_retries: int) -> None:
     """whytag: interpretable music auto-tagging on a knowledge graph — tags that say why."""
     ctx.ensure_object(dict)
     ctx.obj["store"] = store
+    ctx.obj["endpoint"] = {"token": store_token, "timeout": store_timeout, "retries": store_retries}
 
 
 @main.command()

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-import urllib.error
-import urllib.request
+import io
 from collections.abc import Callable, Iterable
-from functools import partial
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+import httpx
 from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.query import Result
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
@@ -43,12 +44,15 @@ class QueryTable:
 class GraphStore:
     """whytag's graph: one named graph per track, plus schema, rule and tagging graphs."""
 
-    def __init__(self, dataset: Dataset, location: str, send_update: Callable[[str], None]):
-        self.dataset = dataset
+    def __init__(self, location: str, run_query: Callable[[str], Result], send_update: Callable[[str], None],
+                 close: Callable[[], None] = lambda: None, oxigraph=None):
         self.location = location
+        self._run_query = run_query
         self._send_update = send_update
-        for prefix, namespace in PREFIXES.items():
-            dataset.bind(prefix, namespace)
+        self._close = close
+        # The embedded pyoxigraph Store (None for an endpoint), for callers such as `whytag serve` that
+        # stream results and serialize them without rdflib's per-term conversion.
+        self.oxigraph = oxigraph
 
     # -- reading ---------------------------------------------------------------------------
     def select(self, sparql: str) -> QueryTable:
@@ -76,14 +80,6 @@ class GraphStore:
         if result.type == "ASK":
             return QueryTable(["ask"], [[Literal(bool(result.askAnswer))]])
         return QueryTable([str(v) for v in result.vars], [list(row) for row in result])
-
-    @property
-    def oxigraph(self):
-        """The embedded pyoxigraph Store under this dataset (None for a remote endpoint), for callers such
-        as `whytag serve` that stream results and serialize them without rdflib's per-term conversion."""
-        from oxrdflib import OxigraphStore
-
-        return self.dataset.store._inner if isinstance(self.dataset.store, OxigraphStore) else None
 
     def graph_triples(self, graph: URIRef) -> Graph:
         """A copy of one named graph's triples."""
@@ -137,7 +133,8 @@ class GraphStore:
         self.write_graph(SCHEMA_GRAPH, schema)
 
     def close(self) -> None:
-        self.dataset.close()
+        self.oxigraph = None  # the last reference: Oxigraph releases its lock when the Store is dropped
+        self._close()
 
     def __enter__(self) -> "GraphStore":
         return self
@@ -147,7 +144,9 @@ class GraphStore:
 
     def _query(self, sparql: str):
         try:
-            return self.dataset.query(sparql_prefixes() + sparql)
+            return self._run_query(sparql_prefixes() + sparql)
+        except StoreError:
+            raise
         except Exception as err:  # parse errors and backend errors alike: one readable line
             message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             raise StoreError(f"{self.location}: query failed: {message}") from err
@@ -165,11 +164,16 @@ def serving_note(location: str | os.PathLike) -> Path:
     return path.with_name(f"{path.name}.serving")
 
 
-def open_store(location: str | os.PathLike = DEFAULT_LOCATION, create: bool = True) -> GraphStore:
-    """Open the store at a directory (embedded Oxigraph) or an http(s) SPARQL endpoint URL."""
+def open_store(location: str | os.PathLike = DEFAULT_LOCATION, create: bool = True, *, timeout: float = 600.0,
+               retries: int = 3, token: str | None = None) -> GraphStore:
+    """Open the store at a directory (embedded Oxigraph) or an http(s) SPARQL endpoint URL.
+
+    For an endpoint: `timeout` seconds per request, `retries` on a lost or refused connection, and
+    `token` sent as a bearer token (basic auth: put `user:password@` in the URL).
+    """
     location = str(location)
     if location.startswith(("http://", "https://")):
-        store = _open_endpoint(location)
+        store = _open_endpoint(location, timeout, retries, token)
     else:
         store = _open_oxigraph(Path(location), create)
     store.ensure_schema()
@@ -191,28 +195,71 @@ def _open_oxigraph(path: Path, create: bool) -> GraphStore:
             raise StoreError(f"{path}: held by `whytag serve` at {url}; query it there, e.g. "
                              f"whytag --store {url}sparql query …") from None
         raise StoreError(f"{path}: cannot open store ({err})") from err
+    for prefix, namespace in PREFIXES.items():
+        dataset.bind(prefix, namespace)
     # Updates go straight to Oxigraph: rdflib's own engine would parse them first (slowly).
-    return GraphStore(dataset, str(path), lambda text: dataset.store.update(text, {}, {}, DATASET_DEFAULT_GRAPH_ID))
+    return GraphStore(str(path), dataset.query, lambda text: dataset.store.update(text, {}, {}, DATASET_DEFAULT_GRAPH_ID),
+                      dataset.close, dataset.store._inner)
 
 
-def _open_endpoint(url: str) -> GraphStore:
+def _open_endpoint(url: str, timeout: float, retries: int, token: str | None) -> GraphStore:
     """A SPARQL 1.1 endpoint: queries go to the URL, updates to the URL after '|' (default: the same)."""
-    from rdflib.plugins.stores.sparqlstore import SPARQLStore
-
     query_url, _, update_url = url.partition("|")
-    store = SPARQLStore(query_endpoint=query_url, method="POST_FORM", returnFormat="json")
-    return GraphStore(Dataset(store=store, default_union=True), url, partial(_post_update, update_url or query_url))
+    endpoint = Endpoint(query_url, update_url or query_url, timeout, retries, token)
+    return GraphStore(url, endpoint.query, endpoint.update, endpoint.close)
 
 
-def _post_update(url: str, text: str) -> None:
-    """Send one SPARQL 1.1 Update request (the protocol's direct POST); the server applies it atomically."""
-    request = urllib.request.Request(url, data=text.encode("utf-8"), method="POST",
-                                     headers={"Content-Type": "application/sparql-update; charset=utf-8"})
-    try:
-        with urllib.request.urlopen(request, timeout=600) as response:
-            response.read()
-    except urllib.error.HTTPError as err:
-        detail = err.read().decode("utf-8", "replace").strip().splitlines()
-        raise StoreError(f"{url}: HTTP {err.code}: {detail[0] if detail else err.reason}") from None
-    except urllib.error.URLError as err:
-        raise StoreError(f"{url}: cannot reach the endpoint ({err.reason})") from None
+class Endpoint:
+    """A SPARQL 1.1 Protocol client on httpx: a timeout per request, retries when the connection is lost
+    or refused, basic auth from the URL's `user:password@` or a bearer token, one-line errors naming the URL."""
+
+    ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
+
+    def __init__(self, query_url: str, update_url: str, timeout: float, retries: int, token: str | None):
+        self.query_url, auth = _split_credentials(query_url)
+        self.update_url, _ = _split_credentials(update_url)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.http = httpx.Client(timeout=timeout, auth=auth, headers=headers,
+                                 transport=httpx.HTTPTransport(retries=retries))
+
+    def query(self, text: str) -> Result:
+        """POST a query (form-encoded); SELECT/ASK come back as SPARQL JSON, CONSTRUCT/DESCRIBE as RDF."""
+        response = self._post(self.query_url, data={"query": text}, headers={"Accept": self.ACCEPT})
+        media_type = response.headers.get("content-type", "").split(";")[0].strip()
+        if media_type in ("application/sparql-results+json", "application/json"):
+            return Result.parse(io.BytesIO(response.content), format="json")
+        result = Result("CONSTRUCT")
+        result.graph = Graph().parse(data=response.content,
+                                     format="nt" if media_type == "application/n-triples" else "turtle")
+        for prefix, namespace in PREFIXES.items():
+            result.graph.bind(prefix, namespace)
+        return result
+
+    def update(self, text: str) -> None:
+        """POST an update (the protocol's direct POST); the server applies it atomically."""
+        self._post(self.update_url, content=text.encode("utf-8"),
+                   headers={"Content-Type": "application/sparql-update; charset=utf-8"})
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _post(self, url: str, **request) -> httpx.Response:
+        try:
+            response = self.http.post(url, **request)
+        except httpx.TimeoutException:
+            raise StoreError(f"{url}: no answer within {self.http.timeout.read:g} s") from None
+        except httpx.TransportError as err:
+            raise StoreError(f"{url}: cannot reach the endpoint ({err or type(err).__name__})") from None
+        if response.status_code >= 400:
+            detail = response.text.strip().splitlines()
+            raise StoreError(f"{url}: HTTP {response.status_code}: {detail[0] if detail else response.reason_phrase}")
+        return response
+
+
+def _split_credentials(url: str) -> tuple[str, httpx.BasicAuth | None]:
+    """The URL without `user:password@`, and those as basic auth (None if absent)."""
+    parts = urlsplit(url)
+    if parts.username is None:
+        return url, None
+    netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc)), httpx.BasicAuth(parts.username, parts.password or "")
