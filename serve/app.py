@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
@@ -32,6 +32,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "queries"
 PAGE_TYPES = ["text/html", *GRAPH_TYPES]
 QUERY_TYPES = ("application/sparql-query", "application/sparql-update")
+QUERY_THREADS = 16  # queries running at once; runaway ones fill these, never the threads that render pages
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
         raise ValueError(f"{graph.location}: whytag serve needs an embedded store; this is already a SPARQL endpoint")
     store: ox.Store = graph.oxigraph
     reader = Reader(graph, settings.base)
+    query_threads = anyio.CapacityLimiter(QUERY_THREADS)
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.filters["href"] = reader.href
     templates.env.filters["short"] = _short
@@ -58,13 +60,15 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
         return templates.TemplateResponse(request, name, context, status_code=status, headers={"Vary": "Accept"})
 
     async def sparql(request: Request) -> Response:
+        if request.method == "GET" and not request.query_params and "text/html" in request.headers.get("accept", ""):
+            return RedirectResponse("/query", status_code=303)  # a browser opening the endpoint gets the form
         try:
             kind, text, params = await _read_operation(request)
             if kind == "update":
                 _authorize(request, settings.update_token)
                 await anyio.to_thread.run_sync(run_update, store, text)
                 return Response(status_code=204)
-            return await _answer_query(store, text, request, params, settings.limits)
+            return await _answer_query(store, text, request, params, settings.limits, query_threads)
         except ProtocolError as err:
             return PlainTextResponse(f"{err}\n", status_code=err.status, headers=err.headers)
 
@@ -164,7 +168,7 @@ def _authorize(request: Request, token: str | None) -> None:
 
 
 async def _answer_query(store: ox.Store, text: str, request: Request, params: dict[str, list[str]],
-                        limits: Limits) -> Response:
+                        limits: Limits, limiter: anyio.CapacityLimiter) -> Response:
     """Run the query in a worker thread; past the time limit answer 503 without waiting for it."""
     accept = request.headers.get("accept")
     format_param = (params.get("format") or params.get("output") or [None])[0]
@@ -175,10 +179,10 @@ async def _answer_query(store: ox.Store, text: str, request: Request, params: di
 
     if limits.timeout > 0:
         with anyio.move_on_after(limits.timeout + 0.5):
-            answer = await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+            answer = await anyio.to_thread.run_sync(work, abandon_on_cancel=True, limiter=limiter)
             return Response(answer.body, media_type=answer.media_type)
         raise timeout_error(limits)
-    answer = await anyio.to_thread.run_sync(work)
+    answer = await anyio.to_thread.run_sync(work, limiter=limiter)
     return Response(answer.body, media_type=answer.media_type)
 
 

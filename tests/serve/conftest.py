@@ -34,27 +34,28 @@ def tagged_store(tmp_path_factory):
         yield store
 
 
-@pytest.fixture(scope="session")
-def app(tagged_store):
+def make_app(store):
     """The app with a short time limit and a large cap, so a runaway query meets the time limit."""
     from whytag.serve.app import Settings, create_app
     from whytag.serve.sparql import Limits
 
-    return create_app(tagged_store, Settings(Limits(timeout=0.5, max_results=10**9), update_token="s3cret"))
+    return create_app(store, Settings(Limits(timeout=0.5, max_results=10**9), update_token="s3cret"))
 
 
 @pytest.fixture(scope="session")
-def client(app):
+def client(tagged_store):
     from starlette.testclient import TestClient
 
-    with TestClient(app) as test_client:
+    with TestClient(make_app(tagged_store)) as test_client:
         yield test_client
 
 
 @pytest.fixture(scope="session")
-def server_url(app):
-    """The app behind a real uvicorn server on a free local port, for clients that speak HTTP themselves."""
+def server_url(tagged_store):
+    """The app behind a real uvicorn server on a free local port (its own app: one event loop per app)."""
     import uvicorn
+
+    app = make_app(tagged_store)
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -117,3 +117,9 @@ def test_httpx_over_real_http(server_url):
     response = httpx.get(f"{server_url}/sparql", params={"query": COUNT},
                          headers={"Accept": "application/sparql-results+json"}, timeout=10)
     assert response.json()["results"]["bindings"][0]["n"]["value"] == "40"
+
+
+def test_a_browser_opening_the_endpoint_gets_the_query_form(client):
+    response = client.get("/sparql", headers={"Accept": "text/html"}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/query"
+    assert client.get("/sparql").status_code == 400  # a program without a query: told what is missing
