@@ -1,5 +1,5 @@
 """`whytag serve` as a real process: it answers over HTTP, and a command that finds the store locked says
-where the server is, and can query through it with --store URL."""
+where the server is; read commands work through it with --store URL, writing ones with the token too."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 
-def test_serve_process_and_commands_pointed_at_it(tmp_path):
+def test_serve_process_and_commands_pointed_at_it(tmp_path, audio_folder):
     from whytag.kg.store import open_store, serving_note
     from whytag.kg.tables import import_features
 
@@ -24,7 +24,7 @@ def test_serve_process_and_commands_pointed_at_it(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     whytag = [sys.executable, "-m", "whytag", "--store"]
-    server = subprocess.Popen(whytag + [str(location), "serve", "--port", str(port)],
+    server = subprocess.Popen(whytag + [str(location), "serve", "--port", str(port), "--update-token", "t0k"],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         url = f"http://127.0.0.1:{port}/"
@@ -47,6 +47,12 @@ def test_serve_process_and_commands_pointed_at_it(tmp_path):
                                 capture_output=True, text=True)
         assert remote.returncode == 0, remote.stderr
         assert remote.stdout.split() == ["n", "5"]
+        ingest = [url + "sparql", "--store-token", "t0k", "ingest", "--quiet", str(audio_folder)]
+        ingested = subprocess.run(whytag + ingest, capture_output=True, text=True)
+        assert ingested.stdout.startswith("ingested 3 file(s) as 3 track(s); 2 failed"), ingested.stderr
+        count = httpx.post(url + "sparql", data={"query": "SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t a wt:Track }"},
+                           headers={"Accept": "text/csv"}, timeout=10)
+        assert count.text.split() == ["n", "8"]
     finally:
         server.terminate()
         server.wait(timeout=30)
