@@ -21,7 +21,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from whytag.kg.namespaces import DEFAULT_BASE, PREFIXES
+from whytag.kg.namespaces import DEFAULT_BASE, PREFIXES, SKOS, WT
 from whytag.kg.store import GraphStore
 from whytag.serve.chart import bar_chart
 from whytag.serve.pages import Iri, Reader
@@ -56,8 +56,8 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
     templates.env.filters["short"] = _short
     templates.env.tests["iri"] = lambda value: isinstance(value, Iri)
 
-    def html(request: Request, name: str, context: dict, status: int = 200) -> Response:
-        return templates.TemplateResponse(request, name, context, status_code=status, headers={"Vary": "Accept"})
+    def html(request: Request, name: str, context: dict) -> Response:
+        return templates.TemplateResponse(request, name, context, headers={"Vary": "Accept"})
 
     async def sparql(request: Request) -> Response:
         if request.method == "GET" and not request.query_params and "text/html" in request.headers.get("accept", ""):
@@ -112,12 +112,12 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
         types = reader.types(iri)
         number = _page_number(request)
         context = {"iri": Iri(iri), "label": reader.label(iri)}
-        if str(PREFIXES["wt"]["Track"]) in types:
+        if WT.Track in types:
             data = reader.track(iri)
             return html(request, "track.html", {**context, **data, "chart": Markup(bar_chart(data["bars"]))})
-        if str(PREFIXES["skos"]["Concept"]) in types:
+        if SKOS.Concept in types:
             return html(request, "tag.html", {**context, **reader.tag(iri, number)})
-        if str(PREFIXES["wt"]["Rule"]) in types:
+        if WT.Rule in types:
             return html(request, "rule.html", {**context, **reader.rule(iri, number)})
         return html(request, "resource.html", {**context, "types": sorted(types, key=str), **reader.resource(iri)})
 
