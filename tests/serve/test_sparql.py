@@ -123,3 +123,16 @@ def test_a_browser_opening_the_endpoint_gets_the_query_form(client):
     response = client.get("/sparql", headers={"Accept": "text/html"}, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/query"
     assert client.get("/sparql").status_code == 400  # a program without a query: told what is missing
+
+
+def test_every_results_format_parses_back_to_the_same_rows(client):
+    from rdflib import XSD, Literal, URIRef
+    from rdflib.query import Result
+
+    query = """SELECT ?s ?label ?none WHERE { VALUES (?s ?label) { (<urn:x:a> "a & <b>"@en) (<urn:x:b> 2.5) }
+                                              OPTIONAL { ?s <urn:x:missing> ?none } } ORDER BY ?s"""
+    expected = [(URIRef("urn:x:a"), Literal("a & <b>", lang="en"), None), (URIRef("urn:x:b"), Literal("2.5", datatype=XSD.decimal), None)]
+    for accept, fmt in (("application/sparql-results+json", "json"), ("application/sparql-results+xml", "xml"),
+                        ("text/tab-separated-values", "tsv")):
+        body = client.get("/sparql", params={"query": query}, headers={"Accept": accept}).content
+        assert [tuple(row) for row in Result.parse(io.BytesIO(body), format=fmt)] == expected, fmt
