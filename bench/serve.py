@@ -57,6 +57,7 @@ def build(location: Path, n: int) -> None:
     labels = pd.DataFrame({"energetic": (frame["BPM"] + 10 * frame["Onset-Rate"] > 160).astype(int),
                            "calm": (frame["Spectral-Centroid"] < 1800).astype(int)}, index=ids)
     started = time.perf_counter()
+    location.parent.mkdir(parents=True, exist_ok=True)
     with open_store(location) as store:
         tracks = import_features(store, frame, "bench")
         learn(store, labels, dict(zip(ids, tracks)), "boosted", "bench", "bench-moods", "synthetic")
