@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import signal
 import sys
 from collections import Counter
 from pathlib import Path
@@ -16,7 +17,7 @@ from rdflib import Graph, Literal, URIRef
 from whytag import WhytagError, __version__
 from whytag.kg.iris import checked_iri, looks_like_iri
 from whytag.kg.namespaces import DEFAULT_BASE, PREFIXES
-from whytag.kg.store import DEFAULT_LOCATION, GraphStore, QueryTable, first_line, open_store
+from whytag.kg.store import DEFAULT_LOCATION, GraphStore, QueryTable, first_line, open_store, serving_note
 
 STORE_HELP = "Store: a directory (embedded Oxigraph) or a SPARQL 1.1 endpoint URL. Env: WHYTAG_STORE."
 INTERNAL_ERROR_EXIT = 70  # EX_SOFTWARE: a bug in whytag, not in what the user gave it
@@ -47,11 +48,12 @@ class WhytagGroup(click.Group):
 
 def _store(ctx: click.Context, write: bool = False, create: bool = False) -> GraphStore:
     """Open the chosen store, read-only unless the command writes; only `create` or --create make a new one."""
-    location, wait = ctx.obj["store"], ctx.obj["wait"]
+    location, wait, endpoint = ctx.obj["store"], ctx.obj["wait"], ctx.obj["endpoint"]
     tell = lambda line: click.echo(line, err=True)  # noqa: E731
     if ctx.obj["create"] and not write and _absent(location):
         open_store(location, create=True, wait=wait, on_wait=tell).close()
-    return open_store(location, create=create or ctx.obj["create"], read_only=not write, wait=wait, on_wait=tell)
+    return open_store(location, create=create or ctx.obj["create"], read_only=not write, wait=wait, on_wait=tell,
+                      **endpoint)
 
 
 def _absent(location: str) -> bool:
@@ -64,12 +66,20 @@ def _absent(location: str) -> bool:
 @click.option("--create", is_flag=True, help="Create the store if it is not there (ingest and learn always may).")
 @click.option("--wait", default=30.0, show_default=True, type=click.FloatRange(min=0),
               help="Seconds a writing command waits while another one writes to the store.")
+@click.option("--store-token", envvar="WHYTAG_STORE_TOKEN",
+              help="Bearer token for an endpoint store (basic auth: user:password@ in the URL). Env: WHYTAG_STORE_TOKEN.")
+@click.option("--store-timeout", envvar="WHYTAG_STORE_TIMEOUT", default=600.0, show_default=True,
+              help="Seconds per request to an endpoint store. Env: WHYTAG_STORE_TIMEOUT.")
+@click.option("--store-retries", default=3, show_default=True,
+              help="Retries when the connection to an endpoint store is lost or refused.")
 @click.version_option(__version__, prog_name="whytag")
 @click.pass_context
-def main(ctx: click.Context, store: str, create: bool, wait: float) -> None:
+def main(ctx: click.Context, store: str, create: bool, wait: float, store_token: str | None, store_timeout: float,
+         store_retries: int) -> None:
     """whytag: interpretable music auto-tagging on a knowledge graph — tags that say why."""
     ctx.ensure_object(dict)
-    ctx.obj.update(store=store, create=create, wait=wait)
+    ctx.obj.update(store=store, create=create, wait=wait,
+                   endpoint={"token": store_token, "timeout": store_timeout, "retries": store_retries})
 
 
 @main.command()
@@ -375,6 +385,45 @@ def _is_file(text: str) -> bool:
         return Path(text).is_file()
     except (OSError, ValueError):
         return False
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
+@click.option("--base", default=DEFAULT_BASE, show_default=True,
+              help="IRI base whose IRIs are served by path (<BASE>track/… at /track/…); others at /resource?iri=.")
+@click.option("--query-timeout", default=10.0, show_default=True, help="Seconds one query may run (0: no limit).")
+@click.option("--max-results", default=100_000, show_default=True, help="Rows or triples one query may return.")
+@click.option("--update-token", envvar="WHYTAG_UPDATE_TOKEN",
+              help="Allow SPARQL Update to clients sending this bearer token (default: read-only). "
+                   "Env: WHYTAG_UPDATE_TOKEN.")
+@click.pass_context
+def serve(ctx, host: str, port: int, base: str, query_timeout: float, max_results: int,
+          update_token: str | None) -> None:
+    """Serve the store over HTTP: a SPARQL 1.1 endpoint at /sparql and a page for every track, tag and rule."""
+    try:
+        import uvicorn
+
+        from whytag.serve.app import Settings, create_app
+        from whytag.serve.sparql import Limits
+    except ImportError as err:
+        raise click.ClickException(f"whytag serve needs the 'serve' extra (pip install 'whytag[serve]'): {err}") from None
+    with _store(ctx, write=True) as store:  # held for writing, so updates sent with the token can go in
+        try:
+            app = create_app(store, Settings(Limits(query_timeout, max_results), update_token or None, base))
+        except ValueError as err:
+            raise click.ClickException(str(err)) from None
+        url = f"http://{host}:{port}/"
+        click.echo(f"serving {store.location} at {url} (SPARQL at /sparql; "
+                   f"{'updates with the bearer token' if update_token else 'read-only'})")
+        note = serving_note(store.location)
+        note.write_text(url + "\n", encoding="utf-8")
+        # uvicorn re-raises SIGTERM after its graceful shutdown; exit through `finally` so the note goes too
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            uvicorn.run(app, host=host, port=port, log_level="warning")
+        finally:
+            note.unlink(missing_ok=True)
 
 
 @main.command(name="eval")

@@ -1,8 +1,8 @@
 """Open whytag's graph: an embedded Oxigraph directory (default) or any SPARQL 1.1 endpoint.
 
-Both are rdflib Datasets behind one small interface, chosen by location like rdflib's store plugins:
-a directory path opens Oxigraph on disk; an http(s) URL opens a remote SPARQL 1.1 Query/Update
-endpoint. Every write is one SPARQL Update request, which both backends apply atomically, so a
+Both sit behind one small interface, chosen by location like rdflib's store plugins: a directory
+path opens Oxigraph on disk (as an rdflib Dataset); an http(s) URL opens a remote SPARQL 1.1
+Query/Update endpoint, spoken to over httpx. Every write is one SPARQL Update request, which both backends apply atomically, so a
 crash never leaves half a track.
 
 A directory store is opened either for writing (one process at a time: RocksDB's lock; a second
@@ -15,17 +15,19 @@ from __future__ import annotations
 
 import hashlib
 import os
+import io
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable
-from functools import partial
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+import httpx
 import pyoxigraph
 from oxrdflib import OxigraphStore
 from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.query import Result
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
@@ -54,12 +56,15 @@ class QueryTable:
 class GraphStore:
     """whytag's graph: one named graph per track, plus schema, rule and tagging graphs."""
 
-    def __init__(self, dataset: Dataset, location: str, send_update: Callable[[str], None]):
-        self.dataset = dataset
+    def __init__(self, location: str, run_query: Callable[[str], Result], send_update: Callable[[str], None],
+                 close: Callable[[], None] = lambda: None, oxigraph=None):
         self.location = location
+        self._run_query = run_query
         self._send_update = send_update
-        for prefix, namespace in PREFIXES.items():
-            dataset.bind(prefix, namespace)
+        self._close = close
+        # The embedded pyoxigraph Store (None for an endpoint), for callers such as `whytag serve` that
+        # stream results and serialize them without rdflib's per-term conversion.
+        self.oxigraph = oxigraph
 
     # -- reading ---------------------------------------------------------------------------
     def select(self, sparql: str) -> QueryTable:
@@ -81,15 +86,17 @@ class GraphStore:
 
         The result is read in full here, so an error met while reading it (a SERVICE endpoint that
         went away, say) is a StoreError like a parse error, not an exception from a later loop.
-        The prefixes are passed beside the text, so error positions are those of the user's text.
+        An embedded store gets the prefixes beside the text, so error positions are those of the user's text.
         """
         try:
-            result = self.dataset.query(sparql)
+            result = self._run_query(sparql)
             if result.type == "ASK":
                 return QueryTable(["ask"], [[Literal(bool(result.askAnswer))]])
             if result.type == "SELECT":
                 return QueryTable([str(v) for v in result.vars], [list(row) for row in result])
             return result.graph
+        except StoreError:
+            raise
         except Exception as err:  # parse errors and backend errors alike: one readable line
             raise StoreError(f"{self.location}: query failed: {first_line(err)}") from err
 
@@ -146,7 +153,8 @@ class GraphStore:
 
     def close(self) -> None:
         """Release the store (and, for a writer, its lock)."""
-        self.dataset.close()
+        self.oxigraph = None  # the last reference: Oxigraph releases its lock when the Store is dropped
+        self._close()
 
     def __enter__(self) -> "GraphStore":
         return self
@@ -166,17 +174,28 @@ def triples_block(triples: Iterable[Triple]) -> str:
     return "".join(f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in triples)
 
 
+def serving_note(location: str | os.PathLike) -> Path:
+    """The file beside an embedded store where `whytag serve` writes the URL it serves that store at, so
+    that a command that finds the store locked can say where to send its requests instead."""
+    path = Path(location)
+    return path.with_name(f"{path.name}.serving")
+
+
 def open_store(location: str | os.PathLike = DEFAULT_LOCATION, create: bool = True, read_only: bool = False,
-               wait: float = 0.0, on_wait: Callable[[str], None] | None = None) -> GraphStore:
+               wait: float = 0.0, on_wait: Callable[[str], None] | None = None, *, timeout: float = 600.0,
+               retries: int = 3, token: str | None = None) -> GraphStore:
     """Open the store at a directory (embedded Oxigraph) or an http(s) SPARQL endpoint URL.
 
     `create`: make a new directory store if none is there (readers never do). `read_only`: refuse
     updates and, for a directory, open it without its lock. `wait`: seconds a writer waits for
-    another process's lock, calling `on_wait` once with a line saying so.
+    another process's lock, calling `on_wait` once with a line saying so (not when `whytag serve`
+    holds it: that lock lasts, so the error names the server's URL at once).
+    For an endpoint: `timeout` seconds per request, `retries` on a lost or refused connection, and
+    `token` sent as a bearer token (basic auth: put `user:password@` in the URL).
     """
     location = str(location)
     if location.startswith(("http://", "https://")):
-        store = _open_endpoint(location, read_only)
+        store = _open_endpoint(location, read_only, timeout, retries, token)
     else:
         store = _open_oxigraph(Path(location), create and not read_only, read_only, wait, on_wait)
     if not read_only:
@@ -201,10 +220,13 @@ def _open_oxigraph(path: Path, create: bool, read_only: bool, wait: float,
                              "or pass --create)")
     inner = _open_read_only(path) if read_only else _open_writable(path, wait, on_wait)
     dataset = Dataset(store=OxigraphStore(store=inner), default_union=True)
+    for prefix, namespace in PREFIXES.items():
+        dataset.bind(prefix, namespace)
     if read_only:
-        return GraphStore(dataset, str(path), partial(_refuse_update, str(path)))
+        return GraphStore(str(path), dataset.query, partial(_refuse_update, str(path)), dataset.close, inner)
     # Updates go straight to Oxigraph: rdflib's own engine would parse them first (slowly).
-    return GraphStore(dataset, str(path), lambda text: dataset.store.update(text, {}, {}, DATASET_DEFAULT_GRAPH_ID))
+    return GraphStore(str(path), dataset.query, lambda text: dataset.store.update(text, {}, {}, DATASET_DEFAULT_GRAPH_ID),
+                      dataset.close, inner)
 
 
 def _has_files(path: Path) -> bool:
@@ -226,6 +248,10 @@ def _open_writable(path: Path, wait: float, on_wait: Callable[[str], None] | Non
                 reason = "permission denied (read-only commands still work)" if "permission denied" in str(
                     err).lower() else first_line(err)
                 raise StoreError(f"{path}: cannot open the store for writing: {reason}") from None
+            url = _served_at(path)
+            if url is not None:
+                raise StoreError(f"{path}: held by `whytag serve` at {url}; write through it, e.g. "
+                                 f"whytag --store {url}sparql --store-token TOKEN ingest …") from None
             if time.monotonic() >= deadline:
                 waited = f" after waiting {wait:g} s" if wait > 0 else ""
                 raise StoreError(f"{path}: the store is in use by another whytag command that writes to it{waited}; "
@@ -234,6 +260,14 @@ def _open_writable(path: Path, wait: float, on_wait: Callable[[str], None] | Non
                 on_wait(f"{path}: waiting up to {wait:g} s for another whytag command to finish writing …")
                 told = True
             time.sleep(LOCK_POLL_SECONDS)
+
+
+def _served_at(path: Path) -> str | None:
+    """The URL `whytag serve` serves the store at, from its serving note (None when there is none)."""
+    try:
+        return serving_note(path).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
 
 
 def _open_read_only(path: Path) -> pyoxigraph.Store:
@@ -258,25 +292,65 @@ def _refuse_update(location: str, text: str) -> None:
     raise StoreError(f"{location}: opened read-only; this command cannot write to it")
 
 
-def _open_endpoint(url: str, read_only: bool = False) -> GraphStore:
+def _open_endpoint(url: str, read_only: bool, timeout: float, retries: int, token: str | None) -> GraphStore:
     """A SPARQL 1.1 endpoint: queries go to the URL, updates to the URL after '|' (default: the same)."""
-    from rdflib.plugins.stores.sparqlstore import SPARQLStore
-
     query_url, _, update_url = url.partition("|")
-    store = SPARQLStore(query_endpoint=query_url, method="POST_FORM", returnFormat="json")
-    send = partial(_refuse_update, url) if read_only else partial(_post_update, update_url or query_url)
-    return GraphStore(Dataset(store=store, default_union=True), url, send)
+    endpoint = Endpoint(query_url, update_url or query_url, timeout, retries, token)
+    send = partial(_refuse_update, url) if read_only else endpoint.update
+    return GraphStore(url, lambda text: endpoint.query(sparql_prefixes() + text), send, endpoint.close)
 
 
-def _post_update(url: str, text: str) -> None:
-    """Send one SPARQL 1.1 Update request (the protocol's direct POST); the server applies it atomically."""
-    request = urllib.request.Request(url, data=text.encode("utf-8"), method="POST",
-                                     headers={"Content-Type": "application/sparql-update; charset=utf-8"})
-    try:
-        with urllib.request.urlopen(request, timeout=600) as response:
-            response.read()
-    except urllib.error.HTTPError as err:
-        detail = err.read().decode("utf-8", "replace").strip().splitlines()
-        raise StoreError(f"{url}: HTTP {err.code}: {detail[0] if detail else err.reason}") from None
-    except urllib.error.URLError as err:
-        raise StoreError(f"{url}: cannot reach the endpoint ({err.reason})") from None
+class Endpoint:
+    """A SPARQL 1.1 Protocol client on httpx: a timeout per request, retries when the connection is lost
+    or refused, basic auth from the URL's `user:password@` or a bearer token, one-line errors naming the URL."""
+
+    ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
+
+    def __init__(self, query_url: str, update_url: str, timeout: float, retries: int, token: str | None):
+        self.query_url, auth = _split_credentials(query_url)
+        self.update_url, _ = _split_credentials(update_url)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.http = httpx.Client(timeout=timeout, auth=auth, headers=headers,
+                                 transport=httpx.HTTPTransport(retries=retries))
+
+    def query(self, text: str) -> Result:
+        """POST a query (form-encoded); SELECT/ASK come back as SPARQL JSON, CONSTRUCT/DESCRIBE as RDF."""
+        response = self._post(self.query_url, data={"query": text}, headers={"Accept": self.ACCEPT})
+        media_type = response.headers.get("content-type", "").split(";")[0].strip()
+        if media_type in ("application/sparql-results+json", "application/json"):
+            return Result.parse(io.BytesIO(response.content), format="json")
+        result = Result("CONSTRUCT")
+        result.graph = Graph().parse(data=response.content,
+                                     format="nt" if media_type == "application/n-triples" else "turtle")
+        for prefix, namespace in PREFIXES.items():
+            result.graph.bind(prefix, namespace)
+        return result
+
+    def update(self, text: str) -> None:
+        """POST an update (the protocol's direct POST); the server applies it atomically."""
+        self._post(self.update_url, content=text.encode("utf-8"),
+                   headers={"Content-Type": "application/sparql-update; charset=utf-8"})
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _post(self, url: str, **request) -> httpx.Response:
+        try:
+            response = self.http.post(url, **request)
+        except httpx.TimeoutException:
+            raise StoreError(f"{url}: no answer within {self.http.timeout.read:g} s") from None
+        except httpx.TransportError as err:
+            raise StoreError(f"{url}: cannot reach the endpoint ({err or type(err).__name__})") from None
+        if response.status_code >= 400:
+            detail = response.text.strip().splitlines()
+            raise StoreError(f"{url}: HTTP {response.status_code}: {detail[0] if detail else response.reason_phrase}")
+        return response
+
+
+def _split_credentials(url: str) -> tuple[str, httpx.BasicAuth | None]:
+    """The URL without `user:password@`, and those as basic auth (None if absent)."""
+    parts = urlsplit(url)
+    if parts.username is None:
+        return url, None
+    netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc)), httpx.BasicAuth(parts.username, parts.password or "")

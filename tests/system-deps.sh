@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests use (real recorded music), where apt is available and we are root.
+# Installs the Debian packages the tests use (real recorded music; Chromium and its WebDriver for the
+# browser tests of `whytag serve`), where apt is available and we are root.
 # Tests that need them skip with the reason when this could not run.
 set -u
 need=()
-dpkg -s singularity-music >/dev/null 2>&1 || need+=(singularity-music)
+for package in singularity-music chromium chromium-driver; do
+  dpkg -s "$package" >/dev/null 2>&1 || need+=("$package")
+done
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}") >/dev/null 2>&1 \

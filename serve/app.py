@@ -1,0 +1,201 @@
+"""The Starlette app behind `whytag serve`: /sparql, the pages, and every IRI under the base by path.
+
+Routes: `/sparql` (SPARQL 1.1 Protocol: query by GET or POST, update by POST with the bearer token),
+`/` (the catalog), `/query` (a form over /sparql), `/resource?iri=IRI` (any IRI), and any other path
+P, which is the IRI base + P (so `<urn:whytag:track/…>` is at `/track/…`). Pages answer HTML to
+browsers and Turtle, JSON-LD or N-Triples to clients that ask for them.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from pathlib import Path
+
+import anyio
+import pyoxigraph as ox
+from markupsafe import Markup
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from whytag.kg.namespaces import DEFAULT_BASE, PREFIXES, SKOS, WT
+from whytag.kg.store import GraphStore
+from whytag.serve.chart import bar_chart
+from whytag.serve.pages import Iri, Reader
+from whytag.serve.sparql import (GRAPH_TYPES, OX_PREFIXES, Limits, ProtocolError, negotiate, timeout_error, run_query,
+                                 run_update)
+
+TEMPLATES = Path(__file__).parent / "templates"
+EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "queries"
+PAGE_TYPES = ["text/html", *GRAPH_TYPES]
+QUERY_TYPES = ("application/sparql-query", "application/sparql-update")
+QUERY_THREADS = 16  # queries running at once; runaway ones fill these, never the threads that render pages
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What `whytag serve` was started with."""
+
+    limits: Limits = Limits()
+    update_token: str | None = None
+    base: str = DEFAULT_BASE
+
+
+def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
+    """The app over an open embedded store; raises ValueError for a remote endpoint (serve that directly)."""
+    if graph.oxigraph is None:
+        raise ValueError(f"{graph.location}: whytag serve needs an embedded store; this is already a SPARQL endpoint")
+    store: ox.Store = graph.oxigraph
+    reader = Reader(graph, settings.base)
+    query_threads = anyio.CapacityLimiter(QUERY_THREADS)
+    templates = Jinja2Templates(directory=str(TEMPLATES))
+    templates.env.filters["href"] = reader.href
+    templates.env.filters["short"] = _short
+    templates.env.tests["iri"] = lambda value: isinstance(value, Iri)
+
+    def html(request: Request, name: str, context: dict) -> Response:
+        return templates.TemplateResponse(request, name, context, headers={"Vary": "Accept"})
+
+    async def sparql(request: Request) -> Response:
+        if request.method == "GET" and not request.query_params and "text/html" in request.headers.get("accept", ""):
+            return RedirectResponse("/query", status_code=303)  # a browser opening the endpoint gets the form
+        try:
+            kind, text, params = await _read_operation(request)
+            if kind == "update":
+                _authorize(request, settings.update_token)
+                await anyio.to_thread.run_sync(run_update, store, text)
+                return Response(status_code=204)
+            return await _answer_query(store, text, request, params, settings.limits, query_threads)
+        except ProtocolError as err:
+            return PlainTextResponse(f"{err}\n", status_code=err.status, headers=err.headers)
+
+    async def catalog(request: Request) -> Response:
+        tag, text = request.query_params.get("tag", ""), request.query_params.get("q", "")
+        data = await anyio.to_thread.run_sync(reader.catalog, tag, text, _page_number(request))
+        return html(request, "catalog.html", {"tag": tag, "q": text, **data})
+
+    async def query_page(request: Request) -> Response:
+        examples = {p.stem: p.read_text(encoding="utf-8") for p in sorted(EXAMPLES.glob("*.rq"))}
+        return html(request, "query.html", {"examples": examples, "prefixes": PREFIXES,
+                                            "limits": settings.limits, "query": request.query_params.get("query", "")})
+
+    async def resource(request: Request) -> Response:
+        iri = request.query_params.get("iri", "").strip()
+        if not iri:
+            return PlainTextResponse("give the IRI as ?iri=…\n", status_code=400)
+        return await describe(request, iri)
+
+    async def by_path(request: Request) -> Response:
+        return await describe(request, settings.base + request.path_params["path"])
+
+    async def describe(request: Request, iri: str) -> Response:
+        if any(c in iri for c in '<>"{}|^`\\ ') or ":" not in iri:
+            return PlainTextResponse(f"not an IRI: {iri}\n", status_code=400)
+        if not await anyio.to_thread.run_sync(reader.mentioned, iri):
+            return PlainTextResponse(f"{iri}: no triple in the graph mentions it\n", status_code=404)
+        wanted = negotiate(request.headers.get("accept"), PAGE_TYPES)
+        if wanted is None:
+            return PlainTextResponse(f"cannot answer as {request.headers.get('accept')}; offered: "
+                                     f"{', '.join(PAGE_TYPES)}\n", status_code=406)
+        if wanted != "text/html":
+            triples = await anyio.to_thread.run_sync(reader.triples, iri)
+            body = ox.serialize(triples, format=GRAPH_TYPES[wanted],
+                                prefixes=OX_PREFIXES if wanted == "text/turtle" else None)
+            return Response(body, media_type=wanted, headers={"Vary": "Accept"})
+        return await anyio.to_thread.run_sync(page, request, iri)
+
+    def page(request: Request, iri: str) -> Response:
+        """The HTML page fitting the IRI's type: track, tag, rule, or the generic one."""
+        types = reader.types(iri)
+        number = _page_number(request)
+        context = {"iri": Iri(iri), "label": reader.label(iri)}
+        if WT.Track in types:
+            data = reader.track(iri)
+            return html(request, "track.html", {**context, **data, "chart": Markup(bar_chart(data["bars"]))})
+        if SKOS.Concept in types:
+            return html(request, "tag.html", {**context, **reader.tag(iri, number)})
+        if WT.Rule in types:
+            return html(request, "rule.html", {**context, **reader.rule(iri, number)})
+        return html(request, "resource.html", {**context, "types": sorted(types, key=str), **reader.resource(iri)})
+
+    routes = [
+        Route("/sparql", sparql, methods=["GET", "POST"]),
+        Route("/", catalog),
+        Route("/query", query_page),
+        Route("/resource", resource),
+        Route("/{path:path}", by_path),
+    ]
+    return Starlette(routes=routes)
+
+
+async def _read_operation(request: Request) -> tuple[str, str, dict[str, list[str]]]:
+    """("query" or "update", its text, the protocol parameters) from a GET, a form POST or a direct POST."""
+    params: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        params.setdefault(key, []).append(value)
+    if request.method == "POST":
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type in QUERY_TYPES:
+            text = (await request.body()).decode("utf-8", "replace")
+            return ("query" if content_type == QUERY_TYPES[0] else "update"), text, params
+        if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            async with request.form() as form:
+                for key, value in form.multi_items():
+                    params.setdefault(key, []).append(str(value))
+        else:
+            raise ProtocolError(415, f"POST a form, application/sparql-query or application/sparql-update, "
+                                     f"not {content_type or 'no content type'}")
+    queries, updates = params.get("query", []), params.get("update", [])
+    if request.method == "GET" and updates:
+        raise ProtocolError(400, "updates must be POSTed")
+    if len(queries) + len(updates) != 1:
+        raise ProtocolError(400, "give exactly one 'query' or 'update' parameter")
+    return ("query", queries[0], params) if queries else ("update", updates[0], params)
+
+
+def _authorize(request: Request, token: str | None) -> None:
+    """Updates need the server's --update-token as a bearer token; without one they are off."""
+    if token is None:
+        raise ProtocolError(403, "this endpoint is read-only (start whytag serve with --update-token to allow updates)")
+    given = request.headers.get("authorization", "")
+    scheme, _, value = given.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
+        raise ProtocolError(401, "updates need 'Authorization: Bearer <the server's update token>'",
+                            {"WWW-Authenticate": 'Bearer realm="whytag"'})
+
+
+async def _answer_query(store: ox.Store, text: str, request: Request, params: dict[str, list[str]],
+                        limits: Limits, limiter: anyio.CapacityLimiter) -> Response:
+    """Run the query in a worker thread; past the time limit answer 503 without waiting for it."""
+    accept = request.headers.get("accept")
+    format_param = (params.get("format") or params.get("output") or [None])[0]
+
+    def work():
+        return run_query(store, text, accept, limits, format_param,
+                         params.get("default-graph-uri", []), params.get("named-graph-uri", []))
+
+    if limits.timeout > 0:
+        with anyio.move_on_after(limits.timeout + 0.5):
+            answer = await anyio.to_thread.run_sync(work, abandon_on_cancel=True, limiter=limiter)
+            return Response(answer.body, media_type=answer.media_type)
+        raise timeout_error(limits)
+    answer = await anyio.to_thread.run_sync(work, limiter=limiter)
+    return Response(answer.body, media_type=answer.media_type)
+
+
+def _page_number(request: Request) -> int:
+    try:
+        return max(0, int(request.query_params.get("page", "0")))
+    except ValueError:
+        return 0
+
+
+def _short(iri: str) -> str:
+    """An IRI as a prefixed name where one of whytag's namespaces fits."""
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(str(namespace)) and len(iri) > len(str(namespace)):
+            return f"{prefix}:{iri[len(str(namespace)):]}"
+    return iri

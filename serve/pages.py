@@ -1,0 +1,212 @@
+"""What the linked-data pages show, read from the graph: one SPARQL query per part of a page.
+
+Each reader returns plain values for a Jinja2 template; IRIs come back as `Iri` so templates can link
+them. Explanations are `whytag explain`'s own (reasoning.explain), so a page and the command say the
+same words.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+import pyoxigraph as ox
+from rdflib import Literal, URIRef
+
+from whytag.kg.store import GraphStore
+from whytag.reasoning.explain import OP_WORDS, Explanation, explain
+from whytag.serve.chart import Bar
+from whytag.serve.sparql import OX_PREFIXES
+
+PAGE = 50
+RANGES_TTL = 60.0  # seconds a cached per-feature range (for chart scaling) is reused
+NUMERIC = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in
+           ("double", "float", "decimal", "integer", "int", "long", "nonNegativeInteger")}
+BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+
+
+class Iri(str):
+    """An IRI among query values, so that templates link it rather than print it."""
+
+
+@dataclass
+class Page:
+    """One page of a list: its rows, its number (from 0) and whether another follows."""
+
+    rows: list[dict]
+    number: int
+    more: bool
+
+
+@dataclass
+class RuleView:
+    """A rule as pages show it: conditions in words, weight, precision and support."""
+
+    iri: Iri
+    weight: float
+    support: int
+    precision: float | None
+    tag: Iri | None = None
+    notation: str | None = None
+    conditions: list[str] = field(default_factory=list)
+
+
+class Reader:
+    """Reads pages' contents from the embedded store (pyoxigraph directly; explanations through rdflib)."""
+
+    def __init__(self, graph: GraphStore, base: str):
+        self.graph = graph
+        self.store: ox.Store = graph.oxigraph
+        self.base = base
+        self._ranges: dict[str, tuple[float, float]] = {}
+        self._ranges_read = -RANGES_TTL
+
+    # -- generic ----------------------------------------------------------------------------
+    def rows(self, sparql: str) -> list[dict]:
+        """A SELECT's rows as dicts of Python values (Iri, float, int, bool, str; None where unbound)."""
+        result = self.store.query(sparql, prefixes=OX_PREFIXES, use_default_graph_as_union=True)
+        names = [v.value for v in result.variables]
+        return [{n: _value(row[n]) for n in names} for row in result]
+
+    def page(self, sparql: str, number: int) -> Page:
+        """One page of a SELECT that has no LIMIT/OFFSET of its own."""
+        rows = self.rows(f"{sparql} LIMIT {PAGE + 1} OFFSET {number * PAGE}")
+        return Page(rows[:PAGE], number, len(rows) > PAGE)
+
+    def href(self, iri: str) -> str:
+        """Where an IRI's page is: a path under the server for IRIs under the base, else /resource?iri=."""
+        if self.base and iri.startswith(self.base) and len(iri) > len(self.base):
+            return "/" + quote(iri[len(self.base):], safe="/-_.~")
+        return "/resource?iri=" + quote(iri, safe="")
+
+    def types(self, iri: str) -> set[Iri]:
+        """The rdf:types of an IRI; empty when no triple mentions it (`mentioned` tells those apart)."""
+        return {r["type"] for r in self.rows(f"SELECT DISTINCT ?type WHERE {{ <{iri}> a ?type }}")}
+
+    def mentioned(self, iri: str) -> bool:
+        return bool(self.store.query(f"ASK {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }}",
+                                     use_default_graph_as_union=True))
+
+    def triples(self, iri: str) -> list[ox.Triple]:
+        """The IRI's description for machines: every triple with it as subject or object, in any graph."""
+        return list(self.store.query(f"CONSTRUCT {{ <{iri}> ?p ?o . ?s ?q <{iri}> }} WHERE "
+                                     f"{{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?q <{iri}> }} }}",
+                                     use_default_graph_as_union=True))
+
+    def label(self, iri: str) -> str:
+        rows = self.rows(f"SELECT ?l WHERE {{ {{ <{iri}> skos:prefLabel ?l }} UNION {{ <{iri}> rdfs:label ?l }} }} LIMIT 1")
+        return str(rows[0]["l"]) if rows else iri
+
+    def resource(self, iri: str) -> dict:
+        """Any IRI: its outgoing and incoming triples."""
+        return {"outgoing": self.rows(f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }} ORDER BY ?p ?o LIMIT 500"),
+                "incoming": self.rows(f"SELECT ?s ?p WHERE {{ ?s ?p <{iri}> }} ORDER BY ?p ?s LIMIT 200")}
+
+    # -- tracks -----------------------------------------------------------------------------
+    def track(self, iri: str) -> dict:
+        """A track: its file, its explained tags (predicted first), tag IRIs by notation, and feature bars."""
+        info = self.rows(f"""SELECT ?label ?path ?format ?duration ?rate WHERE {{
+            OPTIONAL {{ <{iri}> rdfs:label ?label }}
+            OPTIONAL {{ <{iri}> mo:available_as ?f . ?f wt:path ?path .
+                       OPTIONAL {{ ?f wt:format ?format }} OPTIONAL {{ ?f wt:duration ?duration }}
+                       OPTIONAL {{ ?f wt:sampleRate ?rate }} }} }} LIMIT 1""")
+        explanations: list[Explanation] = explain(self.graph, URIRef(iri))
+        tags = {str(r["notation"]): r["tag"] for r in self.rows(
+            f"SELECT DISTINCT ?notation ?tag WHERE {{ ?a wt:track <{iri}> ; wt:tag ?tag . ?tag skos:notation ?notation }}")}
+        return {"info": info[0] if info else {}, "explanations": explanations, "tag_iris": tags,
+                "bars": self.bars(iri)}
+
+    def bars(self, iri: str) -> list[Bar]:
+        """The track's features with units, catalog ranges and levels (a level from music knowledge first)."""
+        levels: dict[str, str] = {}
+        for r in self.rows(f"""SELECT ?f ?level ?source WHERE {{ <{iri}> wt:hasLevel ?l .
+                ?t wt:level ?l ; wt:feature ?f ; wt:thresholdSource ?source . ?l rdfs:label ?level }}"""):
+            if r["f"] not in levels or str(r["source"]).startswith("music knowledge"):
+                levels[r["f"]] = str(r["level"])
+        ranges = self.ranges()
+        bars = []
+        for r in self.rows(f"""SELECT ?f ?label ?value ?symbol WHERE {{ ?o wt:ofTrack <{iri}> ; wt:feature ?f ; wt:value ?value .
+                OPTIONAL {{ ?f rdfs:label ?label }} OPTIONAL {{ ?o qudt:unit ?u . ?u qudt:symbol ?symbol }} }}"""):
+            low, high = ranges.get(r["f"], (r["value"], r["value"]))
+            bars.append(Bar(str(r["label"] or r["f"].rsplit("#", 1)[-1]), float(r["value"]), str(r["symbol"] or ""),
+                            low, high, levels.get(r["f"])))
+        return sorted(bars, key=lambda b: b.label.lower())
+
+    def ranges(self) -> dict[str, tuple[float, float]]:
+        """Each feature's lowest and highest value in the catalog, re-read at most once a minute."""
+        if time.monotonic() - self._ranges_read > RANGES_TTL:
+            self._ranges = {r["f"]: (float(r["lo"]), float(r["hi"])) for r in self.rows(
+                "SELECT ?f (MIN(?v) AS ?lo) (MAX(?v) AS ?hi) WHERE { ?o wt:feature ?f ; wt:value ?v } GROUP BY ?f")}
+            self._ranges_read = time.monotonic()
+        return self._ranges
+
+    # -- tags and rules ---------------------------------------------------------------------
+    def tag(self, iri: str, number: int) -> dict:
+        """A tag: its label, scheme, tracks carrying it best first (paged), and the rules deciding it."""
+        info = self.rows(f"""SELECT ?notation ?scheme WHERE {{ OPTIONAL {{ <{iri}> skos:notation ?notation }}
+                                OPTIONAL {{ <{iri}> skos:inScheme ?scheme }} }} LIMIT 1""")
+        tracks = self.page(f"""SELECT ?track ?label ?score WHERE {{
+            ?a wt:tag <{iri}> ; wt:track ?track ; wt:score ?score ; wt:predicted true .
+            OPTIONAL {{ ?track rdfs:label ?label }} }} ORDER BY DESC(?score) ?track""", number)
+        rules = self.rules(f"?rule a wt:Rule ; wt:forTag <{iri}> .")
+        return {"info": info[0] if info else {}, "label": self.label(iri), "tracks": tracks,
+                "rules": sorted(rules, key=lambda r: -abs(r.weight))}
+
+    def rules(self, pattern: str) -> list[RuleView]:
+        """Rules matching a pattern over ?rule, with their conditions in the graph's words."""
+        views: dict[str, RuleView] = {}
+        for r in self.rows(f"""SELECT ?rule ?weight ?support ?precision ?tag ?notation ?feature ?op ?threshold WHERE {{
+                {pattern} ?rule wt:weight ?weight ; wt:support ?support ; wt:forTag ?tag ; wt:hasCondition ?c .
+                ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?threshold .
+                OPTIONAL {{ ?rule wt:precision ?precision }} OPTIONAL {{ ?tag skos:notation ?notation }}
+                OPTIONAL {{ ?f rdfs:label ?featureLabel }} BIND(COALESCE(?featureLabel, STR(?f)) AS ?feature) }}"""):
+            view = views.setdefault(r["rule"], RuleView(r["rule"], r["weight"], r["support"], r["precision"],
+                                                        r["tag"], r["notation"]))
+            condition = f"{r['feature']} {OP_WORDS.get(r['op'], r['op'])} {r['threshold']:.4g}"
+            if condition not in view.conditions:
+                view.conditions.append(condition)
+        for view in views.values():
+            view.conditions.sort()
+        return list(views.values())
+
+    def rule(self, iri: str, number: int) -> dict:
+        """A rule: its conditions, weight, precision and support, and the tracks it fired on (paged)."""
+        found = self.rules(f"VALUES ?rule {{ <{iri}> }}")
+        tracks = self.page(f"""SELECT DISTINCT ?track ?label WHERE {{ ?j wt:rule <{iri}> . ?a wt:justifiedBy ?j ;
+            wt:track ?track . OPTIONAL {{ ?track rdfs:label ?label }} }} ORDER BY ?label ?track""", number)
+        return {"rule": found[0] if found else None, "tracks": tracks}
+
+    # -- the catalog ------------------------------------------------------------------------
+    def catalog(self, tag: str, text: str, number: int) -> dict:
+        """Tracks, optionally only those with a predicted tag (by notation) or matching a text, paged."""
+        filters = []
+        if tag:
+            filters.append(f"?a wt:track ?track ; wt:predicted true ; wt:tag/skos:notation ?n . "
+                           f"FILTER(STR(?n) = {Literal(tag).n3()})")
+        if text:
+            filters.append(f'FILTER(CONTAINS(LCASE(CONCAT(COALESCE(STR(?label), ""), " ", COALESCE(STR(?path), ""))), '
+                           f"LCASE({Literal(text).n3()})))")
+        tracks = self.page(f"""SELECT DISTINCT ?track ?label ?path WHERE {{ ?track a wt:Track .
+            OPTIONAL {{ ?track rdfs:label ?label }} OPTIONAL {{ ?track mo:available_as/wt:path ?path }}
+            {' '.join(filters)} }} ORDER BY ?label ?path ?track""", number)
+        tags = [str(r["notation"]) for r in self.rows("""SELECT DISTINCT ?notation WHERE {
+            ?a a wt:TagAssignment ; wt:predicted true ; wt:tag/skos:notation ?notation } ORDER BY ?notation""")]
+        return {"tracks": tracks, "tags": tags}
+
+
+def _value(term):
+    """A query term as a Python value for templates."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return Iri(term.value)
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value
+        if datatype in NUMERIC:
+            number = float(term.value)
+            return int(number) if datatype.endswith(("integer", "int", "long")) else number
+        if datatype == BOOLEAN:
+            return term.value in ("true", "1")
+        return term.value
+    return str(term)

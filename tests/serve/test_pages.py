@@ -1,0 +1,76 @@
+"""Linked-data pages: content negotiation on IRIs, and what a curator reads on track, tag, rule and catalog pages."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from urllib.parse import quote
+
+from rdflib import URIRef
+
+TRACK = "urn:whytag:track/synthetic/t1"
+
+
+def test_a_track_iri_negotiates_html_turtle_jsonld_and_ntriples(client):
+    path = "/track/synthetic/t1"
+    page = client.get(path, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert page.headers["vary"] == "Accept"
+    turtle = client.get(path, headers={"Accept": "text/turtle"})
+    assert turtle.headers["content-type"].startswith("text/turtle")
+    assert f"<{TRACK}> a wt:Track" in turtle.text or f"<{TRACK}>" in turtle.text and "wt:Track" in turtle.text
+    jsonld = json.loads(client.get(path, headers={"Accept": "application/ld+json"}).text)
+    assert any(node.get("@id") == TRACK for node in jsonld)
+    nt = client.get(f"/resource?iri={quote(TRACK, safe='')}", headers={"Accept": "application/n-triples"}).text
+    assert f"<{TRACK}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/whytag/ontology#Track> ." in nt
+
+
+def test_every_iri_resolves_at_resource_and_unknown_ones_are_404(client):
+    concept = client.get("/resource", params={"iri": "https://w3id.org/whytag/ontology#TempoFast"})
+    assert concept.status_code == 200 and "fast" in concept.text
+    assert client.get("/resource", params={"iri": "urn:whytag:nothing-here"}).status_code == 404
+    assert client.get("/track/no-such-track").status_code == 404
+    assert client.get("/resource", params={"iri": "not an iri"}).status_code == 400
+
+
+def test_the_track_page_shows_the_explain_text_and_a_feature_chart(client, tagged_store):
+    from whytag.reasoning.explain import explain
+
+    text = html.unescape(client.get("/track/synthetic/t1").text)
+    explanations = [e for e in explain(tagged_store, URIRef(TRACK)) if e.predicted]
+    assert explanations, "the fixture should predict a tag for t1"
+    for explanation in explanations:
+        assert explanation.text() in text  # the very words `whytag explain` prints
+    svg = re.search(r"<svg.*?</svg>", text, re.S).group(0)
+    assert re.search(r">tempo<.*>[\d.]+ BPM — (slow|moderate|fast)<", svg)  # the tempo level, named by the ontology
+    assert "<script" not in text and "http://" not in text.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_tag_page_lists_tracks_best_first_and_the_rules_that_decide_it(client, tagged_store):
+    tag = tagged_store.select("SELECT ?tag WHERE { ?tag skos:notation 'energetic' }").rows[0][0]
+    text = client.get("/resource", params={"iri": str(tag)}).text
+    scores = [float(s) for s in re.findall(r"<td>(0\.\d{3}|1\.000)</td>", text)]
+    assert scores and scores == sorted(scores, reverse=True)
+    rules = re.findall(r'href="(/model/toy/energetic/rule/\d+)"', text)
+    assert rules, "the tag page links its rules"
+    rule_page = client.get(rules[0]).text
+    assert re.search(r"if (tempo|spectral centroid|dom ratio) (≥|>|≤|<) [\d.]+", html.unescape(rule_page))
+    assert "precision" in rule_page and "support" in rule_page
+    assert 'href="/track/synthetic/' in rule_page  # the tracks it fired on
+
+
+def test_catalog_filters_by_tag_and_text_and_pages(client):
+    everything = client.get("/").text  # 40 tracks fit on one page of 50
+    assert len(set(re.findall(r'href="/track/synthetic/(t\d+)"', everything))) == 40 and 'rel="next"' not in everything
+    only = client.get("/", params={"q": "t12"}).text
+    assert re.findall(r'href="/track/synthetic/([^"]+)"', only) == ["t12"]
+    energetic = client.get("/", params={"tag": "energetic"}).text
+    calm = client.get("/", params={"tag": "calm"}).text
+    assert set(re.findall(r'/track/synthetic/(t\d+)"', energetic)) != set(re.findall(r'/track/synthetic/(t\d+)"', calm))
+
+
+def test_query_page_offers_the_documented_queries(client):
+    text = client.get("/query").text
+    assert '<form method="post" action="/sparql">' in text and "<textarea" in text
+    assert "why-tagged" in text and "what-would-change" in text

@@ -1,0 +1,138 @@
+"""The SPARQL 1.1 Protocol endpoint, through httpx (Starlette's TestClient) and SPARQLWrapper over real HTTP."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+COUNT = "SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t a wt:Track }"
+
+
+def test_select_by_get_and_post_in_every_results_format(client):
+    expected = {"application/sparql-results+json": "application/sparql-results+json",
+                "application/sparql-results+xml": "application/sparql-results+xml",
+                "text/csv": "text/csv", "text/tab-separated-values": "text/tab-separated-values"}
+    for accept, media_type in expected.items():
+        response = client.get("/sparql", params={"query": COUNT}, headers={"Accept": accept})
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith(media_type)
+    data = client.post("/sparql", data={"query": COUNT}).json()  # form POST, default JSON
+    assert data["results"]["bindings"][0]["n"]["value"] == "40"
+    direct = client.post("/sparql", content=COUNT, headers={"Content-Type": "application/sparql-query",
+                                                            "Accept": "text/csv"})
+    assert list(csv.reader(io.StringIO(direct.text))) == [["n"], ["40"]]
+
+
+def test_construct_as_turtle_jsonld_and_ntriples(client):
+    query = "CONSTRUCT { ?t a wt:Track } WHERE { ?t a wt:Track }"
+    turtle = client.get("/sparql", params={"query": query}, headers={"Accept": "text/turtle"})
+    assert turtle.headers["content-type"].startswith("text/turtle") and "wt:Track" in turtle.text
+    jsonld = client.get("/sparql", params={"query": query}, headers={"Accept": "application/ld+json"})
+    assert len(json.loads(jsonld.text)) == 40
+    nt = client.get("/sparql", params={"query": query}, headers={"Accept": "application/n-triples"})
+    assert len(nt.text.strip().splitlines()) == 40
+
+
+def test_ask_and_unacceptable_type(client):
+    assert client.get("/sparql", params={"query": "ASK { ?t a wt:Track }"}).json()["boolean"] is True
+    refused = client.get("/sparql", params={"query": COUNT}, headers={"Accept": "image/png"})
+    assert refused.status_code == 406 and "offered" in refused.text
+
+
+def test_malformed_query_is_400_with_the_parsers_message(client):
+    response = client.get("/sparql", params={"query": "SELECT ?x WHERE { ?x ?y }"})
+    assert response.status_code == 400
+    assert response.text.startswith("malformed query: error at 1:")
+    assert client.get("/sparql", params={"query": COUNT}).status_code == 200
+
+
+def test_runaway_query_is_refused_and_the_next_answered(client):
+    response = client.get("/sparql", params={"query": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"})
+    assert response.status_code == 503
+    assert "time limit of 0.5 s" in response.text
+    assert client.get("/sparql", params={"query": COUNT}).json()["results"]["bindings"][0]["n"]["value"] == "40"
+
+
+def test_result_cap(tagged_store):
+    from starlette.testclient import TestClient
+
+    from whytag.serve.app import Settings, create_app
+    from whytag.serve.sparql import Limits
+
+    with TestClient(create_app(tagged_store, Settings(Limits(timeout=5, max_results=10)))) as small:
+        response = small.get("/sparql", params={"query": "SELECT ?t WHERE { ?t a wt:Track }"})
+        assert response.status_code == 422 and "more than 10 rows" in response.text
+        assert small.get("/sparql", params={"query": "SELECT ?t WHERE { ?t a wt:Track } LIMIT 10"}).status_code == 200
+
+
+def test_updates_need_the_bearer_token(client, tagged_store):
+    update = "INSERT DATA { GRAPH <urn:test:g> { <urn:test:s> <urn:test:p> 1 } }"
+    headers = {"Content-Type": "application/sparql-update"}
+    assert client.post("/sparql", content=update, headers=headers).status_code == 401
+    wrong = client.post("/sparql", content=update, headers={**headers, "Authorization": "Bearer nope"})
+    assert wrong.status_code == 401 and wrong.headers["www-authenticate"].startswith("Bearer")
+    assert client.get("/sparql", params={"update": update}).status_code == 400  # never by GET
+    assert not tagged_store.select("ASK { <urn:test:s> ?p ?o }").rows[0][0].toPython()
+    done = client.post("/sparql", data={"update": update}, headers={"Authorization": "Bearer s3cret"})
+    assert done.status_code == 204
+    assert tagged_store.select("ASK { <urn:test:s> ?p ?o }").rows[0][0].toPython()
+    client.post("/sparql", data={"update": "DROP GRAPH <urn:test:g>"}, headers={"Authorization": "Bearer s3cret"})
+
+
+def test_read_only_without_a_token(tagged_store):
+    from starlette.testclient import TestClient
+
+    from whytag.serve.app import create_app
+
+    with TestClient(create_app(tagged_store)) as read_only:
+        response = read_only.post("/sparql", data={"update": "CLEAR ALL"}, headers={"Authorization": "Bearer x"})
+        assert response.status_code == 403 and "read-only" in response.text
+
+
+def test_sparqlwrapper_as_a_client(server_url):
+    SPARQLWrapper = pytest.importorskip("SPARQLWrapper")
+    endpoint = SPARQLWrapper.SPARQLWrapper(f"{server_url}/sparql")
+    endpoint.setQuery(COUNT)
+    endpoint.setReturnFormat(SPARQLWrapper.JSON)
+    assert endpoint.query().convert()["results"]["bindings"][0]["n"]["value"] == "40"
+    endpoint.setMethod(SPARQLWrapper.POST)
+    endpoint.setReturnFormat(SPARQLWrapper.XML)
+    document = endpoint.query().convert()  # an xml.dom document
+    assert document.getElementsByTagName("literal")[0].firstChild.data == "40"
+    endpoint.setQuery("CONSTRUCT { ?t a wt:Track } WHERE { ?t a wt:Track }")
+    endpoint.setReturnFormat(SPARQLWrapper.TURTLE)
+    assert b"Track" in endpoint.query().convert()
+    endpoint.setQuery("SELECT ?x WHERE { ?x }")
+    endpoint.setReturnFormat(SPARQLWrapper.JSON)
+    with pytest.raises(SPARQLWrapper.SPARQLExceptions.QueryBadFormed):
+        endpoint.query()
+
+
+def test_httpx_over_real_http(server_url):
+    import httpx
+
+    response = httpx.get(f"{server_url}/sparql", params={"query": COUNT},
+                         headers={"Accept": "application/sparql-results+json"}, timeout=10)
+    assert response.json()["results"]["bindings"][0]["n"]["value"] == "40"
+
+
+def test_a_browser_opening_the_endpoint_gets_the_query_form(client):
+    response = client.get("/sparql", headers={"Accept": "text/html"}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/query"
+    assert client.get("/sparql").status_code == 400  # a program without a query: told what is missing
+
+
+def test_every_results_format_parses_back_to_the_same_rows(client):
+    from rdflib import XSD, Literal, URIRef
+    from rdflib.query import Result
+
+    query = """SELECT ?s ?label ?none WHERE { VALUES (?s ?label) { (<urn:x:a> "a & <b>"@en) (<urn:x:b> 2.5) }
+                                              OPTIONAL { ?s <urn:x:missing> ?none } } ORDER BY ?s"""
+    expected = [(URIRef("urn:x:a"), Literal("a & <b>", lang="en"), None), (URIRef("urn:x:b"), Literal("2.5", datatype=XSD.decimal), None)]
+    for accept, fmt in (("application/sparql-results+json", "json"), ("application/sparql-results+xml", "xml"),
+                        ("text/tab-separated-values", "tsv")):
+        body = client.get("/sparql", params={"query": query}, headers={"Accept": accept}).content
+        assert [tuple(row) for row in Result.parse(io.BytesIO(body), format=fmt)] == expected, fmt
