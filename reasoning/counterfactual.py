@@ -6,7 +6,7 @@ each tag's logit is piecewise linear, with breaks only at the rules' thresholds,
 value at which the decision flips is found exactly by walking those pieces outward from the track's
 value — no search, no sampling. The walk stays within the range the feature had in training (a
 "change" to a value no training track had would not be a plausible explanation). Features that
-appear in an interaction rule (several features in one condition set) are not walked.
+appear in an interaction rule (conditions on several features) are not walked.
 """
 
 from __future__ import annotations
@@ -16,10 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from whytag.reasoning.model import OPERATORS, TagModel
-
-COMPLEMENT = {">=": "<", ">": "<=", "<": ">=", "<=": ">"}
-
+from whytag.reasoning.model import OPERATORS, Rule, TagModel
 
 @dataclass(frozen=True)
 class Flip:
@@ -41,16 +38,23 @@ class _Walk:
     """One feature's pieces: cut points, and per piece each tag's step value; slopes per tag."""
 
     cuts: np.ndarray  # sorted thresholds inside the training range
-    ops: list[str]  # the operator of the rule behind each cut ('>=' or '>': which side the step is on)
-    steps: np.ndarray  # (len(cuts) + 1) × tags: the step function's value on each piece
+    up_closed: np.ndarray  # per cut: every test there counts the threshold itself with the piece above it
+    down_closed: np.ndarray  # per cut: every test there counts it with the piece below
+    steps: np.ndarray  # (len(cuts) + 1) × tags: the step function's value inside each piece
     slopes: np.ndarray  # tags: the linear term's coefficient
     low: float
     high: float
+    rules: list[tuple[int, Rule]]  # (tag index, rule) of the rules over this feature alone
 
-    @property
-    def strict(self) -> np.ndarray:
-        """Indices of the cuts whose rules test `>` (they do not fire at the threshold itself)."""
-        return np.array([i for i, op in enumerate(self.ops) if op == ">"], dtype=int)
+    def step_values(self, x: np.ndarray) -> np.ndarray:
+        """Each tag's step function at each value of x (len(x) × tags), exactly as its rules fire."""
+        out = np.zeros((len(x), len(self.slopes)))
+        for t, rule in self.rules:
+            fires = np.ones(len(x), dtype=bool)
+            for condition in rule.conditions:
+                fires &= OPERATORS[condition.op](x, condition.threshold)
+            out[:, t] += rule.weight * fires
+        return out
 
 
 class FlipFinder:
@@ -72,23 +76,21 @@ class FlipFinder:
 
     @staticmethod
     def _walk(models: list[TagModel], feature: str, low: float, high: float) -> _Walk:
-        ops: dict[float, str] = {}
-        for model in models:
-            for rule in model.rules:
-                if len(rule.conditions) == 1 and rule.conditions[0].feature == feature:
-                    condition = rule.conditions[0]
-                    if low < condition.threshold < high:
-                        ops.setdefault(condition.threshold, condition.op)
-        cuts = np.array(sorted(ops))
+        """The feature's step function per tag (its rules over this feature alone) and linear slopes."""
+        own = [(t, rule) for t, model in enumerate(models) for rule in model.rules
+               if rule.conditions and all(c.feature == feature for c in rule.conditions)]
+        sides: dict[float, set[bool]] = {}  # per threshold: does each test there hold the threshold above it?
+        for _, rule in own:
+            for condition in rule.conditions:
+                if low < condition.threshold < high:
+                    sides.setdefault(condition.threshold, set()).add(condition.op in (">=", "<"))
+        cuts = np.array(sorted(sides))
         middles = np.concatenate([[low], (cuts[:-1] + cuts[1:]) / 2, [high]]) if len(cuts) else np.array([low])
-        steps = np.zeros((len(middles), len(models)))
-        for t, model in enumerate(models):
-            for rule in model.rules:
-                if len(rule.conditions) == 1 and rule.conditions[0].feature == feature:
-                    condition = rule.conditions[0]
-                    steps[:, t] += rule.weight * OPERATORS[condition.op](middles, condition.threshold)
         slopes = np.array([sum(term.weight for term in m.linear if term.feature == feature) for m in models])
-        return _Walk(cuts, [ops[c] for c in cuts], steps, slopes, low, high)
+        walk = _Walk(cuts, np.array([sides[c] == {True} for c in cuts], dtype=bool),
+                     np.array([sides[c] == {False} for c in cuts], dtype=bool), np.zeros(0), slopes, low, high, own)
+        walk.steps = walk.step_values(middles)
+        return walk
 
     def nearest(self, values: dict[str, float], logits: dict[str, float], tag: str) -> Flip | None:
         """The flip of `tag`'s decision for a track (its feature values and every tag's logit) that needs
@@ -112,8 +114,7 @@ class FlipFinder:
         another tag's (or its decision threshold) inside a piece; every such point is a candidate, and
         the decision is evaluated just beyond each, all at once.
         """
-        own = walk.steps[self._piece(walk, np.array([value]))[0]] + walk.slopes * value
-        base = logit - own  # every tag's logit without this feature's part
+        base = logit - walk.step_values(np.array([value]))[0] - walk.slopes * value  # every tag's logit without this feature's part
         low, high = min(walk.low, value), max(walk.high, value)
         edges = np.concatenate([[low], walk.cuts, [high]])
         intercepts = base + walk.steps  # pieces × tags: on each piece, logit = intercepts + slopes × x
@@ -131,7 +132,7 @@ class FlipFinder:
         up = candidates > value
         nudge = 1e-9 * (high - low)
         beyond = candidates + np.where(up, nudge, -nudge)
-        logits = base + walk.steps[self._piece(walk, beyond)] + np.outer(beyond, walk.slopes)
+        logits = base + walk.step_values(beyond) + np.outer(beyond, walk.slopes)
         flips = self._decides(logits, t) != self._decides(logit[None, :], t)[0]
         if not flips.any():
             return None
@@ -139,20 +140,13 @@ class FlipFinder:
         i = int(np.argmin(distance))
         point, going_up = float(candidates[i]), bool(up[i])
         cut = np.flatnonzero(walk.cuts == point)
-        if len(cut):  # a rule starts (going up) or stops (going down) firing at its threshold
-            op = walk.ops[cut[0]] if going_up else COMPLEMENT[walk.ops[cut[0]]]
+        if len(cut) and going_up:  # rules start or stop firing here: is the threshold itself past the flip?
+            op = ">=" if walk.up_closed[cut[0]] else ">"
+        elif len(cut):
+            op = "<=" if walk.down_closed[cut[0]] else "<"
         else:  # strictly past a crossing (at it, the two logits tie)
             op = ">" if going_up else "<"
         return Flip(self.tags[t], feature, op, point, value, float(distance[i]) / (walk.high - walk.low))
-
-    @staticmethod
-    def _piece(walk: _Walk, x: np.ndarray) -> np.ndarray:
-        """The piece each value lies in ('>=' cuts: at the threshold the rule fires; '>' cuts: it does not)."""
-        right = np.searchsorted(walk.cuts, x, side="right")
-        if not len(walk.cuts):
-            return right
-        at_strict = (right > 0) & (x == walk.cuts[np.maximum(right - 1, 0)]) & np.isin(right - 1, walk.strict)
-        return right - at_strict
 
     def _decides(self, logits: np.ndarray, t: int) -> np.ndarray:
         """Per row of every tag's logits: is tag t predicted (the top tag, or at/above its threshold)?"""

@@ -9,6 +9,7 @@ import pytest
 from whytag.kg.tables import import_features
 from whytag.reasoning.counterfactual import FlipFinder
 from whytag.reasoning.learners import BoostedLinearLearner
+from whytag.reasoning.model import Condition, LinearTerm, Rule, TagModel
 from whytag.reasoning.reasoner import apply_model
 from whytag.reasoning.rules import ModelInfo, write_models
 
@@ -21,6 +22,24 @@ def decisions(models, rows: pd.DataFrame, single_label: bool) -> pd.DataFrame:
     if single_label:
         return logits.eq(logits.max(axis=1), axis=0)
     return pd.DataFrame({m.tag: logits[m.tag] >= np.log(m.threshold / (1 - m.threshold)) for m in models})
+
+
+def intervals(single_label: bool, seed: int):
+    """Hand-written models whose rules are intervals and one-sided tests of every operator (as EBM's are)."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(120, 4)), columns=["BPM", "dom", "Spectral-Centroid", "Danceability"])
+    models = [TagModel("fast", -0.4, [Rule("fast", (Condition("BPM", ">=", -0.5), Condition("BPM", "<", 0.8)), 1.2),
+                                      Rule("fast", (Condition("BPM", ">", 0.8),), 2.5),
+                                      Rule("fast", (Condition("dom", "<=", 0.1),), -0.9)],
+                       linear=[LinearTerm("Danceability", 0.6, 0.0)]),
+              TagModel("tense", 0.2, [Rule("tense", (Condition("dom", ">", -0.3), Condition("dom", "<=", 0.9)), 1.4),
+                                      Rule("tense", (Condition("BPM", "<", 0.0),), -1.1)],
+                       linear=[LinearTerm("Spectral-Centroid", -0.8, 0.0)])]
+    if single_label:
+        models.append(TagModel("calm", 0.5, [Rule("calm", (Condition("BPM", "<=", -0.2),), 0.7)]))
+    for model in models:
+        model.centre(X)
+    return X, models
 
 
 def fitted(single_label: bool, seed: int):
@@ -36,9 +55,10 @@ def fitted(single_label: bool, seed: int):
     return X, list(learner.models_.values())
 
 
-@pytest.mark.parametrize("single_label,seed", [(False, 0), (False, 1), (True, 2), (True, 3)])
-def test_the_flip_is_real_and_no_smaller_one_feature_change_flips(single_label, seed):
-    X, models = fitted(single_label, seed)
+@pytest.mark.parametrize("make,single_label,seed", [(fitted, False, 0), (fitted, False, 1), (fitted, True, 2),
+                                                     (fitted, True, 3), (intervals, False, 4), (intervals, True, 5)])
+def test_the_flip_is_real_and_no_smaller_one_feature_change_flips(make, single_label, seed):
+    X, models = make(single_label, seed)
     finder = FlipFinder(models, single_label)
     checked = 0
     for i in range(0, len(X), 10):
