@@ -153,8 +153,10 @@ class TagModel:
 
     @property
     def base_rate(self) -> float:
-        """The logit part no feature explains: the intercept plus every effect's offset."""
-        return self.intercept + sum(self.offsets.values())
+        """The logit part no feature explains: the intercept (with any rule that always fires) plus every
+        effect's offset."""
+        always = sum(rule.weight for rule in self.rules if not rule.conditions)
+        return self.intercept + always + sum(self.offsets.values())
 
     def reasons(self, X: pd.DataFrame) -> pd.DataFrame:
         """Per effect, each row's centred contribution; with `base_rate` they add up to `logit(X)` exactly."""
