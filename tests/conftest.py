@@ -1,4 +1,5 @@
-"""Shared fixtures: generated audio, fresh stores, and the peer's data tables in ../shared/data."""
+"""Shared fixtures: generated audio, fresh stores, HermiT. Helpers that test modules import live in
+whytag_testing.py: a test directory may have its own conftest, so `from conftest import` is ambiguous."""
 
 from __future__ import annotations
 
@@ -7,9 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
 
 
 @pytest.fixture
@@ -39,14 +37,6 @@ def audio_folder(tmp_path) -> Path:
     return folder
 
 
-def shared_table(name: str) -> Path:
-    """Path of a table in ../shared/data, or skip the test saying why."""
-    path = SHARED_DATA / name
-    if not path.exists():
-        pytest.skip(f"{path} is absent (the shared data folder is not beside this checkout)")
-    return path
-
-
 @pytest.fixture(scope="session")
 def owlready2():
     """owlready2 with a Java runtime for HermiT, or skip saying which is missing."""
@@ -56,16 +46,6 @@ def owlready2():
     if shutil.which("java") is None:
         pytest.skip("java is not installed; HermiT needs a Java runtime")
     return module
-
-
-def hermit_world(owlready2, graph, folder: Path):
-    """Run HermiT over `graph`; the world holds the inferred classes. Raises if inconsistent."""
-    path = folder / "hermit-input.nt"
-    graph.serialize(path, format="nt", encoding="utf-8")
-    world = owlready2.World()
-    world.get_ontology(path.as_uri()).load()
-    owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
-    return world
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import time
 import pandas as pd
 import pytest
 
-from conftest import shared_table
+from whytag_testing import shared_table
 from test_cli import whytag
 from whytag.evaluate import evaluate
 from whytag.reasoning.learners import registry

@@ -9,7 +9,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from conftest import hermit_world
+from whytag_testing import hermit_world
 from whytag.extractors.audio import AudioInfo
 from whytag.extractors import symbolic
 from whytag.extractors.base import Audio, FeatureSet

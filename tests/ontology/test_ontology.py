@@ -6,7 +6,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
-from conftest import hermit_world
+from whytag_testing import hermit_world
 from whytag.kg.namespaces import WT
 from whytag.kg.validate import validate_graph
 from whytag.ontology import ONTOLOGY, SHAPES, schema_files

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from sklearn.model_selection import train_test_split
 
-from conftest import REPO, shared_table
+from whytag_testing import REPO, shared_table
 from whytag.evaluate import multi_label_metrics
 from whytag.kg.tables import import_features, labels_from, numeric_features, read_table
 from whytag.reasoning.learners import BoostedLinearLearner

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from rdflib import Graph, URIRef
 
-from conftest import hermit_world
+from whytag_testing import hermit_world
 from whytag.kg.mapping import feature_triples
 from whytag.kg.namespaces import RDF, WT
 from whytag.extractors.base import FeatureSet
