@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -25,10 +26,16 @@ from whytag.kg.store import GraphStore, Triple
 BATCH = 200  # tracks per update: large enough to be fast, small enough to keep requests modest
 DELIMITERS = ("\t", ",", ";", "|")
 NAMED_ROWS = 5  # rows named in a message before "…"
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # characters that would break a one-line message
 
 
 class TableError(WhytagError, ValueError):
     """A feature or label table that cannot be used; the message names the file and the problem."""
+
+
+def names(items) -> str:
+    """Column names or row ids for a one-line message: comma-separated, control characters escaped."""
+    return ", ".join(CONTROL.sub(lambda m: repr(m.group())[1:-1], str(item)) for item in items)
 
 
 def read_table(path: str | Path, id_column: str | None = None) -> pd.DataFrame:
@@ -56,13 +63,13 @@ def read_table(path: str | Path, id_column: str | None = None) -> pd.DataFrame:
     frame.columns = [str(c) for c in frame.columns]
     id_column = id_column or frame.columns[0]
     if id_column not in frame.columns:
-        raise TableError(f"{path}: no id column {id_column!r} (columns: {', '.join(frame.columns[:8])})")
+        raise TableError(f"{path}: no id column {id_column!r} (columns: {names(frame.columns[:8])})")
     ids = frame[id_column]
     if ids.isna().any():
         raise TableError(f"{path}: row {int(ids.isna().to_numpy().argmax()) + 2} has no id in column {id_column!r}")
     ids = ids.astype(str).str.strip()
     if ids.duplicated().any():
-        dupes = ", ".join(ids[ids.duplicated()].unique()[:5])
+        dupes = names(ids[ids.duplicated()].unique()[:5])
         raise TableError(f"{path}: duplicate ids in column {id_column!r}: {dupes}")
     frame = frame.drop(columns=[id_column]).set_index(pd.Index(ids, name=id_column))
     frame = frame.apply(_as_numbers)
@@ -92,7 +99,7 @@ def unknown_rows(table: pd.DataFrame, resolved: dict[str, URIRef]) -> str | None
     missing = [str(i) for i in table.index if i not in resolved]
     if not missing:
         return None
-    first = ", ".join(missing[:NAMED_ROWS]) + (", …" if len(missing) > NAMED_ROWS else "")
+    first = names(missing[:NAMED_ROWS]) + (", …" if len(missing) > NAMED_ROWS else "")
     return (f"{_source(table)}: {len(missing)} of {len(table)} label rows name no track "
             f"in the store ({first})")
 
@@ -102,7 +109,7 @@ def numeric_features(frame: pd.DataFrame, exclude: list[str] = ()) -> pd.DataFra
     features = frame.drop(columns=[c for c in exclude if c in frame.columns])
     bad = [c for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
     if bad:
-        raise TableError(f"{_source(frame)}: non-numeric feature column(s): {', '.join(map(str, bad[:5]))}")
+        raise TableError(f"{_source(frame)}: non-numeric feature column(s): {names(bad[:5])}")
     if features.shape[1] == 0:
         raise TableError(f"{_source(frame)}: no feature columns")
     return features.astype(float)
@@ -152,8 +159,8 @@ def labels_from(frame: pd.DataFrame, label_columns: list[str]) -> pd.Series | pd
         raise TableError(f"{_source(frame)}: no label columns (the table has only its id column)")
     missing = [c for c in label_columns if c not in frame.columns]
     if missing:
-        raise TableError(f"{_source(frame)}: no label column(s) {', '.join(missing)} "
-                         f"(columns: {', '.join(map(str, frame.columns[:8]))})")
+        raise TableError(f"{_source(frame)}: no label column(s) {names(missing)} "
+                         f"(columns: {names(frame.columns[:8])})")
     if len(label_columns) == 1 and not pd.api.types.is_numeric_dtype(frame[label_columns[0]]):
         column = frame[label_columns[0]].fillna("").astype(str)
         lists = column.map(lambda s: [t.strip() for t in s.split(";") if t.strip()])
@@ -162,10 +169,10 @@ def labels_from(frame: pd.DataFrame, label_columns: list[str]) -> pd.Series | pd
         Y = frame[label_columns]
         bad = [c for c in label_columns if not set(pd.unique(Y[c].dropna())) <= {0, 1}]
         if bad:
-            raise TableError(f"{_source(frame)}: label column(s) {', '.join(bad[:5])} are not 0/1")
+            raise TableError(f"{_source(frame)}: label column(s) {names(bad[:5])} are not 0/1")
         Y = Y.fillna(0).astype(int)
     if Y.shape[1] == 0 or not Y.to_numpy().any():
-        raise TableError(f"{_source(frame)}: no row has a tag in {', '.join(label_columns)}")
+        raise TableError(f"{_source(frame)}: no row has a tag in {names(label_columns)}")
     Y = Y[sorted(Y.columns)]
     if (Y.sum(axis=1) == 1).all():
         return Y.idxmax(axis=1).rename("label")

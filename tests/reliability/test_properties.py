@@ -9,7 +9,7 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from whytag_cli import write_clips
 
@@ -51,6 +51,7 @@ def assert_no_traceback(result) -> None:
 @given(text=st.one_of(st.lists(TABLE_PIECES, max_size=120).map(lambda p: "".join(p).encode("utf-8")),
                       st.binary(max_size=300)),
        suffix=st.sampled_from([".csv", ".tsv", ".txt"]), id_column=st.sampled_from([None, "path", "a"]))
+@example(text=b'"\n"', suffix=".csv", id_column="path")  # a column named by a newline broke the one-line message
 def test_table_readers_raise_only_table_errors(text, suffix, id_column):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"table{suffix}"
