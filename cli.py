@@ -9,17 +9,22 @@ import os
 import signal
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 from rdflib import Graph, Literal, URIRef
 
 from whytag import WhytagError, __version__
+from whytag.extractors.cluster import SCHEDULER_TIMEOUT
 from whytag.kg.iris import checked_iri, looks_like_iri
 from whytag.kg.namespaces import DEFAULT_BASE, PREFIXES
 from whytag.kg.store import DEFAULT_LOCATION, GraphStore, QueryTable, first_line, open_store, serving_note
 
 STORE_HELP = "Store: a directory (embedded Oxigraph) or a SPARQL 1.1 endpoint URL. Env: WHYTAG_STORE."
+SCHEDULER_HELP = ("Extract on this Dask cluster's workers instead of local processes (pip install 'whytag[cluster]'). "
+                  "They read the audio at the paths the store records, so they must see the same files (shared "
+                  "storage); they only compute, and this process writes the graph.")
 INTERNAL_ERROR_EXIT = 70  # EX_SOFTWARE: a bug in whytag, not in what the user gave it
 
 
@@ -82,6 +87,25 @@ def main(ctx: click.Context, store: str, create: bool, wait: float, store_token:
                    endpoint={"token": store_token, "timeout": store_timeout, "retries": store_retries})
 
 
+def cluster_options(command: Callable) -> Callable:
+    """--scheduler and --scheduler-timeout, the same on `ingest --extract` and `extract`."""
+    command = click.option("--scheduler-timeout", default=SCHEDULER_TIMEOUT, show_default=True, metavar="SECONDS",
+                           type=click.FloatRange(min=0, min_open=True),
+                           help="Seconds to reach the scheduler, and again for its first worker.")(command)
+    return click.option("--scheduler", metavar="tcp://HOST:PORT", help=SCHEDULER_HELP)(command)
+
+
+def _check_cluster(scheduler: str | None, workers: int | None, timeout: float) -> None:
+    """Refuse --workers beside --scheduler, and stop before anything is written if the cluster cannot be used."""
+    if scheduler is None:
+        return
+    if workers is not None:
+        raise click.UsageError("--workers and --scheduler exclude each other: the Dask cluster's workers extract")
+    from whytag.extractors.cluster import check_scheduler
+
+    check_scheduler(scheduler, timeout)
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--base", default=DEFAULT_BASE, show_default=True, help="IRI prefix for instance data.")
@@ -89,13 +113,17 @@ def main(ctx: click.Context, store: str, create: bool, wait: float, store_token:
 @click.option("--extract", "then_extract", is_flag=True, help="Also extract features from the ingested files.")
 @click.option("--groups", default="signal,symbolic", show_default=True, help="Extractor groups for --extract.")
 @click.option("--workers", type=int, help="Extraction processes (default: one per core).")
+@cluster_options
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[str, ...], base: str, quiet: bool, then_extract: bool, groups: str,
-           workers: int | None) -> None:
+           workers: int | None, scheduler: str | None, scheduler_timeout: float) -> None:
     """Record audio files (wav, flac, ogg, mp3, au; folders are walked) as tracks in the graph."""
     from whytag.kg.ingest import ingest as run_ingest
 
     checked_iri(base, "--base")
+    if scheduler is not None and not then_extract:
+        raise click.UsageError("--scheduler runs the extraction: give --extract too")
+    _check_cluster(scheduler, workers, scheduler_timeout)
     with _store(ctx, write=True, create=True) as store:
         report = run_ingest(store, paths, base=base, progress=not quiet)
         click.echo(f"ingested {len(report.tracks)} file(s) as {len({t for t, _ in report.tracks})} track(s); "
@@ -104,7 +132,8 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], base: str, quiet: bool, t
             click.echo(f"  note: {line}", err=True)
         failures = list(report.failures)
         if then_extract and report.tracks:
-            failures += _run_extract(store, groups, [t for t, _ in report.tracks], workers, quiet)
+            failures += _run_extract(store, groups, [t for t, _ in report.tracks], workers, quiet,
+                                     scheduler=scheduler, scheduler_timeout=scheduler_timeout)
     for failure in failures:
         click.echo(f"  failed: {failure}", err=True)
     if failures:
@@ -112,13 +141,14 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], base: str, quiet: bool, t
 
 
 def _run_extract(store: GraphStore, groups: str, tracks: list[URIRef] | None, workers: int | None,
-                 quiet: bool) -> list[str]:
-    """Extract and report; returns the failure lines."""
+                 quiet: bool, scheduler: str | None = None, scheduler_timeout: float = SCHEDULER_TIMEOUT) -> list[str]:
+    """Extract (here, or on the Dask cluster at `scheduler`) and report; returns the failure lines."""
     from whytag.kg.extraction import extract_tracks
 
     chosen = tuple(g.strip() for g in groups.split(",") if g.strip())
     try:
-        report = extract_tracks(store, chosen, tracks, workers=workers, progress=not quiet)
+        report = extract_tracks(store, chosen, tracks, workers=workers, progress=not quiet, scheduler=scheduler,
+                                scheduler_timeout=scheduler_timeout)
     except ValueError as err:
         raise click.ClickException(str(err)) from None
     values = sum(report.done.values())
@@ -132,11 +162,15 @@ def _run_extract(store: GraphStore, groups: str, tracks: list[URIRef] | None, wo
               help="Comma-separated extractor groups: signal, symbolic, dnn.")
 @click.option("--workers", type=int, help="Processes (default: one per core).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@cluster_options
 @click.pass_context
-def extract(ctx: click.Context, groups: str, workers: int | None, quiet: bool) -> None:
+def extract(ctx: click.Context, groups: str, workers: int | None, quiet: bool, scheduler: str | None,
+            scheduler_timeout: float) -> None:
     """Extract features from every ingested track's audio into the graph (re-running replaces them)."""
+    _check_cluster(scheduler, workers, scheduler_timeout)
     with _store(ctx, write=True) as store:
-        failures = _run_extract(store, groups, None, workers, quiet)
+        failures = _run_extract(store, groups, None, workers, quiet, scheduler=scheduler,
+                                scheduler_timeout=scheduler_timeout)
     for failure in failures:
         click.echo(f"  failed: {failure}", err=True)
     if failures:

@@ -1,5 +1,5 @@
 """Extraction over many files: each file decoded once and measured by every chosen extractor group,
-in a spawn-safe process pool with a progress bar; one bad file is reported, never fatal."""
+in a spawn-safe process pool (or on a Dask cluster) with a progress bar; one bad file is reported, never fatal."""
 
 from __future__ import annotations
 
@@ -8,14 +8,17 @@ import signal
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
+from typing import Any
 
 from whytag.extractors.audio import load, sha256_of
 from whytag.extractors.base import Extractor, FeatureSet, c_library
+from whytag.extractors.cluster import SCHEDULER_TIMEOUT, connect
 
 ANALYSIS_RATE = 44100  # every extractor analyses at MusicExtractor's rate
 GROUPS = ("signal", "symbolic")
 M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4  # glibc mallopt parameters
 PR_SET_PDEATHSIG = 1  # Linux prctl option
+Result = tuple[str, list[FeatureSet] | None, str | None]  # (path, feature sets, 'PATH: reason')
 
 
 def make_extractor(group: str) -> Extractor:
@@ -35,8 +38,7 @@ def make_extractor(group: str) -> Extractor:
     raise ValueError(f"unknown extractor group {group!r}; choose from signal, symbolic, dnn")
 
 
-def extract_file(path: str, groups: tuple[str, ...] = ("signal",),
-                 sha256: str | None = None) -> tuple[str, list[FeatureSet] | None, str | None]:
+def extract_file(path: str, groups: tuple[str, ...] = ("signal",), sha256: str | None = None) -> Result:
     """Decode one file once and run each group's extractor on it; a failure comes back as 'PATH: reason'.
 
     With `sha256` (the digest recorded at ingest), a file whose bytes changed since is refused: its
@@ -53,41 +55,85 @@ def extract_file(path: str, groups: tuple[str, ...] = ("signal",),
 
 def error_message(path: str, err: BaseException) -> str:
     """'PATH: reason', without doubling the path when the error (e.g. AudioError) already starts with it."""
-    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    text = first_line(err)
     return text if text.startswith(path) else f"{path}: {text}"
 
 
+def first_line(err: BaseException) -> str:
+    """An exception's message in one line (its type's name when it has none)."""
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
 def extract_many(paths: Iterable[str | os.PathLike], groups: tuple[str, ...] = ("signal",), workers: int | None = None,
-                 progress: bool = True, expected: dict[str, str] | None = None,
-                 ) -> Iterator[tuple[str, list[FeatureSet] | None, str | None]]:
+                 progress: bool = True, expected: dict[str, str] | None = None, scheduler: str | None = None,
+                 scheduler_timeout: float = SCHEDULER_TIMEOUT) -> Iterator[Result]:
     """Measure many files, yielding (path, feature sets, error) as each finishes.
 
     workers=None uses every core; workers=1 runs in this process (no pool). `expected`: path →
-    SHA-256 each file must still have. Workers die with this process (a killed batch leaves none).
+    SHA-256 each file must still have. Pool workers die with this process (a killed batch leaves none).
+    `scheduler`: a Dask scheduler's address; its workers measure the files instead (they must see the
+    same paths), reached within `scheduler_timeout` seconds or a ClusterError.
     """
     expected = expected or {}
     from tqdm import tqdm
 
     paths = [str(p) for p in paths]
-    workers = max(1, min(workers or os.cpu_count() or 1, len(paths) or 1))
     with tqdm(total=len(paths), unit="file", desc="extract", disable=not progress, leave=False) as bar:
-        if workers == 1:
-            for path in paths:
-                yield extract_file(path, groups, expected.get(path))
-                bar.update()
-            return
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                                 initializer=_prepare_worker, initargs=(os.getpid(),)) as pool:
-            # Largest files first, so no worker is left with a long one at the end while the others idle.
-            futures = {pool.submit(extract_file, path, groups, expected.get(path)): path
-                       for path in sorted(paths, key=_size, reverse=True)}
-            for future in as_completed(futures):
-                path = futures[future]
-                try:
-                    yield future.result()
-                except Exception as err:  # noqa: BLE001 - e.g. a worker killed by a crash in native code
-                    yield path, None, error_message(path, err)
-                bar.update()
+        for result in _measure(paths, groups, workers, expected, scheduler, scheduler_timeout):
+            yield result
+            bar.update()
+
+
+def _measure(paths: list[str], groups: tuple[str, ...], workers: int | None, expected: dict[str, str],
+             scheduler: str | None, scheduler_timeout: float) -> Iterator[Result]:
+    """The results from wherever the files are measured: a Dask cluster, a local pool, or this process."""
+    if scheduler is not None:
+        return _extract_on_cluster(paths, groups, expected, scheduler, scheduler_timeout)
+    workers = max(1, min(workers or os.cpu_count() or 1, len(paths) or 1))
+    if workers == 1:
+        return (extract_file(path, groups, expected.get(path)) for path in paths)
+    return _extract_in_pool(paths, groups, expected, workers)
+
+
+def _extract_in_pool(paths: list[str], groups: tuple[str, ...], expected: dict[str, str],
+                     workers: int) -> Iterator[Result]:
+    """Measure the files in a pool of spawned processes (largest first), yielding results as they finish."""
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                             initializer=_prepare_worker, initargs=(os.getpid(),)) as pool:
+        futures = {pool.submit(extract_file, path, groups, expected.get(path)): path for path in _largest_first(paths)}
+        yield from _settle(as_completed(futures), futures)
+
+
+def _extract_on_cluster(paths: list[str], groups: tuple[str, ...], expected: dict[str, str], scheduler: str,
+                        timeout: float) -> Iterator[Result]:
+    """Measure the files on a Dask cluster's workers (largest first), yielding results as they finish."""
+    with connect(scheduler, timeout) as client:
+        import distributed  # importable: connect would have said how to install it
+
+        # pure=False: every file is a task of its own, even a path given twice.
+        futures = {client.submit(extract_file, path, groups, expected.get(path), pure=False): path
+                   for path in _largest_first(paths)}
+        yield from _settle(distributed.as_completed(futures, loop=client.loop), futures)
+
+
+def _settle(finished: Iterable[Any], futures: dict[Any, str]) -> Iterator[Result]:
+    """Each finished future's result; one that raised (e.g. its worker died) comes back as 'PATH: reason'.
+
+    Shared by the pool and the Dask cluster, whose futures both have .result(). Each future is dropped
+    from `futures` once read, so its result can be freed (on a cluster: released from the worker).
+    """
+    for future in finished:
+        path = futures.pop(future)
+        try:
+            yield future.result()
+        except Exception as err:  # noqa: BLE001 - e.g. a worker killed by a crash in native code
+            yield path, None, error_message(path, err)
+
+
+def _largest_first(paths: list[str]) -> list[str]:
+    """The paths by decreasing size, so no worker is left with a long file at the end while the others idle."""
+    return sorted(paths, key=_size, reverse=True)
 
 
 def _size(path: str) -> int:

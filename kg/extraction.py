@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from whytag.extractors.base import FeatureSet
 from whytag.extractors.batch import GROUPS, extract_many
+from whytag.extractors.cluster import SCHEDULER_TIMEOUT
 from whytag.kg.mapping import extractor_output_pattern, feature_triples, union_pattern
 from whytag.kg.store import GraphStore, Triple
 
@@ -77,13 +78,19 @@ def write_measurements(store: GraphStore, track: URIRef, audio_file: URIRef, mea
 
 
 def extract_tracks(store: GraphStore, groups: tuple[str, ...] = GROUPS, tracks: list[URIRef] | None = None,
-                   workers: int | None = None, progress: bool = True) -> ExtractReport:
-    """Extract features for ingested tracks (all, or `tracks`); failures are collected, the rest go on."""
+                   workers: int | None = None, progress: bool = True, scheduler: str | None = None,
+                   scheduler_timeout: float = SCHEDULER_TIMEOUT) -> ExtractReport:
+    """Extract features for ingested tracks (all, or `tracks`); failures are collected, the rest go on.
+
+    With `scheduler` (a Dask scheduler's address) the cluster's workers measure the audio; the graph is
+    still written here, one transaction per track as each result arrives.
+    """
     files, conflicts = audio_files(store, tracks)
     report = ExtractReport(failures=conflicts)
     expected = {path: source.sha256 for path, source in files.items()}
     for path, measured, error in extract_many(list(files), groups, workers=workers, progress=progress,
-                                              expected=expected):
+                                              expected=expected, scheduler=scheduler,
+                                              scheduler_timeout=scheduler_timeout):
         if error is not None:
             report.failures.append(error)
             if progress:
