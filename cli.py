@@ -243,19 +243,30 @@ def _json_value(value):
 
 
 @main.command()
+@click.option("--sample", type=click.IntRange(min=1),
+              help="Check the shapes on this many random tracks (and the models) instead of the whole graph.")
+@click.option("--rederive", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Also re-derive this many random predicted tags inside the store (SPARQL) and compare scores.")
 @click.pass_context
-def validate(ctx: click.Context) -> None:
+def validate(ctx: click.Context, sample: int | None, rederive: int) -> None:
     """Check the graph against whytag's SHACL shapes; exit 1 and list violations if it does not conform."""
     from whytag.kg.validate import validate_store
+    from whytag.reasoning.rederive import TOLERANCE, rederive as run_rederive
 
     with _store(ctx) as store:
-        violations = validate_store(store)
-    if not violations:
-        click.echo("conforms: no SHACL violations")
+        violations = [str(v) for v in validate_store(store, sample)]
+        checked = run_rederive(store, rederive) if rederive else []
+    disagree = [f"{r} (tags and graph disagree: run `whytag tag` again)" for r in checked if not r.agrees]
+    scope = f"{sample} sampled track(s) and the models" if sample else "the whole graph"
+    if checked:
+        click.echo(f"re-derived {len(checked)} predicted tag(s) in the store: {len(checked) - len(disagree)} agree "
+                   f"to {TOLERANCE:g}")
+    if not violations and not disagree:
+        click.echo(f"conforms: no SHACL violations in {scope}")
         return
-    for violation in violations:
-        click.echo(str(violation))
-    click.echo(f"{len(violations)} violation(s)", err=True)
+    for line in violations + disagree:
+        click.echo(line)
+    click.echo(f"{len(violations) + len(disagree)} violation(s)", err=True)
     ctx.exit(1)
 
 
@@ -268,18 +279,23 @@ def validate(ctx: click.Context) -> None:
 @click.pass_context
 def export(ctx: click.Context, fmt: str, output: str | None, graph: str | None, include_schema: bool) -> None:
     """Export the graph as linked data."""
-    from whytag.kg.export import export as run_export
+    from whytag.kg.export import export_to as run_export
 
     named = checked_iri(graph, "--graph") if graph else None
     with _store(ctx) as store:
         if named is not None and not store.select(f"ASK {{ GRAPH <{named}> {{ ?s ?p ?o }} }}").rows[0][0]:
             raise click.ClickException(f"--graph {graph}: no such graph in {store.location}")
-        data = run_export(store, fmt, named, include_schema)
-    if output:
-        Path(output).write_bytes(data)
-        click.echo(f"wrote {len(data)} bytes of {fmt} to {output}", err=True)
-    else:
-        sys.stdout.buffer.write(data)
+        if output:
+            partial = Path(output).with_name(f".{Path(output).name}.partial")
+            try:
+                with partial.open("wb") as out:
+                    run_export(store, out, fmt, named, include_schema)
+                partial.replace(output)  # never a half-written file under the name asked for
+            finally:
+                partial.unlink(missing_ok=True)
+            click.echo(f"wrote {Path(output).stat().st_size} bytes of {fmt} to {output}", err=True)
+        else:
+            run_export(store, sys.stdout.buffer, fmt, named, include_schema)
 
 
 @main.command()
@@ -340,19 +356,31 @@ def learn(ctx, labels, id_column, label_columns, features_file, learner, name, v
 @main.command()
 @click.option("--model", "name", default="default", show_default=True, help="Model set to apply.")
 @click.option("--every-score", is_flag=True, help="Store every tag's score with its reasons, not only predicted tags.")
+@click.option("--batch", "batch_size", type=click.IntRange(min=1),
+              help="Tracks read, scored and written per transaction (default 1000; memory grows with it, "
+                   "not with the catalog).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
-def tag(ctx, name: str, every_score: bool) -> None:
+def tag(ctx, name: str, every_score: bool, batch_size: int | None, quiet: bool) -> None:
     """Apply a learned model set to every track with features: tags with justifications in the graph."""
-    from whytag.reasoning.reasoner import apply_model
+    from tqdm import tqdm
 
-    with _store(ctx, write=True) as store:
+    from whytag.reasoning.reasoner import BATCH, tag_batches
+
+    batch_size = batch_size or BATCH
+    predicted: Counter = Counter()
+    scored = tracks = 0
+    with _store(ctx, write=True) as store, tqdm(unit="track", desc="tag", disable=quiet, leave=False) as bar:
         try:
-            assignments = apply_model(store, name, every_score=every_score)
+            for batch in tag_batches(store, name, every_score=every_score, batch_size=batch_size,
+                                     on_start=lambda n: bar.reset(total=n)):
+                predicted.update(a.notation for a in batch if a.predicted)
+                scored += len(batch)
+                tracks += len({a.track for a in batch})
+                bar.update(min(batch_size, bar.total - bar.n))
         except LookupError as err:
             raise click.ClickException(str(err)) from None
-    predicted = Counter(a.notation for a in assignments if a.predicted)
-    tracks = len({a.track for a in assignments})
-    click.echo(f"tagged {tracks} tracks with model set '{name}': {len(assignments)} scored assignments, "
+    click.echo(f"tagged {tracks} tracks with model set '{name}': {scored} scored assignments, "
                f"{sum(predicted.values())} predicted")
     for notation, n in sorted(predicted.items(), key=lambda kv: -kv[1]):
         click.echo(f"  {notation}: {n}")

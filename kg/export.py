@@ -1,7 +1,15 @@
-"""Export the graph as linked data: Turtle, JSON-LD, N-Triples (merged) or N-Quads/TriG (per graph)."""
+"""Export the graph as linked data: Turtle, JSON-LD, N-Triples (merged) or N-Quads/TriG (per graph).
+
+The embedded store streams N-Quads (and any one named graph, in every format but JSON-LD) through
+Oxigraph's own serializer, so a catalog's export never sits in memory; the other cases build an
+rdflib graph first.
+"""
 
 from __future__ import annotations
 
+from typing import BinaryIO
+
+import pyoxigraph
 from rdflib import URIRef
 
 from whytag.kg.namespaces import PREFIXES, SCHEMA_GRAPH
@@ -9,12 +17,60 @@ from whytag.kg.store import GraphStore
 
 FORMATS = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt", "nquads": "nquads", "trig": "trig"}
 QUAD_FORMATS = {"nquads", "trig", "jsonld"}
+NATIVE = {"turtle": pyoxigraph.RdfFormat.TURTLE, "ntriples": pyoxigraph.RdfFormat.N_TRIPLES,
+          "nquads": pyoxigraph.RdfFormat.N_QUADS, "trig": pyoxigraph.RdfFormat.TRIG}
 
 
 def export(store: GraphStore, fmt: str, graph: URIRef | None = None, include_schema: bool = False) -> bytes:
     """Serialise one named graph, or all data graphs (the schema only when asked), as `fmt`."""
+    import io
+
+    out = io.BytesIO()
+    export_to(store, out, fmt, graph, include_schema)
+    return out.getvalue()
+
+
+def export_to(store: GraphStore, out: BinaryIO, fmt: str, graph: URIRef | None = None,
+              include_schema: bool = False) -> None:
+    """Write the export to a binary file, streaming where the store can (see the module's note)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    native = store.oxigraph
+    if native is not None and graph is not None and fmt in NATIVE:
+        native.dump(out, NATIVE[fmt], from_graph=pyoxigraph.NamedNode(str(graph)),
+                    prefixes=None if fmt == "ntriples" else {p: str(ns) for p, ns in PREFIXES.items()})
+        return
+    if native is not None and graph is None and fmt == "nquads":
+        writer = out if include_schema else _WithoutGraph(out, SCHEMA_GRAPH)
+        native.dump(writer, pyoxigraph.RdfFormat.N_QUADS)
+        writer.flush()
+        return
+    out.write(_through_rdflib(store, fmt, graph, include_schema))
+
+
+class _WithoutGraph:
+    """A binary writer that passes N-Quads lines on, except those of one graph (the schema)."""
+
+    def __init__(self, out: BinaryIO, graph: URIRef) -> None:
+        self.out = out
+        self.suffix = f" <{graph}> .".encode()
+        self.rest = b""
+
+    def write(self, chunk: bytes) -> int:
+        lines = (self.rest + bytes(chunk)).split(b"\n")
+        self.rest = lines.pop()
+        self.out.write(b"".join(line + b"\n" for line in lines if not line.endswith(self.suffix)))
+        return len(chunk)
+
+    def flush(self) -> None:
+        if self.rest and not self.rest.endswith(self.suffix):
+            self.out.write(self.rest)
+        self.rest = b""
+        self.out.flush()
+
+
+def _through_rdflib(store: GraphStore, fmt: str, graph: URIRef | None, include_schema: bool) -> bytes:
+    """The export built as an rdflib graph or dataset in memory (endpoints, JSON-LD, merged formats)."""
     if graph is not None:
         scope = f"GRAPH ?g {{ ?s ?p ?o }} VALUES ?g {{ <{graph}> }}"
     else:

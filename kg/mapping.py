@@ -99,7 +99,13 @@ def observation_iri(track: URIRef, extractor: str, feature: str) -> URIRef:
 
 
 def feature_triples(track: URIRef, features: FeatureSet, used: URIRef | None = None) -> list[Triple]:
-    """Observations for every value in a FeatureSet, with units and PROV-O provenance (`used`: the input)."""
+    """Observations for every value in a FeatureSet, with PROV-O provenance (`used`: the input).
+
+    Four triples a value (track, feature, value, the extraction that generated it): the class follows
+    from wt:value's domain, and the unit is the feature's wt:defaultUnit, written on a value only when
+    the extractor used another. A catalog holds millions of observations, so what is the same for
+    every value of a feature or an extraction is said once there.
+    """
     activity = URIRef(f"{track}/extraction/{slug(features.extractor)}")
     agent = URIRef(f"urn:whytag:extractor/{slug(features.extractor)}")
     triples: list[Triple] = [
@@ -122,13 +128,13 @@ def feature_triples(track: URIRef, features: FeatureSet, used: URIRef | None = N
         feature = feature_node(value.name)
         obs = observation_iri(track, features.extractor, value.name)
         triples += [
-            (obs, RDF.type, WT.FeatureObservation),
             (obs, WT.ofTrack, track),
             (obs, WT.feature, feature),
             (obs, WT.value, Literal(float(value.value), datatype=XSD.double)),
-            (obs, QUDT.unit, UNIT[value.unit]),
             (obs, PROV.wasGeneratedBy, activity),
         ]
+        if info is None or info.unit != value.unit:
+            triples.append((obs, QUDT.unit, UNIT[value.unit]))
         if info is None:  # a feature the ontology does not list yet: describe it where it is used
             triples += [
                 (feature, RDF.type, WT.Feature),
@@ -162,14 +168,19 @@ def union_pattern(patterns: list[str]) -> str:
     return " UNION ".join(f"{{ {p} }}" for p in patterns)
 
 
-def feature_table(store: GraphStore) -> pd.DataFrame:
-    """All observations as a table: one row per track IRI, one column per canonical feature name."""
-    table = store.select("""
-        SELECT ?track ?name ?value WHERE {
-          GRAPH ?g { ?obs a wt:FeatureObservation ; wt:ofTrack ?track ; wt:feature ?f ; wt:value ?value . }
-          GRAPH ?s { ?f wt:featureName ?name . }
-        }""")
-    records = [(str(t), str(n), float(v)) for t, n, v in table.rows]
+def feature_table(store: GraphStore, tracks: list[URIRef] | None = None, batch: int = 1000) -> pd.DataFrame:
+    """Observations as a table: one row per track IRI, one column per canonical feature name.
+
+    With `tracks`, only theirs, read in batches (a catalog's labelled tracks, not the whole catalog).
+    """
+    names = {str(info.iri): name for name, info in known_features().items() if name == info.name}
+    scopes = [""] if tracks is None else [
+        f"VALUES ?track {{ {' '.join(f'<{t}>' for t in tracks[i:i + batch])} }}" for i in range(0, len(tracks), batch)]
+    records = [(track, names.get(f) or name, value) for scope in scopes for track, f, name, value in store.values(f"""
+        SELECT ?track ?f ?name ?value WHERE {{ {scope}
+          GRAPH ?g {{ ?obs wt:ofTrack ?track ; wt:feature ?f ; wt:value ?value . }}
+          OPTIONAL {{ GRAPH ?s {{ ?f wt:featureName ?name }} }} }}""")]
+    records = [r for r in records if r[1] is not None]
     if not records:
         return pd.DataFrame()
     frame = pd.DataFrame(records, columns=["track", "feature", "value"])

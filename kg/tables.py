@@ -23,7 +23,7 @@ from whytag.kg.mapping import canonical_columns, feature_triples, known_features
 from whytag.kg.namespaces import DEFAULT_BASE, WT, slug
 from whytag.kg.store import GraphStore, Triple
 
-BATCH = 200  # tracks per update: large enough to be fast, small enough to keep requests modest
+BATCH = 1000  # tracks per transaction: large enough to be fast, small enough to keep memory and requests modest
 DELIMITERS = ("\t", ",", ";", "|")
 NAMED_ROWS = 5  # rows named in a message before "…"
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # characters that would break a one-line message
@@ -126,7 +126,11 @@ def table_track(source: str, row_id: str, base: str = DEFAULT_BASE) -> URIRef:
 
 
 def import_features(store: GraphStore, features: pd.DataFrame, source: str, base: str = DEFAULT_BASE) -> list[URIRef]:
-    """Write each row as a track graph with one observation per finite cell; return the track IRIs."""
+    """Write each row as a track graph with one observation per finite cell; return the track IRIs.
+
+    A batch of tracks is one transaction (loaded natively by the embedded store when its graphs are
+    new), and the store is compacted at the end so the queries that follow are not slowed.
+    """
     known = known_features()
     groups = {c: known[c].group if c in known else "signal" for c in features.columns}
     units = {c: known[c].unit if c in known else "UNITLESS" for c in features.columns}
@@ -145,7 +149,8 @@ def import_features(store: GraphStore, features: pd.DataFrame, source: str, base
                                      (track, RDFS.label, Literal(str(row_id)))]
             triples += feature_triples(track, observed, source_node)
             batch[track] = triples
-        store.replace_graphs(batch)
+        store.add_graphs(batch)
+    store.compact()
     return tracks
 
 

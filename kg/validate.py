@@ -48,11 +48,37 @@ def validate_graph(data: Graph, schema: Graph | None = None) -> list[Violation]:
     return sorted(violations, key=lambda v: (v.focus, v.path, v.message))
 
 
-def validate_store(store: GraphStore) -> list[Violation]:
-    """Violations over everything in the store (instance data plus the schema it uses), partial writes included."""
-    data = store.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{SCHEMA_GRAPH}>) }}")
+def validate_store(store: GraphStore, sample: int | None = None) -> list[Violation]:
+    """Violations over everything in the store (instance data plus the schema it uses), partial writes
+    and interrupted tagging runs included.
+
+    A catalog is too large for SHACL in memory: with `sample`, the shapes check the model graphs and
+    `sample` tracks drawn at random (each with its graph and its tag assignments); the checks for
+    partial extractions and interrupted runs still cover the whole store.
+    """
+    data = store.construct(_sampled(sample) if sample is not None else
+                           f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{SCHEMA_GRAPH}>) }}")
     shapes = validate_graph(_plain_strings(data), _plain_strings(store.graph_triples(SCHEMA_GRAPH)))
-    return sorted(shapes + partial_extractions(store), key=lambda v: (v.focus, v.path, v.message))
+    return sorted(shapes + partial_extractions(store) + interrupted_runs(store),
+                  key=lambda v: (v.focus, v.path, v.message))
+
+
+def _sampled(sample: int) -> str:
+    """CONSTRUCT of the model graphs and `sample` random tracks' graphs with their assignments and reasons."""
+    return f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+        {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "urn:whytag:graph/model/")) }}
+        UNION {{ {{ SELECT ?t WHERE {{ GRAPH ?t {{ ?t a wt:Track }} }} ORDER BY RAND() LIMIT {int(sample)} }}
+                 {{ GRAPH ?t {{ ?s ?p ?o }} }}
+                 UNION {{ GRAPH ?tg {{ ?a wt:track ?t . ?a (wt:justifiedBy|wt:decisionChangesIf)? ?s . ?s ?p ?o }} }} }}
+    }}"""
+
+
+def interrupted_runs(store: GraphStore) -> list[Violation]:
+    """Tagging runs that started and never ended: some batches of tracks carry the run's tags, the rest none."""
+    rows = store.select("""SELECT ?run WHERE { GRAPH ?g { ?run a wt:Tagging ; prov:startedAtTime ?start
+                           FILTER NOT EXISTS { ?run prov:endedAtTime ?end } } }""").rows
+    return [Violation(str(run), "endedAtTime", "interrupted tagging run: only some tracks carry its tags "
+                      "(run `whytag tag` again)", "") for (run,) in rows]
 
 
 def partial_extractions(store: GraphStore) -> list[Violation]:
@@ -64,7 +90,7 @@ def partial_extractions(store: GraphStore) -> list[Violation]:
     rows = store.select(f"""
         SELECT ?a ?expected (COUNT(DISTINCT ?o) AS ?found) WHERE {{
           GRAPH ?g {{ ?a a wt:Extraction ; wt:observationCount ?expected .
-                      OPTIONAL {{ ?o prov:wasGeneratedBy ?a ; a wt:FeatureObservation }} }}
+                      OPTIONAL {{ ?o prov:wasGeneratedBy ?a ; wt:value ?v }} }}
         }} GROUP BY ?a ?expected HAVING (COUNT(DISTINCT ?o) != ?expected)""").rows
     return [Violation(str(a), "observationCount", f"partial extraction: {found} of {expected} observations are in "
                       "the graph (run `whytag extract` again)", "") for a, expected, found in rows]

@@ -77,16 +77,23 @@ def write_levels(store: GraphStore, levels: list[LevelThreshold]) -> None:
     store.write_graph(CONCEPTS_GRAPH, levels_triples(levels))
 
 
-def assert_levels(store: GraphStore) -> int:
-    """Re-derive every track's wt:hasLevel from its observations and all thresholds; return the count."""
-    store.update("""
-DELETE { GRAPH ?g { ?track wt:hasLevel ?level } } WHERE { GRAPH ?g { ?track wt:hasLevel ?level } } ;
-INSERT { GRAPH ?g { ?track wt:hasLevel ?level } } WHERE {
-  GRAPH ?tg { ?th a wt:LevelThreshold ; wt:feature ?f ; wt:level ?level .
-              OPTIONAL { ?th wt:lowerBound ?lo } OPTIONAL { ?th wt:upperBound ?hi } }
-  GRAPH ?g { ?o wt:ofTrack ?track ; wt:feature ?f ; wt:value ?v }
+def assert_levels(store: GraphStore, batch: int = 1000) -> int:
+    """Re-derive every track's wt:hasLevel from its observations and all thresholds; return the count.
+
+    One transaction per batch of tracks, so a catalog's levels never sit in one huge update.
+    """
+    tracks = [t for (t,) in store.values("SELECT DISTINCT ?track WHERE { GRAPH ?g { ?track a wt:Track } }")]
+    for start in range(0, len(tracks), batch):
+        scope = f"VALUES ?track {{ {' '.join(f'<{t}>' for t in tracks[start:start + batch])} }}"
+        store.update(f"""
+DELETE {{ GRAPH ?g {{ ?track wt:hasLevel ?level }} }} WHERE {{ {scope} GRAPH ?g {{ ?track wt:hasLevel ?level }} }} ;
+INSERT {{ GRAPH ?g {{ ?track wt:hasLevel ?level }} }} WHERE {{ {scope}
+  GRAPH ?tg {{ ?th a wt:LevelThreshold ; wt:feature ?f ; wt:level ?level .
+              OPTIONAL {{ ?th wt:lowerBound ?lo }} OPTIONAL {{ ?th wt:upperBound ?hi }} }}
+  GRAPH ?g {{ ?o wt:ofTrack ?track ; wt:feature ?f ; wt:value ?v }}
   FILTER((!BOUND(?lo) || ?v >= ?lo) && (!BOUND(?hi) || ?v < ?hi))
-}""")
+}}""")
+    store.compact()
     return int(store.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?t wt:hasLevel ?l } }").rows[0][0])
 
 

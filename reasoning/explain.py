@@ -31,7 +31,9 @@ SELECT ?j ?f ?featureLabel ?value ?symbol ?levelLabel ?source WHERE {{
   GRAPH ?mg {{ ?effect wt:onFeature ?f . }}
   OPTIONAL {{ GRAPH ?fg {{ ?f rdfs:label ?featureLabel }} }}
   OPTIONAL {{ GRAPH ?tg {{ ?j wt:fromObservation ?o . }} GRAPH ?og {{ ?o wt:feature ?f ; wt:value ?value . }}
-             OPTIONAL {{ GRAPH ?og {{ ?o qudt:unit ?unit }} GRAPH ?ug {{ ?unit qudt:symbol ?symbol }} }} }}
+             OPTIONAL {{ GRAPH ?og {{ ?o qudt:unit ?own }} }} OPTIONAL {{ GRAPH ?fg {{ ?f wt:defaultUnit ?default }} }}
+             BIND(COALESCE(?own, ?default) AS ?unit)
+             OPTIONAL {{ GRAPH ?ug {{ ?unit qudt:symbol ?symbol }} }} }}
   OPTIONAL {{ GRAPH ?lg {{ <{track}> wt:hasLevel ?level }}
              GRAPH ?dg {{ ?lt wt:level ?level ; wt:feature ?f ; wt:thresholdSource ?source . ?level rdfs:label ?levelLabel }} }}
 }}"""
@@ -59,7 +61,9 @@ SELECT ?a ?featureLabel ?op ?threshold ?value ?symbol WHERE {{
   VALUES ?a {{ {assignments} }}
   GRAPH ?tg {{ ?a wt:decisionChangesIf ?cf . ?cf wt:feature ?f ; wt:operator ?op ; wt:threshold ?threshold ;
                                                wt:fromObservation ?o . }}
-  GRAPH ?og {{ ?o wt:value ?value . OPTIONAL {{ ?o qudt:unit ?unit }} }}
+  GRAPH ?og {{ ?o wt:value ?value . OPTIONAL {{ ?o qudt:unit ?own }} }}
+  OPTIONAL {{ GRAPH ?fg {{ ?f wt:defaultUnit ?default }} }}
+  BIND(COALESCE(?own, ?default) AS ?unit)
   OPTIONAL {{ GRAPH ?ug {{ ?unit qudt:symbol ?symbol }} }}
   OPTIONAL {{ GRAPH ?fg {{ ?f rdfs:label ?featureLabel }} }}
 }}"""

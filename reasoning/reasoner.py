@@ -1,32 +1,40 @@
-"""Apply a model set inside the store: SPARQL decides which rules fire and sums their weights.
+"""Apply a model set to the catalog: stream tracks in batches, score them, write tags with their reasons.
 
-Tagging is three SPARQL SELECTs and one write. The first SELECT sums, inside the store, the weights
-of every (track, tag)'s fired rules — those whose conditions all hold — as a SPARQL aggregate; the
-second reads the observations of the features the models use. Python adds the intercept and the
-linear terms, squashes the logit to a score (SPARQL has no exp) and marks predictions; the third
-SELECT lists, for the assignments to be written only, the rules that fire. The model's tagging graph
-is then replaced with the assignments and their justifications — the base rate and one per feature
-effect (its fired rules plus its linear term, less its training average), linked to the rules, the
-term and the observations — and, per decision, the smallest one-feature change that would reverse
-it. So the justifications add up to the logit exactly, and a crash leaves the old tags.
+Tagging reads the model set from its graph, clears the set's tagging graph and then, batch by
+batch, reads the observations of the features the models use in bulk, decides which rules fire
+and adds up every tag's logit exactly as the models compute it (`TagModel.logit`), squashes it to
+a score and marks predictions. Each batch's assignments are written in one transaction with their
+justifications — the base rate and one per feature effect (its fired rules plus its linear term,
+less its training average), linked to the rules, the term and the observations — and, per
+decision, the smallest one-feature change that would reverse it. Memory stays that of one batch
+however large the catalog is. The rules also live in the graph as SPARQL and OWL, and
+`rederive` re-decides sampled assignments inside the store with SPARQL alone, so the two paths
+are checked against each other (`whytag validate --rederive N`).
+
+The run node records when tagging started and ended and how many tracks it tagged: an interrupted
+run (no end) leaves whole batches tagged, and `whytag validate` names it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
 
+import numpy as np
+import pandas as pd
 from rdflib import Literal, URIRef
-from rdflib.namespace import PROV, RDF
+from rdflib.namespace import PROV, RDF, XSD
 
 from whytag.kg.mapping import feature_node
 from whytag.kg.namespaces import WT, slug, tag_iri
 from whytag.kg.store import GraphStore, Triple
 from whytag.reasoning.counterfactual import FlipFinder
-from whytag.reasoning.model import Effect, TagModel, rule_effect, sigmoid
+from whytag.reasoning.model import TagModel, rule_effect, sigmoid
 from whytag.reasoning.rules import ModelInfo, double, read_models
 
-CONDITION_HOLDS = ("(?op = '>=' && ?v >= ?th) || (?op = '>' && ?v > ?th) || (?op = '<=' && ?v <= ?th) || "
-                   "(?op = '<' && ?v < ?th) || (?op = '==' && ?v = ?th)")
+BATCH = 1000  # tracks read, scored and written together: one transaction each, memory of one batch
 
 
 @dataclass(frozen=True)
@@ -47,177 +55,181 @@ def tags_graph(info: ModelInfo) -> URIRef:
     return URIRef(f"urn:whytag:graph/tags/{slug(info.name)}")
 
 
+def run_iri(info: ModelInfo) -> URIRef:
+    """The tagging run of a model set (one: each run replaces the last)."""
+    return URIRef(f"{tags_graph(info)}/run")
+
+
 def apply_model(store: GraphStore, name: str, tracks: list[URIRef] | None = None,
                 every_score: bool = False) -> list[Assignment]:
-    """Tag `tracks` (default: every track with observations) with model set `name`; return all scores.
+    """Tag `tracks` (default: every track) with model set `name` and return every (track, tag) score.
+
+    Holds all scores in memory: for a catalog, iterate `tag_batches` instead.
+    """
+    return [a for batch in tag_batches(store, name, tracks, every_score) for a in batch]
+
+
+def tag_batches(store: GraphStore, name: str, tracks: list[URIRef] | None = None, every_score: bool = False,
+                batch_size: int = BATCH, on_start: Callable[[int], None] | None = None) -> Iterator[list[Assignment]]:
+    """Tag tracks batch by batch with model set `name`, yielding each batch's scores once it is written.
 
     The graph receives the predicted tags with their justifications, or with `every_score` every
-    (track, tag) score — about ten times the triples for a ten-tag vocabulary.
+    (track, tag) score — about ten times the triples for a ten-tag vocabulary. The set's earlier
+    tags are removed first. `on_start` is told how many tracks will be tagged.
     """
     info, models = read_models(store, name)
-    scope = f"VALUES ?track {{ {' '.join(f'<{t}>' for t in tracks)} }}" if tracks is not None else ""
-    fires = FIRES.format(scope=scope, graph=info.graph, holds=CONDITION_HOLDS)
-    sums = store.select(f"""SELECT ?track ?tm (SUM(?w) AS ?total) (COUNT(?rule) AS ?fired) WHERE {{ {fires}
-        GRAPH <{info.graph}> {{ ?tm wt:hasRule ?rule . ?rule wt:weight ?w }} }} GROUP BY ?track ?tm""").rows
-    all_tracks = [URIRef(r[0]) for r in store.select(
-        f"SELECT DISTINCT ?track WHERE {{ {scope} GRAPH ?g {{ ?obs wt:ofTrack ?track }} }}").rows]
-    totals = {(URIRef(t), URIRef(tm)): (float(s), int(n)) for t, tm, s, n in sums}
-    observed = feature_observations(store, scope, models)
-    assignments = []
-    for model in models:
-        tm = info.tag_model_iri(model.tag)
-        for track in all_tracks:
-            total, fired = totals.get((track, tm), (0.0, 0))
-            logit = model.intercept + total + sum(linear_contributions(model, observed, track).values())
-            score = (1.0 if fired > 0 else 0.0) if model.link == "any" else sigmoid(logit)
-            assignments.append(Assignment(assignment_iri(track, info, model.tag), track,
-                                          tag_iri(info.vocabulary, model.tag), model.tag, logit, score, fired))
-    assignments = _decide(assignments, info.single_label, {m.tag: m.threshold for m in models})
-    written = assignments if every_score else [a for a in assignments if a.predicted]
-    fired_rules = rules_fired(store, info, written, scope, len(assignments))
-    triples = _tagging_triples(info, models, written, fired_rules, observed)
-    triples += _flip_triples(info, models, assignments, written, observed)
-    store.write_graph(tags_graph(info), triples)
-    return assignments
+    if tracks is None:
+        tracks = catalog_tracks(store)
+    graph = tags_graph(info)
+    store.drop_graph(graph)
+    started = datetime.now(timezone.utc).replace(microsecond=0)
+    run = run_iri(info)
+    store.add(graph, [(run, RDF.type, WT.Tagging), (run, PROV.used, info.iri),
+                      (run, PROV.startedAtTime, Literal(started, datatype=XSD.dateTime))])
+    if on_start is not None:
+        on_start(len(tracks))
+    scorer = Scorer(info, models)
+    tagged = 0
+    for start in range(0, len(tracks), batch_size):
+        batch = tracks[start:start + batch_size]
+        values, observations = read_observations(store, batch, scorer.features)
+        assignments, triples = scorer.tag(values, observations, every_score)
+        store.add(graph, triples)
+        tagged += len(values)
+        yield assignments
+    ended = datetime.now(timezone.utc).replace(microsecond=0)
+    store.add(graph, [(run, PROV.endedAtTime, Literal(ended, datatype=XSD.dateTime)),
+                      (run, WT.trackCount, Literal(tagged, datatype=XSD.integer))])
+    store.compact()
 
 
-Observed = dict[tuple[URIRef, str], tuple[URIRef, float]]
-"""(track, feature name) → (observation, value): what the models read."""
+def catalog_tracks(store: GraphStore) -> list[URIRef]:
+    """Every track in the store, in IRI order."""
+    return sorted(URIRef(t) for (t,) in store.values("SELECT DISTINCT ?t WHERE { GRAPH ?g { ?t a wt:Track } }"))
 
 
-def feature_observations(store: GraphStore, scope: str, models: list[TagModel]) -> Observed:
-    """Each track's observation of every feature the models read (the first by IRI if several)."""
-    features = sorted({f for model in models for effect in model.effects() for f in effect})
-    if not features:
-        return {}
-    names = " ".join(Literal(f).n3() for f in features)
-    rows = store.select(f"""SELECT ?track ?name ?o ?v WHERE {{ {scope}
-        VALUES ?name {{ {names} }}
-        GRAPH ?schema {{ ?f wt:featureName ?name }}
-        GRAPH ?g {{ ?o wt:ofTrack ?track ; wt:feature ?f ; wt:value ?v . }} }} ORDER BY DESC(?o)""").rows
-    return {(URIRef(track), str(name)): (URIRef(o), float(v)) for track, name, o, v in rows}
+Observations = dict[tuple[URIRef, str], URIRef]
+"""(track, feature name) → the observation the models read."""
 
 
-def linear_contributions(model: TagModel, observed: Observed, track: URIRef) -> dict[int, float]:
-    """Term index → contribution, for each linear term the track has a value for."""
-    out = {}
-    for index, term in enumerate(model.linear):
-        hit = observed.get((track, term.feature))
-        if hit is not None:
-            out[index] = term.weight * (hit[1] - term.center)
-    return out
+def read_observations(store: GraphStore, tracks: list[URIRef], features: list[str]) -> tuple[pd.DataFrame, Observations]:
+    """A batch's values of `features` (tracks × features; NaN where unobserved; tracks with none left out)
+    and the observation of each value, read in one query (the first observation by IRI if several)."""
+    if not tracks or not features:
+        return pd.DataFrame(columns=features, dtype=float), {}
+    names = {str(feature_node(f)): f for f in features}
+    rows = store.values(f"""SELECT ?track ?f ?o ?v WHERE {{
+        VALUES ?track {{ {' '.join(f'<{t}>' for t in tracks)} }}
+        GRAPH ?g {{ ?o wt:ofTrack ?track ; wt:feature ?f ; wt:value ?v . }} }}""")
+    cells: dict[tuple[URIRef, str], tuple[str, float]] = {}
+    for track, feature, obs, value in rows:
+        name = names.get(feature)
+        key = (URIRef(track), name)
+        if name is not None and (key not in cells or obs < cells[key][0]):
+            cells[key] = (obs, value)
+    seen = [t for t in tracks if any((t, f) in cells for f in features)]
+    matrix = np.full((len(seen), len(features)), np.nan)
+    row_of = {t: i for i, t in enumerate(seen)}
+    column_of = {f: j for j, f in enumerate(features)}
+    for (track, name), (_, value) in cells.items():
+        matrix[row_of[track], column_of[name]] = value
+    observations = {key: URIRef(obs) for key, (obs, _) in cells.items()}
+    return pd.DataFrame(matrix, index=pd.Index(seen, dtype=object), columns=features), observations
 
 
-FIRES = """{{ SELECT ?track ?rule WHERE {{
-      {{ SELECT DISTINCT ?track ?c WHERE {{
-          {scope}
-          GRAPH <{graph}> {{ ?c a wt:Condition ; wt:feature ?f ; wt:operator ?op ; wt:threshold ?th }}
-          GRAPH ?g {{ ?o wt:ofTrack ?track ; wt:feature ?f ; wt:value ?v . }}
-          FILTER({holds}) }} }}
-      GRAPH <{graph}> {{ ?rule wt:hasCondition ?c ; wt:conditionCount ?n }}
-    }} GROUP BY ?track ?rule ?n HAVING (COUNT(DISTINCT ?c) = ?n) }}"""
-"""The (track, rule) pairs where every condition of the rule holds: the store decides what fires.
+class Scorer:
+    """One model set's tag models applied to batches of feature values: scores, decisions and the triples."""
 
-Each distinct condition of the model set is tested once per track (rules share condition nodes),
-and only then joined with the rules that use it.
-"""
+    def __init__(self, info: ModelInfo, models: list[TagModel]) -> None:
+        self.info = info
+        self.models = models
+        self.features = sorted({f for model in models for effect in model.effects() for f in effect})
+        self.thresholds = np.array([model.threshold for model in models])
+        self.flips = FlipFinder(models, info.single_label) if all(m.link == "logistic" for m in models) else None
 
+    def tag(self, X: pd.DataFrame, observations: Observations, every_score: bool) -> tuple[list[Assignment], list[Triple]]:
+        """Every (track, tag) score of a batch, and the triples of those written (predicted, or all)."""
+        fired = [np.column_stack([rule.fires(X) for rule in m.rules]) if m.rules else np.zeros((len(X), 0), bool)
+                 for m in self.models]
+        logits = np.column_stack([m.logit(X) for m in self.models]) if len(X) else np.zeros((0, len(self.models)))
+        scores = np.column_stack([
+            (f.any(axis=1).astype(float) if m.link == "any" else 1.0 / (1.0 + np.exp(-np.clip(lg, -700, 700))))
+            for m, f, lg in zip(self.models, fired, logits.T)]) if len(X) else logits
+        predicted = self._decide(logits, scores)
+        assignments, triples = [], []
+        reasons = [m.reasons(X) for m in self.models]
+        for i, track in enumerate(X.index):
+            for t, model in enumerate(self.models):
+                logit = float(logits[i, t])
+                score = float(scores[i, t]) if model.link == "any" else sigmoid(logit)
+                a = Assignment(assignment_iri(track, self.info, model.tag), track,
+                               tag_iri(self.info.vocabulary, model.tag), model.tag, logit, score,
+                               int(fired[t][i].sum()), bool(predicted[i, t]))
+                assignments.append(a)
+                if a.predicted or every_score:
+                    triples += self._assignment_triples(a, model, fired[t][i], reasons[t].iloc[i], observations)
+                    triples += self._flip_triples(a, X.iloc[i], logits[i], observations)
+        return assignments, triples
 
-def rules_fired(store: GraphStore, info: ModelInfo, written: list[Assignment], scope: str,
-                scored: int) -> set[tuple[URIRef, URIRef]]:
-    """(track, rule) for each rule that fires in the written assignments, decided inside the store.
+    def _decide(self, logits: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        """Predicted (track, tag): each track's top tag (single-label: highest score, then logit) or every
+        tag at/above its threshold."""
+        if not self.info.single_label:
+            return scores >= self.thresholds
+        out = np.zeros(scores.shape, dtype=bool)
+        if len(scores):
+            top = scores == scores.max(axis=1, keepdims=True)
+            best = np.where(top, logits, -np.inf).argmax(axis=1)  # ties: the higher logit, then the first tag
+            out[np.arange(len(best)), best] = True
+        return out
 
-    When few of the `scored` (track, tag) pairs are written (predicted tags only), the query names
-    those pairs; Oxigraph evaluates such a VALUES block row by row (~12 ms a pair here), so with many
-    it is cheaper to cover the tracks' every rule and keep the written pairs' rows.
-    """
-    if not written:
-        return set()
-    wanted = {(a.track, info.tag_model_iri(a.notation)) for a in written}
-    if len(wanted) * 8 < scored:
-        scope = "VALUES (?track ?tm) { " + " ".join(f"(<{t}> <{tm}>)" for t, tm in wanted) + " }"
-    rows = store.select(f"""SELECT ?track ?tm ?rule WHERE {{
-        {scope}
-        GRAPH <{info.graph}> {{ ?tm wt:hasRule ?rule . ?rule wt:conditionCount ?n ; wt:hasCondition ?c .
-                               ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?th }}
-        GRAPH ?g {{ ?o wt:ofTrack ?track ; wt:feature ?f ; wt:value ?v . }}
-        FILTER({CONDITION_HOLDS})
-      }} GROUP BY ?track ?tm ?rule ?n HAVING (COUNT(DISTINCT ?c) = ?n)""").rows
-    return {(URIRef(track), URIRef(rule)) for track, tm, rule in rows if (URIRef(track), URIRef(tm)) in wanted}
+    def _assignment_triples(self, a: Assignment, model: TagModel, fired: np.ndarray, reasons: pd.Series,
+                            observations: Observations) -> list[Triple]:
+        """An assignment with its base rate and one justification per feature effect of the tag's model.
+
+        An effect's contribution is what its fired rules and linear term add, minus its offset (the
+        training average), so base rate + contributions = logit; it links the rules that fired, the
+        linear term and the observations it read.
+        """
+        info = self.info
+        base = URIRef(f"{a.iri}/j/base")
+        triples: list[Triple] = [
+            (a.iri, RDF.type, WT.TagAssignment), (a.iri, WT.track, a.track), (a.iri, WT.tag, a.tag),
+            (a.iri, WT.fromModelSet, info.iri), (a.iri, WT.score, double(a.score)),
+            (a.iri, WT.logit, double(a.logit)), (a.iri, WT.predicted, Literal(a.predicted)),
+            (a.iri, WT.justifiedBy, base), (base, RDF.type, WT.Justification),
+            (base, WT.contribution, double(model.base_rate))]
+        links: dict[tuple[str, ...], list] = {effect: [] for effect in model.effects()}
+        for rule, on in zip(model.rules, fired):
+            if on and rule.conditions:  # as read back from the graph: ids are the rules' IRIs
+                links[rule_effect(rule)].append((WT.rule, URIRef(rule.id)))
+        for index, term in enumerate(model.linear):
+            if (a.track, term.feature) in observations:
+                links[(term.feature,)].append((WT.linearTerm, info.linear_term_iri(a.notation, index)))
+        for effect, contribution in reasons.items():
+            j = URIRef(f"{a.iri}/j/{'--'.join(slug(f) for f in effect)}")
+            triples += [(a.iri, WT.justifiedBy, j), (j, RDF.type, WT.Justification),
+                        (j, WT.effect, info.effect_iri(a.notation, effect)), (j, WT.contribution, double(contribution))]
+            triples += [(j, p, o) for p, o in links[effect]]
+            triples += [(j, WT.fromObservation, observations[(a.track, f)]) for f in effect
+                        if (a.track, f) in observations]
+        return triples
+
+    def _flip_triples(self, a: Assignment, values: pd.Series, logits: np.ndarray,
+                      observations: Observations) -> list[Triple]:
+        """The smallest one-feature change that reverses the decision, as a wt:Counterfactual (if any)."""
+        if self.flips is None:
+            return []
+        known = {f: float(v) for f, v in values.items() if f in self.flips.walks and math.isfinite(v)}
+        flip = self.flips.nearest(known, {m.tag: float(lg) for m, lg in zip(self.models, logits)}, a.notation)
+        if flip is None:
+            return []
+        node = URIRef(f"{a.iri}/flip")
+        return [(a.iri, WT.decisionChangesIf, node), (node, RDF.type, WT.Counterfactual),
+                (node, WT.feature, feature_node(flip.feature)), (node, WT.operator, Literal(flip.op)),
+                (node, WT.threshold, double(flip.threshold)),
+                (node, WT.fromObservation, observations[(a.track, flip.feature)])]
 
 
 def assignment_iri(track: URIRef, info: ModelInfo, tag: str) -> URIRef:
     return URIRef(f"{track}/tags/{slug(info.name)}/{slug(tag)}")
-
-
-def _tagging_triples(info: ModelInfo, models: list[TagModel], assignments: list[Assignment],
-                     fired: set[tuple[URIRef, URIRef]], observed: Observed) -> list[Triple]:
-    """Assignments with one justification for the base rate and one per feature effect of the tag's model.
-
-    An effect's contribution is what its fired rules and linear term add, minus its offset (the
-    training average), so base rate + contributions = logit; it links the rules that fired, the
-    linear term and the observations it read.
-    """
-    by_tag = {model.tag: model for model in models}
-    run = URIRef(f"{tags_graph(info)}/run")
-    triples: list[Triple] = [(run, RDF.type, WT.Tagging), (run, PROV.used, info.iri)]
-    for a in assignments:
-        model = by_tag[a.notation]
-        base = URIRef(f"{a.iri}/j/base")
-        triples += [(a.iri, RDF.type, WT.TagAssignment), (a.iri, WT.track, a.track), (a.iri, WT.tag, a.tag),
-                    (a.iri, WT.fromModelSet, info.iri), (a.iri, WT.score, double(a.score)),
-                    (a.iri, WT.logit, double(a.logit)), (a.iri, WT.predicted, Literal(a.predicted)),
-                    (a.iri, WT.justifiedBy, base), (base, RDF.type, WT.Justification),
-                    (base, WT.contribution, double(model.base_rate))]
-        parts: dict[Effect, list] = {effect: [0.0 - model.offsets.get(effect, 0.0)] for effect in model.effects()}
-        for rule in model.rules:  # as read back from the graph: ids are the rules' IRIs
-            if (a.track, URIRef(rule.id)) in fired:
-                part = parts[rule_effect(rule)]
-                part[0] += rule.weight
-                part.append((WT.rule, URIRef(rule.id)))
-        for index, contribution in linear_contributions(model, observed, a.track).items():
-            part = parts[(model.linear[index].feature,)]
-            part[0] += contribution
-            part.append((WT.linearTerm, info.linear_term_iri(a.notation, index)))
-        for effect, (contribution, *links) in parts.items():
-            j = URIRef(f"{a.iri}/j/{'--'.join(slug(f) for f in effect)}")
-            triples += [(a.iri, WT.justifiedBy, j), (j, RDF.type, WT.Justification),
-                        (j, WT.effect, info.effect_iri(a.notation, effect)), (j, WT.contribution, double(contribution))]
-            triples += [(j, p, o) for p, o in links]
-            triples += [(j, WT.fromObservation, observed[(a.track, f)][0]) for f in effect if (a.track, f) in observed]
-    return triples
-
-
-def _flip_triples(info: ModelInfo, models: list[TagModel], scored: list[Assignment], written: list[Assignment],
-                  observed: Observed) -> list[Triple]:
-    """For each written decision, the smallest one-feature change that reverses it, as a wt:Counterfactual."""
-    if not written or any(model.link != "logistic" for model in models):
-        return []
-    finder = FlipFinder(models, info.single_label)
-    logits: dict[URIRef, dict[str, float]] = {}
-    for a in scored:
-        logits.setdefault(a.track, {})[a.notation] = a.logit
-    features = list(finder.walks)
-    triples: list[Triple] = []
-    for a in written:
-        values = {f: observed[(a.track, f)][1] for f in features if (a.track, f) in observed}
-        flip = finder.nearest(values, logits[a.track], a.notation)
-        if flip is None:
-            continue
-        node = URIRef(f"{a.iri}/flip")
-        triples += [(a.iri, WT.decisionChangesIf, node), (node, RDF.type, WT.Counterfactual),
-                    (node, WT.feature, feature_node(flip.feature)), (node, WT.operator, Literal(flip.op)),
-                    (node, WT.threshold, double(flip.threshold)),
-                    (node, WT.fromObservation, observed[(a.track, flip.feature)][0])]
-    return triples
-
-
-def _decide(assignments: list[Assignment], single_label: bool, thresholds: dict[str, float]) -> list[Assignment]:
-    """Mark predicted tags: each track's top tag (single-label) or every tag at/above its threshold."""
-    if not single_label:
-        return [replace(a, predicted=a.score >= thresholds.get(a.notation, 0.5)) for a in assignments]
-    best: dict[URIRef, Assignment] = {}
-    for a in assignments:
-        if a.track not in best or (a.score, a.logit) > (best[a.track].score, best[a.track].logit):
-            best[a.track] = a
-    return [replace(a, predicted=best[a.track] is a) for a in assignments]

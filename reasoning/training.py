@@ -57,7 +57,7 @@ def learn(store: GraphStore, Y: pd.Series | pd.DataFrame, ids: dict[str, URIRef]
     known = registry()
     if learner not in known:
         raise ValueError(f"unknown learner {learner!r}; choose one of {', '.join(known)}")
-    X_all = feature_table(store)
+    X_all = feature_table(store, sorted(set(ids.values())))
     wanted = {str(iri): label_id for label_id, iri in ids.items()}
     present = [t for t in X_all.index if t in wanted]
     skipped = sorted(str(wanted_id) for iri, wanted_id in wanted.items() if iri not in set(present))

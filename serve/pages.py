@@ -127,7 +127,8 @@ class Reader:
         ranges = self.ranges()
         bars = []
         for r in self.rows(f"""SELECT ?f ?label ?value ?symbol WHERE {{ ?o wt:ofTrack <{iri}> ; wt:feature ?f ; wt:value ?value .
-                OPTIONAL {{ ?f rdfs:label ?label }} OPTIONAL {{ ?o qudt:unit ?u . ?u qudt:symbol ?symbol }} }}"""):
+                OPTIONAL {{ ?f rdfs:label ?label }} OPTIONAL {{ ?o qudt:unit ?own }} OPTIONAL {{ ?f wt:defaultUnit ?default }}
+                BIND(COALESCE(?own, ?default) AS ?u) OPTIONAL {{ ?u qudt:symbol ?symbol }} }}"""):
             low, high = ranges.get(r["f"], (r["value"], r["value"]))
             bars.append(Bar(str(r["label"] or r["f"].rsplit("#", 1)[-1]), float(r["value"]), str(r["symbol"] or ""),
                             low, high, levels.get(r["f"])))

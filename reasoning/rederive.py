@@ -1,0 +1,89 @@
+"""Re-decide stored tag assignments inside the store, with SPARQL alone, and compare.
+
+Tagging decides in bulk, outside the store, from observation values read in batches. The models'
+rules also live in the graph (conditions with operator and threshold, weights, linear terms), so
+the store itself can say which rules fire on a track and add up its logit: this module does that
+for sampled assignments and compares with the scores written. A difference means the graph and
+the tags disagree (a model relearned without re-tagging, observations edited since, or a bug).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rdflib import URIRef
+
+from whytag.kg.store import GraphStore
+from whytag.reasoning.model import sigmoid
+
+TOLERANCE = 1e-9
+CONDITION_HOLDS = ("(?op = '>=' && ?v >= ?th) || (?op = '>' && ?v > ?th) || (?op = '<=' && ?v <= ?th) || "
+                   "(?op = '<' && ?v < ?th) || (?op = '==' && ?v = ?th)")
+
+FIRED = """SELECT ?track ?tm (SUM(?w) AS ?total) (COUNT(?rule) AS ?fired) WHERE {{
+  {{ SELECT ?track ?tm ?rule WHERE {{
+      VALUES (?track ?tm) {{ {pairs} }}
+      GRAPH ?mg {{ ?tm wt:hasRule ?rule . ?rule wt:conditionCount ?n ; wt:hasCondition ?c .
+                   ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?th }}
+      GRAPH ?g {{ ?o wt:ofTrack ?track ; wt:feature ?f ; wt:value ?v . }}
+      FILTER({holds})
+    }} GROUP BY ?track ?tm ?rule ?n HAVING (COUNT(DISTINCT ?c) = ?n) }}
+  GRAPH ?mg {{ ?rule wt:weight ?w }}
+}} GROUP BY ?track ?tm"""
+"""Per (track, tag model): the summed weights and count of the rules all of whose conditions hold."""
+
+LINEAR = """SELECT ?track ?tm (SUM(?k * (?v - ?centre)) AS ?total) WHERE {{
+  VALUES (?track ?tm) {{ {pairs} }}
+  GRAPH ?mg {{ ?tm wt:hasLinearTerm ?term . ?term wt:feature ?f ; wt:coefficient ?k ; wt:center ?centre }}
+  GRAPH ?g {{ ?o wt:ofTrack ?track ; wt:feature ?f ; wt:value ?v . }}
+}} GROUP BY ?track ?tm"""
+"""Per (track, tag model): the sum of its linear terms over the track's observed features."""
+
+
+@dataclass(frozen=True)
+class Rederived:
+    """A stored assignment's logit and score beside those the store derives again."""
+
+    assignment: URIRef
+    stored_logit: float
+    stored_score: float
+    logit: float
+    score: float
+
+    @property
+    def agrees(self) -> bool:
+        return (abs(self.logit - self.stored_logit) <= TOLERANCE * max(1.0, abs(self.logit))
+                and abs(self.score - self.stored_score) <= TOLERANCE)
+
+    def __str__(self) -> str:
+        return (f"{self.assignment}: stored logit {self.stored_logit:.12g} (score {self.stored_score:.12g}), "
+                f"the store derives {self.logit:.12g} (score {self.score:.12g})")
+
+
+def sample_assignments(store: GraphStore, n: int) -> list[tuple[URIRef, URIRef, URIRef, float, float, str, float]]:
+    """Up to n stored predicted assignments at random: (assignment, track, tag model, logit, score, link, intercept)."""
+    rows = store.values(f"""SELECT ?a ?track ?tm ?logit ?score ?link ?intercept WHERE {{
+        GRAPH ?tg {{ ?a wt:track ?track ; wt:tag ?tag ; wt:fromModelSet ?set ; wt:logit ?logit ; wt:score ?score ;
+                        wt:predicted true }}
+        GRAPH ?mg {{ ?set wt:hasTagModel ?tm . ?tm wt:forTag ?tag ; wt:link ?link ; wt:intercept ?intercept }}
+      }} ORDER BY RAND() LIMIT {int(n)}""")
+    return [(URIRef(a), URIRef(t), URIRef(tm), logit, score, link, intercept)
+            for a, t, tm, logit, score, link, intercept in rows]
+
+
+def rederive(store: GraphStore, n: int) -> list[Rederived]:
+    """Re-derive n sampled predicted assignments in the store (rules fired and linear terms by SPARQL)."""
+    sample = sample_assignments(store, n)
+    if not sample:
+        return []
+    pairs = " ".join(f"(<{track}> <{tm}>)" for _, track, tm, *_ in sample)
+    rules = {(t, tm): (total, fired) for t, tm, total, fired in
+             store.values(FIRED.format(pairs=pairs, holds=CONDITION_HOLDS))}
+    linear = {(t, tm): total for t, tm, total in store.values(LINEAR.format(pairs=pairs))}
+    out = []
+    for a, track, tm, logit, score, link, intercept in sample:
+        total, fired = rules.get((str(track), str(tm)), (0.0, 0.0))
+        derived = intercept + total + linear.get((str(track), str(tm)), 0.0)
+        derived_score = (1.0 if fired > 0 else 0.0) if link == "any" else sigmoid(derived)
+        out.append(Rederived(a, logit, score, derived, derived_score))
+    return out
