@@ -161,3 +161,29 @@ def test_query_renders_iris_of_every_namespace(ingested):
     assert lines[:3] == ["type", "https://w3id.org/whytag/ontology#AudioFile", "https://w3id.org/whytag/ontology#Track"]
     classes = whytag("query", "SELECT ?c WHERE { GRAPH ?g { ?c a owl:Class } } LIMIT 3", store=store).stdout
     assert "(3 rows)" in classes  # rdf:/owl: IRIs (DefinedNamespaces) print too
+
+
+def test_catalog_commands_tag_in_batches_and_validate_by_sample(tmp_path):
+    """learn --features, tag in small batches, then validate a sample and re-derive tags in the store."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(5)
+    table = pd.DataFrame({"BPM": rng.uniform(60, 180, 80), "Spectral-Centroid": rng.uniform(500, 4000, 80)},
+                         index=pd.Index([f"r{i}" for i in range(80)], name="id"))
+    table["tag"] = np.where(table["BPM"] > 120, "fast", "slow")
+    path = tmp_path / "catalog.csv"
+    table.to_csv(path)
+    store = tmp_path / "graph"
+    whytag("learn", "--labels", str(path), "--features", str(path), "--label-columns", "tag", store=store)
+    tagged = whytag("tag", "--batch", "7", "--quiet", store=store).stdout
+    assert "tagged 80 tracks" in tagged and "160 scored assignments, 80 predicted" in tagged
+    checked = whytag("validate", "--sample", "3", "--rederive", "25", store=store).stdout
+    assert "re-derived 25 predicted tag(s) in the store: 25 agree" in checked
+    assert "conforms: no SHACL violations in 3 sampled track(s) and the models" in checked
+    track = "urn:whytag:track/catalog/r3"
+    one = Graph().parse(data=whytag("export", "--graph", track, "--format", "turtle", store=store).stdout,
+                        format="turtle")
+    # the track (3), its levels (3: BPM has a music-knowledge level too), the extraction (5) and extractor (3),
+    # and four triples per observation (2)
+    assert len(one) == 3 + 3 + 5 + 3 + 2 * 4

@@ -1,0 +1,556 @@
+"""Catalog scale: whytag's pipeline on synthetic catalogs of growing size, beside two baselines.
+
+Usage: python bench/scale.py [--sizes 10000 100000] [--learner sparse] [--baseline-limit 600] [--out DIR] [--keep]
+
+Catalogs are resampled from ../shared/data/gtzan_perceptual_features.csv (rows drawn with replacement
+by a seeded generator, every value plus 5% noise: 0.05 × the column's std × a standard normal; ids
+s000001…; the labels are the source rows' genres). Each size runs in its own child process, in a fresh
+embedded store, and times each step: import, learn (a 2,000-track labelled sample), tag (every track),
+export (N-Quads to a file), validate (SHACL on 200 sampled tracks plus 100 assignments re-derived by
+SPARQL). It reports per step seconds, tracks/s and the peak RSS after the step, the quads per track
+(track graphs / tags graph / the rest, the schema left out), bytes on disk per track, and the median of
+5 runs of five typical queries through `GraphStore.values`.
+
+Baselines, each step in a child process with --baseline-limit seconds (a baseline that runs over at one
+size is skipped at the larger ones), from 1,000 tracks up through the sizes: (a) the same pipeline on
+rdflib's in-memory Dataset behind whytag's generic SPARQL path (import, tag, the five queries; the
+model set and level thresholds are copied from whytag's run at that size, the levels asserted by
+SPARQL Update); (b) owlready2 + HermiT classifying the tracks into the rules' OWL body classes (the
+ontology, the model graph and the tracks' observations), with each class's member count checked
+against the tracks on which whytag's rules fire.
+
+Output: a printed table, DIR/scale.json with every number, and bench/scale.png (seconds vs tracks, log-log).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import RDF
+
+HERE = Path(__file__).resolve()
+SOURCE = HERE.parents[1].parent / "shared" / "data" / "gtzan_perceptual_features.csv"
+GENRES = "blues classical country disco hiphop jazz metal pop reggae rock".split()
+TABLE, MODEL, VOCABULARY = "catalog", "catalog", "gtzan"
+TAG, FEATURE, LEVELS = "blues", "BPM", ("TempoFast", "ModeHigh")  # ModeHigh: the top tertile of GTZAN's minorness
+SAMPLE, REPEATS, JAVA_MB = 2000, 5, 8000
+WHYTAG, RDFLIB, HERMIT = "whytag", "rdflib", "hermit"
+STEPS = {WHYTAG: ["import", "learn", "tag", "export", "validate", "queries"],
+         RDFLIB: ["import", "tag", "queries", "levels", "query4"], HERMIT: ["load", "reason", "count"]}
+QUERY_NAMES = ["tracks tagged T", "why X tagged T", "tag counts", "fast and minor", "rules using F"]
+
+
+# -- the synthetic catalog ------------------------------------------------------------------
+
+def synthetic_catalog(n: int, seed: int) -> tuple[pd.DataFrame, pd.Series]:
+    """n tracks resampled from the GTZAN table with 5% noise: (features, genre of each track)."""
+    from whytag.kg.tables import labels_from, numeric_features, read_table
+
+    table = read_table(SOURCE, "Track")
+    X = numeric_features(table, exclude=list(table.columns[-10:])).drop(columns=["Length"], errors="ignore")
+    genres = labels_from(table, list(table.columns[-10:]))
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(0, len(X), n)
+    values = X.to_numpy()[rows] + 0.05 * X.std().to_numpy() * rng.standard_normal((n, X.shape[1]))
+    ids = pd.Index([f"s{i:06d}" for i in range(1, n + 1)], name="Track")
+    return pd.DataFrame(values, index=ids, columns=X.columns), pd.Series(genres.to_numpy()[rows], index=ids)
+
+
+def labelled_sample(y: pd.Series, seed: int) -> pd.Series:
+    """The labels of SAMPLE tracks drawn without replacement (all when the catalog is smaller)."""
+    return y.sample(min(SAMPLE, len(y)), random_state=seed)
+
+
+# -- measuring (child processes) ------------------------------------------------------------
+
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak resident memory so far in MB (Linux reports KB)."""
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+class Journal:
+    """A child's record: one JSON line when a step starts and one when it ends, so the parent can time it out."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.write_text("")
+
+    def write(self, record: dict) -> None:
+        """Append one record."""
+        with self.path.open("a") as f:
+            f.write(json.dumps(record) + "\n")
+
+    @contextmanager
+    def step(self, name: str, **extra) -> Iterator[dict]:
+        """Time a step; the caller may add numbers to the yielded dict."""
+        self.write({"start": name, "at": time.time()})
+        out: dict = dict(extra)
+        begin = time.perf_counter()
+        yield out
+        out.update(step=name, seconds=time.perf_counter() - begin, rss_mb=peak_rss_mb())
+        self.write(out)
+
+
+def count_rows(rows: Iterator[tuple]) -> int:
+    """Consume a query's rows; return how many there were."""
+    return sum(1 for _ in rows)
+
+
+def typical_queries(store, track: str) -> list[str]:
+    """The five typical queries (see QUERY_NAMES), the second one docs/queries/why-tagged.rq for `track`."""
+    from whytag.kg.mapping import feature_node
+    from whytag.kg.namespaces import WT, tag_iri
+
+    why = (HERE.parents[1] / "docs" / "queries" / "why-tagged.rq").read_text()
+    why = why.replace("urn:whytag:track/gtzan-perceptual-features/100072", track).replace('"blues"', f'"{TAG}"')
+    fast, minor = (WT[level] for level in LEVELS)
+    return [
+        f"SELECT ?track WHERE {{ GRAPH ?tg {{ ?a wt:track ?track ; wt:tag <{tag_iri(VOCABULARY, TAG)}> ; wt:predicted true }} }}",
+        why,
+        "SELECT ?tag (COUNT(?a) AS ?n) WHERE { GRAPH ?tg { ?a wt:tag ?tag ; wt:predicted true } } GROUP BY ?tag",
+        f"SELECT ?track WHERE {{ GRAPH ?g {{ ?track wt:hasLevel <{fast}> , <{minor}> }} }}",
+        f"SELECT DISTINCT ?rule WHERE {{ GRAPH ?mg {{ ?rule wt:hasCondition ?c . ?c wt:feature <{feature_node(FEATURE)}> }} }}",
+    ]
+
+
+def first_tagged(store) -> str:
+    """The first track (by IRI) predicted as TAG: the X of the "why" query."""
+    return min(track for (track,) in store.values(typical_queries(store, "")[0]))
+
+
+def time_queries(store, journal: Journal, which: list[int], step: str = "queries") -> None:
+    """Run the chosen typical queries REPEATS times each, consuming every row; record median ms and rows."""
+    queries = typical_queries(store, first_tagged(store))
+    with journal.step(step) as out:
+        for i in which:
+            times, rows = [], 0
+            for _ in range(REPEATS):
+                begin = time.perf_counter()
+                rows = count_rows(store.values(queries[i]))
+                times.append(1000 * (time.perf_counter() - begin))
+            out[f"q{i + 1}_ms"], out[f"q{i + 1}_rows"] = statistics.median(times), rows
+
+
+def quads_per_track(store, n: int) -> dict[str, float]:
+    """Quads per track in the track graphs, the tags graph(s) and the rest (the schema graph left out)."""
+    from whytag.kg.namespaces import SCHEMA_GRAPH
+    from whytag.kg.tables import table_track
+
+    tracks, parts = str(table_track(TABLE, "")), {"track_graphs": 0, "tags_graph": 0, "rest": 0}
+    for graph, count in store.values("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"):
+        if graph != str(SCHEMA_GRAPH):
+            part = ("track_graphs" if graph.startswith(tracks) else
+                    "tags_graph" if graph.startswith("urn:whytag:graph/tags/") else "rest")
+            parts[part] += int(count)
+    return {"triples_per_track": sum(parts.values()) / n, **{k: v / n for k, v in parts.items()}}
+
+
+def directory_bytes(path: Path) -> int:
+    """Bytes of all files under a directory."""
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def fired_counts(store, X: pd.DataFrame) -> dict[str, int]:
+    """Per rule (its IRI): the catalog tracks it fires on, computed by the model read back from the graph."""
+    from whytag.reasoning.rules import read_models
+
+    _, models = read_models(store, MODEL)
+    return {rule.id: int(rule.fires(X).sum()) for model in models for rule in model.rules}
+
+
+def dump_graphs(store, path: Path) -> None:
+    """Write the model and concepts graphs as N-Quads, for the baselines to start from the same model set."""
+    from whytag.reasoning.concepts import CONCEPTS_GRAPH
+    from whytag.reasoning.rules import ModelInfo
+
+    out = Dataset()
+    for graph in (ModelInfo(MODEL, "").graph, CONCEPTS_GRAPH):
+        for s, p, o in store.graph_triples(graph):
+            out.add((s, p, o, graph))
+    out.serialize(path, format="nquads")
+
+
+def run_whytag(n: int, args: argparse.Namespace, journal: Journal) -> None:
+    """The whole pipeline on an embedded store of n synthetic tracks."""
+    from whytag.kg.export import export_to
+    from whytag.kg.store import open_store
+    from whytag.kg.tables import import_features, table_track
+    from whytag.kg.validate import validate_store
+    from whytag.reasoning.reasoner import tag_batches
+    from whytag.reasoning.rederive import rederive
+    from whytag.reasoning.training import learn
+
+    X, y = synthetic_catalog(n, args.seed)
+    folder = args.out / f"store-{n}"
+    shutil.rmtree(folder, ignore_errors=True)
+    journal.write({"setup_rss_mb": peak_rss_mb()})
+    with open_store(folder) as store:
+        with journal.step("import"):
+            import_features(store, X, TABLE)
+        Y = labelled_sample(y, args.seed)
+        with journal.step("learn", tracks=len(Y)) as out:
+            summary = learn(store, Y, {i: table_track(TABLE, i) for i in Y.index}, args.learner, MODEL, VOCABULARY,
+                            "synthetic catalog sample", seed=args.seed)
+            out.update(rules=summary.rules, training_score=summary.training_score)
+        with journal.step("tag") as out:
+            out["predicted"] = sum(a.predicted for batch in tag_batches(store, MODEL) for a in batch)
+        export = args.out / f"export-{n}.nq"
+        with journal.step("export") as out, export.open("wb") as f:
+            export_to(store, f, "nquads")
+        out.update(quads=count_rows(iter(export.open("rb"))), bytes=export.stat().st_size)
+        export.unlink()
+        with journal.step("validate") as out:
+            out["violations"] = len(validate_store(store, sample=200))
+            rederived = rederive(store, 100)
+            out.update(rederived=len(rederived), agree=sum(r.agrees for r in rederived))
+        time_queries(store, journal, [0, 1, 2, 3, 4])
+        journal.write({"bytes_per_track": directory_bytes(folder) / n, **quads_per_track(store, n),
+                       "fired": fired_counts(store, X)})
+        dump_graphs(store, args.out / f"model-{n}.nq")
+    if not args.keep:
+        shutil.rmtree(folder)
+
+
+def rdflib_store():
+    """whytag's GraphStore over rdflib's in-memory Dataset: every function takes the generic SPARQL path."""
+    from whytag.kg.namespaces import PREFIXES
+    from whytag.kg.store import GraphStore
+
+    ds = Dataset(default_union=True)
+    for prefix, namespace in PREFIXES.items():
+        ds.bind(prefix, namespace)
+    return GraphStore("rdflib-memory", ds.query, lambda text: ds.update(text)), ds
+
+
+def load_model(ds: Dataset, n: int, out: Path) -> None:
+    """Copy the model and concepts graphs that whytag learned at this size into an rdflib Dataset."""
+    model = Dataset()
+    model.parse(out / f"model-{n}.nq", format="nquads")
+    for s, p, o, g in model.quads():
+        ds.add((s, p, o, g))
+
+
+def run_rdflib(n: int, args: argparse.Namespace, journal: Journal) -> None:
+    """Baseline (a): import, tag and the queries on rdflib's in-memory store."""
+    from whytag.kg.tables import import_features
+    from whytag.reasoning.concepts import assert_levels
+    from whytag.reasoning.reasoner import tag_batches
+
+    X, _ = synthetic_catalog(n, args.seed)
+    store, ds = rdflib_store()
+    store.ensure_schema()
+    with journal.step("import"):
+        import_features(store, X, TABLE)
+    load_model(ds, n, args.out)
+    with journal.step("tag") as out:
+        out["predicted"] = sum(a.predicted for batch in tag_batches(store, MODEL) for a in batch)
+    time_queries(store, journal, [0, 1, 2, 4])
+    with journal.step("levels") as out:
+        out["levels"] = assert_levels(store)
+    time_queries(store, journal, [3], "query4")
+
+
+def observation_graph(X: pd.DataFrame) -> Graph:
+    """The tracks with their observations (track, feature, value), as import_features writes them."""
+    from whytag.kg.mapping import feature_node, observation_iri
+    from whytag.kg.namespaces import WT
+    from whytag.kg.tables import table_track
+    from whytag.reasoning.rules import double
+
+    graph = Graph()
+    features = [(column, feature_node(column)) for column in X.columns]
+    for row_id, row in zip(X.index, X.to_numpy()):
+        track = table_track(TABLE, row_id)
+        graph.add((track, RDF.type, WT.Track))
+        for (column, feature), value in zip(features, row):
+            obs = observation_iri(track, f"table:{TABLE}", column)
+            graph.add((obs, WT.ofTrack, track))
+            graph.add((obs, WT.feature, feature))
+            graph.add((obs, WT.value, double(value)))
+    return graph
+
+
+def run_hermit(n: int, args: argparse.Namespace, journal: Journal) -> None:
+    """Baseline (b): HermiT (through owlready2) classifies the tracks into the rules' OWL body classes."""
+    import owlready2
+
+    from whytag.kg.namespaces import WT
+    from whytag.ontology import schema_files
+
+    owlready2.reasoning.JAVA_MEMORY = JAVA_MB
+    X, _ = synthetic_catalog(n, args.seed)
+    model = Dataset()
+    model.parse(args.out / f"model-{n}.nq", format="nquads")
+    graph = observation_graph(X)
+    for path in schema_files():
+        graph.parse(path, format="turtle")
+    for s, p, o, _ in model.quads():
+        graph.add((s, p, o))
+    bodies = {str(rule): str(body) for rule, body in graph.subject_objects(WT.bodyClass)}
+    journal.write({"triples": len(graph), "setup_rss_mb": peak_rss_mb()})
+    with journal.step("load"):
+        path = args.out / f"hermit-{n}.nt"
+        graph.serialize(path, format="nt", encoding="utf-8")
+        del graph
+        world = owlready2.World()
+        world.get_ontology(path.as_uri()).load()
+    with journal.step("reason") as out:
+        owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+        out["java_rss_mb"] = peak_rss_mb(resource.RUSAGE_CHILDREN)
+    with journal.step("count") as out:
+        out["members"] = {rule: len(set(world[body].instances())) for rule, body in bodies.items()}
+    path.unlink()
+
+
+# -- the parent -----------------------------------------------------------------------------
+
+def read_journal(path: Path) -> tuple[dict, str | None]:
+    """A child's records merged by step, and the step it was in when it stopped (None if it finished it)."""
+    steps: dict = {}
+    running = None
+    for line in path.read_text().splitlines():
+        record = json.loads(line)
+        if "start" in record:
+            running = record
+        elif "step" in record:
+            steps[record.pop("step")] = record
+            running = None
+        else:
+            steps.setdefault("facts", {}).update(record)
+    return steps, running
+
+
+def run_child(kind: str, n: int, args: argparse.Namespace, limit: float | None) -> dict:
+    """Run one size of one pipeline in a child process; kill it when a step runs past `limit` seconds."""
+    journal = args.out / f"{kind}-{n}.jsonl"
+    command = [sys.executable, str(HERE), "--one-size", str(n), "--kind", kind, "--out", str(args.out),
+               "--learner", args.learner, "--seed", str(args.seed)] + (["--keep"] if args.keep else [])
+    print(f"[{time.strftime('%H:%M:%S')}] {kind} at {n:,} tracks …", flush=True)
+    child = subprocess.Popen(command, start_new_session=True)
+    timed_out = None
+    while child.poll() is None:
+        time.sleep(1)
+        _, running = read_journal(journal) if journal.exists() else ({}, None)
+        if limit is not None and running is not None and time.time() - running["at"] > limit:
+            timed_out = running["start"]
+            os.killpg(child.pid, signal.SIGKILL)  # the child's own group: it and the JVM it started
+            child.wait()
+    steps, running = read_journal(journal)
+    if timed_out:
+        steps["timed_out"] = timed_out
+    elif child.returncode != 0:
+        steps["failed"] = f"exit {child.returncode} in {running['start'] if running else 'setup'}"
+    print(f"    {json.dumps({k: v for k, v in steps.items() if k != 'facts'})[:600]}", flush=True)
+    return steps
+
+
+def run_all(args: argparse.Namespace) -> dict:
+    """whytag at every size, each baseline from 1,000 tracks up until it runs past the limit."""
+    sizes = sorted(set(args.sizes) | {1000})
+    results: dict = {"sizes": sizes, "learner": args.learner, "baseline_limit_s": args.baseline_limit,
+                     "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpus": os.cpu_count(),
+                     WHYTAG: {}, RDFLIB: {}, HERMIT: {}}
+    stopped: set[str] = set()
+    for n in sizes:
+        results[WHYTAG][n] = run_child(WHYTAG, n, args, None)
+        save(results, args.out)
+        for kind in (RDFLIB, HERMIT):
+            if kind in stopped or "failed" in results[WHYTAG][n]:
+                results[kind][n] = {"skipped": True}
+                continue
+            results[kind][n] = run_child(kind, n, args, args.baseline_limit)
+            if "timed_out" in results[kind][n] or "failed" in results[kind][n]:
+                stopped.add(kind)
+            save(results, args.out)
+    return results
+
+
+def save(results: dict, out: Path) -> None:
+    """Write every number so far to OUT/scale.json."""
+    (out / "scale.json").write_text(json.dumps(results, indent=1, default=str))
+
+
+# -- reporting ------------------------------------------------------------------------------
+
+def seconds(steps: dict, name: str) -> float | None:
+    """A step's seconds, None if it did not finish."""
+    return steps.get(name, {}).get("seconds")
+
+
+def query_total(steps: dict, which: list[int]) -> float | None:
+    """The summed median seconds of the chosen queries (None if any is missing)."""
+    found = [steps.get(step, {}).get(f"q{i + 1}_ms") for i in which for step in ("queries", "query4")]
+    found = [f for f in found if f is not None]
+    return sum(found) / 1000 if len(found) == len(which) else None
+
+
+def fmt(value: float | None, digits: int = 1, limit: float | None = None, timed_out: bool = False) -> str:
+    """A number for the table; '> limit' for a step that ran over, '–' for one not run."""
+    if value is None:
+        return f"> {limit:g} s" if timed_out and limit else "–"
+    return f"{value:,.{digits}f}"
+
+
+def whytag_rows(results: dict) -> list[list[str]]:
+    """The whytag table: one row per measure, one column per size."""
+    runs = {int(n): s for n, s in results[WHYTAG].items()}
+    rate = lambda s, step, n: n / s[step]["seconds"] if step in s else None  # noqa: E731
+    get = lambda s, step, key: s.get(step, {}).get(key)  # noqa: E731
+    rows = [["tracks"] + [f"{n:,}" for n in runs]]
+    for step in ("import", "learn", "tag", "export", "validate"):
+        rows.append([f"{step} s"] + [fmt(seconds(s, step)) for s in runs.values()])
+        if step in ("import", "tag"):
+            rows.append([f"{step} tracks/s"] + [fmt(rate(s, step, n), 0) for n, s in runs.items()])
+    rows += [["export quads/s"] + [fmt(get(s, "export", "quads") / seconds(s, "export") if "export" in s else None, 0)
+                                   for s in runs.values()],
+             ["export MB"] + [fmt(get(s, "export", "bytes") / 1e6 if "export" in s else None) for s in runs.values()],
+             ["validate: violations; re-derived agree"] + [
+                 f"{get(s, 'validate', 'violations')}; {get(s, 'validate', 'agree')}/{get(s, 'validate', 'rederived')}"
+                 for s in runs.values()]]
+    for step in ("import", "learn", "tag", "export", "validate", "queries"):
+        rows.append([f"peak RSS after {step}, MB"] + [fmt(get(s, step, "rss_mb"), 0) for s in runs.values()])
+    for key, label in (("triples_per_track", "triples/track"), ("track_graphs", "  in track graphs"),
+                       ("tags_graph", "  in tags graph"), ("rest", "  rest (model, levels, run)")):
+        rows.append([label] + [fmt(get(s, "facts", key)) for s in runs.values()])
+    rows.append(["KB/track on disk"] + [fmt(get(s, "facts", "bytes_per_track") / 1000 if "facts" in s else None, 2)
+                                        for s in runs.values()])
+    for i, name in enumerate(QUERY_NAMES):
+        rows.append([f"Q{i + 1} {name}, ms (rows)"] + [
+            f"{fmt(get(s, 'queries', f'q{i + 1}_ms'))} ({get(s, 'queries', f'q{i + 1}_rows')})" for s in runs.values()])
+    return rows
+
+
+def baseline_rows(results: dict) -> list[list[str]]:
+    """The baselines beside whytag at each size where they ran: seconds and ratio baseline / whytag."""
+    limit = results["baseline_limit_s"]
+    rows = [["size", "measure", "whytag s", "baseline s", "baseline / whytag"]]
+    pairs = [(RDFLIB, "rdflib import", "import", "import"), (RDFLIB, "rdflib tag", "tag", "tag"),
+             (RDFLIB, "rdflib queries 1,2,3,5 (sum of medians)", None, None),
+             (RDFLIB, "rdflib query 4 (after asserting levels)", None, None),
+             (RDFLIB, "rdflib levels (assert_levels; whytag does it inside learn)", None, "levels"),
+             (HERMIT, "HermiT load + classify + count vs whytag tag", "tag", None),
+             (HERMIT, "HermiT classify (sync_reasoner) alone vs whytag tag", "tag", "reason")]
+    for n in results["sizes"]:
+        ours = results[WHYTAG].get(n) or results[WHYTAG].get(str(n), {})
+        for kind, label, our_step, their_step in pairs:
+            theirs = results[kind].get(n) or results[kind].get(str(n), {})
+            if theirs.get("skipped"):
+                continue
+            timed_out = "timed_out" in theirs
+            if "queries 1,2,3,5" in label:
+                a, b = query_total(ours, [0, 1, 2, 4]), query_total(theirs, [0, 1, 2, 4])
+            elif "query 4" in label:
+                a, b = query_total(ours, [3]), query_total(theirs, [3])
+            elif kind == HERMIT and their_step is None:
+                parts = [seconds(theirs, s) for s in STEPS[HERMIT]]
+                a, b = seconds(ours, our_step), (None if None in parts else sum(parts))
+            else:
+                a, b = seconds(ours, our_step) if our_step else None, seconds(theirs, their_step)
+            ratio = f"{b / a:,.1f}×" if a and b else (f"> {limit / a:,.0f}×" if a and timed_out else "–")
+            rows.append([f"{n:,}", label, fmt(a, 2), fmt(b, 2, limit, timed_out), ratio])
+    return rows
+
+
+def hermit_agreement(results: dict) -> list[str]:
+    """Per size: how many rules' HermiT member counts equal the tracks whytag's rules fire on."""
+    lines = []
+    for n in results["sizes"]:
+        ours = (results[WHYTAG].get(n) or results[WHYTAG].get(str(n), {})).get("facts", {}).get("fired", {})
+        theirs = (results[HERMIT].get(n) or results[HERMIT].get(str(n), {})).get("count", {}).get("members")
+        if ours and theirs:
+            same = sum(theirs.get(rule) == count for rule, count in ours.items())
+            lines.append(f"{n:,} tracks: HermiT's member count equals whytag's firing count for {same} of {len(ours)} rules")
+    return lines
+
+
+def table(rows: list[list[str]]) -> str:
+    """Rows as a Markdown table (the first row is the header)."""
+    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(rows[0]))) + "|"]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows[1:]])
+
+
+def plot(results: dict, path: Path) -> None:
+    """Seconds vs tracks, log-log: import, tag, export and the queries, whytag and the baselines."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 5))
+    series: list[tuple[str, str, Callable[[dict], float | None]]] = [
+        (WHYTAG, "whytag import", lambda s: seconds(s, "import")), (WHYTAG, "whytag tag", lambda s: seconds(s, "tag")),
+        (WHYTAG, "whytag export", lambda s: seconds(s, "export")),
+        (WHYTAG, "whytag 5 queries (sum of medians)", lambda s: query_total(s, [0, 1, 2, 3, 4])),
+        (RDFLIB, "rdflib import", lambda s: seconds(s, "import")), (RDFLIB, "rdflib tag", lambda s: seconds(s, "tag")),
+        (RDFLIB, "rdflib 5 queries (sum of medians)", lambda s: query_total(s, [0, 1, 2, 3, 4])),
+        (HERMIT, "HermiT load + classify + count",
+         lambda s: sum(seconds(s, x) for x in STEPS[HERMIT]) if all(seconds(s, x) for x in STEPS[HERMIT]) else None)]
+    for kind, label, value in series:
+        points = [(int(n), value(s)) for n, s in results[kind].items() if value(s)]
+        if points:
+            style = "-o" if kind == WHYTAG else "--s" if kind == RDFLIB else ":^"
+            ax.plot(*zip(*points), style, label=label)
+    ax.set(xscale="log", yscale="log", xlabel="tracks in the catalog", ylabel="seconds",
+           title=f"Catalog scale ({results['date']}, {results['cpus']} cores)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def report(results: dict, png: Path) -> None:
+    """Print the tables and write the plot."""
+    print("\nwhytag (embedded Oxigraph)\n" + table(whytag_rows(results)))
+    print("\nBaselines (same run; ratio = baseline / whytag)\n" + table(baseline_rows(results)))
+    for line in hermit_agreement(results):
+        print(line)
+    plot(results, png)
+    print(f"\nplot: {png}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
+    parser.add_argument("--learner", default="sparse")
+    parser.add_argument("--baseline-limit", type=float, default=600)
+    parser.add_argument("--out", type=Path, default=None, help="folder for stores, scale.json (default: a temp dir)")
+    parser.add_argument("--keep", action="store_true", help="keep each store after measuring it")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--plot", type=Path, default=HERE.parent / "scale.png")
+    parser.add_argument("--one-size", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--kind", default=WHYTAG, help=argparse.SUPPRESS)
+    parser.add_argument("--report", type=Path, help=argparse.SUPPRESS)  # re-print a scale.json
+    args = parser.parse_args()
+    if args.report:
+        return report(json.loads(args.report.read_text()), args.plot)
+    if not SOURCE.exists():
+        sys.exit(f"{SOURCE} is absent: this benchmark resamples the shared GTZAN feature table")
+    args.out = (args.out or Path(tempfile.mkdtemp(prefix="whytag-scale-"))).resolve()
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.one_size:
+        run = {WHYTAG: run_whytag, RDFLIB: run_rdflib, HERMIT: run_hermit}[args.kind]
+        return run(args.one_size, args, Journal(args.out / f"{args.kind}-{args.one_size}.jsonl"))
+    results = run_all(args)
+    save(results, args.out)
+    print(f"\nall numbers: {args.out / 'scale.json'}")
+    report(results, args.plot)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""Tagging a catalog in batches: the same tags as one pass, memory of a batch, interrupted runs named,
+and the in-store SPARQL path re-deriving the written scores."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from rdflib import URIRef
+
+from whytag.kg.namespaces import WT
+from whytag.kg.tables import import_features
+from whytag.kg.validate import interrupted_runs
+from whytag.reasoning.model import Condition, LinearTerm, Rule, TagModel, annotate
+from whytag.reasoning.reasoner import tag_batches, tags_graph
+from whytag.reasoning.rederive import rederive
+from whytag.reasoning.rules import ModelInfo, write_models
+
+TRACKS = 60
+
+
+@pytest.fixture
+def catalog(store):
+    """60 tracks, a two-tag model set with rules, an interaction and linear terms, written to the store."""
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"BPM": rng.uniform(60, 180, TRACKS), "Spectral-Centroid": rng.uniform(500, 4000, TRACKS),
+                          "dom": rng.uniform(0, 0.5, TRACKS)}, index=[f"t{i:02d}" for i in range(TRACKS)])
+    frame.loc["t07", "dom"] = np.nan  # a track missing one feature: its rules on dom never fire
+    fast = Rule("energetic", (Condition("BPM", ">=", 120.0),), 1.4)
+    both = Rule("energetic", (Condition("BPM", ">=", 100.0), Condition("Spectral-Centroid", ">", 1800.0)), 0.7)
+    dark = Rule("calm", (Condition("Spectral-Centroid", "<", 1800.0),), 2.0)
+    models = [TagModel("energetic", -1.0, [fast, both], linear=[LinearTerm("dom", 3.0, 0.25)]),
+              TagModel("calm", -0.8, [dark], linear=[LinearTerm("BPM", -0.02, 120.0)])]
+    y = (frame["BPM"] > 110).to_numpy()
+    annotate([fast, both], frame, y)
+    annotate([dark], frame, ~y)
+    for model in models:
+        model.centre(frame)
+    tracks = import_features(store, frame, "synthetic")
+    write_models(store, ModelInfo("toy", "toy-moods", "hand-written", "synthetic"), models)
+    return store, frame, tracks, models
+
+
+def graph_without_run(store, graph: URIRef) -> set:
+    """The tagging graph's triples, less the run node (its times differ between runs)."""
+    return {t for t in store.graph_triples(graph) if not str(t[0]).endswith("/run")}
+
+
+def test_small_batches_write_exactly_what_one_batch_writes(catalog):
+    store, frame, tracks, models = catalog
+    one = [a for batch in tag_batches(store, "toy", every_score=True, batch_size=1000) for a in batch]
+    graph = tags_graph(ModelInfo("toy", ""))
+    whole = graph_without_run(store, graph)
+    sizes = [len(batch) for batch in tag_batches(store, "toy", every_score=True, batch_size=7)]
+    assert sizes == [7 * 2] * (TRACKS // 7) + [(TRACKS % 7) * 2]  # two tags a track, batch by batch
+    assert graph_without_run(store, graph) == whole
+    expected = {m.tag: dict(zip(tracks, m.logit(frame))) for m in models}
+    assert all(a.logit == pytest.approx(expected[a.notation][a.track], abs=1e-12) for a in one)
+
+
+def test_an_interrupted_run_keeps_whole_batches_and_is_named_until_rerun(catalog):
+    store, *_ = catalog
+    batches = tag_batches(store, "toy", batch_size=10)
+    first = next(batches)
+    batches.close()  # stopped after one batch, as a killed process would be
+    tagged = {row[0] for row in store.select("SELECT DISTINCT ?t WHERE { GRAPH ?g { ?a wt:track ?t } }").rows}
+    assert tagged == {a.track for a in first if a.predicted}
+    assert [v.path for v in interrupted_runs(store)] == ["endedAtTime"]
+    list(tag_batches(store, "toy", batch_size=10))
+    assert interrupted_runs(store) == []
+    count = store.select(f"SELECT ?n WHERE {{ GRAPH ?g {{ ?run <{WT.trackCount}> ?n }} }}").rows
+    assert int(count[0][0]) == TRACKS
+
+
+def test_the_store_rederives_the_written_scores_and_notices_an_edit(catalog):
+    store, frame, tracks, _ = catalog
+    list(tag_batches(store, "toy", every_score=False))
+    checked = rederive(store, 1000)
+    predicted = store.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?a wt:predicted true } }").rows[0][0]
+    assert len(checked) == int(predicted) > 0
+    assert all(r.agrees for r in checked), [str(r) for r in checked if not r.agrees]
+    victim = checked[0].assignment
+    track = store.select(f"SELECT ?t WHERE {{ GRAPH ?g {{ <{victim}> wt:track ?t }} }}").rows[0][0]
+    store.update(f"""DELETE {{ GRAPH ?g {{ ?o wt:value ?v }} }} INSERT {{ GRAPH ?g {{ ?o wt:value ?w }} }}
+        WHERE {{ GRAPH ?g {{ ?o wt:ofTrack <{track}> ; wt:feature wt:BPM ; wt:value ?v }} BIND(?v + 500.0 AS ?w) }}""")
+    after = {r.assignment: r for r in rederive(store, 1000)}
+    assert not after[victim].agrees  # BPM moved far past every threshold and the linear term changed
+    assert all(r.agrees for a, r in after.items() if not str(a).startswith(str(track) + "/"))
+
+
+def test_observations_carry_four_triples_and_units_come_from_the_feature(catalog):
+    store, *_ = catalog
+    rows = store.select("""SELECT ?o (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?o wt:value ?v ; ?p ?x } } GROUP BY ?o""").rows
+    assert len(rows) == 3 * TRACKS - 1 and {int(n) for _, n in rows} == {4}
+    units = store.select("""SELECT ?symbol WHERE { GRAPH ?g { ?o wt:feature wt:BPM ; wt:value ?v }
+        GRAPH ?s { wt:BPM wt:defaultUnit ?u . ?u qudt:symbol ?symbol } } LIMIT 1""").rows
+    assert str(units[0][0]) == "BPM"
