@@ -34,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -53,6 +54,20 @@ SAMPLE, REPEATS, JAVA_MB = 2000, 5, 8000
 WHYTAG, RDFLIB, HERMIT = "whytag", "rdflib", "hermit"
 STEPS = {WHYTAG: ["import", "learn", "tag", "export", "validate", "queries"],
          RDFLIB: ["import", "tag", "queries", "levels", "query4"], HERMIT: ["load", "reason", "count"]}
+WHY_TAGGED = """SELECT DISTINCT ?reason ?score ?contribution ?feature ?value ?level WHERE {
+  GRAPH ?tags { ?a wt:track <TRACK> ; wt:tag ?tag ; wt:score ?score ; wt:justifiedBy ?reason .
+                ?reason wt:contribution ?contribution . }
+  GRAPH ?vocabulary { ?tag skos:notation "TAG" . }
+  OPTIONAL {
+    GRAPH ?tags { ?reason wt:effect ?effect . } GRAPH ?model { ?effect wt:onFeature ?f . }
+    GRAPH ?schema { ?f rdfs:label ?feature . }
+    OPTIONAL { GRAPH ?tags { ?reason wt:fromObservation ?o . } GRAPH ?track { ?o wt:feature ?f ; wt:value ?value . } }
+    OPTIONAL { GRAPH ?track2 { <TRACK> wt:hasLevel ?l . } GRAPH ?levels { ?threshold wt:level ?l ; wt:feature ?f . }
+               GRAPH ?labels { ?l rdfs:label ?level . } }
+  }
+} ORDER BY DESC(ABS(?contribution))"""
+"""docs/queries/why-tagged.rq with each pattern in a GRAPH clause: through `GraphStore.values` the embedded
+store's default graph is not the union of the graphs, so the documented text finds no rows there."""
 QUERY_NAMES = ["tracks tagged T", "why X tagged T", "tag counts", "fast and minor", "rules using F"]
 
 
@@ -117,8 +132,7 @@ def typical_queries(store, track: str) -> list[str]:
     from whytag.kg.mapping import feature_node
     from whytag.kg.namespaces import WT, tag_iri
 
-    why = (HERE.parents[1] / "docs" / "queries" / "why-tagged.rq").read_text()
-    why = why.replace("urn:whytag:track/gtzan-perceptual-features/100072", track).replace('"blues"', f'"{TAG}"')
+    why = WHY_TAGGED.replace("TRACK", track).replace("TAG", TAG)
     fast, minor = (WT[level] for level in LEVELS)
     return [
         f"SELECT ?track WHERE {{ GRAPH ?tg {{ ?a wt:track ?track ; wt:tag <{tag_iri(VOCABULARY, TAG)}> ; wt:predicted true }} }}",
@@ -152,7 +166,8 @@ def quads_per_track(store, n: int) -> dict[str, float]:
     from whytag.kg.namespaces import SCHEMA_GRAPH
     from whytag.kg.tables import table_track
 
-    tracks, parts = str(table_track(TABLE, "")), {"track_graphs": 0, "tags_graph": 0, "rest": 0}
+    tracks = str(table_track(TABLE, "x")).rsplit("/", 1)[0] + "/"
+    parts = {"track_graphs": 0, "tags_graph": 0, "rest": 0}
     for graph, count in store.values("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"):
         if graph != str(SCHEMA_GRAPH):
             part = ("track_graphs" if graph.startswith(tracks) else
@@ -161,9 +176,11 @@ def quads_per_track(store, n: int) -> dict[str, float]:
     return {"triples_per_track": sum(parts.values()) / n, **{k: v / n for k, v in parts.items()}}
 
 
-def directory_bytes(path: Path) -> int:
-    """Bytes of all files under a directory."""
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+def directory_bytes(path: Path, n: int) -> dict[str, float]:
+    """Bytes per track of the store's files: all of them, RocksDB's tables (*.sst) and its write-ahead log (*.log)."""
+    files = [f for f in path.rglob("*") if f.is_file()]
+    size = lambda suffix: sum(f.stat().st_size for f in files if f.name.endswith(suffix)) / n  # noqa: E731
+    return {"bytes_per_track": size(""), "sst_bytes_per_track": size(".sst"), "wal_bytes_per_track": size(".log")}
 
 
 def fired_counts(store, X: pd.DataFrame) -> dict[str, int]:
@@ -211,16 +228,16 @@ def run_whytag(n: int, args: argparse.Namespace, journal: Journal) -> None:
         with journal.step("tag") as out:
             out["predicted"] = sum(a.predicted for batch in tag_batches(store, MODEL) for a in batch)
         export = args.out / f"export-{n}.nq"
-        with journal.step("export") as out, export.open("wb") as f:
+        with journal.step("export"), export.open("wb") as f:
             export_to(store, f, "nquads")
-        out.update(quads=count_rows(iter(export.open("rb"))), bytes=export.stat().st_size)
+        journal.write({"export_quads": count_rows(iter(export.open("rb"))), "export_bytes": export.stat().st_size})
         export.unlink()
         with journal.step("validate") as out:
             out["violations"] = len(validate_store(store, sample=200))
             rederived = rederive(store, 100)
             out.update(rederived=len(rederived), agree=sum(r.agrees for r in rederived))
         time_queries(store, journal, [0, 1, 2, 3, 4])
-        journal.write({"bytes_per_track": directory_bytes(folder) / n, **quads_per_track(store, n),
+        journal.write({**directory_bytes(folder, n), **quads_per_track(store, n),
                        "fired": fired_counts(store, X)})
         dump_graphs(store, args.out / f"model-{n}.nq")
     if not args.keep:
@@ -318,6 +335,26 @@ def run_hermit(n: int, args: argparse.Namespace, journal: Journal) -> None:
     path.unlink()
 
 
+def in_deep_thread(work: Callable[[], None]) -> None:
+    """Run `work` in a thread with a 1 GB stack and a high recursion limit: rdflib parses a SPARQL Update
+    recursively, and whytag's generic path sends a batch of 1,000 tracks' graphs as one Update."""
+    failed: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            work()
+        except BaseException as err:  # re-raised in the main thread, so the child exits non-zero
+            failed.append(err)
+
+    sys.setrecursionlimit(1_000_000)
+    threading.stack_size(1 << 30)
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if failed:
+        raise failed[0]
+
+
 # -- the parent -----------------------------------------------------------------------------
 
 def read_journal(path: Path) -> tuple[dict, str | None]:
@@ -361,8 +398,9 @@ def run_child(kind: str, n: int, args: argparse.Namespace, limit: float | None) 
 
 
 def run_all(args: argparse.Namespace) -> dict:
-    """whytag at every size, each baseline from 1,000 tracks up until it runs past the limit."""
-    sizes = sorted(set(args.sizes) | {1000})
+    """whytag at every size first (the main result), then each baseline from 1,000 tracks (or the smallest
+    size, if smaller) up until it runs past the limit or fails."""
+    sizes = sorted(set(args.sizes) | {min(1000, *args.sizes)})
     results: dict = {"sizes": sizes, "learner": args.learner, "baseline_limit_s": args.baseline_limit,
                      "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpus": os.cpu_count(),
                      WHYTAG: {}, RDFLIB: {}, HERMIT: {}}
@@ -370,6 +408,7 @@ def run_all(args: argparse.Namespace) -> dict:
     for n in sizes:
         results[WHYTAG][n] = run_child(WHYTAG, n, args, None)
         save(results, args.out)
+    for n in sizes:
         for kind in (RDFLIB, HERMIT):
             if kind in stopped or "failed" in results[WHYTAG][n]:
                 results[kind][n] = {"skipped": True}
@@ -400,6 +439,11 @@ def query_total(steps: dict, which: list[int]) -> float | None:
     return sum(found) / 1000 if len(found) == len(which) else None
 
 
+def ratio(a: float | None, b: float | None) -> float | None:
+    """a / b, None when either is missing."""
+    return a / b if a is not None and b else None
+
+
 def fmt(value: float | None, digits: int = 1, limit: float | None = None, timed_out: bool = False) -> str:
     """A number for the table; '> limit' for a step that ran over, '–' for one not run."""
     if value is None:
@@ -410,16 +454,16 @@ def fmt(value: float | None, digits: int = 1, limit: float | None = None, timed_
 def whytag_rows(results: dict) -> list[list[str]]:
     """The whytag table: one row per measure, one column per size."""
     runs = {int(n): s for n, s in results[WHYTAG].items()}
-    rate = lambda s, step, n: n / s[step]["seconds"] if step in s else None  # noqa: E731
+    rate = lambda s, step, n: ratio(n, seconds(s, step))  # noqa: E731
     get = lambda s, step, key: s.get(step, {}).get(key)  # noqa: E731
     rows = [["tracks"] + [f"{n:,}" for n in runs]]
     for step in ("import", "learn", "tag", "export", "validate"):
         rows.append([f"{step} s"] + [fmt(seconds(s, step)) for s in runs.values()])
         if step in ("import", "tag"):
             rows.append([f"{step} tracks/s"] + [fmt(rate(s, step, n), 0) for n, s in runs.items()])
-    rows += [["export quads/s"] + [fmt(get(s, "export", "quads") / seconds(s, "export") if "export" in s else None, 0)
+    rows += [["export quads/s"] + [fmt(ratio(get(s, "facts", "export_quads"), seconds(s, "export")), 0)
                                    for s in runs.values()],
-             ["export MB"] + [fmt(get(s, "export", "bytes") / 1e6 if "export" in s else None) for s in runs.values()],
+             ["export MB"] + [fmt(ratio(get(s, "facts", "export_bytes"), 1e6)) for s in runs.values()],
              ["validate: violations; re-derived agree"] + [
                  f"{get(s, 'validate', 'violations')}; {get(s, 'validate', 'agree')}/{get(s, 'validate', 'rederived')}"
                  for s in runs.values()]]
@@ -428,8 +472,9 @@ def whytag_rows(results: dict) -> list[list[str]]:
     for key, label in (("triples_per_track", "triples/track"), ("track_graphs", "  in track graphs"),
                        ("tags_graph", "  in tags graph"), ("rest", "  rest (model, levels, run)")):
         rows.append([label] + [fmt(get(s, "facts", key)) for s in runs.values()])
-    rows.append(["KB/track on disk"] + [fmt(get(s, "facts", "bytes_per_track") / 1000 if "facts" in s else None, 2)
-                                        for s in runs.values()])
+    for key, label in (("bytes_per_track", "KB/track on disk (all files)"), ("sst_bytes_per_track", "  in tables (*.sst)"),
+                       ("wal_bytes_per_track", "  in write-ahead log (*.log)")):
+        rows.append([label] + [fmt(ratio(get(s, "facts", key), 1000), 2) for s in runs.values()])
     for i, name in enumerate(QUERY_NAMES):
         rows.append([f"Q{i + 1} {name}, ms (rows)"] + [
             f"{fmt(get(s, 'queries', f'q{i + 1}_ms'))} ({get(s, 'queries', f'q{i + 1}_rows')})" for s in runs.values()])
@@ -462,8 +507,9 @@ def baseline_rows(results: dict) -> list[list[str]]:
                 a, b = seconds(ours, our_step), (None if None in parts else sum(parts))
             else:
                 a, b = seconds(ours, our_step) if our_step else None, seconds(theirs, their_step)
-            ratio = f"{b / a:,.1f}×" if a and b else (f"> {limit / a:,.0f}×" if a and timed_out else "–")
-            rows.append([f"{n:,}", label, fmt(a, 2), fmt(b, 2, limit, timed_out), ratio])
+            times = f"{b / a:,.1f}×" if a and b else (f"> {limit / a:,.0f}×" if a and timed_out else "–")
+            shown = f"failed ({theirs['failed']})" if b is None and "failed" in theirs else fmt(b, 2, limit, timed_out)
+            rows.append([f"{n:,}", label, fmt(a, 2), shown, times])
     return rows
 
 
@@ -545,7 +591,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     if args.one_size:
         run = {WHYTAG: run_whytag, RDFLIB: run_rdflib, HERMIT: run_hermit}[args.kind]
-        return run(args.one_size, args, Journal(args.out / f"{args.kind}-{args.one_size}.jsonl"))
+        return in_deep_thread(lambda: run(args.one_size, args, Journal(args.out / f"{args.kind}-{args.one_size}.jsonl")))
     results = run_all(args)
     save(results, args.out)
     print(f"\nall numbers: {args.out / 'scale.json'}")

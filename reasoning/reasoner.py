@@ -197,7 +197,7 @@ class Scorer:
             (a.iri, RDF.type, WT.TagAssignment), (a.iri, WT.track, a.track), (a.iri, WT.tag, a.tag),
             (a.iri, WT.fromModelSet, info.iri), (a.iri, WT.score, double(a.score)),
             (a.iri, WT.logit, double(a.logit)), (a.iri, WT.predicted, Literal(a.predicted)),
-            (a.iri, WT.justifiedBy, base), (base, RDF.type, WT.Justification),
+            (a.iri, WT.justifiedBy, base),
             (base, WT.contribution, double(model.base_rate))]
         links: dict[tuple[str, ...], list] = {effect: [] for effect in model.effects()}
         for rule, on in zip(model.rules, fired):
@@ -208,8 +208,7 @@ class Scorer:
                 links[(term.feature,)].append((WT.linearTerm, info.linear_term_iri(a.notation, index)))
         for effect, contribution in reasons.items():
             j = URIRef(f"{a.iri}/j/{'--'.join(slug(f) for f in effect)}")
-            triples += [(a.iri, WT.justifiedBy, j), (j, RDF.type, WT.Justification),
-                        (j, WT.effect, info.effect_iri(a.notation, effect)), (j, WT.contribution, double(contribution))]
+            triples += [(a.iri, WT.justifiedBy, j), (j, WT.effect, info.effect_iri(a.notation, effect)), (j, WT.contribution, double(contribution))]
             triples += [(j, p, o) for p, o in links[effect]]
             triples += [(j, WT.fromObservation, observations[(a.track, f)]) for f in effect
                         if (a.track, f) in observations]
