@@ -188,7 +188,7 @@ class GraphStore:
                 yield tuple(_plain(term) for term in row)
             return
         try:
-            solutions = self.oxigraph.query(sparql_prefixes() + sparql)
+            solutions = self.oxigraph.query(sparql_prefixes() + sparql, use_default_graph_as_union=True)  # as select()
         except (SyntaxError, OSError, ValueError) as err:
             raise StoreError(f"{self.location}: query failed: {first_line(err)}") from err
         names = [v.value for v in solutions.variables]
