@@ -47,7 +47,24 @@ class _Walk:
     rules: list[tuple[int, Rule]]  # (tag index, rule) of the rules over this feature alone
 
     def step_values(self, x: np.ndarray) -> np.ndarray:
-        """Each tag's step function at each value of x (len(x) × tags), exactly as its rules fire."""
+        """Each tag's step function at each value of x (len(x) × tags), exactly as its rules fire.
+
+        Strictly inside the training range and off the cuts, the rules fire alike across a piece, so the
+        value is the piece's (a lookup); at a cut or on or beyond the range's edges (a rule may test a
+        threshold there), the rules are evaluated.
+        """
+        piece = np.searchsorted(self.cuts, x)
+        at_cut = np.zeros(len(x), dtype=bool)
+        if len(self.cuts):
+            at_cut = self.cuts[np.minimum(piece, len(self.cuts) - 1)] == x
+        exact = at_cut | (x <= self.low) | (x >= self.high) | np.isnan(x)  # a threshold may sit on an edge
+        out = self.steps[piece]
+        if exact.any():
+            out[exact] = self.fired_values(x[exact])
+        return out
+
+    def fired_values(self, x: np.ndarray) -> np.ndarray:
+        """Each tag's step function at each value of x, from its rules' conditions."""
         out = np.zeros((len(x), len(self.slopes)))
         for t, rule in self.rules:
             fires = np.ones(len(x), dtype=bool)
@@ -89,7 +106,7 @@ class FlipFinder:
         slopes = np.array([sum(term.weight for term in m.linear if term.feature == feature) for m in models])
         walk = _Walk(cuts, np.array([sides[c] == {True} for c in cuts], dtype=bool),
                      np.array([sides[c] == {False} for c in cuts], dtype=bool), np.zeros(0), slopes, low, high, own)
-        walk.steps = walk.step_values(middles)
+        walk.steps = walk.fired_values(middles)
         return walk
 
     def nearest(self, values: dict[str, float], logits: dict[str, float], tag: str) -> Flip | None:

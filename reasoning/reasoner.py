@@ -146,6 +146,7 @@ class Scorer:
         self.features = sorted({f for model in models for effect in model.effects() for f in effect})
         self.thresholds = np.array([model.threshold for model in models])
         self.flips = FlipFinder(models, info.single_label) if all(m.link == "logistic" for m in models) else None
+        self.parts = [_ModelParts(info, model) for model in models]
 
     def tag(self, X: pd.DataFrame, observations: Observations, every_score: bool) -> tuple[list[Assignment], list[Triple]]:
         """Every (track, tag) score of a batch, and the triples of those written (predicted, or all)."""
@@ -157,18 +158,18 @@ class Scorer:
             for m, f, lg in zip(self.models, fired, logits.T)]) if len(X) else logits
         predicted = self._decide(logits, scores)
         assignments, triples = [], []
-        reasons = [m.reasons(X) for m in self.models]
+        reasons = [m.reasons(X).to_numpy() for m in self.models]  # columns in the order of model.effects()
+        values = X.to_numpy()
         for i, track in enumerate(X.index):
-            for t, model in enumerate(self.models):
+            for t, (model, parts) in enumerate(zip(self.models, self.parts)):
                 logit = float(logits[i, t])
                 score = float(scores[i, t]) if model.link == "any" else sigmoid(logit)
-                a = Assignment(assignment_iri(track, self.info, model.tag), track,
-                               tag_iri(self.info.vocabulary, model.tag), model.tag, logit, score,
-                               int(fired[t][i].sum()), bool(predicted[i, t]))
+                a = Assignment(URIRef(f"{track}/tags/{parts.model_slug}/{parts.tag_slug}"), track, parts.tag,
+                               model.tag, logit, score, int(fired[t][i].sum()), bool(predicted[i, t]))
                 assignments.append(a)
                 if a.predicted or every_score:
-                    triples += self._assignment_triples(a, model, fired[t][i], reasons[t].iloc[i], observations)
-                    triples += self._flip_triples(a, X.iloc[i], logits[i], observations)
+                    triples += self._assignment_triples(a, parts, fired[t][i], reasons[t][i], observations)
+                    triples += self._flip_triples(a, values[i], logits[i], observations)
         return assignments, triples
 
     def _decide(self, logits: np.ndarray, scores: np.ndarray) -> np.ndarray:
@@ -183,7 +184,7 @@ class Scorer:
             out[np.arange(len(best)), best] = True
         return out
 
-    def _assignment_triples(self, a: Assignment, model: TagModel, fired: np.ndarray, reasons: pd.Series,
+    def _assignment_triples(self, a: Assignment, parts: "_ModelParts", fired: np.ndarray, reasons: np.ndarray,
                             observations: Observations) -> list[Triple]:
         """An assignment with its base rate and one justification per feature effect of the tag's model.
 
@@ -191,35 +192,34 @@ class Scorer:
         training average), so base rate + contributions = logit; it links the rules that fired, the
         linear term and the observations it read.
         """
-        info = self.info
         base = URIRef(f"{a.iri}/j/base")
         triples: list[Triple] = [
             (a.iri, RDF.type, WT.TagAssignment), (a.iri, WT.track, a.track), (a.iri, WT.tag, a.tag),
-            (a.iri, WT.fromModelSet, info.iri), (a.iri, WT.score, double(a.score)),
+            (a.iri, WT.fromModelSet, self.info.iri), (a.iri, WT.score, double(a.score)),
             (a.iri, WT.logit, double(a.logit)), (a.iri, WT.predicted, Literal(a.predicted)),
-            (a.iri, WT.justifiedBy, base),
-            (base, WT.contribution, double(model.base_rate))]
-        links: dict[tuple[str, ...], list] = {effect: [] for effect in model.effects()}
-        for rule, on in zip(model.rules, fired):
-            if on and rule.conditions:  # as read back from the graph: ids are the rules' IRIs
-                links[rule_effect(rule)].append((WT.rule, URIRef(rule.id)))
-        for index, term in enumerate(model.linear):
-            if (a.track, term.feature) in observations:
-                links[(term.feature,)].append((WT.linearTerm, info.linear_term_iri(a.notation, index)))
-        for effect, contribution in reasons.items():
-            j = URIRef(f"{a.iri}/j/{'--'.join(slug(f) for f in effect)}")
-            triples += [(a.iri, WT.justifiedBy, j), (j, WT.effect, info.effect_iri(a.notation, effect)), (j, WT.contribution, double(contribution))]
-            triples += [(j, p, o) for p, o in links[effect]]
+            (a.iri, WT.justifiedBy, base), (base, WT.contribution, parts.base_rate)]
+        links: list[list[Triple]] = [[] for _ in parts.effects]
+        for k in np.flatnonzero(fired):
+            if parts.rule_effect[k] is not None:
+                links[parts.rule_effect[k]].append((WT.rule, parts.rule_iris[k]))
+        for feature, e, term in parts.terms:
+            if (a.track, feature) in observations:
+                links[e].append((WT.linearTerm, term))
+        for e, effect in enumerate(parts.effects):
+            j = URIRef(f"{a.iri}/j/{parts.effect_slugs[e]}")
+            triples += [(a.iri, WT.justifiedBy, j), (j, WT.effect, parts.effect_iris[e]),
+                        (j, WT.contribution, double(reasons[e]))]
+            triples += [(j, p, o) for p, o in links[e]]
             triples += [(j, WT.fromObservation, observations[(a.track, f)]) for f in effect
                         if (a.track, f) in observations]
         return triples
 
-    def _flip_triples(self, a: Assignment, values: pd.Series, logits: np.ndarray,
+    def _flip_triples(self, a: Assignment, values: np.ndarray, logits: np.ndarray,
                       observations: Observations) -> list[Triple]:
         """The smallest one-feature change that reverses the decision, as a wt:Counterfactual (if any)."""
         if self.flips is None:
             return []
-        known = {f: float(v) for f, v in values.items() if f in self.flips.walks and math.isfinite(v)}
+        known = {f: float(v) for f, v in zip(self.features, values) if f in self.flips.walks and math.isfinite(v)}
         flip = self.flips.nearest(known, {m.tag: float(lg) for m, lg in zip(self.models, logits)}, a.notation)
         if flip is None:
             return []
@@ -232,3 +232,21 @@ class Scorer:
 
 def assignment_iri(track: URIRef, info: ModelInfo, tag: str) -> URIRef:
     return URIRef(f"{track}/tags/{slug(info.name)}/{slug(tag)}")
+
+
+class _ModelParts:
+    """A tag model's IRIs and structure as the triples need them, computed once per run, not per track."""
+
+    def __init__(self, info: ModelInfo, model: TagModel) -> None:
+        self.model_slug, self.tag_slug = slug(info.name), slug(model.tag)
+        self.tag = tag_iri(info.vocabulary, model.tag)
+        self.effects = model.effects()
+        index = {effect: e for e, effect in enumerate(self.effects)}
+        self.effect_iris = [info.effect_iri(model.tag, effect) for effect in self.effects]
+        self.effect_slugs = ["--".join(slug(f) for f in effect) for effect in self.effects]
+        # as read back from the graph, rule ids are the rules' IRIs; a rule without conditions is in the base rate
+        self.rule_effect = [index[rule_effect(rule)] if rule.conditions else None for rule in model.rules]
+        self.rule_iris = [URIRef(rule.id) for rule in model.rules]
+        self.terms = [(term.feature, index[(term.feature,)], info.linear_term_iri(model.tag, k))
+                      for k, term in enumerate(model.linear)]
+        self.base_rate = double(model.base_rate)
