@@ -87,11 +87,11 @@ def partial_extractions(store: GraphStore) -> list[Violation]:
     Each extraction's observations and its wt:observationCount are written in one transaction, so a
     difference means the track was written in part (an interrupted write by another tool, or an edit).
     """
-    rows = store.select(f"""
-        SELECT ?a ?expected (COUNT(DISTINCT ?o) AS ?found) WHERE {{
-          GRAPH ?g {{ ?a a wt:Extraction ; wt:observationCount ?expected .
-                      OPTIONAL {{ ?o prov:wasGeneratedBy ?a ; wt:value ?v }} }}
-        }} GROUP BY ?a ?expected HAVING (COUNT(DISTINCT ?o) != ?expected)""").rows
+    rows = store.select("""
+        SELECT ?a ?expected (COUNT(DISTINCT ?o) AS ?found) WHERE {
+          GRAPH ?g { ?a a wt:Extraction ; wt:observationCount ?expected .
+                      OPTIONAL { ?o prov:wasGeneratedBy ?a ; wt:value ?v } }
+        } GROUP BY ?a ?expected HAVING (COUNT(DISTINCT ?o) != ?expected)""").rows
     return [Violation(str(a), "observationCount", f"partial extraction: {found} of {expected} observations are in "
                       "the graph (run `whytag extract` again)", "") for a, expected, found in rows]
 
