@@ -30,10 +30,12 @@ SELECT ?j ?f ?featureLabel ?value ?symbol ?levelLabel ?source WHERE {{
   VALUES (?j ?effect) {{ {pairs} }}
   GRAPH ?mg {{ ?effect wt:onFeature ?f . }}
   OPTIONAL {{ GRAPH ?fg {{ ?f rdfs:label ?featureLabel }} }}
-  OPTIONAL {{ GRAPH ?tg {{ ?j wt:fromObservation ?o . }} GRAPH ?og {{ ?o wt:feature ?f ; wt:value ?value . }}
-             OPTIONAL {{ GRAPH ?og {{ ?o qudt:unit ?own }} }} OPTIONAL {{ GRAPH ?fg {{ ?f wt:defaultUnit ?default }} }}
-             BIND(COALESCE(?own, ?default) AS ?unit)
-             OPTIONAL {{ GRAPH ?ug {{ ?unit qudt:symbol ?symbol }} }} }}
+  OPTIONAL {{ GRAPH ?tg {{ ?j wt:fromObservation ?o . }} GRAPH ?og {{ ?o wt:feature ?of ; wt:value ?value . }}
+             FILTER(?of = ?f)  # not ?f in the pattern: Oxigraph then matched every observation first
+             OPTIONAL {{ GRAPH ?og {{ ?o qudt:unit ?own }} }} }}
+  OPTIONAL {{ GRAPH ?fg {{ ?f wt:defaultUnit ?default }} }}  # here, not in the group above: 1.8 s there, 20 ms here
+  BIND(COALESCE(?own, ?default) AS ?unit)
+  OPTIONAL {{ GRAPH ?ug {{ ?unit qudt:symbol ?symbol }} }}
   OPTIONAL {{ GRAPH ?lg {{ <{track}> wt:hasLevel ?level }}
              GRAPH ?dg {{ ?lt wt:level ?level ; wt:feature ?f ; wt:thresholdSource ?source . ?level rdfs:label ?levelLabel }} }}
 }}"""
