@@ -1,8 +1,8 @@
 """Numeric features → perceptual levels (slow/moderate/fast tempo, low/mid/high brightness, …).
 
 Levels come from stated thresholds: music knowledge (ontology/levels.ttl) or tertiles of a training
-table. The thresholds are triples, and a SPARQL Update inside the store asserts `wt:hasLevel` on
-every track whose observation falls in a level's range, so "why is this track fast?" is a query.
+table. The thresholds are triples, and `wt:hasLevel` is asserted on every track whose observation falls
+in a level's range, so "why is this track fast?" is a query.
 """
 
 from __future__ import annotations
@@ -80,19 +80,28 @@ def write_levels(store: GraphStore, levels: list[LevelThreshold]) -> None:
 def assert_levels(store: GraphStore, batch: int = 1000) -> int:
     """Re-derive every track's wt:hasLevel from its observations and all thresholds; return the count.
 
-    One transaction per batch of tracks, so a catalog's levels never sit in one huge update.
+    The thresholds (music knowledge and learned) are read once; per batch of tracks the observations are
+    read in bulk, each level decided as `lower <= value < upper`, and the batch's old levels removed and
+    the new ones loaded (two transactions: a crash between leaves a batch without levels until the next
+    run). One SPARQL Update joining every threshold with every observation took 116 ms a track.
     """
-    tracks = [t for (t,) in store.values("SELECT DISTINCT ?track WHERE { GRAPH ?g { ?track a wt:Track } }")]
+    thresholds: dict[str, list[tuple[str, float | None, float | None]]] = {}
+    for feature, level, lower, upper in store.values("""SELECT ?f ?level ?lo ?hi WHERE { GRAPH ?tg {
+            ?th a wt:LevelThreshold ; wt:feature ?f ; wt:level ?level .
+            OPTIONAL { ?th wt:lowerBound ?lo } OPTIONAL { ?th wt:upperBound ?hi } } }"""):
+        thresholds.setdefault(feature, []).append((level, lower, upper))
+    tracks = sorted(t for (t,) in store.values("SELECT DISTINCT ?track WHERE { GRAPH ?g { ?track a wt:Track } }"))
     for start in range(0, len(tracks), batch):
         scope = f"VALUES ?track {{ {' '.join(f'<{t}>' for t in tracks[start:start + batch])} }}"
-        store.update(f"""
-DELETE {{ GRAPH ?g {{ ?track wt:hasLevel ?level }} }} WHERE {{ {scope} GRAPH ?g {{ ?track wt:hasLevel ?level }} }} ;
-INSERT {{ GRAPH ?g {{ ?track wt:hasLevel ?level }} }} WHERE {{ {scope}
-  GRAPH ?tg {{ ?th a wt:LevelThreshold ; wt:feature ?f ; wt:level ?level .
-              OPTIONAL {{ ?th wt:lowerBound ?lo }} OPTIONAL {{ ?th wt:upperBound ?hi }} }}
-  GRAPH ?g {{ ?o wt:ofTrack ?track ; wt:feature ?f ; wt:value ?v }}
-  FILTER((!BOUND(?lo) || ?v >= ?lo) && (!BOUND(?hi) || ?v < ?hi))
-}}""")
+        graphs: dict[URIRef, set[Triple]] = {}
+        for track, graph, feature, value in store.values(f"""SELECT ?track ?g ?f ?v WHERE {{ {scope}
+                GRAPH ?g {{ ?o wt:ofTrack ?track ; wt:feature ?f ; wt:value ?v }} }}"""):
+            for level, lower, upper in thresholds.get(feature, ()):
+                if (lower is None or value >= lower) and (upper is None or value < upper):
+                    graphs.setdefault(URIRef(graph), set()).add((URIRef(track), WT.hasLevel, URIRef(level)))
+        store.update(f"DELETE {{ GRAPH ?g {{ ?track wt:hasLevel ?level }} }} WHERE {{ {scope} "
+                     "GRAPH ?g { ?track wt:hasLevel ?level } }")
+        store.add_graphs(graphs, fresh=True)
     store.compact()
     return int(store.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?t wt:hasLevel ?l } }").rows[0][0])
 
