@@ -33,6 +33,7 @@ bench: $(TESTING)
 	$(BIN)/python bench/gtzan_rules.py
 	$(BIN)/python bench/jamendo_rules.py --cv
 	$(BIN)/python bench/tagging.py
+	$(BIN)/python bench/scale.py --sizes 10000 100000
 	bash tests/system-deps.sh
 	$(BIN)/python bench/extract.py
 

@@ -12,7 +12,8 @@ SPARQL). It reports per step seconds, tracks/s and the peak RSS after the step, 
 5 runs of five typical queries through `GraphStore.values`.
 
 Baselines, each step in a child process with --baseline-limit seconds (a baseline that runs over at one
-size is skipped at the larger ones), from 1,000 tracks up through the sizes: (a) the same pipeline on
+size is skipped at the larger ones), from 1,000 tracks (or the smallest size, if smaller) up through the
+sizes, after whytag has run at every size: (a) the same pipeline on
 rdflib's in-memory Dataset behind whytag's generic SPARQL path (import, tag, the five queries; the
 model set and level thresholds are copied from whytag's run at that size, the levels asserted by
 SPARQL Update); (b) owlready2 + HermiT classifying the tracks into the rules' OWL body classes (the
@@ -42,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Dataset, Graph
 from rdflib.namespace import RDF
 
 HERE = Path(__file__).resolve()
@@ -66,8 +67,8 @@ WHY_TAGGED = """SELECT DISTINCT ?reason ?score ?contribution ?feature ?value ?le
                GRAPH ?labels { ?l rdfs:label ?level . } }
   }
 } ORDER BY DESC(ABS(?contribution))"""
-"""docs/queries/why-tagged.rq with each pattern in a GRAPH clause: through `GraphStore.values` the embedded
-store's default graph is not the union of the graphs, so the documented text finds no rows there."""
+"""docs/queries/why-tagged.rq with each pattern in a GRAPH clause, so that it finds the same rows whether or not
+a store's default graph is the union of its graphs (through `values` the embedded one was not, at first)."""
 QUERY_NAMES = ["tracks tagged T", "why X tagged T", "tag counts", "fast and minor", "rules using F"]
 
 
@@ -466,7 +467,7 @@ def whytag_rows(results: dict) -> list[list[str]]:
              ["export MB"] + [fmt(ratio(get(s, "facts", "export_bytes"), 1e6)) for s in runs.values()],
              ["validate: violations; re-derived agree"] + [
                  f"{get(s, 'validate', 'violations')}; {get(s, 'validate', 'agree')}/{get(s, 'validate', 'rederived')}"
-                 for s in runs.values()]]
+                 if "validate" in s else "–" for s in runs.values()]]
     for step in ("import", "learn", "tag", "export", "validate", "queries"):
         rows.append([f"peak RSS after {step}, MB"] + [fmt(get(s, step, "rss_mb"), 0) for s in runs.values()])
     for key, label in (("triples_per_track", "triples/track"), ("track_graphs", "  in track graphs"),
@@ -477,7 +478,8 @@ def whytag_rows(results: dict) -> list[list[str]]:
         rows.append([label] + [fmt(ratio(get(s, "facts", key), 1000), 2) for s in runs.values()])
     for i, name in enumerate(QUERY_NAMES):
         rows.append([f"Q{i + 1} {name}, ms (rows)"] + [
-            f"{fmt(get(s, 'queries', f'q{i + 1}_ms'))} ({get(s, 'queries', f'q{i + 1}_rows')})" for s in runs.values()])
+            f"{fmt(get(s, 'queries', f'q{i + 1}_ms'))} ({get(s, 'queries', f'q{i + 1}_rows')})" if "queries" in s else "–"
+            for s in runs.values()])
     return rows
 
 
@@ -485,19 +487,19 @@ def baseline_rows(results: dict) -> list[list[str]]:
     """The baselines beside whytag at each size where they ran: seconds and ratio baseline / whytag."""
     limit = results["baseline_limit_s"]
     rows = [["size", "measure", "whytag s", "baseline s", "baseline / whytag"]]
-    pairs = [(RDFLIB, "rdflib import", "import", "import"), (RDFLIB, "rdflib tag", "tag", "tag"),
-             (RDFLIB, "rdflib queries 1,2,3,5 (sum of medians)", None, None),
-             (RDFLIB, "rdflib query 4 (after asserting levels)", None, None),
-             (RDFLIB, "rdflib levels (assert_levels; whytag does it inside learn)", None, "levels"),
-             (HERMIT, "HermiT load + classify + count vs whytag tag", "tag", None),
-             (HERMIT, "HermiT classify (sync_reasoner) alone vs whytag tag", "tag", "reason")]
+    pairs = [(RDFLIB, "rdflib import", "import", "import", ["import"]), (RDFLIB, "rdflib tag", "tag", "tag", ["tag"]),
+             (RDFLIB, "rdflib queries 1,2,3,5 (sum of medians)", None, None, ["queries"]),
+             (RDFLIB, "rdflib query 4 (after asserting levels)", None, None, ["levels", "query4"]),
+             (RDFLIB, "rdflib levels (assert_levels; whytag does it inside learn)", None, "levels", ["levels"]),
+             (HERMIT, "HermiT load + classify + count vs whytag tag", "tag", None, STEPS[HERMIT]),
+             (HERMIT, "HermiT classify (sync_reasoner) alone vs whytag tag", "tag", "reason", ["reason"])]
     for n in results["sizes"]:
         ours = results[WHYTAG].get(n) or results[WHYTAG].get(str(n), {})
-        for kind, label, our_step, their_step in pairs:
+        for kind, label, our_step, their_step, needs in pairs:
             theirs = results[kind].get(n) or results[kind].get(str(n), {})
             if theirs.get("skipped"):
                 continue
-            timed_out = "timed_out" in theirs
+            timed_out = theirs.get("timed_out") in needs
             if "queries 1,2,3,5" in label:
                 a, b = query_total(ours, [0, 1, 2, 4]), query_total(theirs, [0, 1, 2, 4])
             elif "query 4" in label:
@@ -508,7 +510,8 @@ def baseline_rows(results: dict) -> list[list[str]]:
             else:
                 a, b = seconds(ours, our_step) if our_step else None, seconds(theirs, their_step)
             times = f"{b / a:,.1f}×" if a and b else (f"> {limit / a:,.0f}×" if a and timed_out else "–")
-            shown = f"failed ({theirs['failed']})" if b is None and "failed" in theirs else fmt(b, 2, limit, timed_out)
+            shown = (fmt(b, 2, limit, timed_out) if b is not None or timed_out else
+                     f"failed ({theirs['failed']})" if "failed" in theirs else "not reached")
             rows.append([f"{n:,}", label, fmt(a, 2), shown, times])
     return rows
 
