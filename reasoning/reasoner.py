@@ -164,7 +164,7 @@ class Scorer:
             for t, (model, parts) in enumerate(zip(self.models, self.parts)):
                 logit = float(logits[i, t])
                 score = float(scores[i, t]) if model.link == "any" else sigmoid(logit)
-                a = Assignment(URIRef(f"{track}/tags/{parts.model_slug}/{parts.tag_slug}"), track, parts.tag,
+                a = Assignment(URIRef(f"{track}/{parts.assignment_path}"), track, parts.tag,
                                model.tag, logit, score, int(fired[t][i].sum()), bool(predicted[i, t]))
                 assignments.append(a)
                 if a.predicted or every_score:
@@ -230,15 +230,11 @@ class Scorer:
                 (node, WT.fromObservation, observations[(a.track, flip.feature)])]
 
 
-def assignment_iri(track: URIRef, info: ModelInfo, tag: str) -> URIRef:
-    return URIRef(f"{track}/tags/{slug(info.name)}/{slug(tag)}")
-
-
 class _ModelParts:
     """A tag model's IRIs and structure as the triples need them, computed once per run, not per track."""
 
     def __init__(self, info: ModelInfo, model: TagModel) -> None:
-        self.model_slug, self.tag_slug = slug(info.name), slug(model.tag)
+        self.assignment_path = f"tags/{slug(info.name)}/{slug(model.tag)}"  # under the track's IRI
         self.tag = tag_iri(info.vocabulary, model.tag)
         self.effects = model.effects()
         index = {effect: e for e, effect in enumerate(self.effects)}
