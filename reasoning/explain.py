@@ -63,7 +63,8 @@ SELECT ?a ?featureLabel ?op ?threshold ?value ?symbol WHERE {{
   VALUES ?a {{ {assignments} }}
   GRAPH ?tg {{ ?a wt:decisionChangesIf ?cf . ?cf wt:feature ?f ; wt:operator ?op ; wt:threshold ?threshold ;
                                                wt:fromObservation ?o . }}
-  GRAPH ?og {{ ?o wt:value ?value . OPTIONAL {{ ?o qudt:unit ?own }} }}
+  GRAPH ?og {{ ?o wt:value ?value }}
+  OPTIONAL {{ GRAPH ?og {{ ?o qudt:unit ?own }} }}  # not inside the GRAPH group: Oxigraph then read every unit first
   OPTIONAL {{ GRAPH ?fg {{ ?f wt:defaultUnit ?default }} }}
   BIND(COALESCE(?own, ?default) AS ?unit)
   OPTIONAL {{ GRAPH ?ug {{ ?unit qudt:symbol ?symbol }} }}

@@ -67,6 +67,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
             if kind == "update":
                 _authorize(request, settings.update_token)
                 await anyio.to_thread.run_sync(run_update, store, text)
+                reader.changed()
                 return Response(status_code=204)
             return await _answer_query(store, text, request, params, settings.limits, query_threads)
         except ProtocolError as err:

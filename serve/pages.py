@@ -7,7 +7,8 @@ same words.
 
 from __future__ import annotations
 
-import time
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -20,7 +21,7 @@ from whytag.serve.chart import Bar
 from whytag.serve.sparql import OX_PREFIXES
 
 PAGE = 50
-RANGES_TTL = 60.0  # seconds a cached per-feature range (for chart scaling) is reused
+CACHED = 512  # answers over many tracks (pages of lists, feature ranges) kept until the store changes
 NUMERIC = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in
            ("double", "float", "decimal", "integer", "int", "long", "nonNegativeInteger")}
 BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
@@ -53,14 +54,37 @@ class RuleView:
 
 
 class Reader:
-    """Reads pages' contents from the embedded store (pyoxigraph directly; explanations through rdflib)."""
+    """Reads pages' contents from the embedded store (pyoxigraph directly; explanations through rdflib).
+
+    Lists that sort thousands of tracks (a tag's tracks, a rule's, the catalog) and the feature ranges
+    are kept until `changed` is called: the server holds the store's write lock, so only its own
+    updates can change them.
+    """
 
     def __init__(self, graph: GraphStore, base: str):
         self.graph = graph
         self.store: ox.Store = graph.oxigraph
         self.base = base
-        self._ranges: dict[str, tuple[float, float]] = {}
-        self._ranges_read = -RANGES_TTL
+        self._cache: OrderedDict[str, object] = OrderedDict()
+        self._lock = threading.Lock()  # pages are read on many threads at once
+
+    def changed(self) -> None:
+        """Forget every kept answer: the store was updated."""
+        with self._lock:
+            self._cache.clear()
+
+    def _kept(self, key: str, read):
+        """`read()`'s answer, kept under `key` (least recently used dropped past CACHED)."""
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        value = read()  # outside the lock: two threads may both read a missing answer, never block each other
+        with self._lock:
+            self._cache[key] = value
+            if len(self._cache) > CACHED:
+                self._cache.popitem(last=False)
+        return value
 
     # -- generic ----------------------------------------------------------------------------
     def rows(self, sparql: str) -> list[dict]:
@@ -70,8 +94,9 @@ class Reader:
         return [{n: _value(row[n]) for n in names} for row in result]
 
     def page(self, sparql: str, number: int) -> Page:
-        """One page of a SELECT that has no LIMIT/OFFSET of its own."""
-        rows = self.rows(f"{sparql} LIMIT {PAGE + 1} OFFSET {number * PAGE}")
+        """One page of a SELECT: `sparql` has `{window}` where its ordered sub-select takes LIMIT/OFFSET."""
+        query = sparql.replace("{window}", f"LIMIT {PAGE + 1} OFFSET {number * PAGE}")
+        rows = self._kept(query, lambda: self.rows(query))
         return Page(rows[:PAGE], number, len(rows) > PAGE)
 
     def href(self, iri: str) -> str:
@@ -135,12 +160,9 @@ class Reader:
         return sorted(bars, key=lambda b: b.label.lower())
 
     def ranges(self) -> dict[str, tuple[float, float]]:
-        """Each feature's lowest and highest value in the catalog, re-read at most once a minute."""
-        if time.monotonic() - self._ranges_read > RANGES_TTL:
-            self._ranges = {r["f"]: (float(r["lo"]), float(r["hi"])) for r in self.rows(
-                "SELECT ?f (MIN(?v) AS ?lo) (MAX(?v) AS ?hi) WHERE { ?o wt:feature ?f ; wt:value ?v } GROUP BY ?f")}
-            self._ranges_read = time.monotonic()
-        return self._ranges
+        """Each feature's lowest and highest value in the catalog (read once, kept until the store changes)."""
+        return self._kept("ranges", lambda: {r["f"]: (float(r["lo"]), float(r["hi"])) for r in self.rows(
+            "SELECT ?f (MIN(?v) AS ?lo) (MAX(?v) AS ?hi) WHERE { ?o wt:feature ?f ; wt:value ?v } GROUP BY ?f")})
 
     # -- tags and rules ---------------------------------------------------------------------
     def tag(self, iri: str, number: int) -> dict:
@@ -148,8 +170,9 @@ class Reader:
         info = self.rows(f"""SELECT ?notation ?scheme WHERE {{ OPTIONAL {{ <{iri}> skos:notation ?notation }}
                                 OPTIONAL {{ <{iri}> skos:inScheme ?scheme }} }} LIMIT 1""")
         tracks = self.page(f"""SELECT ?track ?label ?score WHERE {{
-            ?a wt:tag <{iri}> ; wt:track ?track ; wt:score ?score ; wt:predicted true .
-            OPTIONAL {{ ?track rdfs:label ?label }} }} ORDER BY DESC(?score) ?track""", number)
+            {{ SELECT ?a ?score WHERE {{ ?a wt:tag <{iri}> ; wt:score ?score ; wt:predicted true }}
+              ORDER BY DESC(?score) ?a {{window}} }}
+            ?a wt:track ?track . OPTIONAL {{ ?track rdfs:label ?label }} }} ORDER BY DESC(?score) ?a""", number)
         rules = self.rules(f"?rule a wt:Rule ; wt:forTag <{iri}> .")
         return {"info": info[0] if info else {}, "label": self.label(iri), "tracks": tracks,
                 "rules": sorted(rules, key=lambda r: -abs(r.weight))}
@@ -174,25 +197,24 @@ class Reader:
     def rule(self, iri: str, number: int) -> dict:
         """A rule: its conditions, weight, precision and support, and the tracks it fired on (paged)."""
         found = self.rules(f"VALUES ?rule {{ <{iri}> }}")
-        tracks = self.page(f"""SELECT DISTINCT ?track ?label WHERE {{ ?j wt:rule <{iri}> . ?a wt:justifiedBy ?j ;
-            wt:track ?track . OPTIONAL {{ ?track rdfs:label ?label }} }} ORDER BY ?label ?track""", number)
+        tracks = self.page(f"""SELECT ?track ?label WHERE {{ {{ SELECT DISTINCT ?track ?label WHERE {{
+            ?j wt:rule <{iri}> . ?a wt:justifiedBy ?j ; wt:track ?track . OPTIONAL {{ ?track rdfs:label ?label }} }}
+            ORDER BY ?label ?track {{window}} }} }} ORDER BY ?label ?track""", number)
         return {"rule": found[0] if found else None, "tracks": tracks}
 
     # -- the catalog ------------------------------------------------------------------------
     def catalog(self, tag: str, text: str, number: int) -> dict:
         """Tracks, optionally only those with a predicted tag (by notation) or matching a text, paged."""
-        filters = []
-        if tag:
-            filters.append(f"?a wt:track ?track ; wt:predicted true ; wt:tag/skos:notation ?n . "
-                           f"FILTER(STR(?n) = {Literal(tag).n3()})")
-        if text:
-            filters.append(f'FILTER(CONTAINS(LCASE(CONCAT(COALESCE(STR(?label), ""), " ", COALESCE(STR(?path), ""))), '
-                           f"LCASE({Literal(text).n3()})))")
-        tracks = self.page(f"""SELECT DISTINCT ?track ?label ?path WHERE {{ ?track a wt:Track .
-            OPTIONAL {{ ?track rdfs:label ?label }} OPTIONAL {{ ?track mo:available_as/wt:path ?path }}
-            {' '.join(filters)} }} ORDER BY ?label ?path ?track""", number)
-        tags = [str(r["notation"]) for r in self.rows("""SELECT DISTINCT ?notation WHERE {
-            ?a a wt:TagAssignment ; wt:predicted true ; wt:tag/skos:notation ?notation } ORDER BY ?notation""")]
+        chosen = (f"?tag skos:notation ?n FILTER(STR(?n) = {Literal(tag).n3()}) "  # the tag's tracks first, then labels
+                  f"?a wt:tag ?tag ; wt:predicted true ; wt:track ?track ." if tag else "")
+        matching = (f'FILTER(CONTAINS(LCASE(CONCAT(COALESCE(STR(?label), ""), " ", COALESCE(STR(?path), ""))), '
+                    f"LCASE({Literal(text).n3()})))" if text else "")
+        tracks = self.page(f"""SELECT ?track ?label ?path WHERE {{ {{ SELECT DISTINCT ?track ?label ?path WHERE {{
+            {chosen} ?track a wt:Track . OPTIONAL {{ ?track rdfs:label ?label }}
+            OPTIONAL {{ ?track mo:available_as/wt:path ?path }} {matching} }}
+            ORDER BY ?label ?path ?track {{window}} }} }} ORDER BY ?label ?path ?track""", number)
+        tags = [str(r["notation"]) for r in self._kept("tags", lambda: self.rows("""SELECT DISTINCT ?notation WHERE {
+            ?tag skos:notation ?notation FILTER EXISTS { ?a wt:tag ?tag ; wt:predicted true } } ORDER BY ?notation"""))]
         return {"tracks": tracks, "tags": tags}
 
 
