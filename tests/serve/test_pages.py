@@ -74,3 +74,24 @@ def test_query_page_offers_the_documented_queries(client):
     text = client.get("/query").text
     assert '<form method="post" action="/sparql">' in text and "<textarea" in text
     assert "why-tagged" in text and "what-would-change" in text
+
+
+def test_pages_show_an_update_sent_through_the_endpoint(client, tagged_store):
+    """Long lists are kept between requests; an update through /sparql must not leave them stale."""
+    tag = str(tagged_store.select("SELECT DISTINCT ?tag WHERE { ?a wt:tag ?tag . ?tag skos:notation 'calm' }").rows[0][0])
+    listed = lambda: re.findall(r'href="/track/synthetic/(t\d+)"', client.get("/resource", params={"iri": tag}).text)
+    before = listed()
+    assert before == listed() and before, "the same page twice (the second one kept)"
+    flip = """DELETE {{ GRAPH ?g {{ ?a wt:predicted {old} }} }} INSERT {{ GRAPH ?g {{ ?a wt:predicted {new} }} }}
+              WHERE {{ GRAPH ?g {{ ?a wt:track <urn:whytag:track/synthetic/{track}> ; wt:tag <{tag}> ;
+                                     wt:predicted {old} }} }}"""
+    auth = {"Authorization": "Bearer s3cret"}
+    assert client.post("/sparql", data={"update": flip.format(old="true", new="false", track=before[0], tag=tag)},
+                       headers=auth).status_code == 204
+    try:
+        assert listed() == before[1:]
+        assert "calm" in client.get("/").text  # the catalog's tag list, read again
+    finally:
+        client.post("/sparql", data={"update": flip.format(old="false", new="true", track=before[0], tag=tag)},
+                    headers=auth)
+    assert listed() == before
