@@ -140,7 +140,10 @@ def typical_queries(store, track: str) -> list[str]:
         why,
         "SELECT ?tag (COUNT(?a) AS ?n) WHERE { GRAPH ?tg { ?a wt:tag ?tag ; wt:predicted true } } GROUP BY ?tag",
         f"SELECT ?track WHERE {{ GRAPH ?g {{ ?track wt:hasLevel <{fast}> , <{minor}> }} }}",
-        f"SELECT DISTINCT ?rule WHERE {{ GRAPH ?mg {{ ?rule wt:hasCondition ?c . ?c wt:feature <{feature_node(FEATURE)}> }} }}",
+        # ?f in a FILTER: as the object of wt:feature, which every observation also uses, Oxigraph
+        # matched the feature's observations first and the query grew with the catalog
+        f"SELECT DISTINCT ?rule WHERE {{ GRAPH ?mg {{ ?rule wt:hasCondition ?c . ?c wt:feature ?f }} "
+        f"FILTER(?f = <{feature_node(FEATURE)}>) }}",
     ]
 
 

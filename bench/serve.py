@@ -32,9 +32,9 @@ QUERIES = {
     "a track's tags": "SELECT ?notation ?score WHERE {{ ?a wt:track <{track}> ; wt:tag/skos:notation ?notation ; "
                       "wt:score ?score }}",
     "why tagged": "SELECT ?contribution ?feature ?value WHERE {{ ?a wt:track <{track}> ; wt:tag/skos:notation "
-                  "\"energetic\" ; wt:justifiedBy ?j . ?j wt:contribution ?contribution . OPTIONAL {{ ?j wt:effect/"
-                  "wt:onFeature ?f . ?f rdfs:label ?feature . OPTIONAL {{ ?j wt:fromObservation/wt:value ?value }} }} }} "
-                  "ORDER BY DESC(ABS(?contribution))",
+                  "\"energetic\" ; wt:justifiedBy ?j . ?j wt:contribution ?contribution . OPTIONAL {{ ?j wt:effect ?e . "
+                  "?e wt:onFeature ?f . OPTIONAL {{ ?f rdfs:label ?feature }} OPTIONAL {{ ?j wt:fromObservation ?o . "
+                  "?o wt:value ?value }} }} }} ORDER BY DESC(ABS(?contribution))",  # docs/queries/why-tagged.rq's shape
     "tagged best first": "SELECT ?t ?score WHERE { ?a wt:tag/skos:notation \"calm\" ; wt:track ?t ; wt:score ?score ; "
                          "wt:predicted true } ORDER BY DESC(?score) LIMIT 20",
     "a track's features": "SELECT ?label ?value WHERE {{ ?o wt:ofTrack <{track}> ; wt:feature/rdfs:label ?label ; "
