@@ -456,11 +456,13 @@ def _is_file(text: str) -> bool:
               help="IRI base whose IRIs are served by path (<BASE>track/… at /track/…); others at /resource?iri=.")
 @click.option("--query-timeout", default=10.0, show_default=True, help="Seconds one query may run (0: no limit).")
 @click.option("--max-results", default=100_000, show_default=True, help="Rows or triples one query may return.")
+@click.option("--cache-mb", default=64.0, show_default=True,
+              help="Memory for query answers kept until the next update (0: answer every query afresh).")
 @click.option("--update-token", envvar="WHYTAG_UPDATE_TOKEN",
               help="Allow SPARQL Update to clients sending this bearer token (default: read-only). "
                    "Env: WHYTAG_UPDATE_TOKEN.")
 @click.pass_context
-def serve(ctx, host: str, port: int, base: str, query_timeout: float, max_results: int,
+def serve(ctx, host: str, port: int, base: str, query_timeout: float, max_results: int, cache_mb: float,
           update_token: str | None) -> None:
     """Serve the store over HTTP: a SPARQL 1.1 endpoint at /sparql and a page for every track, tag and rule."""
     try:
@@ -472,7 +474,7 @@ def serve(ctx, host: str, port: int, base: str, query_timeout: float, max_result
         raise click.ClickException(f"whytag serve needs the 'serve' extra (pip install 'whytag[serve]'): {err}") from None
     with _store(ctx, write=True) as store:  # held for writing, so updates sent with the token can go in
         try:
-            app = create_app(store, Settings(Limits(query_timeout, max_results), update_token or None, base))
+            app = create_app(store, Settings(Limits(query_timeout, max_results), update_token or None, base, cache_mb))
         except ValueError as err:
             raise click.ClickException(str(err)) from None
         url = f"http://{host}:{port}/"

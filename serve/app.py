@@ -9,6 +9,7 @@ browsers and Turtle, JSON-LD or N-Triples to clients that ask for them.
 from __future__ import annotations
 
 import hmac
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from starlette.templating import Jinja2Templates
 
 from whytag.kg.namespaces import DEFAULT_BASE, PREFIXES, SKOS, WT
 from whytag.kg.store import GraphStore
+from whytag.serve.cache import Kept
 from whytag.serve.chart import bar_chart
 from whytag.serve.pages import Iri, Reader
 from whytag.serve.sparql import (GRAPH_TYPES, OX_PREFIXES, Limits, ProtocolError, negotiate, timeout_error, run_query,
@@ -42,6 +44,7 @@ class Settings:
     limits: Limits = Limits()
     update_token: str | None = None
     base: str = DEFAULT_BASE
+    cache_mb: float = 64.0  # query answers kept until an update (0: none)
 
 
 def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
@@ -50,6 +53,9 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
         raise ValueError(f"{graph.location}: whytag serve needs an embedded store; this is already a SPARQL endpoint")
     store: ox.Store = graph.oxigraph
     reader = Reader(graph, settings.base)
+    answers = Kept(int(settings.cache_mb * 2**20), size=lambda answer: len(answer.body))
+    # the feature ranges every track page's chart needs: read now, not on the first visitor's time
+    threading.Thread(target=reader.ranges, name="whytag-ranges", daemon=True).start()
     query_threads = anyio.CapacityLimiter(QUERY_THREADS)
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.filters["href"] = reader.href
@@ -68,8 +74,9 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
                 _authorize(request, settings.update_token)
                 await anyio.to_thread.run_sync(run_update, store, text)
                 reader.changed()
+                answers.clear()
                 return Response(status_code=204)
-            return await _answer_query(store, text, request, params, settings.limits, query_threads)
+            return await _answer_query(store, text, request, params, settings.limits, query_threads, answers)
         except ProtocolError as err:
             return PlainTextResponse(f"{err}\n", status_code=err.status, headers=err.headers)
 
@@ -169,14 +176,15 @@ def _authorize(request: Request, token: str | None) -> None:
 
 
 async def _answer_query(store: ox.Store, text: str, request: Request, params: dict[str, list[str]],
-                        limits: Limits, limiter: anyio.CapacityLimiter) -> Response:
-    """Run the query in a worker thread; past the time limit answer 503 without waiting for it."""
+                        limits: Limits, limiter: anyio.CapacityLimiter, answers: Kept) -> Response:
+    """Run the query in a worker thread (or answer it as kept); past the time limit answer 503 without waiting."""
     accept = request.headers.get("accept")
     format_param = (params.get("format") or params.get("output") or [None])[0]
+    graphs = params.get("default-graph-uri", []), params.get("named-graph-uri", [])
 
     def work():
-        return run_query(store, text, accept, limits, format_param,
-                         params.get("default-graph-uri", []), params.get("named-graph-uri", []))
+        return answers.get((text, accept, format_param, *map(tuple, graphs)),
+                           lambda: run_query(store, text, accept, limits, format_param, *graphs))
 
     if limits.timeout > 0:
         with anyio.move_on_after(limits.timeout + 0.5):

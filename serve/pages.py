@@ -7,8 +7,6 @@ same words.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -17,6 +15,7 @@ from rdflib import Literal, URIRef
 
 from whytag.kg.store import GraphStore
 from whytag.reasoning.explain import OP_WORDS, Explanation, explain
+from whytag.serve.cache import Kept
 from whytag.serve.chart import Bar
 from whytag.serve.sparql import OX_PREFIXES
 
@@ -65,26 +64,11 @@ class Reader:
         self.graph = graph
         self.store: ox.Store = graph.oxigraph
         self.base = base
-        self._cache: OrderedDict[str, object] = OrderedDict()
-        self._lock = threading.Lock()  # pages are read on many threads at once
+        self.kept = Kept(CACHED)
 
     def changed(self) -> None:
         """Forget every kept answer: the store was updated."""
-        with self._lock:
-            self._cache.clear()
-
-    def _kept(self, key: str, read):
-        """`read()`'s answer, kept under `key` (least recently used dropped past CACHED)."""
-        with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
-        value = read()  # outside the lock: two threads may both read a missing answer, never block each other
-        with self._lock:
-            self._cache[key] = value
-            if len(self._cache) > CACHED:
-                self._cache.popitem(last=False)
-        return value
+        self.kept.clear()
 
     # -- generic ----------------------------------------------------------------------------
     def rows(self, sparql: str) -> list[dict]:
@@ -96,7 +80,7 @@ class Reader:
     def page(self, sparql: str, number: int) -> Page:
         """One page of a SELECT: `sparql` has `{window}` where its ordered sub-select takes LIMIT/OFFSET."""
         query = sparql.replace("{window}", f"LIMIT {PAGE + 1} OFFSET {number * PAGE}")
-        rows = self._kept(query, lambda: self.rows(query))
+        rows = self.kept.get(query, lambda: self.rows(query))
         return Page(rows[:PAGE], number, len(rows) > PAGE)
 
     def href(self, iri: str) -> str:
@@ -161,7 +145,7 @@ class Reader:
 
     def ranges(self) -> dict[str, tuple[float, float]]:
         """Each feature's lowest and highest value in the catalog (read once, kept until the store changes)."""
-        return self._kept("ranges", lambda: {r["f"]: (float(r["lo"]), float(r["hi"])) for r in self.rows(
+        return self.kept.get("ranges", lambda: {r["f"]: (float(r["lo"]), float(r["hi"])) for r in self.rows(
             "SELECT ?f (MIN(?v) AS ?lo) (MAX(?v) AS ?hi) WHERE { ?o wt:feature ?f ; wt:value ?v } GROUP BY ?f")})
 
     # -- tags and rules ---------------------------------------------------------------------
@@ -213,7 +197,7 @@ class Reader:
             {chosen} ?track a wt:Track . OPTIONAL {{ ?track rdfs:label ?label }}
             OPTIONAL {{ ?track mo:available_as/wt:path ?path }} {matching} }}
             ORDER BY ?label ?path ?track {{window}} }} }} ORDER BY ?label ?path ?track""", number)
-        tags = [str(r["notation"]) for r in self._kept("tags", lambda: self.rows("""SELECT DISTINCT ?notation WHERE {
+        tags = [str(r["notation"]) for r in self.kept.get("tags", lambda: self.rows("""SELECT DISTINCT ?notation WHERE {
             ?tag skos:notation ?notation FILTER EXISTS { ?a wt:tag ?tag ; wt:predicted true } } ORDER BY ?notation"""))]
         return {"tracks": tracks, "tags": tags}
 

@@ -1,0 +1,39 @@
+"""Answers kept between requests: bounded, least recently used dropped first, forgotten on an update."""
+
+from __future__ import annotations
+
+from whytag.serve.cache import Kept
+
+
+def test_kept_answers_are_reused_evicted_by_size_and_forgotten_on_clear():
+    reads = []
+
+    def read(value):
+        return lambda: reads.append(value) or value
+
+    kept = Kept(10, size=len)
+    assert kept.get("a", read("xxxx")) == "xxxx" and kept.get("a", read("other")) == "xxxx"
+    kept.get("b", read("yyyy"))
+    kept.get("a", read("zz"))  # a used last: b is the one dropped when c needs room
+    kept.get("c", read("cccc"))
+    assert kept.get("b", read("yyyy2")) == "yyyy2"
+    assert kept.get("far too big", read("w" * 11)) == "w" * 11 and reads.count("w" * 11) == 1
+    kept.get("far too big", read("w" * 11))
+    assert reads.count("w" * 11) == 2, "an answer larger than the whole cache is never kept"
+    kept.clear()
+    assert kept.get("a", read("fresh")) == "fresh"
+    assert reads == ["xxxx", "yyyy", "cccc", "yyyy2", "w" * 11, "w" * 11, "fresh"]
+
+
+def test_the_endpoint_answers_a_repeated_query_from_memory_but_never_stale(client):
+    query = {"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:test:kept> { ?s ?p ?o } }", "format": "csv"}
+    auth = {"Authorization": "Bearer s3cret"}
+    assert client.get("/sparql", params=query).text.split() == ["n", "0"]
+    assert client.post("/sparql", data={"update": "INSERT DATA { GRAPH <urn:test:kept> { <urn:test:a> <urn:test:b> 1 } }"},
+                       headers=auth).status_code == 204
+    try:
+        assert client.get("/sparql", params=query).text.split() == ["n", "1"]
+        assert client.get("/sparql", params={**query, "format": "json"}).json()["results"]["bindings"][0]["n"]["value"] == "1"
+    finally:
+        client.post("/sparql", data={"update": "DROP GRAPH <urn:test:kept>"}, headers=auth)
+    assert client.get("/sparql", params=query).text.split() == ["n", "0"]
