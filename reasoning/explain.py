@@ -213,12 +213,12 @@ def explain(store: GraphStore, track: URIRef, tag: str | None = None, model: str
         filters.append(f"FILTER(STR(?notation) = {Literal(tag).n3()})")
     if model is not None:
         filters.append(f"FILTER(?model = <{ModelInfo(model, '').iri}>)")
-    rows = store.select(ASSIGNMENTS_QUERY.format(track=track, filters="\n  ".join(filters))).rows
+    rows = store.values(ASSIGNMENTS_QUERY.format(track=track, filters="\n  ".join(filters)))
     heads: dict[str, tuple] = {}
     reasons: dict[str, dict[str, Reason]] = defaultdict(dict)
     owner: dict[str, Reason] = {}
     for a, notation, score, logit, predicted, j, contribution, effect in rows:
-        heads[str(a)] = (str(notation), float(score), float(logit), bool(predicted.toPython()))
+        heads[str(a)] = (str(notation), float(score), float(logit), bool(predicted))
         owner[str(j)] = reasons[str(a)].setdefault(str(j), Reason(
             float(contribution), str(effect) if effect is not None else None))
     effects = [(j, reason.effect) for j, reason in owner.items() if reason.effect is not None]
@@ -240,8 +240,8 @@ def _read_readings(store: GraphStore, track: URIRef, effects: list[tuple[str, st
     for chunk in _chunks(effects):
         pairs = " ".join(f"(<{j}> <{e}>)" for j, e in chunk)
         readings: dict[tuple[str, str], Reading] = {}
-        for j, f, label, value, symbol, level, source in store.select(
-                READINGS_QUERY.format(track=track, pairs=pairs)).rows:
+        for j, f, label, value, symbol, level, source in store.values(
+                READINGS_QUERY.format(track=track, pairs=pairs)):
             reading = readings.get((str(j), str(f)))
             if reading is None:
                 reading = readings[(str(j), str(f))] = Reading(str(f), str(label or str(f).rsplit("#", 1)[-1]))
@@ -258,8 +258,8 @@ def _read_details(store: GraphStore, effects: list[tuple[str, str]], owner: dict
     """Fill each feature reason's fired rules (with their conditions), linear term and offset."""
     for chunk in _chunks(effects):
         rules: dict[tuple[str, str], RuleDetail] = {}
-        for j, rule, weight, precision, support, _, label, op, threshold in store.select(
-                RULES_QUERY.format(js=" ".join(f"<{j}>" for j, _ in chunk))).rows:
+        for j, rule, weight, precision, support, _, label, op, threshold in store.values(
+                RULES_QUERY.format(js=" ".join(f"<{j}>" for j, _ in chunk))):
             detail = rules.get((str(j), str(rule)))
             if detail is None:
                 detail = rules[(str(j), str(rule))] = RuleDetail(
@@ -267,7 +267,7 @@ def _read_details(store: GraphStore, effects: list[tuple[str, str]], owner: dict
                 owner[str(j)].rules.append(detail)
             detail.conditions.append(f"{label} {OP_WORDS[str(op)]} {float(threshold):.4g}")
         pairs = " ".join(f"(<{j}> <{e}>)" for j, e in chunk)
-        for j, coefficient, center, offset in store.select(TERMS_QUERY.format(pairs=pairs)).rows:
+        for j, coefficient, center, offset in store.values(TERMS_QUERY.format(pairs=pairs)):
             reason = owner[str(j)]
             reason.offset = float(offset)
             if coefficient is not None:
@@ -278,8 +278,8 @@ def _read_flips(store: GraphStore, assignments: list[str]) -> dict[str, Flip]:
     """Each assignment's counterfactual, where the graph has one."""
     flips = {}
     for chunk in _chunks(assignments):
-        for a, label, op, threshold, value, symbol in store.select(
-                FLIP_QUERY.format(assignments=" ".join(f"<{a}>" for a in chunk))).rows:
+        for a, label, op, threshold, value, symbol in store.values(
+                FLIP_QUERY.format(assignments=" ".join(f"<{a}>" for a in chunk))):
             flips[str(a)] = Flip(str(label), str(op), float(threshold), float(value), str(symbol or ""))
     return flips
 

@@ -55,7 +55,7 @@ class RuleView:
 class Reader:
     """Reads pages' contents from the embedded store (pyoxigraph directly; explanations through rdflib).
 
-    Lists that sort thousands of tracks (a tag's tracks, a rule's, the catalog) and the feature ranges
+    Lists that sort thousands of tracks (a tag's tracks, a rule's, the catalog), rules and the feature ranges
     are kept until `changed` is called: the server holds the store's write lock, so only its own
     updates can change them.
     """
@@ -162,7 +162,11 @@ class Reader:
                 "rules": sorted(rules, key=lambda r: -abs(r.weight))}
 
     def rules(self, pattern: str) -> list[RuleView]:
-        """Rules matching a pattern over ?rule, with their conditions in the graph's words."""
+        """Rules matching a pattern over ?rule, with their conditions in the graph's words (kept: a tag
+        page reads its model's rules on every visit)."""
+        return self.kept.get(("rules", pattern), lambda: self._read_rules(pattern))
+
+    def _read_rules(self, pattern: str) -> list[RuleView]:
         views: dict[str, RuleView] = {}
         for r in self.rows(f"""SELECT ?rule ?weight ?support ?precision ?tag ?notation ?feature ?op ?threshold WHERE {{
                 {pattern} ?rule wt:weight ?weight ; wt:support ?support ; wt:forTag ?tag ; wt:hasCondition ?c .

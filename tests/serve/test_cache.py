@@ -37,3 +37,30 @@ def test_the_endpoint_answers_a_repeated_query_from_memory_but_never_stale(clien
     finally:
         client.post("/sparql", data={"update": "DROP GRAPH <urn:test:kept>"}, headers=auth)
     assert client.get("/sparql", params=query).text.split() == ["n", "0"]
+
+
+def test_concurrent_askers_of_one_answer_read_it_once():
+    import threading
+    import time
+
+    reads = []
+
+    def slow():
+        reads.append(1)
+        time.sleep(0.2)
+        return "answer"
+
+    kept = Kept(10, size=len)
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(kept.get("k", slow))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == ["answer"] * 8 and len(reads) == 1
+
+
+def test_an_answer_read_across_a_clear_is_not_kept():
+    kept = Kept(100)
+    assert kept.get("k", lambda: kept.clear() or "read before the update") == "read before the update"
+    assert kept.get("k", lambda: "after") == "after"
