@@ -18,6 +18,8 @@ import numpy as np
 
 from whytag.reasoning.model import OPERATORS, Rule, TagModel
 
+PAIRS_AT_ONCE = 4_000_000  # (pair, candidate, tag) cells evaluated at once, ~32 MB a float array
+
 @dataclass(frozen=True)
 class Flip:
     """The decision on `tag` flips when `feature` is `op threshold`, everything else unchanged."""
@@ -112,64 +114,96 @@ class FlipFinder:
     def nearest(self, values: dict[str, float], logits: dict[str, float], tag: str) -> Flip | None:
         """The flip of `tag`'s decision for a track (its feature values and every tag's logit) that needs
         the smallest change of one feature, as a fraction of that feature's training range."""
-        t = self.tags.index(tag)
-        logit = np.array([logits[name] for name in self.tags])
-        best: Flip | None = None
+        columns = {f: np.array([v], dtype=float) for f, v in values.items()}
+        return self.nearest_many(columns, np.array([[logits[name] for name in self.tags]]),
+                                 np.array([0]), np.array([self.tags.index(tag)]))[0]
+
+    def nearest_many(self, values: dict[str, np.ndarray], logits: np.ndarray, rows: np.ndarray,
+                     tags: np.ndarray) -> list[Flip | None]:
+        """`nearest` for many (track, tag) pairs at once: track `rows[k]` (a row of each feature's values
+        and of `logits`, tracks × tags) and tag index `tags[k]`. Features are walked in turn, every
+        pair at once; on a tie the feature walked first wins."""
+        best: list[Flip | None] = [None] * len(rows)
+        change = np.full(len(rows), np.inf)
         for feature, walk in self.walks.items():
-            value = values.get(feature)
-            if value is None or not math.isfinite(value):
+            column = values.get(feature)
+            if column is None:
                 continue
-            flip = self._nearest_on(walk, feature, value, logit, t)
-            if flip is not None and (best is None or flip.change < best.change):
-                best = flip
+            x = column[rows]
+            pairs = np.flatnonzero(np.isfinite(x))
+            if not len(pairs):
+                continue
+            tags_count = len(self.tags)
+            width = (2 * len(walk.cuts) + 1) * (tags_count if self.single_label else 1) * tags_count
+            chunk = max(1, PAIRS_AT_ONCE // width)  # candidates × tags per pair: bound the arrays' size
+            found = [flip for start in range(0, len(pairs), chunk) for flip in self._nearest_on(
+                walk, feature, x[pairs[start:start + chunk]], logits[rows[pairs[start:start + chunk]]],
+                tags[pairs[start:start + chunk]])]
+            for k, flip in zip(pairs, found):
+                if flip is not None and flip.change < change[k]:
+                    best[k], change[k] = flip, flip.change
         return best
 
-    def _nearest_on(self, walk: _Walk, feature: str, value: float, logit: np.ndarray, t: int) -> Flip | None:
-        """The point nearest `value` on one feature where tag t's decision differs from now.
+    def _nearest_on(self, walk: _Walk, feature: str, x: np.ndarray, logit: np.ndarray,
+                    t: np.ndarray) -> list[Flip | None]:
+        """Per pair (value x[k], every tag's logits logit[k], tag t[k]): the point nearest x[k] on one
+        feature where tag t[k]'s decision differs from now.
 
         A flip can only start at a cut (a rule starts or stops firing) or where tag t's logit meets
         another tag's (or its decision threshold) inside a piece; every such point is a candidate, and
-        the decision is evaluated just beyond each, all at once.
+        the decision is evaluated just beyond each, all at once. Candidates are padded with NaN to
+        one width per pair and sorted, so the nearest is found as for one pair: the lowest on a tie.
         """
-        base = logit - walk.step_values(np.array([value]))[0] - walk.slopes * value  # every tag's logit without this feature's part
-        low, high = min(walk.low, value), max(walk.high, value)
-        edges = np.concatenate([[low], walk.cuts, [high]])
-        intercepts = base + walk.steps  # pieces × tags: on each piece, logit = intercepts + slopes × x
+        pairs, cuts = np.arange(len(x)), walk.cuts
+        base = logit - walk.step_values(x) - walk.slopes * x[:, None]  # every tag's logit without this feature's part
+        low, high = np.minimum(walk.low, x), np.maximum(walk.high, x)
+        edges = np.column_stack([low, np.broadcast_to(cuts, (len(x), len(cuts))), high])
+        intercepts = base[:, None, :] + walk.steps  # pairs × pieces × tags: logit = intercepts + slopes × x
+        own = intercepts[pairs, :, t]  # pairs × pieces: tag t's intercepts
         if self.single_label:  # where tag t's logit meets another tag's
-            num, den = intercepts - intercepts[:, [t]], walk.slopes[t] - walk.slopes
+            num, den = intercepts - own[:, :, None], (walk.slopes[t][:, None] - walk.slopes)[:, None, :]
         else:  # where tag t's logit meets its decision threshold
-            num, den = self.cut_logits[t] - intercepts[:, [t]], np.array([walk.slopes[t]])
+            num, den = (self.cut_logits[t][:, None] - own)[:, :, None], walk.slopes[t][:, None, None]
         with np.errstate(divide="ignore", invalid="ignore"):
             crossings = num / den
-        inside = (crossings >= edges[:-1, None]) & (crossings <= edges[1:, None]) & np.isfinite(crossings)
-        candidates = np.unique(np.concatenate([walk.cuts, crossings[inside]]))
-        candidates = candidates[(candidates >= low) & (candidates <= high) & (candidates != value)]
-        if len(candidates) == 0:
-            return None
-        up = candidates > value
-        nudge = 1e-9 * (high - low)
+        inside = (crossings >= edges[:, :-1, None]) & (crossings <= edges[:, 1:, None]) & np.isfinite(crossings)
+        candidates = np.concatenate([np.broadcast_to(cuts, (len(x), len(cuts))),
+                                     np.where(inside, crossings, np.nan).reshape(len(x), -1)], axis=1)
+        with np.errstate(invalid="ignore"):
+            usable = (candidates >= low[:, None]) & (candidates <= high[:, None]) & (candidates != x[:, None])
+        candidates = np.sort(np.where(usable, candidates, np.nan), axis=1)  # NaN (none) last
+        up = candidates > x[:, None]
+        nudge = (1e-9 * (high - low))[:, None]
         beyond = candidates + np.where(up, nudge, -nudge)
-        logits = base + walk.step_values(beyond) + np.outer(beyond, walk.slopes)
-        flips = self._decides(logits, t) != self._decides(logit[None, :], t)[0]
-        if not flips.any():
-            return None
-        distance = np.where(flips, np.abs(candidates - value), np.inf)
-        i = int(np.argmin(distance))
-        point, going_up = float(candidates[i]), bool(up[i])
-        cut = np.flatnonzero(walk.cuts == point)
-        if len(cut) and going_up:  # rules start or stop firing here: is the threshold itself past the flip?
-            op = ">=" if walk.up_closed[cut[0]] else ">"
-        elif len(cut):
-            op = "<=" if walk.down_closed[cut[0]] else "<"
-        else:  # strictly past a crossing (at it, the two logits tie)
-            op = ">" if going_up else "<"
-        return Flip(self.tags[t], feature, op, point, value, float(distance[i]) / (walk.high - walk.low))
+        steps = walk.step_values(beyond.ravel()).reshape(*beyond.shape, -1)
+        logits = base[:, None, :] + steps + beyond[:, :, None] * walk.slopes
+        flips = (self._decides(logits, t) != self._decides(logit[:, None, :], t)) & np.isfinite(candidates)
+        distance = np.where(flips, np.abs(candidates - x[:, None]), np.inf)
+        nearest = np.argmin(distance, axis=1)
+        found: list[Flip | None] = []
+        for k, i in enumerate(nearest):
+            if not np.isfinite(distance[k, i]):
+                found.append(None)
+                continue
+            point, going_up = float(candidates[k, i]), bool(up[k, i])
+            cut = np.flatnonzero(cuts == point)
+            if len(cut) and going_up:  # rules start or stop firing here: is the threshold itself past the flip?
+                op = ">=" if walk.up_closed[cut[0]] else ">"
+            elif len(cut):
+                op = "<=" if walk.down_closed[cut[0]] else "<"
+            else:  # strictly past a crossing (at it, the two logits tie)
+                op = ">" if going_up else "<"
+            found.append(Flip(self.tags[t[k]], feature, op, point, float(x[k]),
+                              float(distance[k, i]) / (walk.high - walk.low)))
+        return found
 
-    def _decides(self, logits: np.ndarray, t: int) -> np.ndarray:
-        """Per row of every tag's logits: is tag t predicted (the top tag, or at/above its threshold)?"""
+    def _decides(self, logits: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Per pair k and point: is tag t[k] predicted (the top tag, or at/above its threshold) with
+        every tag's logits `logits[k, point]` (pairs × points × tags)?"""
+        own = np.take_along_axis(logits, t[:, None, None], axis=2)  # pairs × points × 1
         if self.single_label:
-            return np.all(logits[:, [t]] >= logits, axis=1)
-        return logits[:, t] >= self.cut_logits[t]
+            return np.all(own >= logits, axis=2)
+        return own[:, :, 0] >= self.cut_logits[t][:, None]
 
 
 def _logit(p: float) -> float:

@@ -17,7 +17,6 @@ run (no end) leaves whole batches tagged, and `whytag validate` names it.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -30,7 +29,7 @@ from rdflib.namespace import PROV, RDF, XSD
 from whytag.kg.mapping import feature_node
 from whytag.kg.namespaces import WT, slug, tag_iri
 from whytag.kg.store import GraphStore, Triple
-from whytag.reasoning.counterfactual import FlipFinder
+from whytag.reasoning.counterfactual import Flip, FlipFinder
 from whytag.reasoning.model import TagModel, rule_effect, sigmoid
 from whytag.reasoning.rules import ModelInfo, double, read_models
 
@@ -118,14 +117,17 @@ def read_observations(store: GraphStore, tracks: list[URIRef], features: list[st
     if not tracks or not features:
         return pd.DataFrame(columns=features, dtype=float), {}
     names = {str(feature_node(f)): f for f in features}
+    track_of = {str(t): t for t in tracks}
+    # FILTER, not VALUES, for the features: with VALUES ?f Oxigraph read every observation of each feature
     rows = store.values(f"""SELECT ?track ?f ?o ?v WHERE {{
         VALUES ?track {{ {' '.join(f'<{t}>' for t in tracks)} }}
-        GRAPH ?g {{ ?o wt:ofTrack ?track ; wt:feature ?f ; wt:value ?v . }} }}""")
+        GRAPH ?g {{ ?o wt:ofTrack ?track ; wt:feature ?f ; wt:value ?v . }}
+        FILTER(?f IN ({', '.join(f'<{f}>' for f in names)})) }}""")
     cells: dict[tuple[URIRef, str], tuple[str, float]] = {}
     for track, feature, obs, value in rows:
-        name = names.get(feature)
-        key = (URIRef(track), name)
-        if name is not None and (key not in cells or obs < cells[key][0]):
+        key = (track_of[track], names[feature])
+        held = cells.get(key)
+        if held is None or obs < held[0]:
             cells[key] = (obs, value)
     seen = [t for t in tracks if any((t, f) in cells for f in features)]
     matrix = np.full((len(seen), len(features)), np.nan)
@@ -159,7 +161,8 @@ class Scorer:
         predicted = self._decide(logits, scores)
         assignments, triples = [], []
         reasons = [m.reasons(X).to_numpy() for m in self.models]  # columns in the order of model.effects()
-        values = X.to_numpy()
+        written = np.ones(predicted.shape, dtype=bool) if every_score else predicted
+        flips = self._flips(X, logits, written)
         for i, track in enumerate(X.index):
             for t, (model, parts) in enumerate(zip(self.models, self.parts)):
                 logit = float(logits[i, t])
@@ -167,10 +170,18 @@ class Scorer:
                 a = Assignment(URIRef(f"{track}/{parts.assignment_path}"), track, parts.tag,
                                model.tag, logit, score, int(fired[t][i].sum()), bool(predicted[i, t]))
                 assignments.append(a)
-                if a.predicted or every_score:
+                if written[i, t]:
                     triples += self._assignment_triples(a, parts, fired[t][i], reasons[t][i], observations)
-                    triples += self._flip_triples(a, values[i], logits[i], observations)
+                    triples += self._flip_triples(a, flips.get((i, t)), observations)
         return assignments, triples
+
+    def _flips(self, X: pd.DataFrame, logits: np.ndarray, written: np.ndarray) -> dict[tuple[int, int], Flip]:
+        """The nearest decision flip of each written (track row, tag index), all found at once."""
+        if self.flips is None or not written.any():
+            return {}
+        rows, tags = np.nonzero(written)
+        found = self.flips.nearest_many({f: X[f].to_numpy(dtype=float) for f in X.columns}, logits, rows, tags)
+        return {(int(i), int(t)): flip for i, t, flip in zip(rows, tags, found) if flip is not None}
 
     def _decide(self, logits: np.ndarray, scores: np.ndarray) -> np.ndarray:
         """Predicted (track, tag): each track's top tag (single-label: highest score, then logit) or every
@@ -214,13 +225,8 @@ class Scorer:
                         if (a.track, f) in observations]
         return triples
 
-    def _flip_triples(self, a: Assignment, values: np.ndarray, logits: np.ndarray,
-                      observations: Observations) -> list[Triple]:
-        """The smallest one-feature change that reverses the decision, as a wt:Counterfactual (if any)."""
-        if self.flips is None:
-            return []
-        known = {f: float(v) for f, v in zip(self.features, values) if f in self.flips.walks and math.isfinite(v)}
-        flip = self.flips.nearest(known, {m.tag: float(lg) for m, lg in zip(self.models, logits)}, a.notation)
+    def _flip_triples(self, a: Assignment, flip: Flip | None, observations: Observations) -> list[Triple]:
+        """The smallest one-feature change that reverses the decision (if any), as a wt:Counterfactual."""
         if flip is None:
             return []
         node = URIRef(f"{a.iri}/flip")
