@@ -84,6 +84,24 @@ def test_the_flip_is_real_and_no_smaller_one_feature_change_flips(make, single_l
     assert checked >= 10
 
 
+
+@pytest.mark.parametrize("make,single_label,seed", [(fitted, False, 6), (fitted, True, 7), (intervals, True, 8)])
+def test_a_batch_finds_each_pair_s_flip_as_alone(make, single_label, seed, monkeypatch):
+    """The tagger asks for a whole batch's flips at once, in chunks; each must be the one-pair answer,
+    with NaN values (a feature not measured) skipped like missing ones."""
+    from whytag.reasoning import counterfactual
+
+    X, models = make(single_label, seed)
+    X.iloc[::7, 1] = np.nan
+    finder = FlipFinder(models, single_label)
+    logits = np.column_stack([m.logit(X) for m in models])
+    rows, tags = np.repeat(np.arange(len(X)), len(models)), np.tile(np.arange(len(models)), len(X))
+    monkeypatch.setattr(counterfactual, "PAIRS_AT_ONCE", 1000)  # several chunks per feature
+    batch = finder.nearest_many({f: X[f].to_numpy() for f in X.columns}, logits, rows, tags)
+    alone = [finder.nearest({f: v for f, v in X.iloc[i].items() if np.isfinite(v)},
+                            dict(zip(finder.tags, logits[i])), finder.tags[t]) for i, t in zip(rows, tags)]
+    assert batch == alone and sum(flip is not None for flip in batch) >= len(X) // 2
+
 def test_tagging_writes_each_decision_s_flip_as_a_counterfactual(store):
     X, models = fitted(False, 0)
     tracks = import_features(store, X, "flips")
