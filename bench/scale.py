@@ -61,10 +61,11 @@ WHY_TAGGED = """SELECT DISTINCT ?reason ?score ?contribution ?feature ?value ?le
   GRAPH ?vocabulary { ?tag skos:notation "TAG" . }
   OPTIONAL {
     GRAPH ?tags { ?reason wt:effect ?effect . } GRAPH ?model { ?effect wt:onFeature ?f . }
-    GRAPH ?schema { ?f rdfs:label ?feature . }
-    OPTIONAL { GRAPH ?tags { ?reason wt:fromObservation ?o . } GRAPH ?track { ?o wt:feature ?f ; wt:value ?value . } }
-    OPTIONAL { GRAPH ?track2 { <TRACK> wt:hasLevel ?l . } GRAPH ?levels { ?threshold wt:level ?l ; wt:feature ?f . }
-               GRAPH ?labels { ?l rdfs:label ?level . } }
+    OPTIONAL { GRAPH ?schema { ?f rdfs:label ?feature . } }
+    OPTIONAL { GRAPH ?tags { ?reason wt:fromObservation ?o . } GRAPH ?track { ?o wt:feature ?of ; wt:value ?value . }
+               FILTER(?of = ?f) }
+    OPTIONAL { GRAPH ?track2 { <TRACK> wt:hasLevel ?l . } GRAPH ?levels { ?threshold wt:level ?l ; wt:feature ?lf . }
+               GRAPH ?labels { ?l rdfs:label ?level . } FILTER(?lf = ?f) }
   }
 } ORDER BY DESC(ABS(?contribution))"""
 """docs/queries/why-tagged.rq with each pattern in a GRAPH clause, so that it finds the same rows whether or not
