@@ -306,6 +306,10 @@ def _open_oxigraph(path: Path, create: bool, read_only: bool, wait: float,
         if not create:
             raise StoreError(f"{path}: no store here (`whytag ingest` creates one; check --store or WHYTAG_STORE, "
                              "or pass --create)")
+        try:
+            path.mkdir(parents=True, exist_ok=True)  # a new store in a new folder, like `mkdir -p`
+        except OSError as err:
+            raise StoreError(f"{path}: cannot create the store's folder ({err.strerror or err})") from None
     inner = _open_read_only(path) if read_only else _open_writable(path, wait, on_wait)
     dataset = Dataset(store=OxigraphStore(store=inner), default_union=True)
     for prefix, namespace in PREFIXES.items():

@@ -97,6 +97,13 @@ def test_store_errors_are_clear(tmp_path):
         open_store(afile)
     with pytest.raises(StoreError, match="no store here"):
         open_store(tmp_path / "nothing", create=False)
+    with pytest.raises(StoreError, match=r"file.txt/catalog: cannot create the store's folder \(Not a directory\)"):
+        open_store(afile / "catalog")
+
+
+def test_a_new_store_in_a_new_folder(tmp_path):
+    with open_store(tmp_path / "new" / "deeper" / "catalog") as store:
+        assert count(store, f"GRAPH <{SCHEMA_GRAPH}> {{ ?s ?p ?o }}") > 1000
 
 
 def test_probe_reports_header_facts(audio_folder):
