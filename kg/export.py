@@ -1,8 +1,8 @@
 """Export the graph as linked data: Turtle, JSON-LD, N-Triples (merged) or N-Quads/TriG (per graph).
 
-The embedded store streams N-Quads (and any one named graph, in every format but JSON-LD) through
-Oxigraph's own serializer, so a catalog's export never sits in memory; the other cases build an
-rdflib graph first.
+The embedded store streams every format but JSON-LD through Oxigraph's own serializer, so a catalog's
+export never sits in memory (merged formats may then repeat a triple that several graphs hold, which
+readers take as one); JSON-LD and exports from a SPARQL endpoint build an rdflib graph first.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from whytag.kg.store import GraphStore
 
 FORMATS = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt", "nquads": "nquads", "trig": "trig"}
 QUAD_FORMATS = {"nquads", "trig", "jsonld"}
+_PREFIXES = {p: str(ns) for p, ns in PREFIXES.items()}
 NATIVE = {"turtle": pyoxigraph.RdfFormat.TURTLE, "ntriples": pyoxigraph.RdfFormat.N_TRIPLES,
           "nquads": pyoxigraph.RdfFormat.N_QUADS, "trig": pyoxigraph.RdfFormat.TRIG}
 
@@ -38,14 +39,32 @@ def export_to(store: GraphStore, out: BinaryIO, fmt: str, graph: URIRef | None =
     native = store.oxigraph
     if native is not None and graph is not None and fmt in NATIVE:
         native.dump(out, NATIVE[fmt], from_graph=pyoxigraph.NamedNode(str(graph)),
-                    prefixes=None if fmt == "ntriples" else {p: str(ns) for p, ns in PREFIXES.items()})
+                    prefixes=None if fmt == "ntriples" else _PREFIXES)
         return
     if native is not None and graph is None and fmt == "nquads":
         writer = out if include_schema else _WithoutGraph(out, SCHEMA_GRAPH)
         native.dump(writer, pyoxigraph.RdfFormat.N_QUADS)
         writer.flush()
         return
+    if native is not None and graph is None and fmt == "trig":
+        _stream_trig(native, out, include_schema)
+        return
+    if native is not None and graph is None and fmt in NATIVE:  # merged: every graph's triples as one graph
+        keep = "" if include_schema else f"FILTER(?g != <{SCHEMA_GRAPH}>)"
+        triples = native.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {keep} }}")
+        pyoxigraph.serialize(triples, out, NATIVE[fmt], prefixes=None if fmt == "ntriples" else _PREFIXES)
+        return
     out.write(_through_rdflib(store, fmt, graph, include_schema))
+
+
+def _stream_trig(native: pyoxigraph.Store, out: BinaryIO, include_schema: bool) -> None:
+    """TriG one graph at a time: the prefixes, then each named graph as a block of N-Triples lines."""
+    out.write("".join(f"@prefix {p}: <{ns}> .\n" for p, ns in _PREFIXES.items()).encode())
+    for graph in native.named_graphs():
+        if include_schema or graph.value != str(SCHEMA_GRAPH):
+            out.write(f"\n{graph} {{\n".encode())
+            native.dump(out, pyoxigraph.RdfFormat.N_TRIPLES, from_graph=graph)
+            out.write(b"}\n")
 
 
 class _WithoutGraph:

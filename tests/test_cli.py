@@ -75,6 +75,9 @@ def test_validate_and_export(ingested, tmp_path):
     quads = Dataset()
     quads.parse(out, format="nquads")
     assert len({g for *_, g in quads.quads()}) == 3  # one graph per track, schema left out
+    trig = Dataset()
+    trig.parse(data=whytag("export", "--format", "trig", store=store).stdout, format="trig")
+    assert set(trig.quads()) == set(quads.quads())  # streamed graph by graph, the same quads
 
 
 def test_demo_runs_the_whole_pipeline_offline(tmp_path):
