@@ -53,7 +53,7 @@ class RuleView:
 
 
 class Reader:
-    """Reads pages' contents from the embedded store (pyoxigraph directly; explanations through rdflib).
+    """Reads pages' contents from the embedded store (pyoxigraph directly; explanations as `whytag explain`).
 
     Lists that sort thousands of tracks (a tag's tracks, a rule's, the catalog), rules and the feature ranges
     are kept until `changed` is called: the server holds the store's write lock, so only its own
