@@ -123,15 +123,17 @@ def feature_triples(track: URIRef, features: FeatureSet, used: URIRef | None = N
     # Written with the observations in one transaction, so fewer of them in the graph means a partial write.
     triples.append((activity, WT.observationCount, Literal(len(features.values), datatype=XSD.integer)))
     known = known_features()
+    # the predicates once, not per value: rdflib builds and checks a new term on every namespace lookup
+    of_track, feature_p, value_p, generated_by, double = WT.ofTrack, WT.feature, WT.value, PROV.wasGeneratedBy, XSD.double
     for value in features.values:
         info = known.get(value.name)
         feature = feature_node(value.name)
         obs = observation_iri(track, features.extractor, value.name)
         triples += [
-            (obs, WT.ofTrack, track),
-            (obs, WT.feature, feature),
-            (obs, WT.value, Literal(float(value.value), datatype=XSD.double)),
-            (obs, PROV.wasGeneratedBy, activity),
+            (obs, of_track, track),
+            (obs, feature_p, feature),
+            (obs, value_p, Literal(float(value.value), datatype=double)),
+            (obs, generated_by, activity),
         ]
         if info is None or info.unit != value.unit:
             triples.append((obs, QUDT.unit, UNIT[value.unit]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rdflib import Namespace, URIRef
 from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD
@@ -38,6 +39,7 @@ def track_iri(sha256: str, base: str = DEFAULT_BASE) -> URIRef:
     return URIRef(f"{base}track/sha256-{sha256}")
 
 
+@lru_cache(maxsize=4096)  # the same feature, tag and extractor names, once per value written
 def slug(text: str) -> str:
     """Lowercase, hyphen-separated IRI segment for a tag or name."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
