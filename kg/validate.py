@@ -59,7 +59,7 @@ def validate_store(store: GraphStore, sample: int | None = None) -> list[Violati
     data = store.construct(_sampled(sample) if sample is not None else
                            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{SCHEMA_GRAPH}>) }}")
     shapes = validate_graph(_plain_strings(data), _plain_strings(store.graph_triples(SCHEMA_GRAPH)))
-    return sorted(shapes + partial_extractions(store) + interrupted_runs(store),
+    return sorted(shapes + partial_extractions(store) + interrupted_runs(store) + stale_tag_counts(store),
                   key=lambda v: (v.focus, v.path, v.message))
 
 
@@ -79,6 +79,18 @@ def interrupted_runs(store: GraphStore) -> list[Violation]:
                            FILTER NOT EXISTS { ?run prov:endedAtTime ?end } } }""").rows
     return [Violation(str(run), "endedAtTime", "interrupted tagging run: only some tracks carry its tags "
                       "(run `whytag tag` again)", "") for (run,) in rows]
+
+
+def stale_tag_counts(store: GraphStore) -> list[Violation]:
+    """Per-tag counts a tagging run wrote that no longer match its graph's predicted assignments (tags
+    edited since, or a run cut short): one count over every assignment, as the stored counts save."""
+    rows = store.select("""
+        SELECT ?c ?stored (COUNT(DISTINCT ?a) AS ?found) WHERE {
+          GRAPH ?g { ?run wt:tagCount ?c . ?c wt:countedTag ?tag ; wt:trackCount ?stored .
+                     OPTIONAL { ?a wt:tag ?tag ; wt:predicted true } }
+        } GROUP BY ?c ?stored HAVING (COUNT(DISTINCT ?a) != ?stored)""").rows
+    return [Violation(str(c), "trackCount", f"stale tag count: {stored} recorded, {found} tracks carry the tag "
+                      "(run `whytag tag` again)", "") for c, stored, found in rows]
 
 
 def partial_extractions(store: GraphStore) -> list[Violation]:

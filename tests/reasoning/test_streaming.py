@@ -3,6 +3,9 @@ and the in-store SPARQL path re-deriving the written scores."""
 
 from __future__ import annotations
 
+from collections import Counter
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +13,7 @@ from rdflib import URIRef
 
 from whytag.kg.namespaces import WT
 from whytag.kg.tables import import_features
-from whytag.kg.validate import interrupted_runs
+from whytag.kg.validate import interrupted_runs, stale_tag_counts
 from whytag.reasoning.model import Condition, LinearTerm, Rule, TagModel, annotate
 from whytag.reasoning.reasoner import tag_batches, tags_graph
 from whytag.reasoning.rederive import rederive
@@ -68,8 +71,24 @@ def test_an_interrupted_run_keeps_whole_batches_and_is_named_until_rerun(catalog
     assert [v.path for v in interrupted_runs(store)] == ["endedAtTime"]
     list(tag_batches(store, "toy", batch_size=10))
     assert interrupted_runs(store) == []
-    count = store.select(f"SELECT ?n WHERE {{ GRAPH ?g {{ ?run <{WT.trackCount}> ?n }} }}").rows
+    count = store.select(f"SELECT ?n WHERE {{ GRAPH ?g {{ ?run a wt:Tagging ; <{WT.trackCount}> ?n }} }}").rows
     assert int(count[0][0]) == TRACKS
+
+
+def test_the_run_s_tag_counts_match_its_assignments_until_one_is_edited(catalog):
+    store, *_ = catalog
+    batches = list(tag_batches(store, "toy", batch_size=7))
+    by_tag = Counter(a.notation for batch in batches for a in batch if a.predicted)
+    stored = {str(n): int(c) for n, c in store.select((Path(__file__).resolve().parents[2] / "docs/queries/tag-counts.rq").read_text()).rows}
+    counted = {str(n): int(c) for n, c in store.select(
+        "SELECT ?n (COUNT(?a) AS ?c) WHERE { ?a wt:predicted true ; wt:tag/skos:notation ?n } GROUP BY ?n").rows}
+    assert stored == counted == {tag: by_tag[tag] for tag in stored} and sum(stored.values()) > 0
+    assert stale_tag_counts(store) == []
+    store.update("""DELETE { GRAPH ?g { ?a wt:predicted true } } INSERT { GRAPH ?g { ?a wt:predicted false } }
+                    WHERE { { SELECT ?g ?a WHERE { GRAPH ?g { ?a wt:predicted true } } LIMIT 1 } }""")
+    assert [v.path for v in stale_tag_counts(store)] == ["trackCount"]
+    list(tag_batches(store, "toy"))
+    assert stale_tag_counts(store) == []
 
 
 def test_the_store_rederives_the_written_scores_and_notices_an_edit(catalog):
