@@ -9,6 +9,7 @@ browsers and Turtle, JSON-LD or N-Triples to clients that ask for them.
 from __future__ import annotations
 
 import hmac
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "queries"
 PAGE_TYPES = ["text/html", *GRAPH_TYPES]
 QUERY_TYPES = ("application/sparql-query", "application/sparql-update")
+# a query calling these answers differently each time, so its answer is never kept (a mention in a string
+# or comment only costs the keeping)
+FRESH_EACH_TIME = re.compile(r"\b(RAND|NOW|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
 QUERY_THREADS = 16  # queries running at once; runaway ones fill these, never the threads that render pages
 
 
@@ -183,6 +187,8 @@ async def _answer_query(store: ox.Store, text: str, request: Request, params: di
     graphs = params.get("default-graph-uri", []), params.get("named-graph-uri", [])
 
     def work():
+        if FRESH_EACH_TIME.search(text):
+            return run_query(store, text, accept, limits, format_param, *graphs)
         return answers.get((text, accept, format_param, *map(tuple, graphs)),
                            lambda: run_query(store, text, accept, limits, format_param, *graphs))
 

@@ -64,3 +64,9 @@ def test_an_answer_read_across_a_clear_is_not_kept():
     kept = Kept(100)
     assert kept.get("k", lambda: kept.clear() or "read before the update") == "read before the update"
     assert kept.get("k", lambda: "after") == "after"
+
+
+def test_a_query_with_a_random_or_fresh_value_is_answered_afresh(client):
+    query = {"query": "SELECT (RAND() AS ?r) (STRUUID() AS ?u) WHERE {}", "format": "csv"}
+    answers = {client.get("/sparql", params=query).text for _ in range(3)}
+    assert len(answers) == 3
