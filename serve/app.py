@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hmac
 import re
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,8 +57,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
     store: ox.Store = graph.oxigraph
     reader = Reader(graph, settings.base)
     answers = Kept(int(settings.cache_mb * 2**20), size=lambda answer: len(answer.body))
-    # the feature ranges every track page's chart needs: read now, not on the first visitor's time
-    threading.Thread(target=reader.ranges, name="whytag-ranges", daemon=True).start()
+    reader.warm()
     query_threads = anyio.CapacityLimiter(QUERY_THREADS)
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.filters["href"] = reader.href

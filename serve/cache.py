@@ -54,6 +54,12 @@ class Kept:
                 del self._reading[key]
             reading.set()
 
+    def peek(self, key: Hashable) -> object | None:
+        """The answer kept under `key`, or None: never reads, never waits."""
+        with self._lock:
+            kept = self._answers.get(key)
+            return None if kept is None else kept[0]
+
     def clear(self) -> None:
         """Forget every answer: the store was updated."""
         with self._lock:

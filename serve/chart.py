@@ -13,19 +13,28 @@ TEXT_WIDTH = 190
 
 @dataclass
 class Bar:
-    """One feature: its label, value (with unit), where it lies in the catalog's range, and its level."""
+    """One feature: its label, value (with unit), where it lies in the catalog's range (None: not read
+    yet), and its level."""
 
     label: str
     value: float
     unit: str
-    low: float
-    high: float
+    low: float | None
+    high: float | None
     level: str | None = None
 
     @property
     def share(self) -> float:
-        """Position of the value in the catalog's [low, high], in [0, 1]."""
-        return 0.5 if self.high <= self.low else min(1.0, max(0.0, (self.value - self.low) / (self.high - self.low)))
+        """Position of the value in the catalog's [low, high], in [0, 1] (the middle while unknown)."""
+        if self.low is None or self.high is None or self.high <= self.low:
+            return 0.5
+        return min(1.0, max(0.0, (self.value - self.low) / (self.high - self.low)))
+
+    @property
+    def range_text(self) -> str:
+        if self.low is None or self.high is None:
+            return "the catalog's range is still being read"
+        return f"catalog range {self.low:.4g} to {self.high:.4g}"
 
 
 def bar_chart(bars: list[Bar]) -> str:
@@ -40,7 +49,7 @@ def bar_chart(bars: list[Bar]) -> str:
         amount = f"{bar.value:.4g}{(' ' + bar.unit) if bar.unit else ''}"
         level = f" — {bar.level}" if bar.level else ""
         parts.append(f'<g><title>{escape(bar.label)}: {escape(amount)}{escape(level)} '
-                     f'(catalog range {bar.low:.4g} to {bar.high:.4g})</title>'
+                     f'({escape(bar.range_text)})</title>'
                      f'<text x="{LABEL_WIDTH - 6}" y="{y + 12}" text-anchor="end">{escape(bar.label)}</text>'
                      f'<rect x="{LABEL_WIDTH}" y="{y + 2}" width="{BAR_WIDTH}" height="{ROW - 5}" fill="#eee"/>'
                      f'<rect x="{LABEL_WIDTH}" y="{y + 2}" width="{max(1.0, bar.share * BAR_WIDTH):.1f}" '

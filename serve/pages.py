@@ -7,6 +7,7 @@ same words.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -66,9 +67,15 @@ class Reader:
         self.base = base
         self.kept = Kept(CACHED)
 
+    def warm(self) -> None:
+        """Read the catalog's feature ranges in the background (minutes for millions of tracks): pages
+        do not wait for them, their charts say so until they are read."""
+        threading.Thread(target=self.ranges, name="whytag-ranges", daemon=True).start()
+
     def changed(self) -> None:
-        """Forget every kept answer: the store was updated."""
+        """Forget every kept answer (the store was updated) and read the ranges again."""
         self.kept.clear()
+        self.warm()
 
     # -- generic ----------------------------------------------------------------------------
     def rows(self, sparql: str) -> list[dict]:
@@ -133,12 +140,12 @@ class Reader:
                 ?t wt:level ?l ; wt:feature ?f ; wt:thresholdSource ?source . ?l rdfs:label ?level }}"""):
             if r["f"] not in levels or str(r["source"]).startswith("music knowledge"):
                 levels[r["f"]] = str(r["level"])
-        ranges = self.ranges()
+        ranges = self.kept.peek("ranges") or {}  # see warm()
         bars = []
         for r in self.rows(f"""SELECT ?f ?label ?value ?symbol WHERE {{ ?o wt:ofTrack <{iri}> ; wt:feature ?f ; wt:value ?value .
                 OPTIONAL {{ ?f rdfs:label ?label }} OPTIONAL {{ ?o qudt:unit ?own }} OPTIONAL {{ ?f wt:defaultUnit ?default }}
                 BIND(COALESCE(?own, ?default) AS ?u) OPTIONAL {{ ?u qudt:symbol ?symbol }} }}"""):
-            low, high = ranges.get(r["f"], (r["value"], r["value"]))
+            low, high = ranges.get(r["f"], (None, None))
             bars.append(Bar(str(r["label"] or r["f"].rsplit("#", 1)[-1]), float(r["value"]), str(r["symbol"] or ""),
                             low, high, levels.get(r["f"])))
         return sorted(bars, key=lambda b: b.label.lower())

@@ -95,3 +95,19 @@ def test_pages_show_an_update_sent_through_the_endpoint(client, tagged_store):
         client.post("/sparql", data={"update": flip.format(old="false", new="true", track=before[0], tag=tag)},
                     headers=auth)
     assert listed() == before
+
+
+def test_a_track_page_does_not_wait_for_the_catalog_s_ranges(tagged_store):
+    """Reading every value's range takes minutes on a large catalog: until it is read, charts say so."""
+    from whytag.serve.chart import bar_chart
+    from whytag.serve.pages import Reader
+
+    reader = Reader(tagged_store, "urn:whytag:")  # not warmed: no ranges yet
+    before = reader.bars(TRACK)
+    assert before and all(b.low is None and b.share == 0.5 for b in before)
+    assert "still being read" in bar_chart(before)
+    ranges = reader.ranges()
+    after = reader.bars(TRACK)
+    assert [b.label for b in after] == [b.label for b in before]
+    assert all(b.low is not None and b.low <= b.value <= b.high for b in after) and len(ranges) >= 3
+    assert "still being read" not in bar_chart(after) and "catalog range" in bar_chart(after)
