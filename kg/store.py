@@ -371,7 +371,9 @@ def _open_read_only(path: Path) -> pyoxigraph.Store:
             store.query("ASK { ?s ?p ?o }")  # touch the files now: a race with a writer shows here, not later
             return store
         except (OSError, ValueError, RuntimeError) as err:
-            if "column family not found" in str(err).lower():  # killed while RocksDB was creating it
+            # killed while RocksDB was creating it (its column families), or before Oxigraph stamped its
+            # storage version, which a read-only open would have to write
+            if any(sign in str(err).lower() for sign in ("column family not found", "only possible on read-write")):
                 raise StoreError(f"{path}: the store is incomplete (its creation was interrupted); a writing "
                                  "command such as `whytag ingest` completes it") from None
             if attempt == READ_ONLY_RETRIES:
