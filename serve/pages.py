@@ -66,16 +66,24 @@ class Reader:
         self.store: ox.Store = graph.oxigraph
         self.base = base
         self.kept = Kept(CACHED)
+        self._warming = threading.Lock()  # held while a background read of the ranges runs
 
     def warm(self) -> None:
-        """Read the catalog's feature ranges in the background (minutes for millions of tracks): pages
-        do not wait for them, their charts say so until they are read."""
-        threading.Thread(target=self.ranges, name="whytag-ranges", daemon=True).start()
+        """Read the catalog's feature ranges in the background (minutes for millions of tracks), unless a
+        read is under way: pages do not wait for them, their charts say so until they are read."""
+        if self._warming.acquire(blocking=False):
+            threading.Thread(target=self._warm, name="whytag-ranges", daemon=True).start()
+
+    def _warm(self) -> None:
+        try:
+            self.ranges()
+        finally:
+            self._warming.release()
 
     def changed(self) -> None:
-        """Forget every kept answer (the store was updated) and read the ranges again."""
+        """Forget every kept answer: the store was updated (the next track page reads the ranges again,
+        not every update: an ingest through the server sends one a track)."""
         self.kept.clear()
-        self.warm()
 
     # -- generic ----------------------------------------------------------------------------
     def rows(self, sparql: str) -> list[dict]:
@@ -140,7 +148,10 @@ class Reader:
                 ?t wt:level ?l ; wt:feature ?f ; wt:thresholdSource ?source . ?l rdfs:label ?level }}"""):
             if r["f"] not in levels or str(r["source"]).startswith("music knowledge"):
                 levels[r["f"]] = str(r["level"])
-        ranges = self.kept.peek("ranges") or {}  # see warm()
+        ranges = self.kept.peek("ranges")
+        if ranges is None:  # not read yet, or forgotten at an update: read in the background, do not wait
+            self.warm()
+            ranges = {}
         bars = []
         for r in self.rows(f"""SELECT ?f ?label ?value ?symbol WHERE {{ ?o wt:ofTrack <{iri}> ; wt:feature ?f ; wt:value ?value .
                 OPTIONAL {{ ?f rdfs:label ?label }} OPTIONAL {{ ?o qudt:unit ?own }} OPTIONAL {{ ?f wt:defaultUnit ?default }}

@@ -111,3 +111,5 @@ def test_a_track_page_does_not_wait_for_the_catalog_s_ranges(tagged_store):
     assert [b.label for b in after] == [b.label for b in before]
     assert all(b.low is not None and b.low <= b.value <= b.high for b in after) and len(ranges) >= 3
     assert "still being read" not in bar_chart(after) and "catalog range" in bar_chart(after)
+    reader.changed()  # an update: the ranges are forgotten, and read again in the background
+    assert all(b.low is None for b in reader.bars(TRACK)) and reader.ranges() == ranges
