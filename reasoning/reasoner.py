@@ -89,7 +89,7 @@ def tag_batches(store: GraphStore, name: str, tracks: list[URIRef] | None = None
         on_start(len(tracks))
     scorer = Scorer(info, models)
     tagged = 0
-    counts = {model.tag: 0 for model in models}  # tracks tagged, by notation
+    counts = {(parts.tag, model.tag): 0 for model, parts in zip(models, scorer.parts)}  # by (tag, notation)
     for start in range(0, len(tracks), batch_size):
         batch = tracks[start:start + batch_size]
         values, observations = read_observations(store, batch, scorer.features)
@@ -97,21 +97,21 @@ def tag_batches(store: GraphStore, name: str, tracks: list[URIRef] | None = None
         store.add(graph, triples)
         tagged += len(values)
         for a in assignments:
-            counts[a.notation] += a.predicted
+            counts[(a.tag, a.notation)] += a.predicted
         yield assignments
     ended = datetime.now(timezone.utc).replace(microsecond=0)
     store.add(graph, [(run, PROV.endedAtTime, Literal(ended, datatype=XSD.dateTime)),
                       (run, WT.trackCount, Literal(tagged, datatype=XSD.integer)),
-                      *tag_count_triples(run, {p.tag: (m.tag, counts[m.tag]) for m, p in zip(models, scorer.parts)})])
+                      *tag_count_triples(run, counts)])
     store.compact()
 
 
-def tag_count_triples(run: URIRef, counts: dict[URIRef, tuple[str, int]]) -> list[Triple]:
-    """How many tracks the run tagged with each tag (IRI → notation, count), counted as it wrote them: a
+def tag_count_triples(run: URIRef, counts: dict[tuple[URIRef, str], int]) -> list[Triple]:
+    """How many tracks the run tagged with each tag (by IRI and notation), counted as it wrote them: a
     catalog's tag counts read in a millisecond instead of counting every assignment (`whytag validate`
     recounts them)."""
     triples: list[Triple] = []
-    for tag, (notation, n) in counts.items():
+    for (tag, notation), n in counts.items():
         node = URIRef(f"{run}/count/{slug(notation)}")
         triples += [(run, WT.tagCount, node), (node, WT.countedTag, tag),
                     (node, WT.trackCount, Literal(n, datatype=XSD.integer))]
