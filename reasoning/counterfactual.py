@@ -136,9 +136,10 @@ class FlipFinder:
             tags_count = len(self.tags)
             width = (2 * len(walk.cuts) + 1) * (tags_count if self.single_label else 1) * tags_count
             chunk = max(1, PAIRS_AT_ONCE // width)  # candidates × tags per pair: bound the arrays' size
-            found = [flip for start in range(0, len(pairs), chunk) for flip in self._nearest_on(
-                walk, feature, x[pairs[start:start + chunk]], logits[rows[pairs[start:start + chunk]]],
-                tags[pairs[start:start + chunk]])]
+            found: list[Flip | None] = []
+            for start in range(0, len(pairs), chunk):
+                chosen = pairs[start:start + chunk]
+                found += self._nearest_on(walk, feature, x[chosen], logits[rows[chosen]], tags[chosen])
             for k, flip in zip(pairs, found):
                 if flip is not None and flip.change < change[k]:
                     best[k], change[k] = flip, flip.change
