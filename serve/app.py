@@ -60,6 +60,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
     reader.warm()
     query_threads = anyio.CapacityLimiter(QUERY_THREADS)
     templates = Jinja2Templates(directory=str(TEMPLATES))
+    templates.env.auto_reload = False  # the templates ship with the package: no stat of each file per page
     templates.env.filters["href"] = reader.href
     templates.env.filters["short"] = _short
     templates.env.tests["iri"] = lambda value: isinstance(value, Iri)

@@ -143,23 +143,47 @@ class Reader:
 
     def bars(self, iri: str) -> list[Bar]:
         """The track's features with units, catalog ranges and levels (a level from music knowledge first)."""
+        described, named = self.features(), self.levels()
         levels: dict[str, str] = {}
-        for r in self.rows(f"""SELECT ?f ?level ?source WHERE {{ <{iri}> wt:hasLevel ?l .
-                ?t wt:level ?l ; wt:feature ?f ; wt:thresholdSource ?source . ?l rdfs:label ?level }}"""):
-            if r["f"] not in levels or str(r["source"]).startswith("music knowledge"):
-                levels[r["f"]] = str(r["level"])
+        for r in self.rows(f"SELECT ?l WHERE {{ <{iri}> wt:hasLevel ?l }}"):
+            for feature, level, source in named.get(r["l"], ()):
+                if feature not in levels or source.startswith("music knowledge"):
+                    levels[feature] = level
         ranges = self.kept.peek("ranges")
         if ranges is None:  # not read yet, or forgotten at an update: read in the background, do not wait
             self.warm()
             ranges = {}
         bars = []
-        for r in self.rows(f"""SELECT ?f ?label ?value ?symbol WHERE {{ ?o wt:ofTrack <{iri}> ; wt:feature ?f ; wt:value ?value .
-                OPTIONAL {{ ?f rdfs:label ?label }} OPTIONAL {{ ?o qudt:unit ?own }} OPTIONAL {{ ?f wt:defaultUnit ?default }}
-                BIND(COALESCE(?own, ?default) AS ?u) OPTIONAL {{ ?u qudt:symbol ?symbol }} }}"""):
+        for r in self.rows(f"""SELECT ?f ?value ?own WHERE {{ ?o wt:ofTrack <{iri}> ; wt:feature ?f ; wt:value ?value .
+                OPTIONAL {{ ?o qudt:unit ?own }} }}"""):
+            label, symbol = described.get(r["f"], (r["f"].rsplit("#", 1)[-1], ""))
+            if r["own"] is not None:
+                symbol = self.units().get(r["own"], "")
             low, high = ranges.get(r["f"], (None, None))
-            bars.append(Bar(str(r["label"] or r["f"].rsplit("#", 1)[-1]), float(r["value"]), str(r["symbol"] or ""),
-                            low, high, levels.get(r["f"])))
+            bars.append(Bar(label, float(r["value"]), symbol, low, high, levels.get(r["f"])))
         return sorted(bars, key=lambda b: b.label.lower())
+
+    def features(self) -> dict[str, tuple[str, str]]:
+        """Each feature's label and its default unit's symbol (kept: the same for every track page)."""
+        return self.kept.get("features", lambda: {r["f"]: (str(r["label"] or r["f"].rsplit("#", 1)[-1]),
+                                                          str(r["symbol"] or "")) for r in self.rows("""
+            SELECT ?f ?label ?symbol WHERE { ?f a wt:Feature . OPTIONAL { ?f rdfs:label ?label }
+              OPTIONAL { ?f wt:defaultUnit ?u } OPTIONAL { ?u qudt:symbol ?symbol } }""")})
+
+    def units(self) -> dict[str, str]:
+        """Each unit's symbol, for the rare value written in a unit other than its feature's (kept)."""
+        return self.kept.get("units", lambda: {r["u"]: str(r["symbol"]) for r in self.rows(
+            "SELECT ?u ?symbol WHERE { ?u qudt:symbol ?symbol }")})
+
+    def levels(self) -> dict[str, list[tuple[str, str, str]]]:
+        """Each perceptual level's (feature, label, threshold source) from the stored thresholds (kept)."""
+        def read() -> dict[str, list[tuple[str, str, str]]]:
+            named: dict[str, list[tuple[str, str, str]]] = {}
+            for r in self.rows("""SELECT DISTINCT ?l ?f ?level ?source WHERE {
+                    ?t wt:level ?l ; wt:feature ?f ; wt:thresholdSource ?source . ?l rdfs:label ?level }"""):
+                named.setdefault(r["l"], []).append((r["f"], str(r["level"]), str(r["source"])))
+            return named
+        return self.kept.get("levels", read)
 
     def ranges(self) -> dict[str, tuple[float, float]]:
         """Each feature's lowest and highest value in the catalog (read once, kept until the store changes)."""

@@ -113,3 +113,28 @@ def test_a_track_page_does_not_wait_for_the_catalog_s_ranges(tagged_store):
     assert "still being read" not in bar_chart(after) and "catalog range" in bar_chart(after)
     reader.changed()  # an update: the ranges are forgotten, and read again in the background
     assert all(b.low is None for b in reader.bars(TRACK)) and reader.ranges() == ranges
+
+
+def test_a_track_chart_shows_feature_and_level_names_changed_through_the_endpoint(client, tagged_store):
+    """Feature names, unit symbols and level names are kept between pages; an update must not leave them stale."""
+    level = str(tagged_store.select(f"""SELECT ?l WHERE {{ <{TRACK}> wt:hasLevel ?l . ?t wt:level ?l ;
+        wt:feature wt:BPM ; wt:thresholdSource ?s FILTER(STRSTARTS(?s, "music knowledge")) }}""").rows[0][0])
+    chart = lambda: client.get("/resource", params={"iri": TRACK}).text.split("<svg", 1)[1]
+    rename = """DELETE {{ GRAPH ?g {{ <{iri}> rdfs:label ?old }} }} INSERT {{ GRAPH ?g {{ <{iri}> rdfs:label "{new}" }} }}
+                WHERE {{ GRAPH ?g {{ <{iri}> rdfs:label ?old }} FILTER(STR(?old) = "{old}") }}"""
+    names = {"https://w3id.org/whytag/ontology#BPM": ("tempo", "beats a minute"),
+             level: (str(tagged_store.select(f"SELECT ?n WHERE {{ <{level}> rdfs:label ?n }}").rows[0][0]), "pace of it")}
+    before = chart()
+    assert all(old in before and new not in before for old, new in names.values())
+    auth = {"Authorization": "Bearer s3cret"}
+    update = lambda forward: [client.post("/sparql", headers=auth, data={"update": rename.format(
+        iri=iri, old=old if forward else new, new=new if forward else old)}).status_code
+        for iri, (old, new) in names.items()]
+    assert update(True) == [204, 204]
+    try:
+        renamed = chart()
+        assert all(new in renamed for _, new in names.values()), "the chart still shows the old names"
+    finally:
+        update(False)
+    restored = chart()  # (its ranges are read again after an update, so compare names only)
+    assert all(old in restored and new not in restored for old, new in names.values())
