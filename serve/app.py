@@ -9,6 +9,7 @@ browsers and Turtle, JSON-LD or N-Triples to clients that ask for them.
 from __future__ import annotations
 
 import hmac
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,9 @@ QUERY_TYPES = ("application/sparql-query", "application/sparql-update")
 # or comment only costs the keeping)
 FRESH_EACH_TIME = re.compile(r"\b(RAND|NOW|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
 QUERY_THREADS = 16  # queries running at once; runaway ones fill these, never the threads that render pages
+# pages rendered at once: a page is a few milliseconds of CPU, so more of them at a time than the cores can run
+# only lengthen each one and queue /sparql requests behind them (bench/serve.py: queries' p99 150 → 50 ms)
+PAGE_THREADS = max(4, 2 * (os.cpu_count() or 1))
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
     reader = Reader(graph, settings.base)
     answers = Kept(int(settings.cache_mb * 2**20), size=lambda answer: len(answer.body))
     reader.warm()
-    query_threads = anyio.CapacityLimiter(QUERY_THREADS)
+    query_threads, page_threads = anyio.CapacityLimiter(QUERY_THREADS), anyio.CapacityLimiter(PAGE_THREADS)
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.auto_reload = False  # the templates ship with the package: no stat of each file per page
     templates.env.filters["href"] = reader.href
@@ -85,7 +89,8 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
 
     async def catalog(request: Request) -> Response:
         tag, text = request.query_params.get("tag", ""), request.query_params.get("q", "")
-        data = await anyio.to_thread.run_sync(reader.catalog, tag, text, _page_number(request))
+        data = await anyio.to_thread.run_sync(reader.catalog, tag, text, _page_number(request),
+                                             limiter=page_threads)
         return html(request, "catalog.html", {"tag": tag, "q": text, **data})
 
     async def query_page(request: Request) -> Response:
@@ -105,18 +110,21 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
     async def describe(request: Request, iri: str) -> Response:
         if any(c in iri for c in '<>"{}|^`\\ ') or ":" not in iri:
             return PlainTextResponse(f"not an IRI: {iri}\n", status_code=400)
-        if not await anyio.to_thread.run_sync(reader.mentioned, iri):
+        return await anyio.to_thread.run_sync(answer, request, iri, limiter=page_threads)
+
+    def answer(request: Request, iri: str) -> Response:
+        """An IRI's page, or its triples in the format asked for; 404 when no triple mentions it."""
+        if not reader.mentioned(iri):
             return PlainTextResponse(f"{iri}: no triple in the graph mentions it\n", status_code=404)
         wanted = negotiate(request.headers.get("accept"), PAGE_TYPES)
         if wanted is None:
             return PlainTextResponse(f"cannot answer as {request.headers.get('accept')}; offered: "
                                      f"{', '.join(PAGE_TYPES)}\n", status_code=406)
         if wanted != "text/html":
-            triples = await anyio.to_thread.run_sync(reader.triples, iri)
-            body = ox.serialize(triples, format=GRAPH_TYPES[wanted],
+            body = ox.serialize(reader.triples(iri), format=GRAPH_TYPES[wanted],
                                 prefixes=OX_PREFIXES if wanted == "text/turtle" else None)
             return Response(body, media_type=wanted, headers={"Vary": "Accept"})
-        return await anyio.to_thread.run_sync(page, request, iri)
+        return page(request, iri)
 
     def page(request: Request, iri: str) -> Response:
         """The HTML page fitting the IRI's type: track, tag, rule, or the generic one."""

@@ -138,3 +138,35 @@ def test_a_track_chart_shows_feature_and_level_names_changed_through_the_endpoin
         update(False)
     restored = chart()  # (its ranges are read again after an update, so compare names only)
     assert all(old in restored and new not in restored for old, new in names.values())
+
+
+def test_pages_render_a_bounded_number_at_once_and_queries_answer_meanwhile(server_url, monkeypatch):
+    """Page loads beyond PAGE_THREADS wait their turn; /sparql has its own threads, so it answers meanwhile."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from whytag.serve import app as served
+    from whytag.serve.pages import Reader
+
+    started, release, read = threading.Semaphore(0), threading.Event(), Reader.track
+
+    def held(self, iri):
+        started.release()
+        release.wait(30)
+        return read(self, iri)
+
+    monkeypatch.setattr(Reader, "track", held)
+    loads = served.PAGE_THREADS + 2
+    with ThreadPoolExecutor(loads) as pool:
+        pages = [pool.submit(httpx.get, f"{server_url}/resource", params={"iri": TRACK}, timeout=60) for _ in range(loads)]
+        try:
+            assert all(started.acquire(timeout=20) for _ in range(served.PAGE_THREADS))
+            assert not started.acquire(timeout=1), "more pages rendered at once than PAGE_THREADS"
+            asked = httpx.get(f"{server_url}/sparql", params={"query": f"ASK {{ <{TRACK}> a wt:Track }}"},
+                              headers={"Accept": "application/sparql-results+json"}, timeout=10)
+            assert asked.status_code == 200 and asked.json()["boolean"] is True
+        finally:
+            release.set()
+        assert [p.result().status_code for p in pages] == [200] * loads
