@@ -8,9 +8,9 @@ connection each) for the given time, each picking the next of seven requests in 
 queries (count tracks, a track's tags, why a track has a tag, tracks with a tag best first, features of a
 track) and two pages (a track page, a tag page). The clients start evenly spread over 2,000 tracks'
 requests, so a per-track request is not repeated within a run; the catalog-wide ones (count tracks,
-tracks with a tag best first, the tag page) are the same text every time. One run per `--cache-mb` (the server's kept answers; 0:
-none), side by side. Prints per request kind: count, errors, p50 and p99 latency; and the overall
-throughput. Goals (issue #15): queries p99 < 100 ms, a track page < 150 ms, zero errors.
+tracks with a tag best first, the tag page) are the same text every time. One run per `--cache-mb`
+(the server's kept answers; 0: none), side by side. Prints per request kind: count, errors, p50 and
+p99 latency; and the overall throughput. Goals (issue #15): queries p99 < 100 ms, a track page < 150 ms, zero errors.
 """
 
 from __future__ import annotations
