@@ -22,6 +22,10 @@ from whytag.serve.sparql import OX_PREFIXES
 
 PAGE = 50
 CACHED = 512  # answers over many tracks (pages of lists, feature ranges) kept until the store changes
+# catalog lists this long or shorter are read once, sorted by name and kept; longer ones are listed in the
+# store's order, page by page: sorting means reading every track's name (0.5 s a page at 10,000 tracks)
+SORTED_UP_TO = 1000
+NAMED = "OPTIONAL { ?track rdfs:label ?label } OPTIONAL { ?track mo:available_as/wt:path ?path }"
 NUMERIC = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in
            ("double", "float", "decimal", "integer", "int", "long", "nonNegativeInteger")}
 BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
@@ -234,18 +238,36 @@ class Reader:
 
     # -- the catalog ------------------------------------------------------------------------
     def catalog(self, tag: str, text: str, number: int) -> dict:
-        """Tracks, optionally only those with a predicted tag (by notation) or matching a text, paged."""
+        """Tracks, optionally only those with a predicted tag (by notation) or matching a text, paged: by
+        name when at most SORTED_UP_TO match, else in the store's order (`sorted` says which)."""
         chosen = (f"?tag skos:notation ?n FILTER(STR(?n) = {Literal(tag).n3()}) "  # the tag's tracks first, then labels
                   f"?a wt:tag ?tag ; wt:predicted true ; wt:track ?track ." if tag else "")
-        matching = (f'FILTER(CONTAINS(LCASE(CONCAT(COALESCE(STR(?label), ""), " ", COALESCE(STR(?path), ""))), '
+        matching = (f'{NAMED} FILTER(CONTAINS(LCASE(CONCAT(COALESCE(STR(?label), ""), " ", COALESCE(STR(?path), ""))), '
                     f"LCASE({Literal(text).n3()})))" if text else "")
-        tracks = self.page(f"""SELECT ?track ?label ?path WHERE {{ {{ SELECT DISTINCT ?track ?label ?path WHERE {{
-            {chosen} ?track a wt:Track . OPTIONAL {{ ?track rdfs:label ?label }}
-            OPTIONAL {{ ?track mo:available_as/wt:path ?path }} {matching} }}
-            ORDER BY ?label ?path ?track {{window}} }} }} ORDER BY ?label ?path ?track""", number)
+        few = self.kept.get(("few", chosen, matching), lambda: self._sorted_if_few(chosen, matching))
+        if few is not None:
+            tracks = Page([{"track": t, "label": label, "path": path}
+                           for t, label, path in few[number * PAGE:(number + 1) * PAGE]],
+                          number, len(few) > (number + 1) * PAGE)
+        else:  # sorting every track by its name would cost each page seconds at 100,000 tracks
+            tracks = self.page(f"""SELECT ?track ?label ?path WHERE {{ {{ SELECT DISTINCT ?track WHERE {{
+                {chosen} ?track a wt:Track . {matching} }} {{window}} }} {NAMED} }}""", number)
         tags = [str(r["notation"]) for r in self.kept.get("tags", lambda: self.rows("""SELECT DISTINCT ?notation WHERE {
             ?tag skos:notation ?notation FILTER EXISTS { ?a wt:tag ?tag ; wt:predicted true } } ORDER BY ?notation"""))]
-        return {"tracks": tracks, "tags": tags}
+        return {"tracks": tracks, "tags": tags, "sorted": few is not None, "sorted_up_to": SORTED_UP_TO}
+
+    def _sorted_if_few(self, chosen: str, matching: str) -> list[tuple] | None:
+        """The listed tracks as (track, label, path), sorted as ORDER BY ?label ?path ?track would; None
+        when more than SORTED_UP_TO match. Without a text to match, counted first, without their names."""
+        if not matching and self.rows(f"""SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?track WHERE {{
+                {chosen} ?track a wt:Track }} LIMIT {SORTED_UP_TO + 1} }}""")[0]["n"] > SORTED_UP_TO:
+            return None
+        rows = self.rows(f"""SELECT DISTINCT ?track ?label ?path WHERE {{
+            {chosen} ?track a wt:Track . {matching or NAMED} }} LIMIT {SORTED_UP_TO + 1}""")
+        if len(rows) > SORTED_UP_TO:
+            return None
+        return sorted(((r["track"], r["label"], r["path"]) for r in rows),  # unbound first, as in ORDER BY
+                      key=lambda t: (t[1] is not None, t[1] or "", t[2] is not None, t[2] or "", t[0]))
 
 
 def _value(term):

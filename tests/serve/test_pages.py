@@ -170,3 +170,35 @@ def test_pages_render_a_bounded_number_at_once_and_queries_answer_meanwhile(serv
         finally:
             release.set()
         assert [p.result().status_code for p in pages] == [200] * loads
+
+
+def test_catalog_sorts_short_lists_by_name_and_pages_long_ones_in_store_order(client, monkeypatch):
+    """Sorting a large catalog by name costs every page seconds: past SORTED_UP_TO tracks it is listed in
+    the store's order, said on the page, with every track on exactly one page."""
+    from whytag.serve import pages
+
+    def listed(params):
+        shown, number = [], 0
+        while True:
+            text = client.get("/", params={**params, "page": number}).text
+            shown.append(re.findall(r'href="/track/synthetic/(t\d+)"', text))
+            if 'rel="next"' not in text:
+                return shown, text
+            number += 1
+
+    monkeypatch.setattr(pages, "PAGE", 15)
+    monkeypatch.setattr(pages, "SORTED_UP_TO", 1000)
+    short, text = listed({})
+    assert [len(p) for p in short] == [15, 15, 10] and "store's order" not in text
+    assert sum(short, []) == sorted(sum(short, [])), "a short catalog is in name order across its pages"
+    monkeypatch.setattr(pages, "SORTED_UP_TO", 20)
+    client.post("/sparql", data={"update": "INSERT DATA { GRAPH <urn:test:nothing> { <urn:test:a> <urn:test:b> 1 } }"},
+                headers={"Authorization": "Bearer s3cret"})  # an update: kept lists are read again
+    try:
+        long, text = listed({})
+        assert [len(p) for p in long] == [15, 15, 10] and "store's order" in text
+        assert sorted(sum(long, [])) == sorted(sum(short, [])), "every track on exactly one page"
+        calm, _ = listed({"tag": "calm"})  # fewer than 20: sorted again
+        assert sum(calm, []) == sorted(sum(calm, [])) and 0 < len(sum(calm, [])) <= 20
+    finally:
+        client.post("/sparql", data={"update": "DROP GRAPH <urn:test:nothing>"}, headers={"Authorization": "Bearer s3cret"})
