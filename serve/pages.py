@@ -267,7 +267,8 @@ class Reader:
         if len(rows) > SORTED_UP_TO:
             return None
         return sorted(((r["track"], r["label"], r["path"]) for r in rows),  # unbound first, as in ORDER BY
-                      key=lambda t: (t[1] is not None, t[1] or "", t[2] is not None, t[2] or "", t[0]))
+                      key=lambda t: (t[1] is not None, "" if t[1] is None else str(t[1]),
+                                     t[2] is not None, "" if t[2] is None else str(t[2]), t[0]))
 
 
 def _value(term):

@@ -202,3 +202,14 @@ def test_catalog_sorts_short_lists_by_name_and_pages_long_ones_in_store_order(cl
         assert sum(calm, []) == sorted(sum(calm, [])) and 0 < len(sum(calm, [])) <= 20
     finally:
         client.post("/sparql", data={"update": "DROP GRAPH <urn:test:nothing>"}, headers={"Authorization": "Bearer s3cret"})
+
+
+def test_catalog_lists_a_track_whose_name_is_a_number(client):
+    auth = {"Authorization": "Bearer s3cret"}
+    named = "GRAPH <urn:test:numbered> { <urn:whytag:track/synthetic/t3> rdfs:label 42 }"
+    assert client.post("/sparql", data={"update": f"INSERT DATA {{ {named} }}"}, headers=auth).status_code == 204
+    try:
+        page = client.get("/")
+        assert page.status_code == 200 and ">42</a>" in page.text
+    finally:
+        client.post("/sparql", data={"update": "DROP GRAPH <urn:test:numbered>"}, headers=auth)
