@@ -4,7 +4,8 @@ Usage: python bench/catalog_before_after.py --before DIR [--tracks 2000]
 DIR is a checkout of the older whytag (e.g. `git worktree add --detach /tmp/old bbeb6e2`). Each code
 version runs in its own child process on the same synthetic catalog (GTZAN's rows resampled with 5%
 noise, seeded): import the feature table, write the same fitted default model (fitted once here on
-500 catalog rows), tag (predicted tags), then count quads and bytes on disk. Prints one JSON line
+500 catalog rows), tag (predicted tags), time a first query over assignments and observations, then
+count quads and bytes on disk. Prints one JSON line
 per version and the after/before ratios.
 """
 
@@ -62,6 +63,11 @@ def run_one(n: int) -> dict:
             predicted = sum(a.predicted for a in apply_model(store, "bench"))
             out["tag_s"] = time.perf_counter() - start
             out["predicted"] = predicted
+            start = time.perf_counter()  # the first query after the writes: slowed if they left the store uncompacted
+            first = store.select("SELECT (COUNT(?a) AS ?n) WHERE { ?a wt:predicted true ; wt:track ?t . "
+                                 "?o wt:ofTrack ?t ; wt:value ?v }").rows[0][0]
+            out["first_query_s"] = time.perf_counter() - start
+            out["first_query_rows"] = int(first)
             quads = store.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
                                  "FILTER(?g != <urn:whytag:graph/schema>) }").rows[0][0]
             out["quads_per_track"] = int(quads) / n
@@ -100,7 +106,7 @@ def main() -> None:
     after = child(None, args.tracks)
     print("before", json.dumps(before))
     print("after ", json.dumps(after))
-    for key in ("import_s", "tag_s", "quads_per_track", "kb_per_track", "peak_rss_mb"):
+    for key in ("import_s", "tag_s", "first_query_s", "quads_per_track", "kb_per_track", "peak_rss_mb"):
         print(f"{key:16s} before {before[key]:10.2f}  after {after[key]:10.2f}  after/before {after[key] / before[key]:.3f}")
     print(f"tracks/s tagged  before {args.tracks / before['tag_s']:.1f}  after {args.tracks / after['tag_s']:.1f}")
 

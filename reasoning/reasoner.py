@@ -26,14 +26,29 @@ import pandas as pd
 from rdflib import Literal, URIRef
 from rdflib.namespace import PROV, RDF, XSD
 
+from whytag.kg import ntriples as nt
 from whytag.kg.mapping import feature_node
 from whytag.kg.namespaces import WT, slug, tag_iri
+from whytag.kg.ntriples import NTriples, line
 from whytag.kg.store import GraphStore, Triple
 from whytag.reasoning.counterfactual import Flip, FlipFinder
 from whytag.reasoning.model import TagModel, rule_effect, sigmoid
-from whytag.reasoning.rules import ModelInfo, double, read_models
+from whytag.reasoning.rules import ModelInfo, read_models
 
 BATCH = 1000  # tracks read, scored and written together: one transaction each, memory of one batch
+
+
+class _P:
+    """The predicates and classes of assignments in N-Triples syntax, formatted once (see kg.ntriples)."""
+
+    type, assignment, counterfactual = nt.iri(RDF.type), nt.iri(WT.TagAssignment), nt.iri(WT.Counterfactual)
+    track, tag, model_set, score, logit = (nt.iri(WT.track), nt.iri(WT.tag), nt.iri(WT.fromModelSet),
+                                           nt.iri(WT.score), nt.iri(WT.logit))
+    predicted, justified_by, contribution = nt.iri(WT.predicted), nt.iri(WT.justifiedBy), nt.iri(WT.contribution)
+    effect, rule, linear_term, observation = (nt.iri(WT.effect), nt.iri(WT.rule), nt.iri(WT.linearTerm),
+                                              nt.iri(WT.fromObservation))
+    changes_if, feature, operator, threshold = (nt.iri(WT.decisionChangesIf), nt.iri(WT.feature),
+                                                nt.iri(WT.operator), nt.iri(WT.threshold))
 
 
 @dataclass(frozen=True)
@@ -166,8 +181,12 @@ class Scorer:
         self.flips = FlipFinder(models, info.single_label) if all(m.link == "logistic" for m in models) else None
         self.parts = [_ModelParts(info, model) for model in models]
 
-    def tag(self, X: pd.DataFrame, observations: Observations, every_score: bool) -> tuple[list[Assignment], list[Triple]]:
-        """Every (track, tag) score of a batch, and the triples of those written (predicted, or all)."""
+    def tag(self, X: pd.DataFrame, observations: Observations, every_score: bool) -> tuple[list[Assignment], NTriples]:
+        """Every (track, tag) score of a batch, and the triples of those written (predicted, or all).
+
+        The triples come as N-Triples text: a catalog's tags are millions of them, and rdflib terms
+        cost more to build than everything else in tagging (kg.ntriples).
+        """
         fired = [np.column_stack([rule.fires(X) for rule in m.rules]) if m.rules else np.zeros((len(X), 0), bool)
                  for m in self.models]
         logits = np.column_stack([m.logit(X) for m in self.models]) if len(X) else np.zeros((0, len(self.models)))
@@ -175,7 +194,7 @@ class Scorer:
             (f.any(axis=1).astype(float) if m.link == "any" else 1.0 / (1.0 + np.exp(-np.clip(lg, -700, 700))))
             for m, f, lg in zip(self.models, fired, logits.T)]) if len(X) else logits
         predicted = self._decide(logits, scores)
-        assignments, triples = [], []
+        assignments, lines = [], []
         reasons = [m.reasons(X).to_numpy() for m in self.models]  # columns in the order of model.effects()
         written = np.ones(predicted.shape, dtype=bool) if every_score else predicted
         flips = self._flips(X, logits, written)
@@ -187,9 +206,9 @@ class Scorer:
                                model.tag, logit, score, int(fired[t][i].sum()), bool(predicted[i, t]))
                 assignments.append(a)
                 if written[i, t]:
-                    triples += self._assignment_triples(a, parts, fired[t][i], reasons[t][i], observations)
-                    triples += self._flip_triples(a, flips.get((i, t)), observations)
-        return assignments, triples
+                    lines += self._assignment_lines(a, parts, fired[t][i], reasons[t][i], observations)
+                    lines += self._flip_lines(a, flips.get((i, t)), observations)
+        return assignments, NTriples("".join(lines))
 
     def _flips(self, X: pd.DataFrame, logits: np.ndarray, written: np.ndarray) -> dict[tuple[int, int], Flip]:
         """The nearest decision flip of each written (track row, tag index), all found at once."""
@@ -211,45 +230,45 @@ class Scorer:
             out[np.arange(len(best)), best] = True
         return out
 
-    def _assignment_triples(self, a: Assignment, parts: "_ModelParts", fired: np.ndarray, reasons: np.ndarray,
-                            observations: Observations) -> list[Triple]:
+    def _assignment_lines(self, a: Assignment, parts: "_ModelParts", fired: np.ndarray, reasons: np.ndarray,
+                          observations: Observations) -> list[str]:
         """An assignment with its base rate and one justification per feature effect of the tag's model.
 
         An effect's contribution is what its fired rules and linear term add, minus its offset (the
         training average), so base rate + contributions = logit; it links the rules that fired, the
         linear term and the observations it read.
         """
-        base = URIRef(f"{a.iri}/j/base")
-        triples: list[Triple] = [
-            (a.iri, RDF.type, WT.TagAssignment), (a.iri, WT.track, a.track), (a.iri, WT.tag, a.tag),
-            (a.iri, WT.fromModelSet, self.info.iri), (a.iri, WT.score, double(a.score)),
-            (a.iri, WT.logit, double(a.logit)), (a.iri, WT.predicted, Literal(a.predicted)),
-            (a.iri, WT.justifiedBy, base), (base, WT.contribution, parts.base_rate)]
-        links: list[list[Triple]] = [[] for _ in parts.effects]
+        node, track = nt.iri(a.iri), nt.iri(a.track)
+        base = nt.iri(f"{a.iri}/j/base")
+        lines = [line(node, _P.type, _P.assignment), line(node, _P.track, track), line(node, _P.tag, parts.tag_nt),
+                 line(node, _P.model_set, parts.model_set), line(node, _P.score, nt.double(a.score)),
+                 line(node, _P.logit, nt.double(a.logit)), line(node, _P.predicted, nt.boolean(a.predicted)),
+                 line(node, _P.justified_by, base), line(base, _P.contribution, parts.base_rate)]
+        links: list[list[tuple[str, str]]] = [[] for _ in parts.effects]
         for k in np.flatnonzero(fired):
             if parts.rule_effect[k] is not None:
-                links[parts.rule_effect[k]].append((WT.rule, parts.rule_iris[k]))
+                links[parts.rule_effect[k]].append((_P.rule, parts.rule_iris[k]))
         for feature, e, term in parts.terms:
             if (a.track, feature) in observations:
-                links[e].append((WT.linearTerm, term))
+                links[e].append((_P.linear_term, term))
         for e, effect in enumerate(parts.effects):
-            j = URIRef(f"{a.iri}/j/{parts.effect_slugs[e]}")
-            triples += [(a.iri, WT.justifiedBy, j), (j, WT.effect, parts.effect_iris[e]),
-                        (j, WT.contribution, double(reasons[e]))]
-            triples += [(j, p, o) for p, o in links[e]]
-            triples += [(j, WT.fromObservation, observations[(a.track, f)]) for f in effect
-                        if (a.track, f) in observations]
-        return triples
+            j = nt.iri(f"{a.iri}/j/{parts.effect_slugs[e]}")
+            lines += [line(node, _P.justified_by, j), line(j, _P.effect, parts.effect_iris[e]),
+                      line(j, _P.contribution, nt.double(reasons[e]))]
+            lines += [line(j, p, o) for p, o in links[e]]
+            lines += [line(j, _P.observation, nt.iri(observations[(a.track, f)])) for f in effect
+                      if (a.track, f) in observations]
+        return lines
 
-    def _flip_triples(self, a: Assignment, flip: Flip | None, observations: Observations) -> list[Triple]:
+    def _flip_lines(self, a: Assignment, flip: Flip | None, observations: Observations) -> list[str]:
         """The smallest one-feature change that reverses the decision (if any), as a wt:Counterfactual."""
         if flip is None:
             return []
-        node = URIRef(f"{a.iri}/flip")
-        return [(a.iri, WT.decisionChangesIf, node), (node, RDF.type, WT.Counterfactual),
-                (node, WT.feature, feature_node(flip.feature)), (node, WT.operator, Literal(flip.op)),
-                (node, WT.threshold, double(flip.threshold)),
-                (node, WT.fromObservation, observations[(a.track, flip.feature)])]
+        node = nt.iri(f"{a.iri}/flip")
+        return [line(nt.iri(a.iri), _P.changes_if, node), line(node, _P.type, _P.counterfactual),
+                line(node, _P.feature, nt.iri(feature_node(flip.feature))), line(node, _P.operator, Literal(flip.op).n3()),
+                line(node, _P.threshold, nt.double(flip.threshold)),
+                line(node, _P.observation, nt.iri(observations[(a.track, flip.feature)]))]
 
 
 class _ModelParts:
@@ -260,11 +279,12 @@ class _ModelParts:
         self.tag = tag_iri(info.vocabulary, model.tag)
         self.effects = model.effects()
         index = {effect: e for e, effect in enumerate(self.effects)}
-        self.effect_iris = [info.effect_iri(model.tag, effect) for effect in self.effects]
+        self.tag_nt, self.model_set = nt.iri(self.tag), nt.iri(info.iri)  # in N-Triples, for the lines
+        self.effect_iris = [nt.iri(info.effect_iri(model.tag, effect)) for effect in self.effects]
         self.effect_slugs = ["--".join(slug(f) for f in effect) for effect in self.effects]
         # as read back from the graph, rule ids are the rules' IRIs; a rule without conditions is in the base rate
         self.rule_effect = [index[rule_effect(rule)] if rule.conditions else None for rule in model.rules]
-        self.rule_iris = [URIRef(rule.id) for rule in model.rules]
-        self.terms = [(term.feature, index[(term.feature,)], info.linear_term_iri(model.tag, k))
+        self.rule_iris = [nt.iri(rule.id) for rule in model.rules]
+        self.terms = [(term.feature, index[(term.feature,)], nt.iri(info.linear_term_iri(model.tag, k)))
                       for k, term in enumerate(model.linear)]
-        self.base_rate = double(model.base_rate)
+        self.base_rate = nt.double(model.base_rate)

@@ -110,3 +110,29 @@ def test_probe_reports_header_facts(audio_folder):
     info = probe(audio_folder / "b.flac")
     assert info.format == "flac" and info.sample_rate == 22050 and info.channels == 1
     assert abs(info.duration - 1.5) < 1e-6 and len(info.sha256) == 64
+
+
+@pytest.mark.parametrize("tracks", [3, 400])  # a transaction below BULK_FROM triples, Oxigraph's bulk loader above
+def test_batch_writes_land_whole_or_not_at_all(tmp_path, tracks):
+    from rdflib import URIRef
+
+    from whytag.kg.store import BULK_FROM
+
+    def batch(prefix: str, bad: bool = False) -> dict:
+        graphs = {URIRef(f"urn:test:{prefix}/{i}"): [(URIRef(f"urn:test:{prefix}/{i}/o{j}"), WT.value, Literal(float(j)))
+                                                       for j in range(30)] for i in range(tracks)}
+        if bad:  # the last triple of the last graph cannot be parsed: nothing of the batch may be written
+            graphs[URIRef(f"urn:test:{prefix}/{tracks - 1}")].append((URIRef("urn:test:bad%zz"), WT.value, Literal(1.0)))
+        return graphs
+
+    assert (tracks * 30 >= BULK_FROM) == (tracks == 400)
+    with open_store(tmp_path / "g") as store:
+        store.add_graphs(batch("a"))
+        written = count(store, "GRAPH ?g { ?s wt:value ?v }")
+        assert written == tracks * 30
+        with pytest.raises(StoreError, match=r"g: write failed: .*%zz"):
+            store.add_graphs(batch("b", bad=True))
+        assert count(store, "GRAPH ?g { ?s wt:value ?v }") == written
+        store.add_graphs(batch("b"), fresh=True)
+        assert count(store, "GRAPH ?g { ?s wt:value ?v }") == 2 * written
+        assert count(store, "GRAPH <urn:test:b/2> { ?s wt:value 29e0 }") == 1

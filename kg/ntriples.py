@@ -1,0 +1,54 @@
+"""N-Triples text written directly, for the writers that produce millions of triples (tagging a catalog).
+
+Building an rdflib term and serializing it costs ~20 µs for a double literal and a few µs for an IRI;
+formatting the same text here costs well under one, and the store parses it natively either way. Terms
+are returned in N-Triples syntax, so `line(iri(s), iri(p), double(v))` is one triple.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from rdflib.namespace import XSD
+
+# What an IRI reference may not contain in N-Triples (RFC 3987 excludes these; the parser would refuse them
+# or, for '>', read a different triple): refused here with the IRI named, before anything is written.
+_NOT_IN_IRI = re.compile(r'[<>"{}|\\^`\x00-\x20]')
+_DOUBLE = f"^^<{XSD.double}>"
+_INTEGER = f"^^<{XSD.integer}>"
+TRUE, FALSE = f'"true"^^<{XSD.boolean}>', f'"false"^^<{XSD.boolean}>'
+
+
+class NTriples(str):
+    """N-Triples lines for one graph, already written out: the store writes them as they are."""
+
+
+def iri(value: str) -> str:
+    """`<value>`; a ValueError naming the IRI if it holds a character no IRI may."""
+    if _NOT_IN_IRI.search(value):
+        raise ValueError(f"not a valid IRI: {value!r}")
+    return f"<{value}>"
+
+
+def double(value: float) -> str:
+    """An xsd:double literal (shortest round-trip digits; NaN and ±INF spelt as XSD spells them)."""
+    value = float(value)
+    if math.isfinite(value):
+        return f'"{value!r}"{_DOUBLE}'
+    return f'"{"NaN" if math.isnan(value) else ("INF" if value > 0 else "-INF")}"{_DOUBLE}'
+
+
+def integer(value: int) -> str:
+    """An xsd:integer literal."""
+    return f'"{int(value)}"{_INTEGER}'
+
+
+def boolean(value: bool) -> str:
+    """An xsd:boolean literal."""
+    return TRUE if value else FALSE
+
+
+def line(subject: str, predicate: str, obj: str) -> str:
+    """One triple: three terms already in N-Triples syntax."""
+    return f"{subject} {predicate} {obj} .\n"
