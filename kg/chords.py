@@ -21,9 +21,10 @@ from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from whytag.extractors.base import FeatureSet, FeatureValue
 from whytag.extractors.symbolic import PITCH_CLASSES, ChordEvent
-from whytag.kg.mapping import extractor_output_pattern, feature_triples, known_features, observation_iri
+from whytag.kg.mapping import extraction_iri, extractor_output_pattern, feature_triples, known_features, observation_iri
 from whytag.kg.namespaces import KEYS, WT, slug, sparql_prefixes
-from whytag.kg.store import GraphStore, Triple
+from whytag.kg.ntriples import NTriples
+from whytag.kg.store import GraphStore, Triple, triples_block
 from whytag.ontology import HERE
 
 HARMONY = HERE / "harmony.ttl"
@@ -136,7 +137,7 @@ def write_symbolic(store: GraphStore, track: URIRef, audio_file: URIRef | None, 
 
 
 def symbolic_changes(track: URIRef, audio_file: URIRef | None,
-                     transcription: FeatureSet) -> tuple[str, list[Triple], FeatureSet]:
+                     transcription: FeatureSet) -> tuple[str, NTriples, FeatureSet]:
     """What write_symbolic writes, without writing it: the pattern of this stage's earlier output in the
     track's graph, the new triples (events, inferred functions, observations) and the measured FeatureSet."""
     extractor = transcription.extractor
@@ -149,11 +150,12 @@ def symbolic_changes(track: URIRef, audio_file: URIRef | None,
     values = feature_values(facts)
     measured = replace(transcription, values=[FeatureValue(n, v, "UNITLESS", "symbolic") for n, (v, _) in values.items()])
     observations = feature_triples(track, measured, audio_file)
-    activity = next(s for s, p, o in observations if p == RDF.type and o == WT.Extraction)
+    activity = extraction_iri(track, extractor)
     events = list(facts.subjects(RDF.type, WT.ChordEvent))
     derived = [(observation_iri(track, extractor, name), PROV.wasDerivedFrom, e)
                for name, (_, starts) in values.items() for e in starts]
     clear = (f"{{ {extractor_output_pattern(track, extractor)} }} UNION "
              f'{{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "{chord_prefix(track, extractor)}")) }}')
-    return clear, [*facts, *observations, *derived, *((e, PROV.wasGeneratedBy, activity) for e in events)], measured
+    chords: list[Triple] = [*facts, *derived, *((e, PROV.wasGeneratedBy, activity) for e in events)]
+    return clear, NTriples(triples_block(chords) + observations), measured
 

@@ -12,7 +12,8 @@ from whytag.extractors.base import FeatureSet
 from whytag.extractors.batch import GROUPS, extract_many
 from whytag.extractors.cluster import SCHEDULER_TIMEOUT
 from whytag.kg.mapping import extractor_output_pattern, feature_triples, union_pattern
-from whytag.kg.store import GraphStore, Triple
+from whytag.kg.ntriples import NTriples
+from whytag.kg.store import GraphStore
 
 
 @dataclass
@@ -61,7 +62,7 @@ def write_measurements(store: GraphStore, track: URIRef, audio_file: URIRef, mea
     from whytag.kg.chords import symbolic_changes
 
     patterns: list[str] = []
-    triples: list[Triple] = []
+    texts: list[NTriples] = []
     count = 0
     for features in measured:
         if "chords" in features.extras:  # the symbolic stage reasons over chord events in the graph
@@ -70,10 +71,10 @@ def write_measurements(store: GraphStore, track: URIRef, audio_file: URIRef, mea
             clear, written = extractor_output_pattern(track, features.extractor), feature_triples(
                 track, features, audio_file)
         patterns.append(clear)
-        triples += written
+        texts.append(written)
         count += len(features.values)
     if patterns:
-        store.write_graph(track, triples, clear=union_pattern(patterns))
+        store.write_graph(track, NTriples("".join(texts)), clear=union_pattern(patterns))
     return count
 
 

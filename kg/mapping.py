@@ -18,11 +18,15 @@ from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from whytag.extractors.audio import AudioInfo
 from whytag.extractors.base import FeatureSet
+from whytag.kg import ntriples as nt
 from whytag.kg.namespaces import DEFAULT_BASE, MO, QUDT, UNIT, WT, feature_iri, slug, track_iri
-from whytag.kg.store import GraphStore, Triple
+from whytag.kg.ntriples import NTriples, line
+from whytag.kg.store import GraphStore, Triple, triples_block
 from whytag.ontology import FEATURES
 
 GROUP_IRIS = {"signal": WT.SignalGroup, "dnn": WT.DnnGroup, "symbolic": WT.SymbolicGroup}
+# an observation's predicates in N-Triples, formatted once (feature_triples writes millions of them)
+_OF_TRACK, _FEATURE, _VALUE, _GENERATED_BY = (nt.iri(p) for p in (WT.ofTrack, WT.feature, WT.value, PROV.wasGeneratedBy))
 
 
 @dataclass(frozen=True)
@@ -98,15 +102,22 @@ def observation_iri(track: URIRef, extractor: str, feature: str) -> URIRef:
     return URIRef(f"{track}/obs/{slug(extractor)}/{slug(feature)}")
 
 
-def feature_triples(track: URIRef, features: FeatureSet, used: URIRef | None = None) -> list[Triple]:
+def extraction_iri(track: URIRef, extractor: str) -> URIRef:
+    """The activity of one extractor's run on one track (prov:wasGeneratedBy of its observations)."""
+    return URIRef(f"{track}/extraction/{slug(extractor)}")
+
+
+def feature_triples(track: URIRef, features: FeatureSet, used: URIRef | None = None) -> NTriples:
     """Observations for every value in a FeatureSet, with PROV-O provenance (`used`: the input).
 
     Four triples a value (track, feature, value, the extraction that generated it): the class follows
     from wt:value's domain, and the unit is the feature's wt:defaultUnit, written on a value only when
     the extractor used another. A catalog holds millions of observations, so what is the same for
-    every value of a feature or an extraction is said once there.
+    every value of a feature or an extraction is said once there. Returned as N-Triples text
+    (kg.ntriples): importing a feature table writes millions of these, and rdflib terms cost more
+    to build than the store takes to load them.
     """
-    activity = URIRef(f"{track}/extraction/{slug(features.extractor)}")
+    activity = extraction_iri(track, features.extractor)
     agent = URIRef(f"urn:whytag:extractor/{slug(features.extractor)}")
     triples: list[Triple] = [
         (activity, RDF.type, WT.Extraction),
@@ -123,20 +134,16 @@ def feature_triples(track: URIRef, features: FeatureSet, used: URIRef | None = N
     # Written with the observations in one transaction, so fewer of them in the graph means a partial write.
     triples.append((activity, WT.observationCount, Literal(len(features.values), datatype=XSD.integer)))
     known = known_features()
-    # the predicates once, not per value: rdflib builds and checks a new term on every namespace lookup
-    of_track, feature_p, value_p, generated_by, double = WT.ofTrack, WT.feature, WT.value, PROV.wasGeneratedBy, XSD.double
+    track_nt, activity_nt, prefix = nt.iri(track), nt.iri(activity), f"{track}/obs/{slug(features.extractor)}/"
+    lines = []
     for value in features.values:
         info = known.get(value.name)
         feature = feature_node(value.name)
-        obs = observation_iri(track, features.extractor, value.name)
-        triples += [
-            (obs, of_track, track),
-            (obs, feature_p, feature),
-            (obs, value_p, Literal(float(value.value), datatype=double)),
-            (obs, generated_by, activity),
-        ]
+        obs = nt.iri(prefix + slug(value.name))  # observation_iri, without building an rdflib term
+        lines += [line(obs, _OF_TRACK, track_nt), line(obs, _FEATURE, nt.iri(feature)),
+                  line(obs, _VALUE, nt.double(value.value)), line(obs, _GENERATED_BY, activity_nt)]
         if info is None or info.unit != value.unit:
-            triples.append((obs, QUDT.unit, UNIT[value.unit]))
+            triples.append((observation_iri(track, features.extractor, value.name), QUDT.unit, UNIT[value.unit]))
         if info is None:  # a feature the ontology does not list yet: describe it where it is used
             triples += [
                 (feature, RDF.type, WT.Feature),
@@ -144,7 +151,7 @@ def feature_triples(track: URIRef, features: FeatureSet, used: URIRef | None = N
                 (feature, RDFS.label, Literal(value.name)),
                 (feature, WT.inGroup, GROUP_IRIS[value.group]),
             ]
-    return triples
+    return NTriples(triples_block(triples) + "".join(lines))
 
 
 def _timestamp(moment: datetime) -> Literal:

@@ -117,7 +117,7 @@ class GraphStore:
         except Exception as err:  # backends raise their own types; name the request that failed
             raise StoreError(f"{self.location}: update failed: {err}") from err
 
-    def write_graph(self, graph: URIRef, triples: Iterable[Triple], clear: str | None = "all") -> None:
+    def write_graph(self, graph: URIRef, triples: Iterable[Triple] | NTriples, clear: str | None = "all") -> None:
         """Write triples into a named graph in one transaction, first removing what `clear` matches.
 
         `clear="all"` replaces the graph; `clear=None` only adds; any other string is a SPARQL
@@ -134,7 +134,7 @@ class GraphStore:
         if parts:
             self.update(" ;\n".join(parts))
 
-    def replace_graphs(self, graphs: dict[URIRef, list[Triple]]) -> None:
+    def replace_graphs(self, graphs: dict[URIRef, list[Triple] | NTriples]) -> None:
         """Replace several named graphs in one transaction (a batch of tracks, say)."""
         if graphs:
             self.update(" ;\n".join(f"DROP SILENT GRAPH <{g}> ; INSERT DATA {{ GRAPH <{g}> {{\n{triples_block(t)}\n}} }}"
@@ -209,9 +209,8 @@ class GraphStore:
             solutions = self.oxigraph.query(sparql_prefixes() + sparql, use_default_graph_as_union=True)  # as select()
         except (SyntaxError, OSError, ValueError) as err:
             raise StoreError(f"{self.location}: query failed: {first_line(err)}") from err
-        names = [v.value for v in solutions.variables]
-        for solution in solutions:
-            yield tuple(_native(solution[name]) for name in names)
+        for solution in solutions:  # a solution iterates its values in the order of the SELECT's variables
+            yield tuple(map(_native, solution))
 
     # -- schema ----------------------------------------------------------------------------
     def ensure_schema(self) -> None:

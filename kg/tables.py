@@ -21,7 +21,8 @@ from whytag import WhytagError
 from whytag.extractors.base import FeatureSet
 from whytag.kg.mapping import canonical_columns, feature_triples, known_features
 from whytag.kg.namespaces import DEFAULT_BASE, WT, slug
-from whytag.kg.store import GraphStore, Triple
+from whytag.kg.ntriples import NTriples
+from whytag.kg.store import GraphStore, triples_block
 
 BATCH = 1000  # tracks per transaction: large enough to be fast, small enough to keep memory and requests modest
 DELIMITERS = ("\t", ",", ";", "|")
@@ -128,8 +129,8 @@ def table_track(source: str, row_id: str, base: str = DEFAULT_BASE) -> URIRef:
 def import_features(store: GraphStore, features: pd.DataFrame, source: str, base: str = DEFAULT_BASE) -> list[URIRef]:
     """Write each row as a track graph with one observation per finite cell; return the track IRIs.
 
-    A batch of tracks is one transaction (loaded natively by the embedded store when its graphs are
-    new), and the store is compacted at the end so the queries that follow are not slowed.
+    A batch of tracks is written in one atomic step (bulk-loaded by the embedded store when its graphs
+    are new), and the store is compacted at the end so the queries that follow are not slowed.
     """
     known = known_features()
     groups = {c: known[c].group if c in known else "signal" for c in features.columns}
@@ -145,10 +146,9 @@ def import_features(store: GraphStore, features: pd.DataFrame, source: str, base
             for column, value in zip(features.columns, row):
                 if np.isfinite(value):
                     observed.add(column, value, units[column], groups[column])
-            triples: list[Triple] = [(track, RDF.type, WT.Track), (track, PROV.wasDerivedFrom, source_node),
-                                     (track, RDFS.label, Literal(str(row_id)))]
-            triples += feature_triples(track, observed, source_node)
-            batch[track] = triples
+            facts = [(track, RDF.type, WT.Track), (track, PROV.wasDerivedFrom, source_node),
+                     (track, RDFS.label, Literal(str(row_id)))]
+            batch[track] = NTriples(triples_block(facts) + feature_triples(track, observed, source_node))
         store.add_graphs(batch)
     store.compact()
     return tracks

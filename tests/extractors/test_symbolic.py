@@ -124,7 +124,8 @@ def test_write_symbolic_replaces_only_its_own_output(store):
     info = AudioInfo("/music/x.wav", "wav", RATE, 1, 8.0, "cd" * 32, 1000)
     track, ingest = audio_triples(info)
     audio_file = file_iri(track, info.path)
-    other = feature_triples(track, FeatureSet("whytag.signal", "1", extras={}), audio_file)
+    other = list(Graph().parse(data=feature_triples(track, FeatureSet("whytag.signal", "1", extras={}), audio_file),
+                               format="nt"))
     store.write_graph(track, ingest + other)
 
     measured = chords.write_symbolic(store, track, audio_file,

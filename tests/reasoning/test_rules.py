@@ -28,8 +28,7 @@ def test_hermit_classifies_tracks_into_rule_bodies(owlready2, tmp_path):
         features.add("BPM", bpm, "PER-MIN")
         features.add("Spectral-Centroid", centroid, "HZ")
         graph.add((track, RDF.type, WT.Track))
-        for triple in feature_triples(track, features):
-            graph.add(triple)
+        graph.parse(data=feature_triples(track, features), format="nt")
     world = hermit_world(owlready2, graph, tmp_path)
     body = world[f"{info.rule_iri(rule, 0)}/body"]
     members = {i.iri.rsplit("/", 1)[-1] for i in body.instances()}
