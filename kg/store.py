@@ -175,8 +175,8 @@ class GraphStore:
         """Load TriG into the embedded store in one step that lands whole or not at all.
 
         From BULK_FROM triples on, Oxigraph's bulk loader writes sorted table files and ingests them in
-        one atomic RocksDB step (a parse error leaves nothing): ~3x the speed of a transaction and a
-        fifth of the disk, since nothing passes through the write-ahead log and memory tables.
+        one atomic RocksDB step (a parse error leaves nothing): faster than a transaction, and nothing
+        passes through the write-ahead log and memory tables (bench/RESULTS.md, 2026-12-01).
         Smaller writes go through a transaction, and are flushed so that memory stays flat.
         """
         data = trig.encode("utf-8")
