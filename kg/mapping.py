@@ -98,8 +98,13 @@ def audio_triples(info: AudioInfo, base: str = DEFAULT_BASE) -> tuple[URIRef, li
     return track, triples
 
 
+def observations_prefix(track: URIRef, extractor: str) -> str:
+    """What the IRIs of one extractor's observations of one track start with."""
+    return f"{track}/obs/{slug(extractor)}/"
+
+
 def observation_iri(track: URIRef, extractor: str, feature: str) -> URIRef:
-    return URIRef(f"{track}/obs/{slug(extractor)}/{slug(feature)}")
+    return URIRef(observations_prefix(track, extractor) + slug(feature))
 
 
 def extraction_iri(track: URIRef, extractor: str) -> URIRef:
@@ -134,7 +139,7 @@ def feature_triples(track: URIRef, features: FeatureSet, used: URIRef | None = N
     # Written with the observations in one transaction, so fewer of them in the graph means a partial write.
     triples.append((activity, WT.observationCount, Literal(len(features.values), datatype=XSD.integer)))
     known = known_features()
-    track_nt, activity_nt, prefix = nt.iri(track), nt.iri(activity), f"{track}/obs/{slug(features.extractor)}/"
+    track_nt, activity_nt, prefix = nt.iri(track), nt.iri(activity), observations_prefix(track, features.extractor)
     lines = []
     for value in features.values:
         info = known.get(value.name)
@@ -161,7 +166,7 @@ def _timestamp(moment: datetime) -> Literal:
 
 def extractor_output_pattern(track: URIRef, extractor: str) -> str:
     """SPARQL pattern over ?s ?p ?o matching an extractor's earlier output in a track's graph."""
-    prefixes = [f"{track}/obs/{slug(extractor)}/", f"{track}/extraction/{slug(extractor)}"]
+    prefixes = [observations_prefix(track, extractor), str(extraction_iri(track, extractor))]
     test = " || ".join(f'STRSTARTS(STR(?s), "{p}")' for p in prefixes)
     return f"?s ?p ?o FILTER({test})"
 
