@@ -11,7 +11,7 @@ from tqdm import tqdm
 from whytag.extractors.base import FeatureSet
 from whytag.extractors.batch import GROUPS, extract_many
 from whytag.extractors.cluster import SCHEDULER_TIMEOUT
-from whytag.kg.mapping import extractor_output_pattern, feature_triples, union_pattern
+from whytag.kg.mapping import declare_extractors, extractor_output_pattern, feature_triples, union_pattern
 from whytag.kg.ntriples import NTriples
 from whytag.kg.store import GraphStore
 
@@ -63,7 +63,7 @@ def write_measurements(store: GraphStore, track: URIRef, audio_file: URIRef, mea
 
     patterns: list[str] = []
     texts: list[NTriples] = []
-    count = 0
+    names: dict[str, dict[str, float]] = {}
     for features in measured:
         if "chords" in features.extras:  # the symbolic stage reasons over chord events in the graph
             clear, written, features = symbolic_changes(track, audio_file, features)
@@ -72,10 +72,11 @@ def write_measurements(store: GraphStore, track: URIRef, audio_file: URIRef, mea
                 track, features, audio_file)
         patterns.append(clear)
         texts.append(written)
-        count += len(features.values)
+        names[features.extractor] = features.as_dict()
     if patterns:
+        declare_extractors(store, names)
         store.write_graph(track, NTriples("".join(texts)), clear=union_pattern(patterns))
-    return count
+    return sum(map(len, names.values()))
 
 
 def extract_tracks(store: GraphStore, groups: tuple[str, ...] = GROUPS, tracks: list[URIRef] | None = None,

@@ -18,6 +18,7 @@ VOCAB = "https://w3id.org/whytag/vocab/"
 
 DEFAULT_BASE = "urn:whytag:"
 SCHEMA_GRAPH = URIRef("urn:whytag:graph/schema")
+EXTRACTORS_GRAPH = URIRef("urn:whytag:graph/extractors")  # the extractors and the features each measures
 
 PREFIXES = {
     "wt": WT, "mo": MO, "keys": KEYS, "chord": CHORD, "qudt": QUDT, "unit": UNIT,
@@ -25,7 +26,7 @@ PREFIXES = {
 }
 
 __all__ = ["WT", "MO", "KEYS", "CHORD", "QUDT", "UNIT", "SKOS", "PROV", "RDF", "RDFS", "OWL", "XSD",
-           "PREFIXES", "SCHEMA_GRAPH", "DEFAULT_BASE", "sparql_prefixes", "track_iri", "feature_iri",
+           "PREFIXES", "SCHEMA_GRAPH", "EXTRACTORS_GRAPH", "DEFAULT_BASE", "sparql_prefixes", "track_iri", "feature_iri",
            "slug", "tag_iri", "scheme_iri"]
 
 

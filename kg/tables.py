@@ -19,7 +19,7 @@ from rdflib.namespace import PROV, RDF, RDFS
 
 from whytag import WhytagError
 from whytag.extractors.base import FeatureSet
-from whytag.kg.mapping import canonical_columns, feature_triples, known_features
+from whytag.kg.mapping import canonical_columns, declare_extractors, feature_triples, known_features
 from whytag.kg.namespaces import DEFAULT_BASE, WT, slug
 from whytag.kg.ntriples import NTriples
 from whytag.kg.store import GraphStore, triples_block
@@ -135,14 +135,15 @@ def import_features(store: GraphStore, features: pd.DataFrame, source: str, base
     known = known_features()
     groups = {c: known[c].group if c in known else "signal" for c in features.columns}
     units = {c: known[c].unit if c in known else "UNITLESS" for c in features.columns}
-    source_node = URIRef(f"urn:whytag:table/{slug(source)}")
+    source_node, extractor = URIRef(f"urn:whytag:table/{slug(source)}"), f"table:{source}"
     tracks = [table_track(source, str(i), base) for i in features.index]
     values = features.to_numpy(dtype=float)
+    declare_extractors(store, {extractor: features.columns})
     for start in range(0, len(tracks), BATCH):
         batch = {}
         for track, row_id, row in zip(tracks[start:start + BATCH], features.index[start:start + BATCH],
                                       values[start:start + BATCH]):
-            observed = FeatureSet(f"table:{source}", "1")
+            observed = FeatureSet(extractor, "1")
             for column, value in zip(features.columns, row):
                 if np.isfinite(value):
                     observed.add(column, value, units[column], groups[column])

@@ -187,6 +187,6 @@ def test_catalog_commands_tag_in_batches_and_validate_by_sample(tmp_path):
     track = "urn:whytag:track/catalog/r3"
     one = Graph().parse(data=whytag("export", "--graph", track, "--format", "turtle", store=store).stdout,
                         format="turtle")
-    # the track (3), its levels (3: BPM has a music-knowledge level too), the extraction (5) and extractor (3),
-    # and four triples per observation (2)
-    assert len(one) == 3 + 3 + 5 + 3 + 2 * 4
+    # the track (3), its levels (3: BPM has a music-knowledge level too), the extraction (6, its version
+    # included) and three triples per observation (2); what the extractor is and measures is said once
+    assert len(one) == 3 + 3 + 6 + 2 * 3

@@ -22,7 +22,8 @@ def schema() -> Graph:
 
 
 def good_data() -> Graph:
-    """A track with a file, one observation with provenance, a rule and a justified tag assignment."""
+    """A track with a file, one observation with its extraction (whose extractor measures its feature), a rule
+    and a justified tag assignment."""
     data = Graph()
     f, obs, act, agent = (URIRef(f"{TRACK}/{x}") for x in ("file/1", "obs/x/bpm", "extraction/x", "agent"))
     rule, cond, model = URIRef("urn:whytag:rule/1"), URIRef("urn:whytag:rule/1/c0"), URIRef("urn:whytag:model/1")
@@ -36,10 +37,9 @@ def good_data() -> Graph:
         (f, WT.sha256, Literal("ab" * 32)),
         (obs, RDF.type, WT.FeatureObservation), (obs, WT.ofTrack, TRACK), (obs, WT.feature, WT.BPM),
         (obs, WT.value, d(96.0)), (obs, URIRef("http://qudt.org/schema/qudt/unit"), URIRef("http://qudt.org/vocab/unit/PER-MIN")),
-        (obs, URIRef("http://www.w3.org/ns/prov#wasGeneratedBy"), act),
         (act, RDF.type, WT.Extraction), (act, URIRef("http://www.w3.org/ns/prov#wasAssociatedWith"), agent),
-        (act, URIRef("http://www.w3.org/ns/prov#used"), f),
-        (agent, RDF.type, WT.Extractor), (agent, WT.softwareVersion, Literal("1.0")),
+        (act, URIRef("http://www.w3.org/ns/prov#used"), f), (act, WT.softwareVersion, Literal("1.0")),
+        (agent, RDF.type, WT.Extractor), (agent, RDFS.label, Literal("x")), (agent, WT.measures, WT.BPM),
         (model, RDF.type, WT.TagModel), (model, WT.forTag, tag), (model, WT.intercept, d(-1.0)),
         (model, WT.link, Literal("logistic")), (model, WT.hasRule, rule),
         (rule, RDF.type, WT.Rule), (rule, WT.forTag, tag), (rule, WT.hasCondition, cond), (rule, WT.weight, d(1.4)),
@@ -89,6 +89,12 @@ def test_bad_data_is_rejected_with_readable_messages():
     assert any("at least one wt:Justification" in m for m in messages), messages
     assert any("64 lowercase hex" in m for m in messages), messages
     assert any("must be a finite number" in m for m in messages), messages
+    unmeasured = good_data()
+    unmeasured.remove((None, WT.measures, WT.BPM))
+    unmeasured.remove((None, WT.softwareVersion, None))
+    assert sorted(v.message for v in validate_graph(unmeasured)) == [
+        "An extraction needs exactly one wt:softwareVersion string (of the extractor it ran).",
+        "An observation's feature must be one some wt:Extractor wt:measures: that is where its provenance is read."]
     infinite = good_data()
     infinite.set((URIRef(f"{TRACK}/obs/x/bpm"), WT.value, Literal("INF", datatype=XSD.double)))
     assert [v.message for v in validate_graph(infinite)] == [

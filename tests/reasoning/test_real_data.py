@@ -70,6 +70,10 @@ def test_gtzan_tags_in_the_store_are_the_learners_predictions(store):
     assert all(parts[key] - offsets[key] == pytest.approx(key[1], abs=1e-9) for key in parts)
     changes = documented("what-would-change.rq")
     assert len(changes) <= 1 and all(str(op) in {"<", "<=", ">", ">="} for _, _, _, op, _, _ in changes)
+    provenance = documented("value-provenance.rq")  # every value of the track, each from the table's import
+    assert len(provenance) == int(np.isfinite(X_test.iloc[0].to_numpy(dtype=float)).sum())
+    assert {(str(extractor), str(used)) for _, _, _, extractor, _, _, used in provenance} == {
+        ("table:gtzan-test", "urn:whytag:table/gtzan-test")}
     because = (REPO / "docs/queries/tagged-because-of-feature.rq").read_text().replace('"blues"', f'"{genre}"')
     top = max(learner.models_[genre].reasons(X_test.iloc[[0]]).iloc[0].items(), key=lambda kv: kv[1])
     found = store.select(because.replace('"dom"', f'"{top[0][0]}"')).rows

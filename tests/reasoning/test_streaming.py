@@ -107,10 +107,10 @@ def test_the_store_rederives_the_written_scores_and_notices_an_edit(catalog):
     assert all(r.agrees for a, r in after.items() if not str(a).startswith(str(track) + "/"))
 
 
-def test_observations_carry_four_triples_and_units_come_from_the_feature(catalog):
+def test_observations_carry_three_triples_and_units_come_from_the_feature(catalog):
     store, *_ = catalog
     rows = store.select("""SELECT ?o (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?o wt:value ?v ; ?p ?x } } GROUP BY ?o""").rows
-    assert len(rows) == 3 * TRACKS - 1 and {int(n) for _, n in rows} == {4}
+    assert len(rows) == 3 * TRACKS - 1 and {int(n) for _, n in rows} == {3}  # track, feature, value
     units = store.select("""SELECT ?symbol WHERE { GRAPH ?g { ?o wt:feature wt:BPM ; wt:value ?v }
         GRAPH ?s { wt:BPM wt:defaultUnit ?u . ?u qudt:symbol ?symbol } } LIMIT 1""").rows
     assert str(units[0][0]) == "BPM"

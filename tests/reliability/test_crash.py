@@ -23,7 +23,7 @@ from rdflib.compare import to_canonical_graph
 from rdflib.namespace import PROV
 from whytag_cli import run_whytag, whytag_command
 
-from whytag.kg.namespaces import SCHEMA_GRAPH
+from whytag.kg.namespaces import EXTRACTORS_GRAPH, SCHEMA_GRAPH
 from whytag.kg.store import StoreError, open_store
 
 TRIALS = 20
@@ -78,7 +78,7 @@ def test_sigkill_at_random_points_leaves_whole_tracks_and_no_workers(tmp_path, c
     reference = graphs(tmp_path / "reference")
     assert run_whytag("ingest", "--quiet", str(clips), store=tmp_path / "ingested").returncode == 0
     ingested = graphs(tmp_path / "ingested")
-    tracks = [g for g in reference if g != str(SCHEMA_GRAPH)]
+    tracks = [g for g in reference if g not in (str(SCHEMA_GRAPH), str(EXTRACTORS_GRAPH))]
     assert len(tracks) == 3 and all(reference[t] != ingested[t] for t in tracks)
 
     store = tmp_path / "crashed"
@@ -107,6 +107,8 @@ def test_sigkill_at_random_points_leaves_whole_tracks_and_no_workers(tmp_path, c
         assert set(now) <= set(reference), f"trial {trial}: unexpected graphs {set(now) - set(reference)}"
         if str(SCHEMA_GRAPH) in now:
             assert now[str(SCHEMA_GRAPH)] == reference[str(SCHEMA_GRAPH)], f"trial {trial}: partial schema"
+        if str(EXTRACTORS_GRAPH) in now:  # each track's write first declares what its extractors measured
+            assert now[str(EXTRACTORS_GRAPH)] <= reference[str(EXTRACTORS_GRAPH)], f"trial {trial}: extractors"
         for track in tracks:
             state = ("absent" if track not in now else "ingested" if now[track] == ingested[track]
                      else "extracted" if now[track] == reference[track] else "PARTIAL")
