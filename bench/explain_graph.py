@@ -29,7 +29,7 @@ from whytag.reasoning.rules import ModelInfo, write_models
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 GENRES = "blues classical country disco hiphop jazz metal pop reggae rock".split()
 REASONS = """SELECT ?a ?c WHERE { ?a wt:predicted true ; wt:justifiedBy ?j . ?j wt:contribution ?c .
-    FILTER EXISTS { ?j ?link ?x . FILTER(?link IN (wt:rule, wt:linearTerm, wt:effect)) } }"""
+    FILTER EXISTS { ?j ?link ?x . FILTER(?link IN (wt:rule, wt:effect)) } }"""
 
 
 def measure(name: str, learner, X_test: pd.DataFrame, single_label: bool) -> dict:

@@ -55,7 +55,7 @@ TERMS_QUERY = """
 SELECT ?j ?coefficient ?center ?offset WHERE {{
   VALUES (?j ?effect) {{ {pairs} }}
   GRAPH ?mg {{ ?effect wt:offset ?offset }}
-  OPTIONAL {{ GRAPH ?tg {{ ?j wt:linearTerm ?term }} GRAPH ?mg {{ ?term wt:coefficient ?coefficient ; wt:center ?center }} }}
+  OPTIONAL {{ GRAPH ?mg {{ ?term wt:effect ?effect ; wt:coefficient ?coefficient ; wt:center ?center }} }}
 }}"""
 
 FLIP_QUERY = """

@@ -45,8 +45,7 @@ class _P:
     track, tag, model_set, score, logit = (nt.iri(WT.track), nt.iri(WT.tag), nt.iri(WT.fromModelSet),
                                            nt.iri(WT.score), nt.iri(WT.logit))
     predicted, justified_by, contribution = nt.iri(WT.predicted), nt.iri(WT.justifiedBy), nt.iri(WT.contribution)
-    effect, rule, linear_term, observation = (nt.iri(WT.effect), nt.iri(WT.rule), nt.iri(WT.linearTerm),
-                                              nt.iri(WT.fromObservation))
+    effect, rule, observation = nt.iri(WT.effect), nt.iri(WT.rule), nt.iri(WT.fromObservation)
     changes_if, feature, operator, threshold = (nt.iri(WT.decisionChangesIf), nt.iri(WT.feature),
                                                 nt.iri(WT.operator), nt.iri(WT.threshold))
 
@@ -235,8 +234,9 @@ class Scorer:
         """An assignment with its base rate and one justification per feature effect of the tag's model.
 
         An effect's contribution is what its fired rules and linear term add, minus its offset (the
-        training average), so base rate + contributions = logit; it links the rules that fired, the
-        linear term and the observations it read.
+        training average), so base rate + contributions = logit; it links the rules that fired and the
+        observations it read. Not its linear term: the model graph names the effect's term, which
+        applies wherever the justification read the term's feature (a triple a reason saved).
         """
         node, track = nt.iri(a.iri), nt.iri(a.track)
         base = nt.iri(f"{a.iri}/j/base")
@@ -248,9 +248,6 @@ class Scorer:
         for k in np.flatnonzero(fired):
             if parts.rule_effect[k] is not None:
                 links[parts.rule_effect[k]].append((_P.rule, parts.rule_iris[k]))
-        for feature, e, term in parts.terms:
-            if (a.track, feature) in observations:
-                links[e].append((_P.linear_term, term))
         for e, effect in enumerate(parts.effects):
             j = nt.iri(f"{a.iri}/j/{parts.effect_slugs[e]}")
             lines += [line(node, _P.justified_by, j), line(j, _P.effect, parts.effect_iris[e]),
@@ -285,6 +282,4 @@ class _ModelParts:
         # as read back from the graph, rule ids are the rules' IRIs; a rule without conditions is in the base rate
         self.rule_effect = [index[rule_effect(rule)] if rule.conditions else None for rule in model.rules]
         self.rule_iris = [nt.iri(rule.id) for rule in model.rules]
-        self.terms = [(term.feature, index[(term.feature,)], nt.iri(info.linear_term_iri(model.tag, k)))
-                      for k, term in enumerate(model.linear)]
         self.base_rate = nt.double(model.base_rate)

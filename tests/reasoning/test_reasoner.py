@@ -101,7 +101,7 @@ def test_one_reason_per_feature_effect_whose_parts_add_up(store, table):
         OPTIONAL { ?j wt:rule/wt:weight ?w } } GROUP BY ?a ?j ?c ?offset""").rows
     assert len(reasons) == 2 * len(table)  # effects (BPM) and (BPM, Spectral-Centroid), for every track
     linear = {str(j): float(k) * (float(v) - float(m)) for j, k, v, m in store.select("""SELECT ?j ?k ?v ?m WHERE {
-        ?j wt:linearTerm ?t ; wt:fromObservation ?o . ?t wt:coefficient ?k ; wt:center ?m ; wt:feature ?f .
+        ?j wt:effect ?e ; wt:fromObservation ?o . ?t wt:effect ?e ; wt:coefficient ?k ; wt:center ?m ; wt:feature ?f .
         ?o wt:feature ?f ; wt:value ?v }""").rows}
     for _, j, c, offset, rules in reasons:
         assert float(c) == pytest.approx(float(rules) + linear.get(str(j), 0.0) - float(offset), abs=1e-12)
@@ -216,8 +216,9 @@ def test_linear_terms_round_trip_and_add_up_to_the_logit(store, table):
     for track, a in assignments.items():
         assert a.logit == pytest.approx(expected[track], abs=1e-12)
     rows = store.select("""SELECT ?track ?c ?v ?coef ?center WHERE {
-        ?a wt:track ?track ; wt:justifiedBy ?j . ?j wt:linearTerm ?term ; wt:contribution ?c ; wt:fromObservation ?o .
-        ?o wt:value ?v ; wt:ofTrack ?track . ?term wt:coefficient ?coef ; wt:center ?center }""").rows
+        ?a wt:track ?track ; wt:justifiedBy ?j . ?j wt:effect ?e ; wt:contribution ?c ; wt:fromObservation ?o .
+        ?o wt:value ?v ; wt:ofTrack ?track ; wt:feature ?f .
+        ?term wt:effect ?e ; wt:feature ?f ; wt:coefficient ?coef ; wt:center ?center }""").rows
     assert len(rows) == 2 * len(table) - 1
     assert all(float(c) == pytest.approx(float(k) * (float(v) - float(m)), abs=1e-12) for _, c, v, k, m in rows)
     sums = store.select("""SELECT ?a ?logit (SUM(?c) AS ?total) WHERE {
