@@ -173,6 +173,28 @@ def test_explanation_reads_the_graph_in_plain_words(store, table):
     assert {e.tag for e in explain(store, tracks[0])} == {"energetic", "calm"}
 
 
+def test_levels_are_rederived_in_place(store, table):
+    """A second run replaces, never duplicates; stale levels in any graph go, and a track's missing ones come back."""
+    from whytag.kg.namespaces import WT
+    from whytag.reasoning.concepts import assert_levels, tertile_levels, write_levels
+
+    tracks = import_features(store, table, "synthetic")
+    write_levels(store, tertile_levels(table, "synthetic"))
+    quads = "SELECT ?g ?t ?l WHERE { GRAPH ?g { ?t wt:hasLevel ?l } }"
+    assert assert_levels(store, batch=16) == 4 * len(table)  # a tertile of each of three features, and a tempo
+    levels = set(store.values(quads))
+    assert len(levels) == 4 * len(table)
+    assert (str(tracks[0]), str(tracks[0]), str(WT.TempoFast)) in levels  # t0: exactly 120 BPM
+    assert assert_levels(store, batch=16) == 4 * len(table)
+    assert set(store.values(quads)) == levels
+    a, b = tracks[0], tracks[1]
+    store.update(f"""INSERT DATA {{ GRAPH <{a}> {{ <{a}> wt:hasLevel wt:TempoSlow }}
+        GRAPH <urn:x:other> {{ <{a}> wt:hasLevel wt:ModeMinor . <urn:x:no-track> wt:hasLevel wt:ModeMinor }} }} ;
+        DELETE WHERE {{ GRAPH <{b}> {{ <{b}> wt:hasLevel ?l }} }}""")
+    assert assert_levels(store) == 4 * len(table) + 1  # what is no track keeps its level
+    assert set(store.values(quads)) == levels | {("urn:x:other", "urn:x:no-track", str(WT.ModeMinor))}
+
+
 def test_by_default_only_predicted_tags_are_written(store, table):
     stored(store, table, single_label=True)
     assignments = apply_model(store, "toy")
