@@ -39,7 +39,8 @@ def validate_graph(data: Graph, schema: Graph | None = None) -> list[Violation]:
     _, report, _ = shacl_validate(data + schema, shacl_graph=shapes, inference="none",
                                   allow_warnings=True, advanced=True)
     violations = []
-    for result in report.subjects(RDF.type, SH.ValidationResult):
+    details = set(report.objects(None, SH.detail))  # why a nested shape (sh:node) failed: its parent says it in words
+    for result in set(report.subjects(RDF.type, SH.ValidationResult)) - details:
         def text(prop):
             node = report.value(result, prop)
             return "" if node is None else str(node)
