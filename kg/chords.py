@@ -21,7 +21,8 @@ from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from whytag.extractors.base import FeatureSet, FeatureValue
 from whytag.extractors.symbolic import PITCH_CLASSES, ChordEvent
-from whytag.kg.mapping import declare_extractors, extraction_iri, extractor_output_pattern, feature_triples, known_features, observation_iri
+from whytag.kg.mapping import (declare_extractors, extraction_iri, extractor_output_pattern, feature_triples,
+                               known_features, observation_iri)
 from whytag.kg.namespaces import KEYS, WT, slug, sparql_prefixes
 from whytag.kg.ntriples import NTriples
 from whytag.kg.store import GraphStore, Triple, triples_block

@@ -65,7 +65,8 @@ def validate_store(store: GraphStore, sample: int | None = None) -> list[Violati
 
 
 def _sampled(sample: int) -> str:
-    """CONSTRUCT of the model and extractors graphs and `sample` random tracks' graphs with their assignments and reasons."""
+    """CONSTRUCT of the model and extractors graphs, and `sample` random tracks' graphs with their
+    assignments and reasons."""
     return f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
         {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "urn:whytag:graph/model/") || ?g = <{EXTRACTORS_GRAPH}>) }}
         UNION {{ {{ SELECT ?t WHERE {{ GRAPH ?t {{ ?t a wt:Track }} }} ORDER BY RAND() LIMIT {int(sample)} }}
@@ -114,7 +115,8 @@ def partial_extractions(store: GraphStore, batch: int = 1000) -> list[Violation]
         rows = store.values(f"""SELECT ?g ?a ?expected (COUNT(DISTINCT ?o) AS ?found) WHERE {{
             VALUES ?g {{ {" ".join(f"<{g}>" for g in graphs)} }}
             GRAPH ?g {{ ?a a wt:Extraction ; wt:observationCount ?expected ; prov:wasAssociatedWith ?x .
-                       OPTIONAL {{ ?o wt:feature ?f ; wt:value ?v . GRAPH <{EXTRACTORS_GRAPH}> {{ ?x wt:measures ?f }} }} }}
+                       OPTIONAL {{ ?o wt:feature ?f ; wt:value ?v .
+                                  GRAPH <{EXTRACTORS_GRAPH}> {{ ?x wt:measures ?f }} }} }}
             }} GROUP BY ?g ?a ?expected HAVING (COUNT(DISTINCT ?o) != ?expected)""")
         explained = set()
         for graph, extraction, count, seen in rows:
