@@ -34,6 +34,7 @@ from rdflib.term import Node
 from whytag import WhytagError
 from whytag.kg.namespaces import PREFIXES, SCHEMA_GRAPH, WT, sparql_prefixes
 from whytag.kg.ntriples import NTriples
+from whytag.kg.upgrade import upgrade_statements
 from whytag.ontology import schema_files
 
 Triple = tuple[Node, Node, Node]
@@ -214,7 +215,8 @@ class GraphStore:
 
     # -- schema ----------------------------------------------------------------------------
     def ensure_schema(self) -> None:
-        """Load the ontology, features and vocabularies into the schema graph if they changed."""
+        """Load the ontology, features and vocabularies into the schema graph if they changed, first bringing
+        data an earlier whytag wrote to the current layout (kg.upgrade)."""
         files = schema_files()
         digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
         marker = Literal(digest)
@@ -224,6 +226,7 @@ class GraphStore:
         for path in files:
             schema.parse(path, format="turtle")
         schema.add((SCHEMA_GRAPH, WT.schemaDigest, marker))
+        self.update(upgrade_statements())  # before the digest is written: an interrupted upgrade runs again
         self.write_graph(SCHEMA_GRAPH, schema)
 
     def close(self) -> None:
