@@ -28,8 +28,8 @@ from whytag.kg.store import GraphStore
 from whytag.serve.cache import Kept
 from whytag.serve.chart import bar_chart
 from whytag.serve.pages import Iri, Reader
-from whytag.serve.sparql import (GRAPH_TYPES, OX_PREFIXES, Limits, ProtocolError, negotiate, timeout_error, run_query,
-                                 run_update)
+from whytag.serve.sparql import (GRAPH_TYPES, OX_PREFIXES, Answer, Limits, ProtocolError, negotiate, run_query,
+                                 run_update, timeout_error)
 
 TEMPLATES = Path(__file__).parent / "templates"
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "queries"
@@ -113,18 +113,25 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
         return await anyio.to_thread.run_sync(answer, request, iri, limiter=page_threads)
 
     def answer(request: Request, iri: str) -> Response:
-        """An IRI's page, or its triples in the format asked for; 404 when no triple mentions it."""
-        if not reader.mentioned(iri):
-            return PlainTextResponse(f"{iri}: no triple in the graph mentions it\n", status_code=404)
+        """An IRI's page, or its triples in the format asked for; 404 when no triple mentions it. Kept, like
+        query answers, until the server's own update (a track page drawn before the catalog's ranges were
+        read is kept apart from one drawn after)."""
         wanted = negotiate(request.headers.get("accept"), PAGE_TYPES)
         if wanted is None:
             return PlainTextResponse(f"cannot answer as {request.headers.get('accept')}; offered: "
                                      f"{', '.join(PAGE_TYPES)}\n", status_code=406)
+        key = ("page", iri, wanted, _page_number(request), reader.ranged())
+        kept = answers.get(key, lambda: describe_as(request, iri, wanted))
+        return Response(kept.body, status_code=kept.status, media_type=kept.media_type, headers={"Vary": "Accept"})
+
+    def describe_as(request: Request, iri: str, wanted: str) -> Answer:
+        if not reader.mentioned(iri):
+            return Answer(f"{iri}: no triple in the graph mentions it\n".encode(), "text/plain; charset=utf-8", 404)
         if wanted != "text/html":
-            body = ox.serialize(reader.triples(iri), format=GRAPH_TYPES[wanted],
-                                prefixes=OX_PREFIXES if wanted == "text/turtle" else None)
-            return Response(body, media_type=wanted, headers={"Vary": "Accept"})
-        return page(request, iri)
+            return Answer(ox.serialize(reader.triples(iri), format=GRAPH_TYPES[wanted],
+                                       prefixes=OX_PREFIXES if wanted == "text/turtle" else None), wanted)
+        response = page(request, iri)
+        return Answer(response.body, response.headers["content-type"])
 
     def page(request: Request, iri: str) -> Response:
         """The HTML page fitting the IRI's type: track, tag, rule, or the generic one."""

@@ -84,6 +84,10 @@ class Reader:
         finally:
             self._warming.release()
 
+    def ranged(self) -> bool:
+        """Whether the catalog's feature ranges are read (track pages' charts show them)."""
+        return self.kept.peek("ranges") is not None
+
     def changed(self) -> None:
         """Forget every kept answer: the store was updated (the next track page reads the ranges again,
         not every update: an ingest through the server sends one a track)."""

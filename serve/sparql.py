@@ -61,10 +61,11 @@ class Limits:
 
 @dataclass
 class Answer:
-    """A serialized result: bytes and their content type."""
+    """A serialized result: bytes, their content type and the HTTP status to send them with."""
 
     body: bytes
     media_type: str
+    status: int = 200
 
 
 def negotiate(accept: str | None, offers: list[str]) -> str | None:

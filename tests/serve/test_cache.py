@@ -70,3 +70,24 @@ def test_a_query_with_a_random_or_fresh_value_is_answered_afresh(client):
     query = {"query": "SELECT (RAND() AS ?r) (STRUUID() AS ?u) WHERE {}", "format": "csv"}
     answers = {client.get("/sparql", params=query).text for _ in range(3)}
     assert len(answers) == 3
+
+
+def test_a_page_is_drawn_once_until_an_update_changes_what_it_shows(client, monkeypatch):
+    from whytag.serve.pages import Reader
+
+    track, drawn, read = "urn:whytag:track/synthetic/t2", [], Reader.track
+    monkeypatch.setattr(Reader, "ranged", lambda self: True)  # (the key of a page drawn once the ranges are read)
+    monkeypatch.setattr(Reader, "track", lambda self, iri: drawn.append(iri) or read(self, iri))
+    page = {"iri": track}
+    first = client.get("/resource", params=page)
+    assert first.status_code == 200 and client.get("/resource", params=page).text == first.text and len(drawn) == 1
+    assert client.get("/resource", params=page, headers={"Accept": "text/turtle"}).status_code == 200
+    assert len(drawn) == 1, "a machine's format is not the HTML page: the page is not drawn for it"
+    auth = {"Authorization": "Bearer s3cret"}
+    insert = f"INSERT DATA {{ GRAPH <urn:test:kept> {{ <{track}> skos:prefLabel 'A kept page, relabelled' }} }}"
+    assert client.post("/sparql", data={"update": insert}, headers=auth).status_code == 204
+    try:
+        assert "A kept page, relabelled" in client.get("/resource", params=page).text and len(drawn) == 2
+    finally:
+        client.post("/sparql", data={"update": "DROP GRAPH <urn:test:kept>"}, headers=auth)
+    assert "A kept page, relabelled" not in client.get("/resource", params=page).text

@@ -141,7 +141,8 @@ def test_a_track_chart_shows_feature_and_level_names_changed_through_the_endpoin
 
 
 def test_pages_render_a_bounded_number_at_once_and_queries_answer_meanwhile(server_url, monkeypatch):
-    """Page loads beyond PAGE_THREADS wait their turn; /sparql has its own threads, so it answers meanwhile."""
+    """Page loads beyond PAGE_THREADS wait their turn; /sparql has its own threads, so it answers meanwhile.
+    (Each load asks another page number: one page asked for at once is drawn once, the others wait for it.)"""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
@@ -160,7 +161,8 @@ def test_pages_render_a_bounded_number_at_once_and_queries_answer_meanwhile(serv
     monkeypatch.setattr(Reader, "track", held)
     loads = served.PAGE_THREADS + 2
     with ThreadPoolExecutor(loads) as pool:
-        pages = [pool.submit(httpx.get, f"{server_url}/resource", params={"iri": TRACK}, timeout=60) for _ in range(loads)]
+        pages = [pool.submit(httpx.get, f"{server_url}/resource", params={"iri": TRACK, "page": n}, timeout=60)
+                 for n in range(loads)]
         try:
             assert all(started.acquire(timeout=20) for _ in range(served.PAGE_THREADS))
             assert not started.acquire(timeout=1), "more pages rendered at once than PAGE_THREADS"
