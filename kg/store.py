@@ -14,8 +14,9 @@ opened). Only writers create a store, so a mistyped location is an error, never 
 from __future__ import annotations
 
 import hashlib
-import os
 import io
+import json
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -213,6 +214,18 @@ class GraphStore:
         for solution in solutions:  # a solution iterates its values in the order of the SELECT's variables
             yield tuple(map(_native, solution))
 
+    def rows(self, sparql: str) -> list[tuple]:
+        """A small SELECT's rows at once, as `values` gives them. The embedded store hands them over in one
+        call: pyoxigraph lets go of the GIL for each row it yields, and a thread of a busy server waits
+        behind every other one to take it back (bench/RESULTS.md, "whytag serve")."""
+        if self.oxigraph is None:
+            return list(self.values(sparql))
+        try:
+            names, bindings = solutions_json(self.oxigraph, sparql_prefixes() + sparql)
+        except (SyntaxError, OSError, ValueError) as err:
+            raise StoreError(f"{self.location}: query failed: {first_line(err)}") from err
+        return [tuple(_json_native(row.get(name)) for name in names) for row in bindings]
+
     # -- schema ----------------------------------------------------------------------------
     def ensure_schema(self) -> None:
         """Load the ontology, features and vocabularies into the schema graph if they changed, first bringing
@@ -245,26 +258,41 @@ XSD_NS = "http://www.w3.org/2001/XMLSchema#"
 NUMERIC = {XSD_NS + t for t in ("double", "float", "decimal", "integer", "int", "long", "nonNegativeInteger")}
 
 
+def solutions_json(store: pyoxigraph.Store, sparql: str, **options) -> tuple[list[str], list[dict[str, dict]]]:
+    """A SELECT's variables and its rows as SPARQL JSON bindings (unbound variables absent), read in one call
+    (see GraphStore.rows); `options` go to pyoxigraph's query."""
+    solutions = store.query(sparql, use_default_graph_as_union=True, **options)
+    answer = json.loads(solutions.serialize(format=pyoxigraph.QueryResultsFormat.JSON))
+    return answer["head"]["vars"], answer["results"]["bindings"]
+
+
+def typed(value: str, datatype: str | None) -> object:
+    """A literal's lexical form as a plain value: numbers as float, booleans as bool, the rest as text."""
+    if datatype in NUMERIC:
+        return float(value)
+    if datatype == XSD_NS + "boolean":
+        return value in ("true", "1")
+    return value
+
+
 def _native(term) -> object:
     """A pyoxigraph term as a plain value (see GraphStore.values)."""
+    if isinstance(term, pyoxigraph.Literal):
+        return typed(term.value, term.datatype.value)
+    return None if term is None else term.value
+
+
+def _json_native(term: dict | None) -> object:
+    """A SPARQL JSON term as a plain value (see GraphStore.rows)."""
     if term is None:
         return None
-    if isinstance(term, pyoxigraph.Literal):
-        datatype = term.datatype.value
-        if datatype in NUMERIC:
-            return float(term.value)
-        if datatype == XSD_NS + "boolean":
-            return term.value in ("true", "1")
-    return term.value
+    return typed(term["value"], term.get("datatype")) if term["type"] == "literal" else term["value"]
 
 
 def _plain(term: Node | None) -> object:
     """An rdflib term as a plain value (see GraphStore.values)."""
-    if isinstance(term, Literal) and term.datatype is not None:
-        if str(term.datatype) in NUMERIC:
-            return float(term)
-        if str(term.datatype) == XSD_NS + "boolean":
-            return bool(term.toPython())
+    if isinstance(term, Literal):
+        return typed(str(term), None if term.datatype is None else str(term.datatype))
     return None if term is None else str(term)
 
 

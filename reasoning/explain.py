@@ -213,7 +213,7 @@ def explain(store: GraphStore, track: URIRef, tag: str | None = None, model: str
         filters.append(f"FILTER(STR(?notation) = {Literal(tag).n3()})")
     if model is not None:
         filters.append(f"FILTER(?model = <{ModelInfo(model, '').iri}>)")
-    rows = store.values(ASSIGNMENTS_QUERY.format(track=track, filters="\n  ".join(filters)))
+    rows = store.rows(ASSIGNMENTS_QUERY.format(track=track, filters="\n  ".join(filters)))
     heads: dict[str, tuple] = {}
     reasons: dict[str, dict[str, Reason]] = defaultdict(dict)
     owner: dict[str, Reason] = {}
@@ -240,7 +240,7 @@ def _read_readings(store: GraphStore, track: URIRef, effects: list[tuple[str, st
     for chunk in _chunks(effects):
         pairs = " ".join(f"(<{j}> <{e}>)" for j, e in chunk)
         readings: dict[tuple[str, str], Reading] = {}
-        for j, f, label, value, symbol, level, source in store.values(
+        for j, f, label, value, symbol, level, source in store.rows(
                 READINGS_QUERY.format(track=track, pairs=pairs)):
             reading = readings.get((str(j), str(f)))
             if reading is None:
@@ -258,7 +258,7 @@ def _read_details(store: GraphStore, effects: list[tuple[str, str]], owner: dict
     """Fill each feature reason's fired rules (with their conditions), linear term and offset."""
     for chunk in _chunks(effects):
         rules: dict[tuple[str, str], RuleDetail] = {}
-        for j, rule, weight, precision, support, _, label, op, threshold in store.values(
+        for j, rule, weight, precision, support, _, label, op, threshold in store.rows(
                 RULES_QUERY.format(js=" ".join(f"<{j}>" for j, _ in chunk))):
             detail = rules.get((str(j), str(rule)))
             if detail is None:
@@ -267,7 +267,7 @@ def _read_details(store: GraphStore, effects: list[tuple[str, str]], owner: dict
                 owner[str(j)].rules.append(detail)
             detail.conditions.append(f"{label} {OP_WORDS[str(op)]} {float(threshold):.4g}")
         pairs = " ".join(f"(<{j}> <{e}>)" for j, e in chunk)
-        for j, coefficient, center, offset in store.values(TERMS_QUERY.format(pairs=pairs)):
+        for j, coefficient, center, offset in store.rows(TERMS_QUERY.format(pairs=pairs)):
             reason = owner[str(j)]
             reason.offset = float(offset)
             if coefficient is not None:
@@ -278,7 +278,7 @@ def _read_flips(store: GraphStore, assignments: list[str]) -> dict[str, Flip]:
     """Each assignment's counterfactual, where the graph has one."""
     flips = {}
     for chunk in _chunks(assignments):
-        for a, label, op, threshold, value, symbol in store.values(
+        for a, label, op, threshold, value, symbol in store.rows(
                 FLIP_QUERY.format(assignments=" ".join(f"<{a}>" for a in chunk))):
             flips[str(a)] = Flip(str(label), str(op), float(threshold), float(value), str(symbol or ""))
     return flips

@@ -39,9 +39,11 @@ QUERY_TYPES = ("application/sparql-query", "application/sparql-update")
 # or comment only costs the keeping)
 FRESH_EACH_TIME = re.compile(r"\b(RAND|NOW|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
 QUERY_THREADS = 16  # queries running at once; runaway ones fill these, never the threads that render pages
-# pages rendered at once: a page is a few milliseconds of CPU, so more of them at a time than the cores can run
-# only lengthen each one and queue /sparql requests behind them (bench/serve.py: queries' p99 150 → 50 ms)
-PAGE_THREADS = max(4, 2 * (os.cpu_count() or 1))
+# pages rendered at once: a page is ~1.5 ms of CPU but a dozen waits for the GIL beside busy threads, so pages
+# need more threads than cores; more than these lengthen the /sparql queries queued behind them (bench/serve.py,
+# 2 cores, 32 clients: 4 threads: track page p50 121-137 ms, queries' p99 ≤ 51; 6: 53-60 and 66-95; 8: 45-50
+# and 87-108)
+PAGE_THREADS = max(6, 3 * (os.cpu_count() or 1))
 
 
 @dataclass(frozen=True)
@@ -108,36 +110,39 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
         return await describe(request, settings.base + request.path_params["path"])
 
     async def describe(request: Request, iri: str) -> Response:
-        if any(c in iri for c in '<>"{}|^`\\ ') or ":" not in iri:
-            return PlainTextResponse(f"not an IRI: {iri}\n", status_code=400)
-        return await anyio.to_thread.run_sync(answer, request, iri, limiter=page_threads)
-
-    def answer(request: Request, iri: str) -> Response:
         """An IRI's page, or its triples in the format asked for; 404 when no triple mentions it. Kept, like
         query answers, until the server's own update (a track page drawn before the catalog's ranges were
-        read is kept apart from one drawn after)."""
+        read is kept apart from one drawn after); a kept one is answered without a page thread."""
+        if any(c in iri for c in '<>"{}|^`\\ ') or ":" not in iri:
+            return PlainTextResponse(f"not an IRI: {iri}\n", status_code=400)
         wanted = negotiate(request.headers.get("accept"), PAGE_TYPES)
         if wanted is None:
             return PlainTextResponse(f"cannot answer as {request.headers.get('accept')}; offered: "
                                      f"{', '.join(PAGE_TYPES)}\n", status_code=406)
         key = ("page", iri, wanted, _page_number(request), reader.ranged())
-        kept = answers.get(key, lambda: describe_as(request, iri, wanted))
+        kept = answers.peek(key) or await anyio.to_thread.run_sync(
+            answers.get, key, lambda: describe_as(request, iri, wanted), limiter=page_threads)
         return Response(kept.body, status_code=kept.status, media_type=kept.media_type, headers={"Vary": "Accept"})
 
     def describe_as(request: Request, iri: str, wanted: str) -> Answer:
-        if not reader.mentioned(iri):
-            return Answer(f"{iri}: no triple in the graph mentions it\n".encode(), "text/plain; charset=utf-8", 404)
         if wanted != "text/html":
-            return Answer(ox.serialize(reader.triples(iri), format=GRAPH_TYPES[wanted],
-                                       prefixes=OX_PREFIXES if wanted == "text/turtle" else None), wanted)
-        response = page(request, iri)
+            triples = reader.triples(iri)
+            return Answer(ox.serialize(triples, format=GRAPH_TYPES[wanted],
+                                       prefixes=OX_PREFIXES if wanted == "text/turtle" else None),
+                          wanted) if triples else unknown(iri)
+        types, label = reader.heading(iri)
+        if not types and not reader.mentioned(iri):
+            return unknown(iri)
+        response = page(request, iri, types, label)
         return Answer(response.body, response.headers["content-type"])
 
-    def page(request: Request, iri: str) -> Response:
+    def unknown(iri: str) -> Answer:
+        return Answer(f"{iri}: no triple in the graph mentions it\n".encode(), "text/plain; charset=utf-8", 404)
+
+    def page(request: Request, iri: str, types: set[Iri], label: str) -> Response:
         """The HTML page fitting the IRI's type: track, tag, rule, or the generic one."""
-        types = reader.types(iri)
         number = _page_number(request)
-        context = {"iri": Iri(iri), "label": reader.label(iri)}
+        context = {"iri": Iri(iri), "label": label}
         if WT.Track in types:
             data = reader.track(iri)
             return html(request, "track.html", {**context, **data, "chart": Markup(bar_chart(data["bars"]))})
@@ -195,16 +200,19 @@ def _authorize(request: Request, token: str | None) -> None:
 
 async def _answer_query(store: ox.Store, text: str, request: Request, params: dict[str, list[str]],
                         limits: Limits, limiter: anyio.CapacityLimiter, answers: Kept) -> Response:
-    """Run the query in a worker thread (or answer it as kept); past the time limit answer 503 without waiting."""
+    """Answer a kept query at once, else run it in a worker thread; past the time limit answer 503 without waiting."""
     accept = request.headers.get("accept")
     format_param = (params.get("format") or params.get("output") or [None])[0]
     graphs = params.get("default-graph-uri", []), params.get("named-graph-uri", [])
+    key = None if FRESH_EACH_TIME.search(text) else (text, accept, format_param, *map(tuple, graphs))
+    kept = None if key is None else answers.peek(key)
+    if kept is not None:  # answered here, without a query thread
+        return Response(kept.body, media_type=kept.media_type)
 
     def work():
-        if FRESH_EACH_TIME.search(text):
+        if key is None:
             return run_query(store, text, accept, limits, format_param, *graphs)
-        return answers.get((text, accept, format_param, *map(tuple, graphs)),
-                           lambda: run_query(store, text, accept, limits, format_param, *graphs))
+        return answers.get(key, lambda: run_query(store, text, accept, limits, format_param, *graphs))
 
     if limits.timeout > 0:
         with anyio.move_on_after(limits.timeout + 0.5):

@@ -167,6 +167,20 @@ def test_schema_loaded_once_and_store_reopens(tmp_path):
         assert count(store, f"GRAPH <{SCHEMA_GRAPH}> {{ ?s ?p ?o }}") == n
 
 
+def test_rows_read_at_once_match_rows_read_one_by_one(tmp_path):
+    """GraphStore.rows (one call, for busy servers) gives what values gives: numbers, booleans, text, None."""
+    with open_store(tmp_path / "g") as store:
+        query = """SELECT ?f ?label ?unit ?symbol ?flag ?n WHERE { ?f a wt:Feature ; rdfs:label ?label .
+                   OPTIONAL { ?f wt:defaultUnit ?unit . ?unit qudt:symbol ?symbol }
+                   BIND(STRLEN(?label) > 5 AS ?flag) BIND(STRLEN(?label) AS ?n) } ORDER BY ?f ?label"""
+        rows = store.rows(query)
+        assert rows == list(store.values(query))
+        assert len(rows) > 50 and any(r[2] is None for r in rows) and any(r[3] for r in rows)
+        assert {type(r[4]) for r in rows} == {bool} and {type(r[5]) for r in rows} == {float}
+        with pytest.raises(StoreError, match="query failed"):
+            store.rows("SELECT ?x WHERE { ?x wt:nope }")
+
+
 def test_store_errors_are_clear(tmp_path):
     afile = tmp_path / "file.txt"
     afile.write_text("x")

@@ -31,7 +31,11 @@ def test_every_iri_resolves_at_resource_and_unknown_ones_are_404(client):
     assert concept.status_code == 200 and "fast" in concept.text
     assert client.get("/resource", params={"iri": "urn:whytag:nothing-here"}).status_code == 404
     assert client.get("/track/no-such-track").status_code == 404
+    assert client.get("/track/no-such-track", headers={"Accept": "text/turtle"}).status_code == 404
     assert client.get("/resource", params={"iri": "not an iri"}).status_code == 400
+    # a class: the generic page, listing the triples that point at it
+    used = client.get("/resource", params={"iri": "https://w3id.org/whytag/ontology#Track"})
+    assert used.status_code == 200 and TRACK in html.unescape(used.text)
 
 
 def test_the_track_page_shows_the_explain_text_and_a_feature_chart(client, tagged_store):
