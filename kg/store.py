@@ -217,7 +217,7 @@ class GraphStore:
     def rows(self, sparql: str) -> list[tuple]:
         """A small SELECT's rows at once, as `values` gives them. The embedded store hands them over in one
         call: pyoxigraph lets go of the GIL for each row it yields, and a thread of a busy server waits
-        behind every other one to take it back (bench/RESULTS.md, "whytag serve")."""
+        behind every other one to take it back (bench/RESULTS.md, "Serving")."""
         if self.oxigraph is None:
             return list(self.values(sparql))
         try:
