@@ -127,9 +127,10 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
     def describe_as(request: Request, iri: str, wanted: str) -> Answer:
         if wanted != "text/html":
             triples = reader.triples(iri)
+            if not triples:
+                return unknown(iri)
             return Answer(ox.serialize(triples, format=GRAPH_TYPES[wanted],
-                                       prefixes=OX_PREFIXES if wanted == "text/turtle" else None),
-                          wanted) if triples else unknown(iri)
+                                       prefixes=OX_PREFIXES if wanted == "text/turtle" else None), wanted)
         types, label = reader.heading(iri)
         if not types and not reader.mentioned(iri):
             return unknown(iri)

@@ -153,7 +153,7 @@ class Reader:
         rows = self.rows(f"""SELECT ?f ?value ?own ?l WHERE {{ {{ ?o wt:ofTrack <{iri}> ; wt:feature ?f ;
                 wt:value ?value . OPTIONAL {{ ?o qudt:unit ?own }} }} UNION {{ <{iri}> wt:hasLevel ?l }} }}""")
         levels: dict[str, str] = {}
-        for r in rows:
+        for r in (r for r in rows if r["l"] is not None):
             for feature, level, source in named.get(r["l"], ()):
                 if feature not in levels or source.startswith("music knowledge"):
                     levels[feature] = level
