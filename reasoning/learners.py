@@ -7,6 +7,7 @@ predicts *only* through those TagModels, so the rules written to the graph are t
 
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 from abc import ABC, abstractmethod
@@ -79,6 +80,17 @@ class OneVsRestRuleLearner(ABC):
     def __init__(self, id_prefix: str = "tag", threshold: float | str = 0.5) -> None:
         self.id_prefix = id_prefix
         self.threshold = threshold
+
+    def get_params(self) -> dict[str, object]:
+        """The constructor's parameters and their values, as scikit-learn estimators report them."""
+        names = [name for cls in type(self).__mro__ if "__init__" in vars(cls)
+                 for name, p in inspect.signature(cls.__init__).parameters.items()
+                 if name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        return {name: getattr(self, name) for name in dict.fromkeys(names)}
+
+    def __repr__(self) -> str:
+        """`Class(param=value, …)`: what the model graph records as a model set's learner."""
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
 
     @abstractmethod
     def _fit_tag(self, X: pd.DataFrame, y: np.ndarray, tag: str) -> TagModel:

@@ -224,3 +224,15 @@ def test_a_feature_budget_concentrates_each_genres_explanations_on_gtzan() -> No
     assert all(coverage[8][tag] > coverage[None][tag] + 0.15 for tag in genres)
     assert all(len(m.effects()) == 8 for m in learner.models_.values())
     assert (predicted == y_test).mean() >= 0.65
+
+
+@pytest.mark.parametrize("name", ["sparse", "boosted-linear", "ripper", "ebm"])
+def test_a_learner_describes_itself_by_its_parameters(name):
+    """What a model graph records as its learner: the class and every constructor parameter, no memory address."""
+    from whytag.reasoning.learners import registry
+
+    learner = registry()[name](random_state=5, threshold="f1")
+    text = repr(learner)
+    assert text.startswith(type(learner).__name__ + "(") and "object at 0x" not in text
+    assert "random_state=5" in text and "threshold='f1'" in text
+    assert learner.get_params()["random_state"] == 5 and repr(registry()[name](random_state=5, threshold="f1")) == text
