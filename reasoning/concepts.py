@@ -17,7 +17,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from whytag.kg import ntriples as nt
-from whytag.kg.mapping import feature_node, known_features
+from whytag.kg.mapping import feature_node, known_features, observation_values
 from whytag.kg.namespaces import WT, feature_iri
 from whytag.kg.ntriples import NTriples, line
 from whytag.kg.store import GraphStore, Triple
@@ -98,16 +98,17 @@ def assert_levels(store: GraphStore, batch: int = 1000) -> int:
     tracks = sorted(t for (t,) in store.values("SELECT DISTINCT ?track WHERE { GRAPH ?g { ?track a wt:Track } }"))
     track_nt = {t: nt.iri(t) for t in tracks}
     had_levels = store.select("ASK { GRAPH ?g { ?t wt:hasLevel ?l } }").rows[0][0].toPython()
+    features = list(thresholds)
     changes: list[bytes] = []
     derived_count = 0
     for start in range(0, len(tracks), batch):
-        scope = f"VALUES ?track {{ {' '.join(track_nt[t] for t in tracks[start:start + batch])} }}"
-        derived: dict[str, set[str]] = {}
-        for track, graph, feature, value in store.values(f"""SELECT ?track ?g ?f ?v WHERE {{ {scope}
-                GRAPH ?g {{ ?o wt:ofTrack ?track ; wt:feature ?f ; wt:value ?v }} }}"""):
-            for level, lower, upper in thresholds.get(feature, ()):
+        part = tracks[start:start + batch]
+        scope = f"VALUES ?track {{ {' '.join(track_nt[t] for t in part)} }}"
+        derived: dict[str, set[str]] = {}  # a track's levels go in its graph, beside its observations
+        for i, j, value in observation_values(store, part, features):
+            for level, lower, upper in thresholds[features[j]]:
                 if (lower is None or value >= lower) and (upper is None or value < upper):
-                    derived.setdefault(graph, set()).add(line(track_nt[track], _HAS_LEVEL, level))
+                    derived.setdefault(part[i], set()).add(line(track_nt[part[i]], _HAS_LEVEL, level))
         derived_count += sum(map(len, derived.values()))
         held: dict[str, set[str]] = {}
         if had_levels:

@@ -173,10 +173,13 @@ class FlipFinder:
         with np.errstate(invalid="ignore"):
             usable = (candidates >= low[:, None]) & (candidates <= high[:, None]) & (candidates != x[:, None])
         candidates = np.sort(np.where(usable, candidates, np.nan), axis=1)  # NaN (none) last
+        candidates = candidates[:, :np.isfinite(candidates).sum(axis=1).max(initial=1)]  # columns of padding alone go
         up = candidates > x[:, None]
         nudge = (1e-9 * (high - low))[:, None]
         beyond = candidates + np.where(up, nudge, -nudge)
-        steps = walk.step_values(beyond.ravel()).reshape(*beyond.shape, -1)
+        steps = np.zeros((*beyond.shape, len(walk.slopes)))
+        real = np.isfinite(beyond)  # most cells are padding (NaN): rules evaluated on them would be discarded
+        steps[real] = walk.step_values(beyond[real])
         logits = base[:, None, :] + steps + beyond[:, :, None] * walk.slopes
         flips = (self._decides(logits, t) != self._decides(logit[:, None, :], t)) & np.isfinite(candidates)
         distance = np.where(flips, np.abs(candidates - x[:, None]), np.inf)

@@ -27,7 +27,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import PROV, RDF, XSD
 
 from whytag.kg import ntriples as nt
-from whytag.kg.mapping import feature_node
+from whytag.kg.mapping import feature_node, observation_values
 from whytag.kg.namespaces import WT, slug, tag_iri
 from whytag.kg.ntriples import NTriples, line
 from whytag.kg.store import GraphStore, Triple
@@ -106,8 +106,8 @@ def tag_batches(store: GraphStore, name: str, tracks: list[URIRef] | None = None
     counts = {(parts.tag, model.tag): 0 for model, parts in zip(models, scorer.parts)}  # by (tag, notation)
     for start in range(0, len(tracks), batch_size):
         batch = tracks[start:start + batch_size]
-        values, observations = read_observations(store, batch, scorer.features)
-        assignments, triples = scorer.tag(values, observations, every_score)
+        values = read_values(store, batch, scorer.features)
+        assignments, triples = scorer.tag(values, lambda cells: read_observations(store, cells), every_score)
         store.add(graph, triples)
         tagged += len(values)
         for a in assignments:
@@ -139,34 +139,51 @@ def catalog_tracks(store: GraphStore) -> list[URIRef]:
 
 Observations = dict[tuple[URIRef, str], URIRef]
 """(track, feature name) → the observation the models read."""
+Observe = Callable[[set[tuple[URIRef, str]]], Observations]
+"""Given (track, feature name) cells, their observations (cells with none left out)."""
 
 
-def read_observations(store: GraphStore, tracks: list[URIRef], features: list[str]) -> tuple[pd.DataFrame, Observations]:
-    """A batch's values of `features` (tracks × features; NaN where unobserved; tracks with none left out)
-    and the observation of each value, read in one query (the first observation by IRI if several)."""
+def read_values(store: GraphStore, tracks: list[URIRef], features: list[str]) -> pd.DataFrame:
+    """A batch's values of `features` (tracks × features; NaN where unobserved; tracks with none left out),
+    in one query; where a track has several observations of a feature, the first one's by IRI."""
     if not tracks or not features:
-        return pd.DataFrame(columns=features, dtype=float), {}
-    names = {str(feature_node(f)): f for f in features}
-    track_of = {str(t): t for t in tracks}
-    # FILTER, not VALUES, for the features: with VALUES ?f Oxigraph read every observation of each feature
-    rows = store.values(f"""SELECT ?track ?f ?o ?v WHERE {{
-        VALUES ?track {{ {' '.join(f'<{t}>' for t in tracks)} }}
-        GRAPH ?g {{ ?o wt:ofTrack ?track ; wt:feature ?f ; wt:value ?v . }}
-        FILTER(?f IN ({', '.join(f'<{f}>' for f in names)})) }}""")
-    cells: dict[tuple[URIRef, str], tuple[str, float]] = {}
-    for track, feature, obs, value in rows:
-        key = (track_of[track], names[feature])
-        held = cells.get(key)
-        if held is None or obs < held[0]:
-            cells[key] = (obs, value)
-    seen = [t for t in tracks if any((t, f) in cells for f in features)]
-    matrix = np.full((len(seen), len(features)), np.nan)
-    row_of = {t: i for i, t in enumerate(seen)}
-    column_of = {f: j for j, f in enumerate(features)}
-    for (track, name), (_, value) in cells.items():
-        matrix[row_of[track], column_of[name]] = value
-    observations = {key: URIRef(obs) for key, (obs, _) in cells.items()}
-    return pd.DataFrame(matrix, index=pd.Index(seen, dtype=object), columns=features), observations
+        return pd.DataFrame(columns=features, dtype=float)
+    matrix = np.full((len(tracks), len(features)), np.nan)
+    seen = np.zeros(matrix.shape, dtype=bool)
+    repeated = set()
+    for i, j, value in observation_values(store, tracks, [str(feature_node(f)) for f in features]):
+        if seen[i, j]:
+            repeated.add((tracks[i], features[j]))
+        matrix[i, j], seen[i, j] = value, True
+    if repeated:  # rare (two extractors measured one feature): the first observation by IRI decides
+        row_of, column_of = {t: i for i, t in enumerate(tracks)}, {f: j for j, f in enumerate(features)}
+        chosen = read_observations(store, repeated)
+        by_obs = {str(obs): cell for cell, obs in chosen.items()}
+        for obs, value in store.values(f"SELECT ?o ?v WHERE {{ VALUES ?o {{ {' '.join(f'<{o}>' for o in by_obs)} }} "
+                                       f"GRAPH ?g {{ ?o wt:value ?v }} }}"):
+            track, feature = by_obs[obs]
+            matrix[row_of[track], column_of[feature]] = value
+    kept = seen.any(axis=1)
+    return pd.DataFrame(matrix[kept], index=pd.Index([t for t, k in zip(tracks, kept) if k], dtype=object),
+                        columns=features)
+
+
+def read_observations(store: GraphStore, cells: set[tuple[URIRef, str]]) -> Observations:
+    """The observation each (track, feature name) cell's value came from (see read_values); unobserved cells left out.
+
+    Asked only for the cells whose justifications are written, a few per track: reading every
+    observation's IRI with the values took most of the time of reading them."""
+    if not cells:
+        return {}
+    cells = list(cells)
+    rows = " ".join(f"(<{t}> <{feature_node(f)}> {k})" for k, (t, f) in enumerate(cells))
+    found: dict[tuple[URIRef, str], str] = {}
+    for k, obs in store.values(f"""SELECT ?k ?o WHERE {{
+            VALUES (?track ?f ?k) {{ {rows} }} GRAPH ?track {{ ?o wt:feature ?f . }} }}"""):
+        cell = cells[int(k)]
+        if cell not in found or obs < found[cell]:
+            found[cell] = obs
+    return {cell: URIRef(obs) for cell, obs in found.items()}
 
 
 class Scorer:
@@ -180,8 +197,9 @@ class Scorer:
         self.flips = FlipFinder(models, info.single_label) if all(m.link == "logistic" for m in models) else None
         self.parts = [_ModelParts(info, model) for model in models]
 
-    def tag(self, X: pd.DataFrame, observations: Observations, every_score: bool) -> tuple[list[Assignment], NTriples]:
-        """Every (track, tag) score of a batch, and the triples of those written (predicted, or all).
+    def tag(self, X: pd.DataFrame, observe: Observe, every_score: bool) -> tuple[list[Assignment], NTriples]:
+        """Every (track, tag) score of a batch, and the triples of those written (predicted, or all);
+        `observe` names the observations the written justifications read.
 
         The triples come as N-Triples text: a catalog's tags are millions of them, and rdflib terms
         cost more to build than everything else in tagging (kg.ntriples).
@@ -197,6 +215,7 @@ class Scorer:
         reasons = [m.reasons(X).to_numpy() for m in self.models]  # columns in the order of model.effects()
         written = np.ones(predicted.shape, dtype=bool) if every_score else predicted
         flips = self._flips(X, logits, written)
+        observations = observe(self._cells(X.index, written, flips))
         for i, track in enumerate(X.index):
             for t, (model, parts) in enumerate(zip(self.models, self.parts)):
                 logit = float(logits[i, t])
@@ -208,6 +227,12 @@ class Scorer:
                     lines += self._assignment_lines(a, parts, fired[t][i], reasons[t][i], observations)
                     lines += self._flip_lines(a, flips.get((i, t)), observations)
         return assignments, NTriples("".join(lines))
+
+    def _cells(self, tracks: pd.Index, written: np.ndarray, flips: dict[tuple[int, int], Flip]) -> set[tuple[URIRef, str]]:
+        """The (track, feature) cells whose observations the written assignments link: their models' and flips' features."""
+        used = [sorted({f for effect in parts.effects for f in effect}) for parts in self.parts]
+        cells = {(tracks[i], f) for i, t in zip(*np.nonzero(written)) for f in used[t]}
+        return cells | {(tracks[i], flip.feature) for (i, _), flip in flips.items()}
 
     def _flips(self, X: pd.DataFrame, logits: np.ndarray, written: np.ndarray) -> dict[tuple[int, int], Flip]:
         """The nearest decision flip of each written (track row, tag index), all found at once."""

@@ -261,3 +261,33 @@ def test_explanation_words_a_linear_term(store, table):
     text = bright.text(detail=True)
     assert "  dom ratio 0.22: +0.12\n" in text
     assert "linear: -4 per unit × (0.22 − training mean 0.25) = +0.12" in text
+
+
+def test_a_feature_observed_twice_is_read_from_its_first_observation_by_iri(store, table):
+    """Two extractors measured BPM on one track: values and the justification's link both come from the
+    observation first by IRI, whichever was written last."""
+    from whytag.extractors.base import FeatureSet
+    from whytag.kg.mapping import observation_iri, write_features
+    from whytag.reasoning.reasoner import read_observations, read_values
+
+    tracks, _ = stored(store, table)
+    track = tracks[3]
+    first, second = FeatureSet("a-first", "1"), FeatureSet("z-last", "1")
+    first.add("BPM", 61.5, "BPM", "signal")
+    second.add("BPM", 177.0, "BPM", "signal")
+    for features in (first, second):
+        write_features(store, track, features, None)
+    chosen = min([observation_iri(track, "table:synthetic", "BPM"), observation_iri(track, "a-first", "BPM"),
+                  observation_iri(track, "z-last", "BPM")], key=str)
+    assert chosen == observation_iri(track, "a-first", "BPM")
+    values = read_values(store, [tracks[2], track], ["BPM", "dom"])
+    assert values.loc[track, "BPM"] == 61.5 and values.loc[tracks[2], "BPM"] == table.loc["t2", "BPM"]
+    assert values.loc[track, "dom"] == table.loc["t3", "dom"]
+    assert read_observations(store, {(track, "BPM"), (tracks[2], "BPM")}) == {
+        (track, "BPM"): chosen, (tracks[2], "BPM"): observation_iri(tracks[2], "table:synthetic", "BPM")}
+    justified = [a for a in apply_model(store, "toy", [track], every_score=True) if a.notation == "energetic"]
+    assert justified[0].logit == pytest.approx(models(table)[0].logit(pd.DataFrame({"BPM": [61.5],
+        "Spectral-Centroid": [table.loc["t3", "Spectral-Centroid"]], "dom": [table.loc["t3", "dom"]]}))[0], abs=1e-12)
+    linked = {str(o) for (o,) in store.values(f"SELECT ?o WHERE {{ GRAPH ?g {{ <{justified[0].iri}> wt:justifiedBy ?j . "
+                                             f"?j wt:fromObservation ?o }} }}")}
+    assert str(chosen) in linked and not any("z-last" in o or "table-synthetic/bpm" in o for o in linked)
