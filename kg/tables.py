@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from whytag.kg.mapping import canonical_columns, declare_extractors, feature_tri
 from whytag.kg.namespaces import DEFAULT_BASE, WT, slug
 from whytag.kg.ntriples import NTriples
 from whytag.kg.store import GraphStore, triples_block
+from whytag.kg.write_behind import WriteBehind
 
 BATCH = 1000  # tracks per transaction: large enough to be fast, small enough to keep memory and requests modest
 DELIMITERS = ("\t", ",", ";", "|")
@@ -132,13 +134,23 @@ def import_features(store: GraphStore, features: pd.DataFrame, source: str, base
     A batch of tracks is written in one atomic step (bulk-loaded by the embedded store when its graphs
     are new), and the store is compacted at the end so the queries that follow are not slowed.
     """
+    source_node, extractor = URIRef(f"urn:whytag:table/{slug(source)}"), f"table:{source}"
+    tracks = [table_track(source, str(i), base) for i in features.index]
+    declare_extractors(store, {extractor: features.columns})
+    with WriteBehind() as writer:  # the next batch is built while the store loads the last
+        for batch in _track_batches(features, tracks, source_node, extractor):
+            writer.submit(store.add_graphs, batch)
+    store.compact()
+    return tracks
+
+
+def _track_batches(features: pd.DataFrame, tracks: list[URIRef], source_node: URIRef,
+                   extractor: str) -> Iterator[dict[URIRef, NTriples]]:
+    """import_features' track graphs as N-Triples text, BATCH tracks at a time."""
     known = known_features()
     groups = {c: known[c].group if c in known else "signal" for c in features.columns}
     units = {c: known[c].unit if c in known else "UNITLESS" for c in features.columns}
-    source_node, extractor = URIRef(f"urn:whytag:table/{slug(source)}"), f"table:{source}"
-    tracks = [table_track(source, str(i), base) for i in features.index]
     values = features.to_numpy(dtype=float)
-    declare_extractors(store, {extractor: features.columns})
     for start in range(0, len(tracks), BATCH):
         batch = {}
         for track, row_id, row in zip(tracks[start:start + BATCH], features.index[start:start + BATCH],
@@ -150,9 +162,7 @@ def import_features(store: GraphStore, features: pd.DataFrame, source: str, base
             facts = [(track, RDF.type, WT.Track), (track, PROV.wasDerivedFrom, source_node),
                      (track, RDFS.label, Literal(str(row_id)))]
             batch[track] = NTriples(triples_block(facts) + feature_triples(track, observed, source_node))
-        store.add_graphs(batch)
-    store.compact()
-    return tracks
+        yield batch
 
 
 def labels_from(frame: pd.DataFrame, label_columns: list[str]) -> pd.Series | pd.DataFrame:

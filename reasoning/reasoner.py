@@ -31,6 +31,7 @@ from whytag.kg.mapping import feature_node, observation_values
 from whytag.kg.namespaces import WT, slug, tag_iri
 from whytag.kg.ntriples import NTriples, line
 from whytag.kg.store import GraphStore, Triple
+from whytag.kg.write_behind import WriteBehind
 from whytag.reasoning.counterfactual import Flip, FlipFinder
 from whytag.reasoning.model import TagModel, rule_effect, sigmoid
 from whytag.reasoning.rules import ModelInfo, read_models
@@ -104,15 +105,23 @@ def tag_batches(store: GraphStore, name: str, tracks: list[URIRef] | None = None
     scorer = Scorer(info, models)
     tagged = 0
     counts = {(parts.tag, model.tag): 0 for model, parts in zip(models, scorer.parts)}  # by (tag, notation)
-    for start in range(0, len(tracks), batch_size):
-        batch = tracks[start:start + batch_size]
-        values = read_values(store, batch, scorer.features)
-        assignments, triples = scorer.tag(values, lambda cells: read_observations(store, cells), every_score)
-        store.add(graph, triples)
-        tagged += len(values)
-        for a in assignments:
-            counts[(a.tag, a.notation)] += a.predicted
-        yield assignments
+    in_flight: list[Assignment] | None = None
+    with WriteBehind() as writer:  # a batch is read and scored while the store loads the one before
+        for start in range(0, len(tracks), batch_size):
+            batch = tracks[start:start + batch_size]
+            values = read_values(store, batch, scorer.features)
+            assignments, triples = scorer.tag(values, lambda cells: read_observations(store, cells), every_score)
+            writer.wait()
+            if in_flight is not None:  # written: a caller that stops here leaves no later batch written
+                yield in_flight
+            writer.submit(store.add, graph, triples)
+            in_flight = assignments
+            tagged += len(values)
+            for a in assignments:
+                counts[(a.tag, a.notation)] += a.predicted
+        writer.wait()
+    if in_flight is not None:
+        yield in_flight
     ended = datetime.now(timezone.utc).replace(microsecond=0)
     store.add(graph, [(run, PROV.endedAtTime, Literal(ended, datatype=XSD.dateTime)),
                       (run, WT.trackCount, Literal(tagged, datatype=XSD.integer)),
