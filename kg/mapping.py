@@ -219,6 +219,17 @@ def union_pattern(patterns: list[str]) -> str:
 def observation_values(store: GraphStore, tracks: Sequence[str], features: Sequence[str]) -> Iterator[tuple[int, int, float]]:
     """(track's position, feature's position, value) for every observation of one of `features` (IRIs) in the
     graphs of `tracks` (track IRIs), read in one query: what bulk readers of a batch's values use."""
+    return _by_position(store, tracks, features, "?v", "?o wt:feature ?f ; wt:value ?v .")
+
+
+def observation_iris(store: GraphStore, tracks: Sequence[str], features: Sequence[str]) -> Iterator[tuple[int, int, str]]:
+    """(track's position, feature's position, observation IRI), as `observation_values` reads values."""
+    return _by_position(store, tracks, features, "?o", "?o wt:feature ?f .")
+
+
+def _by_position(store: GraphStore, tracks: Sequence[str], features: Sequence[str], column: str,
+                 pattern: str) -> Iterator[tuple[int, int, object]]:
+    """Rows (track position, feature position, `column`) of `pattern` (over ?o and ?f) in the tracks' graphs."""
     if not tracks or not features:
         return iter(())
     track_rows = " ".join(f"(<{t}> {i})" for i, t in enumerate(tracks))
@@ -226,11 +237,11 @@ def observation_values(store: GraphStore, tracks: Sequence[str], features: Seque
     # Track and feature come back as positions: a number travels in the row, while Oxigraph looks up each
     # IRI of an answer (two thirds of the time when they were asked for). The inner SELECT runs first:
     # joined on the features' VALUES first, Oxigraph read every observation of each feature in the store.
-    rows = store.values(f"""SELECT ?i ?j ?v WHERE {{
-        {{ SELECT ?i ?f ?v WHERE {{ VALUES (?track ?i) {{ {track_rows} }}
-                                   GRAPH ?track {{ ?o wt:feature ?f ; wt:value ?v . }} }} }}
+    rows = store.values(f"""SELECT ?i ?j {column} WHERE {{
+        {{ SELECT ?i ?f {column} WHERE {{ VALUES (?track ?i) {{ {track_rows} }}
+                                   GRAPH ?track {{ {pattern} }} }} }}
         VALUES (?f ?j) {{ {feature_rows} }} }}""")
-    return ((int(i), int(j), value) for i, j, value in rows)
+    return ((int(i), int(j), cell) for i, j, cell in rows)
 
 
 def feature_table(store: GraphStore, tracks: list[URIRef] | None = None, batch: int = 1000) -> pd.DataFrame:

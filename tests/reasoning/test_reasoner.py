@@ -263,9 +263,13 @@ def test_explanation_words_a_linear_term(store, table):
     assert "linear: -4 per unit × (0.22 − training mean 0.25) = +0.12" in text
 
 
-def test_a_feature_observed_twice_is_read_from_its_first_observation_by_iri(store, table):
+@pytest.mark.parametrize("dense", [0.0, 2.0], ids=["every-observation-read", "cells-listed"])
+def test_a_feature_observed_twice_is_read_from_its_first_observation_by_iri(store, table, dense, monkeypatch):
     """Two extractors measured BPM on one track: values and the justification's link both come from the
-    observation first by IRI, whichever was written last."""
+    observation first by IRI, whichever was written last; whether the observations are read for the cells
+    asked or for all of their tracks and features."""
+    from whytag.reasoning import reasoner
+    monkeypatch.setattr(reasoner, "DENSE_CELLS", dense)
     from whytag.extractors.base import FeatureSet
     from whytag.kg.mapping import observation_iri, write_features
     from whytag.reasoning.reasoner import read_observations, read_values
@@ -283,8 +287,8 @@ def test_a_feature_observed_twice_is_read_from_its_first_observation_by_iri(stor
     values = read_values(store, [tracks[2], track], ["BPM", "dom"])
     assert values.loc[track, "BPM"] == 61.5 and values.loc[tracks[2], "BPM"] == table.loc["t2", "BPM"]
     assert values.loc[track, "dom"] == table.loc["t3", "dom"]
-    assert read_observations(store, {(track, "BPM"), (tracks[2], "BPM")}) == {
-        (track, "BPM"): chosen, (tracks[2], "BPM"): observation_iri(tracks[2], "table:synthetic", "BPM")}
+    assert read_observations(store, {(track, "BPM"), (tracks[2], "dom")}) == {
+        (track, "BPM"): chosen, (tracks[2], "dom"): observation_iri(tracks[2], "table:synthetic", "dom")}
     justified = [a for a in apply_model(store, "toy", [track], every_score=True) if a.notation == "energetic"]
     assert justified[0].logit == pytest.approx(models(table)[0].logit(pd.DataFrame({"BPM": [61.5],
         "Spectral-Centroid": [table.loc["t3", "Spectral-Centroid"]], "dom": [table.loc["t3", "dom"]]}))[0], abs=1e-12)
