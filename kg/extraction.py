@@ -13,7 +13,7 @@ from whytag.extractors.batch import GROUPS, extract_many
 from whytag.extractors.cluster import SCHEDULER_TIMEOUT
 from whytag.kg.mapping import declare_extractors, extractor_output_pattern, feature_triples, union_pattern
 from whytag.kg.ntriples import NTriples
-from whytag.kg.store import GraphStore
+from whytag.kg.store import GraphStore, values_clause
 
 
 @dataclass
@@ -35,7 +35,7 @@ class AudioSource:
 
 def audio_files(store: GraphStore, tracks: list[URIRef] | None = None) -> tuple[dict[str, AudioSource], list[str]]:
     """One readable audio path per ingested track, and a line for each path two tracks claim (stale graphs)."""
-    scope = f"VALUES ?t {{ {' '.join(f'<{t}>' for t in tracks)} }}" if tracks is not None else ""
+    scope = values_clause("t", tracks) if tracks is not None else ""
     rows = store.select(f"""SELECT ?t ?f ?p ?h WHERE {{ {scope} GRAPH ?g {{ ?t mo:available_as ?f .
                             ?f wt:path ?p ; wt:sha256 ?h }} }} ORDER BY ?t ?p""").rows
     chosen: dict[URIRef, tuple[str, AudioSource]] = {}

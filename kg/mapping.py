@@ -22,7 +22,7 @@ from whytag.extractors.base import FeatureSet
 from whytag.kg import ntriples as nt
 from whytag.kg.namespaces import DEFAULT_BASE, EXTRACTORS_GRAPH, MO, QUDT, UNIT, WT, feature_iri, slug, track_iri
 from whytag.kg.ntriples import NTriples
-from whytag.kg.store import GraphStore, Triple, triples_block
+from whytag.kg.store import GraphStore, Triple, triples_block, values_clause
 from whytag.ontology import FEATURES
 
 GROUP_IRIS = {"signal": WT.SignalGroup, "dnn": WT.DnnGroup, "symbolic": WT.SymbolicGroup}
@@ -251,7 +251,7 @@ def feature_table(store: GraphStore, tracks: list[URIRef] | None = None, batch: 
     """
     names = {str(info.iri): name for name, info in known_features().items() if name == info.name}
     scopes = [""] if tracks is None else [
-        f"VALUES ?track {{ {' '.join(f'<{t}>' for t in tracks[i:i + batch])} }}" for i in range(0, len(tracks), batch)]
+        values_clause("track", tracks[i:i + batch]) for i in range(0, len(tracks), batch)]
     records = [(track, names.get(f) or name, value) for scope in scopes for track, f, name, value in store.values(f"""
         SELECT ?track ?f ?name ?value WHERE {{ {scope}
           GRAPH ?g {{ ?obs wt:ofTrack ?track ; wt:feature ?f ; wt:value ?value . }}

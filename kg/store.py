@@ -142,6 +142,15 @@ class GraphStore:
             self.update(" ;\n".join(f"DROP SILENT GRAPH <{g}> ; INSERT DATA {{ GRAPH <{g}> {{\n{triples_block(t)}\n}} }}"
                                     for g, t in graphs.items()))
 
+    def change(self, removed: dict[URIRef, NTriples], added: dict[URIRef, NTriples]) -> None:
+        """Remove some triples and add others, per named graph, in one step that lands whole or not at all
+        (additions alone are loaded natively, as `add_graphs` loads them)."""
+        if not any(removed.values()):
+            self.add_graphs(added, fresh=True)
+            return
+        self.update(" ;\n".join(f"{verb} DATA {{ {_quad_data(graphs)} }}" for verb, graphs in
+                                (("DELETE", removed), ("INSERT", added)) if any(graphs.values())))
+
     def add(self, graph: URIRef, triples: Iterable[Triple] | NTriples) -> None:
         """Add triples to a named graph in one transaction (a batch of tag assignments, say).
 
@@ -300,6 +309,16 @@ def first_line(err: BaseException) -> str:
     """An exception's message in one line (its type's name when it has none)."""
     text = str(err).strip()
     return text.splitlines()[0] if text else type(err).__name__
+
+
+def _quad_data(graphs: dict[URIRef, NTriples]) -> str:
+    """Named graphs' N-Triples text as the quads of a DELETE DATA or INSERT DATA block."""
+    return " ".join(f"GRAPH <{g}> {{\n{text}}}" for g, text in graphs.items() if text)
+
+
+def values_clause(variable: str, iris: Iterable[str]) -> str:
+    """`VALUES ?variable { <iri> … }`: a query's scope over given IRIs (tracks, graphs, observations)."""
+    return f"VALUES ?{variable} {{ {' '.join(f'<{iri}>' for iri in iris)} }}"
 
 
 def triples_block(triples: Iterable[Triple] | NTriples) -> str:

@@ -9,7 +9,7 @@ from rdflib import Graph, Literal
 from rdflib.namespace import RDF, SH, XSD
 
 from whytag.kg.namespaces import EXTRACTORS_GRAPH, SCHEMA_GRAPH
-from whytag.kg.store import GraphStore
+from whytag.kg.store import GraphStore, values_clause
 from whytag.ontology import SHAPES, schema_files
 
 
@@ -113,7 +113,7 @@ def partial_extractions(store: GraphStore, batch: int = 1000) -> list[Violation]
     for start in range(0, len(uneven), batch):
         graphs = uneven[start:start + batch]
         rows = store.values(f"""SELECT ?g ?a ?expected (COUNT(DISTINCT ?o) AS ?found) WHERE {{
-            VALUES ?g {{ {" ".join(f"<{g}>" for g in graphs)} }}
+            {values_clause("g", graphs)}
             GRAPH ?g {{ ?a a wt:Extraction ; wt:observationCount ?expected ; prov:wasAssociatedWith ?x .
                        OPTIONAL {{ ?o wt:feature ?f ; wt:value ?v .
                                   GRAPH <{EXTRACTORS_GRAPH}> {{ ?x wt:measures ?f }} }} }}

@@ -20,7 +20,7 @@ from whytag.kg import ntriples as nt
 from whytag.kg.mapping import feature_node, known_features, observation_values
 from whytag.kg.namespaces import WT, feature_iri
 from whytag.kg.ntriples import NTriples, line
-from whytag.kg.store import GraphStore, Triple
+from whytag.kg.store import GraphStore, Triple, values_clause
 
 CONCEPTS_GRAPH = URIRef("urn:whytag:graph/concepts")
 TERTILES = (("Low", "low"), ("Mid", "middling"), ("High", "high"))
@@ -103,7 +103,7 @@ def assert_levels(store: GraphStore, batch: int = 1000) -> int:
     derived_count = 0
     for start in range(0, len(tracks), batch):
         part = tracks[start:start + batch]
-        scope = f"VALUES ?track {{ {' '.join(track_nt[t] for t in part)} }}"
+        scope = values_clause("track", part)
         derived: dict[str, set[str]] = {}  # a track's levels go in its graph, beside its observations
         for i, j, value in observation_values(store, part, features):
             for level, lower, upper in thresholds[features[j]]:
@@ -119,7 +119,8 @@ def assert_levels(store: GraphStore, batch: int = 1000) -> int:
         if stale or new:
             changes.append(zlib.compress(pickle.dumps((stale, new)), 1))  # as text: ~1 GB at 100,000 tracks
     for packed in changes:
-        _replace_levels(store, *pickle.loads(zlib.decompress(packed)))
+        stale, new = pickle.loads(zlib.decompress(packed))
+        store.change(stale, new)
     if changes:
         store.compact()
     if not had_levels:  # every wt:hasLevel in the store is one just derived
@@ -137,23 +138,9 @@ def _thresholds(store: GraphStore) -> dict[str, list[tuple[str, float | None, fl
     return {feature: list(levels) for feature, levels in thresholds.items()}
 
 
-def _difference(lines: dict[str, set[str]], minus: dict[str, set[str]]) -> dict[str, str]:
+def _difference(lines: dict[str, set[str]], minus: dict[str, set[str]]) -> dict[str, NTriples]:
     """Per graph, the N-Triples lines of `lines` not in `minus`, as one text (graphs left with none omitted)."""
-    return {g: "".join(rest) for g, held in lines.items() if (rest := held - minus.get(g, set()))}
-
-
-def _replace_levels(store: GraphStore, stale: dict[str, str], new: dict[str, str]) -> None:
-    """Remove one batch's stale levels and add its new ones (per graph, N-Triples text) in one step."""
-    if not stale:
-        store.add_graphs({URIRef(g): NTriples(text) for g, text in new.items()}, fresh=True)
-        return
-    blocks = [f"{verb} DATA {{ {_quad_data(quads)} }}" for verb, quads in (("DELETE", stale), ("INSERT", new)) if quads]
-    store.update(" ;\n".join(blocks))
-
-
-def _quad_data(graphs: dict[str, str]) -> str:
-    """Named graphs' N-Triples text as the quads of a DELETE DATA or INSERT DATA block."""
-    return " ".join(f"GRAPH <{g}> {{\n{text}}}" for g, text in graphs.items())
+    return {g: NTriples("".join(rest)) for g, held in lines.items() if (rest := held - minus.get(g, set()))}
 
 
 def _range_text(level: LevelThreshold) -> str:

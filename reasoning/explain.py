@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 from rdflib import Literal, URIRef
 
-from whytag.kg.store import GraphStore
+from whytag.kg.store import GraphStore, values_clause
 from whytag.reasoning.rules import ModelInfo
 
 ASSIGNMENTS_QUERY = """
@@ -43,7 +43,7 @@ SELECT ?j ?f ?featureLabel ?value ?symbol ?levelLabel ?source WHERE {{
 
 RULES_QUERY = """
 SELECT ?j ?rule ?weight ?precision ?support ?c ?featureLabel ?op ?threshold WHERE {{
-  VALUES ?j {{ {js} }}
+  {scope}
   GRAPH ?tg {{ ?j wt:rule ?rule . }}
   GRAPH ?mg {{ ?rule wt:weight ?weight ; wt:support ?support ; wt:hasCondition ?c .
                ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?threshold . }}
@@ -60,7 +60,7 @@ SELECT ?j ?coefficient ?center ?offset WHERE {{
 
 FLIP_QUERY = """
 SELECT ?a ?featureLabel ?op ?threshold ?value ?symbol WHERE {{
-  VALUES ?a {{ {assignments} }}
+  {scope}
   GRAPH ?tg {{ ?a wt:decisionChangesIf ?cf . ?cf wt:feature ?f ; wt:operator ?op ; wt:threshold ?threshold ;
                                                wt:fromObservation ?o . }}
   GRAPH ?og {{ ?o wt:value ?value }}
@@ -259,7 +259,7 @@ def _read_details(store: GraphStore, effects: list[tuple[str, str]], owner: dict
     for chunk in _chunks(effects):
         rules: dict[tuple[str, str], RuleDetail] = {}
         for j, rule, weight, precision, support, _, label, op, threshold in store.rows(
-                RULES_QUERY.format(js=" ".join(f"<{j}>" for j, _ in chunk))):
+                RULES_QUERY.format(scope=values_clause("j", (j for j, _ in chunk)))):
             detail = rules.get((str(j), str(rule)))
             if detail is None:
                 detail = rules[(str(j), str(rule))] = RuleDetail(
@@ -279,7 +279,7 @@ def _read_flips(store: GraphStore, assignments: list[str]) -> dict[str, Flip]:
     flips = {}
     for chunk in _chunks(assignments):
         for a, label, op, threshold, value, symbol in store.rows(
-                FLIP_QUERY.format(assignments=" ".join(f"<{a}>" for a in chunk))):
+                FLIP_QUERY.format(scope=values_clause("a", chunk))):
             flips[str(a)] = Flip(str(label), str(op), float(threshold), float(value), str(symbol or ""))
     return flips
 

@@ -30,7 +30,7 @@ from whytag.kg import ntriples as nt
 from whytag.kg.mapping import feature_node, observation_iris, observation_values
 from whytag.kg.namespaces import WT, slug, tag_iri
 from whytag.kg.ntriples import NTriples, line
-from whytag.kg.store import GraphStore, Triple
+from whytag.kg.store import GraphStore, Triple, values_clause
 from whytag.kg.write_behind import WriteBehind
 from whytag.reasoning.counterfactual import Flip, FlipFinder
 from whytag.reasoning.model import TagModel, rule_effect, sigmoid
@@ -169,8 +169,7 @@ def read_values(store: GraphStore, tracks: list[URIRef], features: list[str]) ->
         row_of, column_of = {t: i for i, t in enumerate(tracks)}, {f: j for j, f in enumerate(features)}
         chosen = read_observations(store, repeated)
         by_obs = {str(obs): cell for cell, obs in chosen.items()}
-        for obs, value in store.values(f"SELECT ?o ?v WHERE {{ VALUES ?o {{ {' '.join(f'<{o}>' for o in by_obs)} }} "
-                                       f"GRAPH ?g {{ ?o wt:value ?v }} }}"):
+        for obs, value in store.values(f"SELECT ?o ?v WHERE {{ {values_clause('o', by_obs)} GRAPH ?g {{ ?o wt:value ?v }} }}"):
             track, feature = by_obs[obs]
             matrix[row_of[track], column_of[feature]] = value
     kept = seen.any(axis=1)
