@@ -21,7 +21,7 @@ from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from whytag.extractors.base import FeatureSet, FeatureValue
 from whytag.extractors.symbolic import PITCH_CLASSES, ChordEvent
-from whytag.kg.mapping import (declare_extractors, extraction_iri, extractor_output_pattern, feature_triples,
+from whytag.kg.mapping import (extractors_declared, extraction_iri, extractor_output_pattern, feature_triples,
                                known_features, observation_iri)
 from whytag.kg.namespaces import KEYS, WT, slug, sparql_prefixes
 from whytag.kg.ntriples import NTriples
@@ -133,8 +133,7 @@ def write_symbolic(store: GraphStore, track: URIRef, audio_file: URIRef | None, 
     returned copy carries the 32 feature values.
     """
     clear, triples, measured = symbolic_changes(track, audio_file, transcription)
-    declare_extractors(store, {measured.extractor: measured.as_dict()})
-    store.write_graph(track, triples, clear=clear)
+    store.write_graph(track, triples, clear=clear, also=extractors_declared({measured.extractor: measured.as_dict()}))
     return measured
 
 

@@ -11,7 +11,7 @@ from tqdm import tqdm
 from whytag.extractors.base import FeatureSet
 from whytag.extractors.batch import GROUPS, extract_many
 from whytag.extractors.cluster import SCHEDULER_TIMEOUT
-from whytag.kg.mapping import declare_extractors, extractor_output_pattern, feature_triples, union_pattern
+from whytag.kg.mapping import extractor_output_pattern, extractors_declared, feature_triples, union_pattern
 from whytag.kg.ntriples import NTriples
 from whytag.kg.store import GraphStore, values_clause
 
@@ -74,8 +74,8 @@ def write_measurements(store: GraphStore, track: URIRef, audio_file: URIRef, mea
         texts.append(written)
         names[features.extractor] = features.as_dict()
     if patterns:
-        declare_extractors(store, names)
-        store.write_graph(track, NTriples("".join(texts)), clear=union_pattern(patterns))
+        store.write_graph(track, NTriples("".join(texts)), clear=union_pattern(patterns),
+                          also=extractors_declared(names))
     return sum(map(len, names.values()))
 
 

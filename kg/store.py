@@ -119,14 +119,16 @@ class GraphStore:
         except Exception as err:  # backends raise their own types; name the request that failed
             raise StoreError(f"{self.location}: update failed: {err}") from err
 
-    def write_graph(self, graph: URIRef, triples: Iterable[Triple] | NTriples, clear: str | None = "all") -> None:
+    def write_graph(self, graph: URIRef, triples: Iterable[Triple] | NTriples, clear: str | None = "all",
+                    also: dict[URIRef, Iterable[Triple]] | None = None) -> None:
         """Write triples into a named graph in one transaction, first removing what `clear` matches.
 
         `clear="all"` replaces the graph; `clear=None` only adds; any other string is a SPARQL
         group pattern over ?s ?p ?o selecting the triples of the graph to remove (a stage's old output).
+        `also` adds triples to other graphs in the same transaction (what the write depends on).
         """
         data = triples_block(triples)
-        parts = []
+        parts = [f"INSERT DATA {{ GRAPH <{g}> {{\n{triples_block(t)}\n}} }}" for g, t in (also or {}).items() if t]
         if clear == "all":
             parts.append(f"DROP SILENT GRAPH <{graph}>")
         elif clear:

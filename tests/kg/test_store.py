@@ -227,3 +227,20 @@ def test_batch_writes_land_whole_or_not_at_all(tmp_path, tracks):
         store.add_graphs(batch("b"), fresh=True)
         assert count(store, "GRAPH ?g { ?s wt:value ?v }") == 2 * written
         assert count(store, "GRAPH <urn:test:b/2> { ?s wt:value 29e0 }") == 1
+
+
+def test_features_and_their_extractor_s_declaration_land_in_one_transaction(tmp_path):
+    """A failed write of observations leaves no declaration of their extractor behind (and vice versa)."""
+    from rdflib import URIRef
+
+    track = URIRef("urn:whytag:track/one")
+    features = FeatureSet("never-declared", "1")
+    features.add("BPM", 120.0, "BPM", "signal")
+    with open_store(tmp_path / "g") as store:
+        with pytest.raises(StoreError):
+            store.write_graph(track, [(URIRef("urn:test:bad%zz"), WT.value, Literal(1.0))],
+                              also={EXTRACTORS_GRAPH: [(URIRef("urn:whytag:extractor/never-declared"), WT.measures, WT.BPM)]})
+        assert count(store, f"GRAPH <{EXTRACTORS_GRAPH}> {{ ?x wt:measures ?f }}") == 0
+        write_features(store, track, features, None)
+        assert count(store, f"GRAPH <{EXTRACTORS_GRAPH}> {{ <urn:whytag:extractor/never-declared> wt:measures wt:BPM }}") == 1
+        assert count(store, f"GRAPH <{track}> {{ ?o wt:feature wt:BPM ; wt:value 120e0 }}") == 1
