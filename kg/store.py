@@ -61,7 +61,8 @@ class GraphStore:
     """whytag's graph: one named graph per track, plus schema, rule and tagging graphs."""
 
     def __init__(self, location: str, run_query: Callable[[str], Result], send_update: Callable[[str], None],
-                 close: Callable[[], None] = lambda: None, oxigraph=None, read_only: bool = False):
+                 close: Callable[[], None] = lambda: None, oxigraph=None, read_only: bool = False,
+                 concurrent: bool = False):
         self.location = location
         self._run_query = run_query
         self._send_update = send_update
@@ -70,6 +71,7 @@ class GraphStore:
         # stream results and serialize them without rdflib's per-term conversion.
         self.oxigraph = oxigraph
         self.read_only = read_only
+        self.concurrent = concurrent  # may one thread write while another reads (kg.write_behind)?
 
     # -- reading ---------------------------------------------------------------------------
     def select(self, sparql: str) -> QueryTable:
@@ -386,7 +388,7 @@ def _open_oxigraph(path: Path, create: bool, read_only: bool, wait: float,
         return GraphStore(str(path), dataset.query, partial(_refuse_update, str(path)), dataset.close, inner, True)
     # Updates go straight to Oxigraph: rdflib's own engine would parse them first (slowly).
     return GraphStore(str(path), dataset.query, lambda text: dataset.store.update(text, {}, {}, DATASET_DEFAULT_GRAPH_ID),
-                      dataset.close, inner)
+                      dataset.close, inner, concurrent=True)
 
 
 def _has_files(path: Path) -> bool:
@@ -460,7 +462,7 @@ def _open_endpoint(url: str, read_only: bool, timeout: float, retries: int, toke
     endpoint = Endpoint(query_url, update_url or query_url, timeout, retries, token)
     send = partial(_refuse_update, url) if read_only else endpoint.update
     return GraphStore(url, lambda text: endpoint.query(sparql_prefixes() + text), send, endpoint.close,
-                      read_only=read_only)
+                      read_only=read_only, concurrent=True)
 
 
 class Endpoint:

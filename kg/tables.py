@@ -137,7 +137,7 @@ def import_features(store: GraphStore, features: pd.DataFrame, source: str, base
     source_node, extractor = URIRef(f"urn:whytag:table/{slug(source)}"), f"table:{source}"
     tracks = [table_track(source, str(i), base) for i in features.index]
     declare_extractors(store, {extractor: features.columns})
-    with WriteBehind() as writer:  # the next batch is built while the store loads the last
+    with WriteBehind(store.concurrent) as writer:  # the next batch is built while the store loads the last
         for batch in _track_batches(features, tracks, source_node, extractor):
             writer.submit(store.add_graphs, batch)
     store.compact()

@@ -18,15 +18,20 @@ class WriteBehind:
 
     A write's error is raised by the next `submit`, by `wait`, or on leaving the `with` block; leaving it
     (on an error too) waits for the write in flight, which then lands whole before the error goes on.
+    With `background=False` (a store that cannot be read while written, GraphStore.concurrent) each
+    write runs at once, in the caller's thread.
     """
 
-    def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whytag-writer")
+    def __init__(self, background: bool = True) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whytag-writer") if background else None
         self._pending: Future | None = None
 
     def submit(self, write: Callable[..., object], *args: object) -> None:
         """Start a write after the one in flight has ended (raising its error, if it failed)."""
         self.wait()
+        if self._pool is None:
+            write(*args)
+            return
         self._pending = self._pool.submit(write, *args)
 
     def wait(self) -> None:
@@ -43,4 +48,5 @@ class WriteBehind:
         try:
             self.wait()
         finally:
-            self._pool.shutdown()
+            if self._pool is not None:
+                self._pool.shutdown()

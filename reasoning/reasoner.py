@@ -107,7 +107,7 @@ def tag_batches(store: GraphStore, name: str, tracks: list[URIRef] | None = None
     tagged = 0
     counts = {(parts.tag, model.tag): 0 for model, parts in zip(models, scorer.parts)}  # by (tag, notation)
     in_flight: list[Assignment] | None = None
-    with WriteBehind() as writer:  # a batch is read and scored while the store loads the one before
+    with WriteBehind(store.concurrent) as writer:  # a batch is read and scored while the store loads the one before
         for start in range(0, len(tracks), batch_size):
             batch = tracks[start:start + batch_size]
             values = read_values(store, batch, scorer.features)

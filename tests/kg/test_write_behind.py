@@ -55,3 +55,10 @@ def test_leaving_on_an_error_waits_for_the_write_in_flight():
         writer.submit(write)
         raise KeyError("the caller failed while a batch was being written")
     assert landed.is_set()
+
+
+def test_without_a_background_thread_each_write_runs_at_once_in_the_caller_s_thread():
+    threads: list[str] = []
+    with WriteBehind(background=False) as writer:
+        writer.submit(lambda: threads.append(threading.current_thread().name))
+        assert threads == [threading.current_thread().name]
