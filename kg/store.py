@@ -18,7 +18,7 @@ import io
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -122,7 +122,7 @@ class GraphStore:
             raise StoreError(f"{self.location}: update failed: {err}") from err
 
     def write_graph(self, graph: URIRef, triples: Iterable[Triple] | NTriples, clear: str | None = "all",
-                    also: dict[URIRef, Iterable[Triple]] | None = None) -> None:
+                    also: dict[URIRef, list[Triple]] | None = None) -> None:
         """Write triples into a named graph in one transaction, first removing what `clear` matches.
 
         `clear="all"` replaces the graph; `clear=None` only adds; any other string is a SPARQL
@@ -130,7 +130,7 @@ class GraphStore:
         `also` adds triples to other graphs in the same transaction (what the write depends on).
         """
         data = triples_block(triples)
-        parts = [f"INSERT DATA {{ GRAPH <{g}> {{\n{triples_block(t)}\n}} }}" for g, t in (also or {}).items() if t]
+        parts = [f"INSERT DATA {{ {_quad_data(also)} }}"] if also and any(also.values()) else []
         if clear == "all":
             parts.append(f"DROP SILENT GRAPH <{graph}>")
         elif clear:
@@ -175,8 +175,7 @@ class GraphStore:
             return
         if self.oxigraph is None or self.read_only:
             if fresh:
-                self.update(" ;\n".join(f"INSERT DATA {{ GRAPH <{g}> {{\n{triples_block(t)}\n}} }}"
-                                         for g, t in graphs.items() if t))
+                self.update(f"INSERT DATA {{ {_quad_data(graphs)} }}")
             else:
                 self.replace_graphs(graphs)
             return
@@ -315,9 +314,9 @@ def first_line(err: BaseException) -> str:
     return text.splitlines()[0] if text else type(err).__name__
 
 
-def _quad_data(graphs: dict[URIRef, NTriples]) -> str:
-    """Named graphs' N-Triples text as the quads of a DELETE DATA or INSERT DATA block."""
-    return " ".join(f"GRAPH <{g}> {{\n{text}}}" for g, text in graphs.items() if text)
+def _quad_data(graphs: Mapping[str, list[Triple] | NTriples]) -> str:
+    """Named graphs' triples as the quads of a DELETE DATA or INSERT DATA block (graphs with none left out)."""
+    return " ".join(f"GRAPH <{g}> {{\n{triples_block(t)}\n}}" for g, t in graphs.items() if t)
 
 
 def values_clause(variable: str, iris: Iterable[str]) -> str:
