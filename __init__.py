@@ -1,10 +1,6 @@
 """whytag: interpretable music auto-tagging on a knowledge graph — tags that say why."""
 
+from whytag.errors import WhytagError
+
 __version__ = "0.1.0"
-
-
-class WhytagError(Exception):
-    """Something wrong with what the user gave whytag (a file, a store, an IRI); the message names it and why.
-
-    The command line shows such an error as one line; any other exception is a bug in whytag.
-    """
+__all__ = ["WhytagError", "__version__"]

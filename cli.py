@@ -16,10 +16,11 @@ import click
 from rdflib import Graph, Literal, URIRef
 
 from whytag import WhytagError, __version__
+from whytag.errors import first_line
 from whytag.extractors.cluster import SCHEDULER_TIMEOUT
 from whytag.kg.iris import checked_iri, looks_like_iri
 from whytag.kg.namespaces import DEFAULT_BASE, PREFIXES
-from whytag.kg.store import DEFAULT_LOCATION, GraphStore, QueryTable, first_line, open_store, serving_note
+from whytag.kg.store import DEFAULT_LOCATION, GraphStore, QueryTable, open_store, serving_note
 
 STORE_HELP = "Store: a directory (embedded Oxigraph) or a SPARQL 1.1 endpoint URL. Env: WHYTAG_STORE."
 SCHEDULER_HELP = ("Extract on this Dask cluster's workers instead of local processes (pip install 'whytag[cluster]'). "

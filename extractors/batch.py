@@ -10,6 +10,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from typing import Any
 
+from whytag.errors import first_line
 from whytag.extractors.audio import load, sha256_of
 from whytag.extractors.base import Extractor, FeatureSet, c_library
 from whytag.extractors.cluster import SCHEDULER_TIMEOUT, connect
@@ -57,12 +58,6 @@ def error_message(path: str, err: BaseException) -> str:
     """'PATH: reason', without doubling the path when the error (e.g. AudioError) already starts with it."""
     text = first_line(err)
     return text if text.startswith(path) else f"{path}: {text}"
-
-
-def first_line(err: BaseException) -> str:
-    """An exception's message in one line (its type's name when it has none)."""
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__
 
 
 def extract_many(paths: Iterable[str | os.PathLike], groups: tuple[str, ...] = ("signal",), workers: int | None = None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from whytag import WhytagError
+from whytag.errors import WhytagError, first_line
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -37,8 +37,6 @@ def connect(scheduler: str, timeout: float = SCHEDULER_TIMEOUT) -> Client:
     try:
         client = distributed.Client(scheduler, timeout=timeout, set_as_default=False)
     except (OSError, ValueError) as err:
-        from whytag.extractors.batch import first_line
-
         raise ClusterError(f"{scheduler}: cannot reach the Dask scheduler ({first_line(err)})") from None
     try:
         client.wait_for_workers(1, timeout=timeout)

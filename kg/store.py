@@ -32,7 +32,7 @@ from rdflib.query import Result
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
-from whytag import WhytagError
+from whytag.errors import WhytagError, first_line
 from whytag.kg.namespaces import PREFIXES, SCHEMA_GRAPH, WT, sparql_prefixes
 from whytag.kg.ntriples import NTriples
 from whytag.kg.upgrade import upgrade_statements
@@ -306,12 +306,6 @@ def _plain(term: Node | None) -> object:
     if isinstance(term, Literal):
         return typed(str(term), None if term.datatype is None else str(term.datatype))
     return None if term is None else str(term)
-
-
-def first_line(err: BaseException) -> str:
-    """An exception's message in one line (its type's name when it has none)."""
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__
 
 
 def _quad_data(graphs: Mapping[str, list[Triple] | NTriples]) -> str:

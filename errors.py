@@ -1,0 +1,14 @@
+"""whytag's user errors, and how any error is shown in one line."""
+
+
+class WhytagError(Exception):
+    """Something wrong with what the user gave whytag (a file, a store, an IRI); the message names it and why.
+
+    The command line shows such an error as one line; any other exception is a bug in whytag.
+    """
+
+
+def first_line(err: BaseException) -> str:
+    """An exception's message in one line (its type's name when it has none)."""
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
