@@ -8,6 +8,14 @@ class WhytagError(Exception):
     """
 
 
+class DatasetError(WhytagError, ValueError):
+    """A dataset that cannot be read; the message has one line per problem, each naming its path.
+
+    Defined here, not in `datasets`, because the extractors' network training reads datasets too and
+    `datasets` already depends on `extractors` (through `kg`). `whytag.datasets` re-exports it.
+    """
+
+
 def first_line(err: BaseException) -> str:
     """An exception's message in one line (its type's name when it has none)."""
     text = str(err).strip()

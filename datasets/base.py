@@ -17,11 +17,9 @@ from pathlib import Path
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from whytag.errors import DatasetError
+
 MAX_LISTED = 20  # problems listed one per line before the rest are only counted
-
-
-class DatasetError(ValueError):
-    """A dataset that cannot be read; the message has one line per problem, each naming its path."""
 
 
 class Dataset(ABC):

@@ -28,6 +28,7 @@ import torch
 from torch import nn
 
 from whytag.extractors.audio import SUPPORTED_EXTENSIONS, load
+from whytag.errors import DatasetError
 from whytag.extractors.base import Audio
 
 SAMPLE_RATE = 22050
@@ -49,10 +50,6 @@ RATINGS: tuple[tuple[str, tuple[str, ...], str], ...] = (
 )
 FEATURE_NAMES = tuple(name for _, _, name in RATINGS)
 ID_COLUMNS = ("song_id", "songid", "id")
-
-
-class DatasetError(Exception):
-    """A dataset folder that does not have the published layout; the message says what is missing."""
 
 
 def log_mel(samples: np.ndarray, sample_rate: int) -> np.ndarray:
