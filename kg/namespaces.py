@@ -27,7 +27,7 @@ PREFIXES = {
 
 __all__ = ["WT", "MO", "KEYS", "CHORD", "QUDT", "UNIT", "SKOS", "PROV", "RDF", "RDFS", "OWL", "XSD",
            "PREFIXES", "SCHEMA_GRAPH", "EXTRACTORS_GRAPH", "DEFAULT_BASE", "sparql_prefixes", "track_iri", "feature_iri",
-           "slug", "tag_iri", "scheme_iri"]
+           "slug", "tag_iri", "scheme_iri", "prefixed_name"]
 
 
 def sparql_prefixes() -> str:
@@ -60,3 +60,11 @@ def scheme_iri(vocabulary: str) -> URIRef:
 def tag_iri(vocabulary: str, tag: str) -> URIRef:
     """IRI of a tag within its vocabulary, e.g. (gtzan, blues) → …/vocab/gtzan/blues."""
     return URIRef(f"{scheme_iri(vocabulary)}{slug(tag)}")
+
+
+def prefixed_name(iri: str) -> str:
+    """An IRI as a prefixed name where one of whytag's namespaces fits (wt:BPM), else the IRI itself."""
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(str(namespace)) and len(iri) > len(str(namespace)):
+            return f"{prefix}:{iri[len(str(namespace)):]}"
+    return iri

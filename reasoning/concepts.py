@@ -39,6 +39,12 @@ class LevelThreshold:
     source: str
 
 
+def prefer_level(chosen: str | None, source: str) -> bool:
+    """Whether a feature's level stated by `source` replaces the level `chosen` for it so far (None: none
+    yet): a level from music knowledge (ontology/levels.ttl) beats one from training tertiles."""
+    return chosen is None or source.startswith("music knowledge")
+
+
 def tertile_levels(X: pd.DataFrame, source: str, features: list[str] | None = None) -> list[LevelThreshold]:
     """Low / middling / high levels per feature, split at the training data's tertiles."""
     known = known_features()

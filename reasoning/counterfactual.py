@@ -20,16 +20,18 @@ from whytag.reasoning.model import OPERATORS, Rule, TagModel
 
 PAIRS_AT_ONCE = 4_000_000  # (pair, candidate, tag) cells evaluated at once, ~32 MB a float array
 
+
 @dataclass(frozen=True)
 class Flip:
-    """The decision on `tag` flips when `feature` is `op threshold`, everything else unchanged."""
+    """A decision flips when `feature` is `op threshold`, everything else unchanged: as found (by feature
+    name, with `change`) or as read back from the graph for wording (by feature label, with `unit`)."""
 
-    tag: str
     feature: str
     op: str
     threshold: float
     value: float  # the track's current value
-    change: float  # |threshold − value| as a fraction of the feature's training range
+    unit: str = ""  # the unit symbol of threshold and value
+    change: float = math.nan  # |threshold − value| as a fraction of the feature's training range
 
     def __str__(self) -> str:
         return f"{self.feature} {self.op} {self.threshold:.6g}"
@@ -71,7 +73,7 @@ class _Walk:
         for t, rule in self.rules:
             fires = np.ones(len(x), dtype=bool)
             for condition in rule.conditions:
-                fires &= OPERATORS[condition.op](x, condition.threshold)
+                fires &= OPERATORS[condition.op].test(x, condition.threshold)
             out[:, t] += rule.weight * fires
         return out
 
@@ -102,7 +104,7 @@ class FlipFinder:
         for _, rule in own:
             for condition in rule.conditions:
                 if low < condition.threshold < high:
-                    sides.setdefault(condition.threshold, set()).add(condition.op in (">=", "<"))
+                    sides.setdefault(condition.threshold, set()).add(OPERATORS[condition.op].with_above)
         cuts = np.array(sorted(sides))
         middles = np.concatenate([[low], (cuts[:-1] + cuts[1:]) / 2, [high]]) if len(cuts) else np.array([low])
         slopes = np.array([sum(term.weight for term in m.linear if term.feature == feature) for m in models])
@@ -197,8 +199,7 @@ class FlipFinder:
                 op = "<=" if walk.down_closed[cut[0]] else "<"
             else:  # strictly past a crossing (at it, the two logits tie)
                 op = ">" if going_up else "<"
-            found.append(Flip(self.tags[t[k]], feature, op, point, float(x[k]),
-                              float(distance[k, i]) / (walk.high - walk.low)))
+            found.append(Flip(feature, op, point, float(x[k]), change=float(distance[k, i]) / (walk.high - walk.low)))
         return found
 
     def _decides(self, logits: np.ndarray, t: np.ndarray) -> np.ndarray:

@@ -14,6 +14,9 @@ from dataclasses import asdict, dataclass, field
 from rdflib import Literal, URIRef
 
 from whytag.kg.store import GraphStore, values_clause
+from whytag.reasoning.concepts import prefer_level
+from whytag.reasoning.counterfactual import Flip
+from whytag.reasoning.model import op_words
 from whytag.reasoning.rules import ModelInfo
 
 ASSIGNMENTS_QUERY = """
@@ -71,8 +74,9 @@ SELECT ?a ?featureLabel ?op ?threshold ?value ?symbol WHERE {{
   OPTIONAL {{ GRAPH ?fg {{ ?f rdfs:label ?featureLabel }} }}
 }}"""
 
-OP_WORDS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
 CHUNK = 200  # VALUES rows per query
+Chunk = tuple[list[tuple[str, str]], str]
+"""Up to CHUNK (justification, effect) pairs, and the same as the rows of a VALUES (?j ?effect) block."""
 
 
 @dataclass
@@ -88,7 +92,7 @@ class Reading:
     def text(self) -> str:
         if self.value is None:
             return f"{self.label} not measured"
-        return f"{self.label} {_amount(self.value, self.unit)}"
+        return f"{self.label} {amount(self.value, self.unit)}"
 
 
 @dataclass
@@ -131,27 +135,10 @@ class Reason:
         lines = [rule.text() for rule in sorted(self.rules, key=lambda r: -abs(r.weight))]
         if self.coefficient is not None and self.readings and self.readings[0].value is not None:
             reading = self.readings[0]
-            lines.append(f"linear: {self.coefficient:+.3g} per unit × ({_amount(reading.value, reading.unit)} − "
+            lines.append(f"linear: {self.coefficient:+.3g} per unit × ({amount(reading.value, reading.unit)} − "
                          f"training mean {self.center:.4g}) = {self.coefficient * (reading.value - self.center):+.3g}")
         lines.append(f"less the training average of this feature's part: {0.0 - round(self.offset, 12):+.3g}")
         return lines
-
-
-@dataclass
-class Flip:
-    """The smallest one-feature change that would reverse the decision, in the graph's words."""
-
-    feature: str
-    op: str
-    threshold: float
-    value: float
-    unit: str = ""
-
-    def text(self, tag: str, predicted: bool) -> str:
-        verdict = f"would not be {tag}" if predicted else f"would be {tag}"
-        digits = next((d for d in range(4, 12) if f"{self.threshold:.{d}g}" != f"{self.value:.{d}g}"), 12)
-        return (f"{verdict} if {self.feature} were {OP_WORDS.get(self.op, self.op)} "
-                f"{_amount(self.threshold, self.unit, digits)} (now {_amount(self.value, self.unit, digits)})")
 
 
 @dataclass
@@ -185,7 +172,7 @@ class Explanation:
         lines = [f"{self.tag}, {self.score:.2f} ({mark}); logit {self.logit:+.3f} = base rate "
                  f"{self.base_rate:+.3f} + {len(ranked)} feature reason{'s' if len(ranked) != 1 else ''}"]
         if self.flip is not None:
-            lines.append(f"  {self.flip.text(self.tag, self.predicted)}")
+            lines.append(f"  {flip_text(self.flip, self.tag, self.predicted)}")
         for reason in ranked[:top]:
             lines.append(f"  {reason.text()}")
             if detail:
@@ -199,9 +186,10 @@ class Explanation:
 
     def as_dict(self, top: int = 5) -> dict:
         """For `--format json`: every number and word of the explanation, all reasons largest first."""
+        # a flip read from the graph has no `change` (the finder's measure of it)
         return {"tag": self.tag, "score": self.score, "logit": self.logit, "predicted": self.predicted,
                 "base_rate": self.base_rate, f"top{top}_share": self.shown_share(top),
-                "would_change_if": asdict(self.flip) if self.flip else None,
+                "would_change_if": {k: v for k, v in asdict(self.flip).items() if k != "change"} if self.flip else None,
                 "reasons": [asdict(r) for r in self.ranked()]}
 
 
@@ -222,9 +210,10 @@ def explain(store: GraphStore, track: URIRef, tag: str | None = None, model: str
         owner[str(j)] = reasons[str(a)].setdefault(str(j), Reason(
             float(contribution), str(effect) if effect is not None else None))
     effects = [(j, reason.effect) for j, reason in owner.items() if reason.effect is not None]
-    _read_readings(store, track, effects, owner)
+    chunks = [(chunk, " ".join(f"(<{j}> <{e}>)" for j, e in chunk)) for chunk in _chunks(effects)]
+    _read_readings(store, track, chunks, owner)
     if detail:
-        _read_details(store, effects, owner)
+        _read_details(store, chunks, owner)
     flips = _read_flips(store, list(heads))
     explanations = [Explanation(*heads[a], list(reasons[a].values()), flips.get(a)) for a in heads]
     return sorted(explanations, key=lambda e: (-e.score, e.tag))
@@ -235,10 +224,9 @@ def _chunks(items: list, size: int = CHUNK):
         yield items[start:start + size]
 
 
-def _read_readings(store: GraphStore, track: URIRef, effects: list[tuple[str, str]], owner: dict[str, Reason]) -> None:
+def _read_readings(store: GraphStore, track: URIRef, chunks: list[Chunk], owner: dict[str, Reason]) -> None:
     """Fill each feature reason's readings: feature label, value, unit symbol and perceptual level."""
-    for chunk in _chunks(effects):
-        pairs = " ".join(f"(<{j}> <{e}>)" for j, e in chunk)
+    for _, pairs in chunks:
         readings: dict[tuple[str, str], Reading] = {}
         for j, f, label, value, symbol, level, source in store.rows(
                 READINGS_QUERY.format(track=track, pairs=pairs)):
@@ -248,15 +236,15 @@ def _read_readings(store: GraphStore, track: URIRef, effects: list[tuple[str, st
                 owner[str(j)].readings.append(reading)
             if value is not None:
                 reading.value, reading.unit = float(value), str(symbol or "")
-            if level is not None and (reading.level is None or str(source).startswith("music knowledge")):
-                reading.level = str(level)  # a level from music knowledge beats one from training tertiles
+            if level is not None and prefer_level(reading.level, str(source)):
+                reading.level = str(level)
     for reason in owner.values():
         reason.readings.sort(key=lambda r: r.label)
 
 
-def _read_details(store: GraphStore, effects: list[tuple[str, str]], owner: dict[str, Reason]) -> None:
+def _read_details(store: GraphStore, chunks: list[Chunk], owner: dict[str, Reason]) -> None:
     """Fill each feature reason's fired rules (with their conditions), linear term and offset."""
-    for chunk in _chunks(effects):
+    for chunk, pairs in chunks:
         rules: dict[tuple[str, str], RuleDetail] = {}
         for j, rule, weight, precision, support, _, label, op, threshold in store.rows(
                 RULES_QUERY.format(scope=values_clause("j", (j for j, _ in chunk)))):
@@ -265,8 +253,7 @@ def _read_details(store: GraphStore, effects: list[tuple[str, str]], owner: dict
                 detail = rules[(str(j), str(rule))] = RuleDetail(
                     str(rule), float(weight), [], int(support), float(precision) if precision is not None else None)
                 owner[str(j)].rules.append(detail)
-            detail.conditions.append(f"{label} {OP_WORDS[str(op)]} {float(threshold):.4g}")
-        pairs = " ".join(f"(<{j}> <{e}>)" for j, e in chunk)
+            detail.conditions.append(condition_text(str(label), str(op), float(threshold)))
         for j, coefficient, center, offset in store.rows(TERMS_QUERY.format(pairs=pairs)):
             reason = owner[str(j)]
             reason.offset = float(offset)
@@ -284,6 +271,20 @@ def _read_flips(store: GraphStore, assignments: list[str]) -> dict[str, Flip]:
     return flips
 
 
-def _amount(value: float, unit: str, digits: int = 4) -> str:
+def amount(value: float, unit: str, digits: int = 4) -> str:
     """A value with its unit symbol, e.g. '96 BPM'."""
     return f"{value:.{digits}g}{(' ' + unit) if unit else ''}"
+
+
+def condition_text(feature: str, op: str, threshold: float) -> str:
+    """A rule's condition in words, e.g. 'tempo ≥ 120'."""
+    return f"{feature} {op_words(op)} {threshold:.4g}"
+
+
+def flip_text(flip: Flip, tag: str, predicted: bool) -> str:
+    """The smallest one-feature change that would reverse the decision on `tag`, with as many digits as
+    tell the threshold from the value."""
+    verdict = f"would not be {tag}" if predicted else f"would be {tag}"
+    digits = next((d for d in range(4, 12) if f"{flip.threshold:.{d}g}" != f"{flip.value:.{d}g}"), 12)
+    return (f"{verdict} if {flip.feature} were {op_words(flip.op)} "
+            f"{amount(flip.threshold, flip.unit, digits)} (now {amount(flip.value, flip.unit, digits)})")

@@ -12,12 +12,38 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from rdflib import URIRef
+from rdflib.namespace import XSD
 
-OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq}
+
+@dataclass(frozen=True)
+class Operator:
+    """A condition's comparison in every form whytag writes it: Python, SPARQL, an OWL facet and words."""
+
+    test: Callable  # value(s) op threshold, over floats or NumPy arrays
+    sparql: str
+    facet: URIRef | None  # the XSD facet of the OWL datatype restriction; None for "==" (an owl:oneOf)
+    words: str
+    with_above: bool  # the threshold itself tests as the values just above it do (counterfactual cuts)
+
+
+OPERATORS = {  # by the symbol stored as wt:operator; in this order in the store's own test (reasoning.rederive)
+    ">=": Operator(operator.ge, ">=", XSD.minInclusive, "≥", True),
+    ">": Operator(operator.gt, ">", XSD.minExclusive, ">", False),
+    "<=": Operator(operator.le, "<=", XSD.maxInclusive, "≤", False),
+    "<": Operator(operator.lt, "<", XSD.maxExclusive, "<", True),
+    "==": Operator(operator.eq, "=", None, "=", False),
+}
+
+
+def op_words(op: str) -> str:
+    """An operator symbol in words (≥ for >=); an unknown one as it is."""
+    return OPERATORS[op].words if op in OPERATORS else op
 
 
 @dataclass(frozen=True)
@@ -36,7 +62,7 @@ class Condition:
         """Boolean mask over the rows of X (a missing value never satisfies a condition)."""
         values = X[self.feature].to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):
-            return OPERATORS[self.op](values, self.threshold) & ~np.isnan(values)
+            return OPERATORS[self.op].test(values, self.threshold) & ~np.isnan(values)
 
     def __str__(self) -> str:
         return f"{self.feature} {self.op} {self.threshold:.6g}"
@@ -113,10 +139,7 @@ class TagModel:
         return total
 
     def score(self, X: pd.DataFrame) -> np.ndarray:
-        logits = self.logit(X)
-        if self.link == "any":
-            return (logits > 0).astype(float)
-        return 1.0 / (1.0 + np.exp(-logits))
+        return scores_of(self.logit(X), self.link)
 
     @property
     def n_conditions(self) -> int:
@@ -173,9 +196,21 @@ def top_share(reasons: np.ndarray, k: int = 5) -> np.ndarray:
     return np.divide(top, total, out=np.ones_like(total), where=total > 0)
 
 
-def sigmoid(x: float) -> float:
-    """The logistic function, without overflow for large |x|."""
-    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+def score_of(logit: float, link: str = "logistic") -> float:
+    """One logit's score as the graph stores it: its logistic sigmoid (no overflow for large |logit|), or
+    for the "any" link 1.0 when it is positive (a rule fired: the weights are 1, the intercept 0)."""
+    if link == "any":
+        return 1.0 if logit > 0 else 0.0
+    return 1.0 / (1.0 + math.exp(-logit)) if logit >= 0 else math.exp(logit) / (1.0 + math.exp(logit))
+
+
+def scores_of(logits: np.ndarray, link: str = "logistic") -> np.ndarray:
+    """Many logits' scores at once, as learners and tagging decide on them: `score_of`'s within a rounding
+    (learned thresholds are cut between these values, so they stay exactly these)."""
+    if link == "any":
+        return (logits > 0).astype(float)
+    with np.errstate(over="ignore"):  # a logit below −709 scores 0.0
+        return 1.0 / (1.0 + np.exp(-logits))
 
 
 def annotate(rules: list[Rule], X: pd.DataFrame, y: np.ndarray) -> None:

@@ -33,7 +33,7 @@ from whytag.kg.ntriples import NTriples, line
 from whytag.kg.store import GraphStore, Triple, values_clause
 from whytag.kg.write_behind import WriteBehind
 from whytag.reasoning.counterfactual import Flip, FlipFinder
-from whytag.reasoning.model import TagModel, rule_effect, sigmoid
+from whytag.reasoning.model import TagModel, rule_effect, score_of, scores_of
 from whytag.reasoning.rules import ModelInfo, read_models
 
 BATCH = 1000  # tracks read, scored and written together: one transaction each, memory of one batch
@@ -224,9 +224,7 @@ class Scorer:
         fired = [np.column_stack([rule.fires(X) for rule in m.rules]) if m.rules else np.zeros((len(X), 0), bool)
                  for m in self.models]
         logits = np.column_stack([m.logit(X) for m in self.models]) if len(X) else np.zeros((0, len(self.models)))
-        scores = np.column_stack([
-            (f.any(axis=1).astype(float) if m.link == "any" else 1.0 / (1.0 + np.exp(-np.clip(lg, -700, 700))))
-            for m, f, lg in zip(self.models, fired, logits.T)]) if len(X) else logits
+        scores = np.column_stack([scores_of(lg, m.link) for m, lg in zip(self.models, logits.T)]) if len(X) else logits
         predicted = self._decide(logits, scores)
         assignments, lines = [], []
         reasons = [m.reasons(X).to_numpy() for m in self.models]  # columns in the order of model.effects()
@@ -236,7 +234,7 @@ class Scorer:
         for i, track in enumerate(X.index):
             for t, (model, parts) in enumerate(zip(self.models, self.parts)):
                 logit = float(logits[i, t])
-                score = float(scores[i, t]) if model.link == "any" else sigmoid(logit)
+                score = score_of(logit, model.link)
                 a = Assignment(URIRef(f"{track}/{parts.assignment_path}"), track, parts.tag,
                                model.tag, logit, score, int(fired[t][i].sum()), bool(predicted[i, t]))
                 assignments.append(a)

@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from rdflib import URIRef
 
 from whytag.kg.store import GraphStore
-from whytag.reasoning.model import sigmoid
+from whytag.reasoning.model import OPERATORS, score_of
 
 TOLERANCE = 1e-9
-CONDITION_HOLDS = ("(?op = '>=' && ?v >= ?th) || (?op = '>' && ?v > ?th) || (?op = '<=' && ?v <= ?th) || "
-                   "(?op = '<' && ?v < ?th) || (?op = '==' && ?v = ?th)")
+CONDITION_HOLDS = " || ".join(f"(?op = '{op}' && ?v {o.sparql} ?th)" for op, o in OPERATORS.items())
 
-FIRED = """SELECT ?track ?tm (SUM(?w) AS ?total) (COUNT(?rule) AS ?fired) WHERE {{
+FIRED = """SELECT ?track ?tm (SUM(?w) AS ?total) WHERE {{
   {{ SELECT ?track ?tm ?rule WHERE {{
       VALUES (?track ?tm) {{ {pairs} }}
       GRAPH ?mg {{ ?tm wt:hasRule ?rule . ?rule wt:conditionCount ?n ; wt:hasCondition ?c .
@@ -30,7 +29,7 @@ FIRED = """SELECT ?track ?tm (SUM(?w) AS ?total) (COUNT(?rule) AS ?fired) WHERE 
     }} GROUP BY ?track ?tm ?rule ?n HAVING (COUNT(DISTINCT ?c) = ?n) }}
   GRAPH ?mg {{ ?rule wt:weight ?w }}
 }} GROUP BY ?track ?tm"""
-"""Per (track, tag model): the summed weights and count of the rules all of whose conditions hold."""
+"""Per (track, tag model): the summed weights of the rules all of whose conditions hold."""
 
 LINEAR = """SELECT ?track ?tm (SUM(?k * (?v - ?centre)) AS ?total) WHERE {{
   VALUES (?track ?tm) {{ {pairs} }}
@@ -77,13 +76,10 @@ def rederive(store: GraphStore, n: int) -> list[Rederived]:
     if not sample:
         return []
     pairs = " ".join(f"(<{track}> <{tm}>)" for _, track, tm, *_ in sample)
-    rules = {(t, tm): (total, fired) for t, tm, total, fired in
-             store.values(FIRED.format(pairs=pairs, holds=CONDITION_HOLDS))}
+    rules = {(t, tm): total for t, tm, total in store.values(FIRED.format(pairs=pairs, holds=CONDITION_HOLDS))}
     linear = {(t, tm): total for t, tm, total in store.values(LINEAR.format(pairs=pairs))}
     out = []
     for a, track, tm, logit, score, link, intercept in sample:
-        total, fired = rules.get((str(track), str(tm)), (0.0, 0.0))
-        derived = intercept + total + linear.get((str(track), str(tm)), 0.0)
-        derived_score = (1.0 if fired > 0 else 0.0) if link == "any" else sigmoid(derived)
-        out.append(Rederived(a, logit, score, derived, derived_score))
+        derived = intercept + rules.get((str(track), str(tm)), 0.0) + linear.get((str(track), str(tm)), 0.0)
+        out.append(Rederived(a, logit, score, derived, score_of(derived, link)))
     return out

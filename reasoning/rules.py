@@ -20,10 +20,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 from whytag.kg.mapping import feature_node
 from whytag.kg.namespaces import WT, scheme_iri, slug, tag_iri
 from whytag.kg.store import GraphStore
-from whytag.reasoning.model import Condition, Effect, LinearTerm, Rule, TagModel, rule_effect
-
-FACETS = {">=": XSD.minInclusive, ">": XSD.minExclusive, "<=": XSD.maxInclusive, "<": XSD.maxExclusive}
-SPARQL_OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "="}
+from whytag.reasoning.model import OPERATORS, Condition, Effect, LinearTerm, Rule, TagModel, rule_effect
 
 
 @dataclass(frozen=True)
@@ -73,7 +70,7 @@ def rule_sparql(rule: Rule) -> str:
     lines = []
     for i, condition in enumerate(rule.conditions):
         lines.append(f"  ?o{i} wt:ofTrack ?track ; wt:feature <{feature_node(condition.feature)}> ; wt:value ?v{i} .")
-        lines.append(f"  FILTER(?v{i} {SPARQL_OPS[condition.op]} {double(condition.threshold).n3()})")
+        lines.append(f"  FILTER(?v{i} {OPERATORS[condition.op].sparql} {double(condition.threshold).n3()})")
     observations = " ".join(f"?o{i}" for i in range(len(rule.conditions)))
     return f"SELECT ?track {observations} WHERE {{\n" + "\n".join(lines) + "\n}"
 
@@ -82,14 +79,14 @@ def rule_body_class(graph: Graph, body: URIRef, rule: Rule) -> None:
     """Add `body ≡ wt:Track ⊓ ∃ofTrack⁻.(feature=F ⊓ ∃value.double[facet t]) ⊓ …` to `graph`."""
     members: list = [WT.Track]
     for condition in rule.conditions:
-        value_range = BNode()
-        if condition.op == "==":
+        value_range, facet_iri = BNode(), OPERATORS[condition.op].facet
+        if facet_iri is None:  # "==": the one value
             graph.add((value_range, RDF.type, RDFS.Datatype))
             Collection(graph, one_of := BNode(), [double(condition.threshold)])
             graph.add((value_range, OWL.oneOf, one_of))
         else:
             facet, restrictions = BNode(), BNode()
-            graph.add((facet, FACETS[condition.op], double(condition.threshold)))
+            graph.add((facet, facet_iri, double(condition.threshold)))
             Collection(graph, restrictions, [facet])
             graph.add((value_range, RDF.type, RDFS.Datatype))
             graph.add((value_range, OWL.onDatatype, XSD.double))

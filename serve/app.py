@@ -23,7 +23,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from whytag.kg.namespaces import DEFAULT_BASE, PREFIXES, SKOS, WT
+from whytag.kg.namespaces import DEFAULT_BASE, PREFIXES, SKOS, WT, prefixed_name
 from whytag.kg.store import GraphStore
 from whytag.serve.cache import Kept
 from whytag.serve.chart import bar_chart
@@ -68,7 +68,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.auto_reload = False  # the templates ship with the package: no stat of each file per page
     templates.env.filters["href"] = reader.href
-    templates.env.filters["short"] = _short
+    templates.env.filters["short"] = prefixed_name
     templates.env.tests["iri"] = lambda value: isinstance(value, Iri)
 
     def html(request: Request, name: str, context: dict) -> Response:
@@ -229,11 +229,3 @@ def _page_number(request: Request) -> int:
         return max(0, int(request.query_params.get("page", "0")))
     except ValueError:
         return 0
-
-
-def _short(iri: str) -> str:
-    """An IRI as a prefixed name where one of whytag's namespaces fits."""
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(str(namespace)) and len(iri) > len(str(namespace)):
-            return f"{prefix}:{iri[len(str(namespace)):]}"
-    return iri

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
+from whytag.reasoning.explain import amount
+
 ROW = 18
 LABEL_WIDTH = 190
 BAR_WIDTH = 240
@@ -46,14 +48,14 @@ def bar_chart(bars: list[Bar]) -> str:
              "<title>perceptual features, each bar scaled from the catalog's lowest to highest value</title>"]
     for i, bar in enumerate(bars):
         y = 2 + i * ROW
-        amount = f"{bar.value:.4g}{(' ' + bar.unit) if bar.unit else ''}"
+        value = amount(bar.value, bar.unit)
         level = f" — {bar.level}" if bar.level else ""
-        parts.append(f'<g><title>{escape(bar.label)}: {escape(amount)}{escape(level)} '
+        parts.append(f'<g><title>{escape(bar.label)}: {escape(value)}{escape(level)} '
                      f'({escape(bar.range_text)})</title>'
                      f'<text x="{LABEL_WIDTH - 6}" y="{y + 12}" text-anchor="end">{escape(bar.label)}</text>'
                      f'<rect x="{LABEL_WIDTH}" y="{y + 2}" width="{BAR_WIDTH}" height="{ROW - 5}" fill="#eee"/>'
                      f'<rect x="{LABEL_WIDTH}" y="{y + 2}" width="{max(1.0, bar.share * BAR_WIDTH):.1f}" '
                      f'height="{ROW - 5}" fill="#4a7fb0"/>'
-                     f'<text x="{LABEL_WIDTH + BAR_WIDTH + 6}" y="{y + 12}">{escape(amount)}{escape(level)}</text></g>')
+                     f'<text x="{LABEL_WIDTH + BAR_WIDTH + 6}" y="{y + 12}">{escape(value)}{escape(level)}</text></g>')
     parts.append("</svg>")
     return "".join(parts)
