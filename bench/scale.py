@@ -136,10 +136,10 @@ def typical_queries(store, track: str) -> list[str]:
     """The five typical queries (see QUERY_NAMES), the second docs/queries/why-tagged.rq for `track`, the third
     docs/queries/tag-counts.rq."""
     from whytag.kg.mapping import feature_node
-    from whytag.kg.namespaces import WT, tag_iri
+    from whytag.kg.iris import tag_iri, wt_individual
 
     why = WHY_TAGGED.replace("TRACK", track).replace("TAG", TAG)
-    fast, minor = (WT[level] for level in LEVELS)
+    fast, minor = (wt_individual(level) for level in LEVELS)
     return [
         f"SELECT ?track WHERE {{ GRAPH ?tg {{ ?a wt:track ?track ; wt:tag <{tag_iri(VOCABULARY, TAG)}> ; wt:predicted true }} }}",
         why,
@@ -172,8 +172,7 @@ def time_queries(store, journal: Journal, which: list[int], step: str = "queries
 
 def quads_per_track(store, n: int) -> dict[str, float]:
     """Quads per track in the track graphs, the tags graph(s) and the rest (the schema graph left out)."""
-    from whytag.kg.namespaces import SCHEMA_GRAPH
-    from whytag.kg.tables import table_track
+    from whytag.kg.iris import SCHEMA_GRAPH, table_track
 
     tracks = str(table_track(TABLE, "x")).rsplit("/", 1)[0] + "/"
     parts = {"track_graphs": 0, "tags_graph": 0, "rest": 0}

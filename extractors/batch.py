@@ -16,7 +16,7 @@ from whytag.extractors.base import Extractor, FeatureSet, c_library
 from whytag.extractors.cluster import SCHEDULER_TIMEOUT, connect
 
 ANALYSIS_RATE = 44100  # every extractor analyses at MusicExtractor's rate
-GROUPS = ("signal", "symbolic")
+DEFAULT_GROUPS = ("signal", "symbolic")  # of base.GROUPS: dnn needs networks installed on their own
 M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4  # glibc mallopt parameters
 PR_SET_PDEATHSIG = 1  # Linux prctl option
 Result = tuple[str, list[FeatureSet] | None, str | None]  # (path, feature sets, 'PATH: reason')

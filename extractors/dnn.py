@@ -27,6 +27,7 @@ import numpy as np
 
 from whytag.extractors.audio import resample
 from whytag.extractors.base import Audio, FeatureSet
+from whytag.kg.features import feature_units
 
 # basic-pitch's model: 22.05 kHz input in windows of 2 s less one hop, 86 frames/s, 88 piano keys from A0.
 BP_RATE, BP_HOP = 22050, 256
@@ -40,13 +41,6 @@ MUSICNN_RATE, MUSICNN_SECONDS = 16000, 3.0
 VOCAL_TAGS = ("vocal", "vocals", "singing", "voice", "male", "female", "man", "woman", "male vocal",
               "female vocal", "male voice", "female voice", "choir", "choral", "opera")
 NO_VOCAL_TAGS = ("no vocal", "no vocals", "no voice")
-
-FEATURE_UNITS: dict[str, str] = {
-    "Melody": "UNITLESS", "Articulation": "UNITLESS", "Rhythm Complexity": "UNITLESS",
-    "Rhythm Stability": "UNITLESS", "Dissonance": "UNITLESS", "Atonality": "UNITLESS", "Mode": "UNITLESS",
-    "Vocal-Instrumental": "UNITLESS",
-    "Melodic-Range": "UNITLESS", "Note-Density": "PER-SEC", "Polyphony": "UNITLESS",
-}
 
 _WARNED: set[str] = set()
 
@@ -251,7 +245,8 @@ class DnnExtractor:
         if (tagger := self._component("vocal")) is not None:
             measured["Vocal-Instrumental"] = vocal_evidence(tagger.tags, tagger.taggram(audio.samples,
                                                                                        audio.sample_rate))
+        units = feature_units(tuple(measured))
         for name, value in measured.items():
-            features.add(name, value, FEATURE_UNITS[name], "dnn")
+            features.add(name, value, units[name], "dnn")
         features.ended = datetime.now(timezone.utc)
         return features

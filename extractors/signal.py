@@ -33,6 +33,7 @@ from whytag.extractors.base import Audio, FeatureSet, c_library
 from whytag.extractors.chroma import (BLOCK_FRAMES, HPCP_SIZE, Peaks, essentia_window, framed_from_start,
                                      key_and_chord_profiles, magnitudes, spectral_peaks)
 from whytag.extractors.essentia_quiet import es, essentia
+from whytag.kg.features import feature_units
 
 SAMPLE_RATE = 44100  # MusicExtractor's analysis rate; RhythmExtractor2013 and OnsetRate require it
 LOWLEVEL_FRAME, LOWLEVEL_HOP = 2048, 1024
@@ -68,83 +69,15 @@ EQUAL_LOUDNESS_YULEWALK = (
 EQUAL_LOUDNESS_BUTTERWORTH = ([0.98500175787242, -1.97000351574484, 0.98500175787242],
                               [1.0, -1.96977855582618, 0.97022847566350])
 
-FEATURE_UNITS: dict[str, str] = {
-    "Danceability": "UNITLESS",
-    "Loudness": "UNITLESS",
-    "Chords-Changes-Rate": "UNITLESS",
-    "Dynamic-Complexity": "DeciB",
-    "Zerocrossingrate": "UNITLESS",
-    "Chords-Number-Rate": "UNITLESS",
-    "Pitch-Salience": "UNITLESS",
-    "Spectral-Centroid": "HZ",
-    "Spectral-Complexity": "UNITLESS",
-    "Spectral-Decrease": "UNITLESS",
-    "Spectral-Energyband-High": "UNITLESS",
-    "Spectral-Energyband-Low": "UNITLESS",
-    "Spectral-Energyband-Middle-High": "UNITLESS",
-    "Spectral-Energyband-Middle-Low": "UNITLESS",
-    "Spectral-Entropy": "UNITLESS",
-    "Spectral-Flux": "UNITLESS",
-    "Spectral-Rolloff": "HZ",
-    "Spectral-Spread": "UNITLESS",
-    "Onset-Rate": "PER-SEC",
-    "Length": "SEC",
-    "BPM": "PER-MIN",
-    "Beats-Loud": "UNITLESS",
-    "Key": "UNITLESS",
-    "Scale-Major": "UNITLESS",
-    "Key-Strength": "UNITLESS",
-    "Integrated-Loudness": "DeciB",
-    "Loudness-Range": "DeciB",
-    "Tuning-Frequency": "HZ",
-    "Beat-Interval-Regularity": "UNITLESS",
-    **{f"MFCC-{i}": "UNITLESS" for i in range(1, 14)},
-}
-
-FEATURE_DESCRIPTIONS: dict[str, str] = {
-    "Danceability": "How danceable the track is, from detrended fluctuation analysis of its loudness "
-                    "(about 0 to 3; higher is more danceable).",
-    "Loudness": "Average loudness relative to the track's loudest second, squeezed to 0..1 "
-                "(near 1: steadily loud, little dynamic range).",
-    "Chords-Changes-Rate": "Fraction of analysis frames (46 ms apart) at which the estimated chord changes.",
-    "Dynamic-Complexity": "Average deviation of the loudness from its overall level, in dB "
-                          "(higher: more loudness variation).",
-    "Zerocrossingrate": "Fraction of consecutive samples where the waveform changes sign "
-                        "(higher: noisier or brighter sound).",
-    "Chords-Number-Rate": "Number of different chords used, divided by the number of analysis frames.",
-    "Pitch-Salience": "How clearly pitched the sound is: spectral autocorrelation peak over its zero-lag "
-                      "value, 0 (noise or pure tones) to 1 (rich harmonic tones).",
-    "Spectral-Centroid": "Centre of mass of the (equal-loudness weighted) power spectrum, in Hz: "
-                         "perceived brightness.",
-    "Spectral-Complexity": "Number of spectral peaks between 100 Hz and 5 kHz: how many tonal "
-                           "components sound at once.",
-    "Spectral-Decrease": "Slope of the power spectrum against frequency (per Hz, linear regression); "
-                         "more negative: energy falls faster towards high frequencies.",
-    "Spectral-Energyband-High": "Spectral energy between 4 kHz and 20 kHz (sum of squared magnitudes).",
-    "Spectral-Energyband-Low": "Spectral energy between 20 Hz and 150 Hz (sum of squared magnitudes): bass.",
-    "Spectral-Energyband-Middle-High": "Spectral energy between 800 Hz and 4 kHz (sum of squared magnitudes).",
-    "Spectral-Energyband-Middle-Low": "Spectral energy between 150 Hz and 800 Hz (sum of squared magnitudes).",
-    "Spectral-Entropy": "Shannon entropy of the (equal-loudness weighted) magnitude spectrum, in bits: "
-                        "high for noise-like, low for peaky spectra.",
-    "Spectral-Flux": "How fast the magnitude spectrum changes from frame to frame (L2 norm of the difference).",
-    "Spectral-Rolloff": "Frequency below which 85% of the spectral energy lies, in Hz.",
-    "Spectral-Spread": "Variance of the (equal-loudness weighted) magnitude spectrum around its centroid, "
-                       "in Hz squared: spectral bandwidth.",
-    "Onset-Rate": "Number of note onsets per second.",
-    "Length": "Duration of the track in seconds.",
-    "BPM": "Tempo in beats per minute.",
-    "Beats-Loud": "Average spectral energy at the beat positions: how strongly the beats are accented.",
-    "Key": "Tonic of the estimated key as a pitch class (0 = C, 1 = C#, ..., 11 = B).",
-    "Scale-Major": "1 if the estimated key is major, 0 if minor.",
-    "Key-Strength": "Correlation of the track's pitch-class profile with the estimated key's profile (0..1).",
-    "Integrated-Loudness": "EBU R128 integrated loudness in LUFS (dB relative to full scale, K-weighted, gated).",
-    "Loudness-Range": "EBU R128 loudness range in LU (dB): spread between soft and loud passages.",
-    "Tuning-Frequency": "Estimated frequency of concert A in Hz (440 for standard tuning).",
-    "Beat-Interval-Regularity": "1 minus the coefficient of variation of the intervals between beats "
-                                "(1: metronomic, 0: irregular or no beats).",
-    **{f"MFCC-{i}": f"Mean mel-frequency cepstral coefficient {i} (timbre; for black-box baselines)."
-       for i in range(1, 14)},
-}
+# What the extractor measures, in this order; each feature's unit and meaning are the ontology's (features.ttl).
+FEATURES: tuple[str, ...] = (
+    "Danceability", "Loudness", "Chords-Changes-Rate", "Dynamic-Complexity", "Zerocrossingrate", "Chords-Number-Rate",
+    "Pitch-Salience", "Spectral-Centroid", "Spectral-Complexity", "Spectral-Decrease", "Spectral-Energyband-High",
+    "Spectral-Energyband-Low", "Spectral-Energyband-Middle-High", "Spectral-Energyband-Middle-Low", "Spectral-Entropy",
+    "Spectral-Flux", "Spectral-Rolloff", "Spectral-Spread", "Onset-Rate", "Length", "BPM", "Beats-Loud", "Key",
+    "Scale-Major", "Key-Strength", "Integrated-Loudness", "Loudness-Range", "Tuning-Frequency",
+    "Beat-Interval-Regularity", *(f"MFCC-{i}" for i in range(1, 14)),
+)
 
 
 def _essentia_version() -> str:
@@ -656,13 +589,13 @@ class SignalExtractor:
     version = f"1.1+essentia-{_essentia_version()}"  # 1.1: NumPy onsets, rhythm detection function, HPCP
 
     def extract(self, audio: Audio) -> FeatureSet:
-        """Measure every feature in FEATURE_UNITS on `audio`; key name and scale go to extras."""
+        """Measure every feature in FEATURES on `audio`; key name and scale go to extras."""
         started = datetime.now(timezone.utc)
         # The matrix products here are small: OpenBLAS threads would only spin, costing CPU time for nothing.
         with threadpool_limits(limits=1, user_api="blas"):
             measured, extras = _measure(_analysis_signal(audio))
         features = FeatureSet(self.name, self.version, started=started, extras=extras)
-        for name, unit in FEATURE_UNITS.items():
+        for name, unit in feature_units(FEATURES).items():
             features.add(name, _finite(name, measured[name]), unit, "signal")
         features.ended = datetime.now(timezone.utc)
         return features

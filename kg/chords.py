@@ -21,9 +21,10 @@ from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from whytag.extractors.base import FeatureSet, FeatureValue
 from whytag.extractors.symbolic import PITCH_CLASSES, ChordEvent
-from whytag.kg.mapping import (extractors_declared, extraction_iri, extractor_output_pattern, feature_triples,
-                               known_features, observation_iri)
-from whytag.kg.namespaces import KEYS, WT, slug, sparql_prefixes
+from whytag.kg.features import known_features
+from whytag.kg.iris import chord_prefix, extraction_iri, observation_iri
+from whytag.kg.mapping import extractor_output_pattern, extractors_declared, feature_triples
+from whytag.kg.namespaces import KEYS, WT, sparql_prefixes
 from whytag.kg.ntriples import NTriples
 from whytag.kg.store import GraphStore, Triple, triples_block
 from whytag.ontology import HERE
@@ -41,9 +42,6 @@ def symbolic_feature_names() -> list[str]:
     return sorted({info.name for info in known_features().values() if info.group == "symbolic"})
 
 
-def chord_prefix(track: URIRef, extractor: str) -> str:
-    """IRI prefix of the chord events and key one extractor wrote into a track's graph."""
-    return f"{track}/chord/{slug(extractor)}/"
 
 
 def chord_triples(track: URIRef, extractor: str, key: str, scale: str, events: list[ChordEvent]) -> list[Triple]:

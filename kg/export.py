@@ -12,7 +12,8 @@ from typing import BinaryIO
 import pyoxigraph
 from rdflib import URIRef
 
-from whytag.kg.namespaces import PREFIXES, SCHEMA_GRAPH
+from whytag.kg.iris import SCHEMA_GRAPH
+from whytag.kg.namespaces import PREFIXES
 from whytag.kg.store import GraphStore
 
 FORMATS = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt", "nquads": "nquads", "trig": "trig"}

@@ -9,7 +9,7 @@ from rdflib import URIRef
 from tqdm import tqdm
 
 from whytag.extractors.base import FeatureSet
-from whytag.extractors.batch import GROUPS, extract_many
+from whytag.extractors.batch import DEFAULT_GROUPS, extract_many
 from whytag.extractors.cluster import SCHEDULER_TIMEOUT
 from whytag.kg.mapping import extractor_output_pattern, extractors_declared, feature_triples, union_pattern
 from whytag.kg.ntriples import NTriples
@@ -54,7 +54,7 @@ def audio_files(store: GraphStore, tracks: list[URIRef] | None = None) -> tuple[
     return sources, conflicts
 
 
-def write_measurements(store: GraphStore, track: URIRef, audio_file: URIRef, measured: list[FeatureSet]) -> int:
+def write_measurements(store: GraphStore, track: URIRef, audio_file: URIRef | None, measured: list[FeatureSet]) -> int:
     """Write every extractor's output for a track in one transaction, replacing their earlier runs.
 
     One transaction per track: a crash leaves the track as it was or fully measured, never half.
@@ -79,7 +79,7 @@ def write_measurements(store: GraphStore, track: URIRef, audio_file: URIRef, mea
     return sum(map(len, names.values()))
 
 
-def extract_tracks(store: GraphStore, groups: tuple[str, ...] = GROUPS, tracks: list[URIRef] | None = None,
+def extract_tracks(store: GraphStore, groups: tuple[str, ...] = DEFAULT_GROUPS, tracks: list[URIRef] | None = None,
                    workers: int | None = None, progress: bool = True, scheduler: str | None = None,
                    scheduler_timeout: float = SCHEDULER_TIMEOUT) -> ExtractReport:
     """Extract features for ingested tracks (all, or `tracks`); failures are collected, the rest go on.

@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from whytag.extractors.audio import AudioError, AudioInfo, find_audio, probe
 from whytag.kg.mapping import audio_triples
-from whytag.kg.namespaces import DEFAULT_BASE
+from whytag.kg.iris import DEFAULT_BASE
 from whytag.kg.store import GraphStore, triples_block
 
 

@@ -7,77 +7,26 @@ track's graph without touching what other stages wrote.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
 import pandas as pd
-from rdflib import Graph, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from whytag.extractors.audio import AudioInfo
 from whytag.extractors.base import FeatureSet
 from whytag.kg import ntriples as nt
-from whytag.kg.namespaces import DEFAULT_BASE, EXTRACTORS_GRAPH, MO, QUDT, UNIT, WT, feature_iri, slug, track_iri
+from whytag.kg.features import GROUP_IRIS, feature_node, known_features
+from whytag.kg.iris import (DEFAULT_BASE, EXTRACTORS_GRAPH, extraction_iri, extractor_iri, file_iri, observation_iri,
+                            observations_prefix, slug, track_iri)
+from whytag.kg.namespaces import MO, QUDT, UNIT, WT
 from whytag.kg.ntriples import NTriples
 from whytag.kg.store import GraphStore, Triple, triples_block, values_clause
-from whytag.ontology import FEATURES
 
-GROUP_IRIS = {"signal": WT.SignalGroup, "dnn": WT.DnnGroup, "symbolic": WT.SymbolicGroup}
 # an observation's predicates in N-Triples, formatted once (feature_triples writes millions of them)
 _OF_TRACK, _FEATURE, _VALUE = (nt.iri(p) for p in (WT.ofTrack, WT.feature, WT.value))
-
-
-@dataclass(frozen=True)
-class FeatureInfo:
-    """What the ontology says about a feature: its IRI, canonical name, unit, group and label."""
-
-    iri: URIRef
-    name: str
-    unit: str
-    group: str
-    label: str
-
-
-@cache
-def known_features() -> dict[str, FeatureInfo]:
-    """Features declared in ontology/features.ttl, by canonical name and by alias."""
-    graph = Graph().parse(FEATURES, format="turtle")
-    groups = {v: k for k, v in GROUP_IRIS.items()}
-    table: dict[str, FeatureInfo] = {}
-    for iri in graph.subjects(RDF.type, WT.Feature):
-        name = str(graph.value(iri, WT.featureName))
-        unit = str(graph.value(iri, WT.defaultUnit)).rsplit("/", 1)[-1]
-        info = FeatureInfo(URIRef(iri), name, unit, groups[graph.value(iri, WT.inGroup)],
-                           str(graph.value(iri, RDFS.label)))
-        table[name] = info
-        for alias in graph.objects(iri, WT.featureAlias):
-            table[str(alias)] = info
-    return table
-
-
-def feature_node(name: str) -> URIRef:
-    """The wt:Feature individual for a feature name or alias (unknown names get a derived IRI)."""
-    info = known_features().get(name)
-    return info.iri if info else feature_iri(name)
-
-
-def canonical_name(name: str) -> str:
-    """The ontology's name for a feature column (Dominants → dom); unknown names pass through."""
-    info = known_features().get(name)
-    return info.name if info else name
-
-
-def canonical_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rename a feature table's columns to canonical feature names."""
-    return frame.rename(columns={c: canonical_name(c) for c in frame.columns})
-
-
-def file_iri(track: URIRef, path: str) -> URIRef:
-    """One audio file of a track, keyed by its path (the same audio may sit at several paths)."""
-    return URIRef(f"{track}/file/{hashlib.sha1(path.encode()).hexdigest()[:16]}")
 
 
 def audio_triples(info: AudioInfo, base: str = DEFAULT_BASE) -> tuple[URIRef, list[Triple]]:
@@ -97,25 +46,6 @@ def audio_triples(info: AudioInfo, base: str = DEFAULT_BASE) -> tuple[URIRef, li
         (audio_file, WT.byteSize, Literal(info.size, datatype=XSD.integer)),
     ]
     return track, triples
-
-
-def observations_prefix(track: URIRef, extractor: str) -> str:
-    """What the IRIs of one extractor's observations of one track start with."""
-    return f"{track}/obs/{slug(extractor)}/"
-
-
-def observation_iri(track: URIRef, extractor: str, feature: str) -> URIRef:
-    return URIRef(observations_prefix(track, extractor) + slug(feature))
-
-
-def extraction_iri(track: URIRef, extractor: str) -> URIRef:
-    """The activity of one extractor's run on one track (what generated its observations)."""
-    return URIRef(f"{track}/extraction/{slug(extractor)}")
-
-
-def extractor_iri(extractor: str) -> URIRef:
-    """The software agent of an extractor, shared by every track it measured."""
-    return URIRef(f"urn:whytag:extractor/{slug(extractor)}")
 
 
 def extractor_triples(extractor: str, features: Iterable[str]) -> list[Triple]:
@@ -208,11 +138,6 @@ def extractor_output_pattern(track: URIRef, extractor: str) -> str:
     return f"?s ?p ?o FILTER({test})"
 
 
-def write_features(store: GraphStore, track: URIRef, features: FeatureSet, audio_file: URIRef | None) -> None:
-    """Replace one extractor's observations on one track, in one transaction."""
-    store.write_graph(track, feature_triples(track, features, audio_file),
-                      clear=extractor_output_pattern(track, features.extractor),
-                      also=extractors_declared({features.extractor: features.as_dict()}))
 
 
 def union_pattern(patterns: list[str]) -> str:

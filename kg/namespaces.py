@@ -1,65 +1,286 @@
-"""The namespaces and IRI conventions of whytag's graph, in one place."""
+"""The namespaces of whytag's graph, in one place; the wt: terms checked against the ontology.
 
-from __future__ import annotations
-
-import re
-from functools import lru_cache
+Instance IRIs (tracks, graphs, models, tags) are built in kg.iris.
+"""
 
 from rdflib import Namespace, URIRef
-from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD, DefinedNamespace
 
-WT = Namespace("https://w3id.org/whytag/ontology#")
+WT_NS = "https://w3id.org/whytag/ontology#"
 MO = Namespace("http://purl.org/ontology/mo/")
 KEYS = Namespace("http://purl.org/NET/c4dm/keys.owl#")
 CHORD = Namespace("http://purl.org/ontology/chord/")
 QUDT = Namespace("http://qudt.org/schema/qudt/")
 UNIT = Namespace("http://qudt.org/vocab/unit/")
-VOCAB = "https://w3id.org/whytag/vocab/"
 
-DEFAULT_BASE = "urn:whytag:"
-SCHEMA_GRAPH = URIRef("urn:whytag:graph/schema")
-EXTRACTORS_GRAPH = URIRef("urn:whytag:graph/extractors")  # the extractors and the features each measures
+
+class WT(DefinedNamespace):
+    """The terms the ontology's Turtle files declare (tests/ontology checks the two agree): an unknown
+    term, such as a typo, raises AttributeError instead of minting an IRI nobody declared."""
+
+    _NS = Namespace(WT_NS)
+    _fail = True
+
+    # ontology/whytag.ttl
+    AudioFile: URIRef
+    ChordEvent: URIRef
+    Condition: URIRef
+    Counterfactual: URIRef
+    DnnGroup: URIRef
+    Extraction: URIRef
+    Extractor: URIRef
+    Feature: URIRef
+    FeatureEffect: URIRef
+    FeatureGroup: URIRef
+    FeatureObservation: URIRef
+    Justification: URIRef
+    LevelThreshold: URIRef
+    LinearTerm: URIRef
+    ModelSet: URIRef
+    PerceptualLevel: URIRef
+    Rule: URIRef
+    SignalGroup: URIRef
+    SymbolicGroup: URIRef
+    TagAssignment: URIRef
+    TagCount: URIRef
+    TagModel: URIRef
+    TagScheme: URIRef
+    Tagging: URIRef
+    Track: URIRef
+    bodyClass: URIRef
+    byteSize: URIRef
+    center: URIRef
+    channels: URIRef
+    chordSymbol: URIRef
+    coefficient: URIRef
+    conditionCount: URIRef
+    contribution: URIRef
+    countedTag: URIRef
+    decisionChangesIf: URIRef
+    decisionThreshold: URIRef
+    defaultUnit: URIRef
+    duration: URIRef
+    effect: URIRef
+    feature: URIRef
+    featureAlias: URIRef
+    featureName: URIRef
+    forTag: URIRef
+    format: URIRef
+    fromModelSet: URIRef
+    fromObservation: URIRef
+    hasCondition: URIRef
+    hasEffect: URIRef
+    hasLevel: URIRef
+    hasLinearTerm: URIRef
+    hasRule: URIRef
+    hasTagModel: URIRef
+    inGroup: URIRef
+    inTrack: URIRef
+    ingestedAt: URIRef
+    intercept: URIRef
+    justifiedBy: URIRef
+    learner: URIRef
+    level: URIRef
+    link: URIRef
+    logit: URIRef
+    lowerBound: URIRef
+    measures: URIRef
+    next: URIRef
+    observationCount: URIRef
+    ofTrack: URIRef
+    offset: URIRef
+    onFeature: URIRef
+    onset: URIRef
+    operator: URIRef
+    path: URIRef
+    precision: URIRef
+    predicted: URIRef
+    rule: URIRef
+    sampleRate: URIRef
+    schemaDigest: URIRef
+    score: URIRef
+    sha256: URIRef
+    singleLabel: URIRef
+    softwareVersion: URIRef
+    sparql: URIRef
+    support: URIRef
+    tag: URIRef
+    tagCount: URIRef
+    threshold: URIRef
+    thresholdSource: URIRef
+    track: URIRef
+    trackCount: URIRef
+    trainingMaximum: URIRef
+    trainingMinimum: URIRef
+    trainingSet: URIRef
+    upperBound: URIRef
+    value: URIRef
+    vocabulary: URIRef
+    weight: URIRef
+
+    # ontology/levels.ttl
+    LoudnessLoud: URIRef
+    LoudnessLoudThreshold: URIRef
+    LoudnessModerate: URIRef
+    LoudnessModerateThreshold: URIRef
+    LoudnessQuiet: URIRef
+    LoudnessQuietThreshold: URIRef
+    ModeMajor: URIRef
+    ModeMajorThreshold: URIRef
+    ModeMinor: URIRef
+    ModeMinorThreshold: URIRef
+    PerceptualLevels: URIRef
+    TempoFast: URIRef
+    TempoFastThreshold: URIRef
+    TempoModerate: URIRef
+    TempoModerateThreshold: URIRef
+    TempoSlow: URIRef
+    TempoSlowThreshold: URIRef
+
+    # ontology/harmony.ttl
+    ChordQuality: URIRef
+    DegreeFlatII: URIRef
+    DegreeFlatIII: URIRef
+    DegreeFlatVI: URIRef
+    DegreeFlatVII: URIRef
+    DegreeI: URIRef
+    DegreeII: URIRef
+    DegreeIII: URIRef
+    DegreeIV: URIRef
+    DegreeSharpIV: URIRef
+    DegreeV: URIRef
+    DegreeVI: URIRef
+    DegreeVII: URIRef
+    DiminishedTriad: URIRef
+    Dominant: URIRef
+    DominantSeventh: URIRef
+    FunctionalChord: URIRef
+    KeyMode: URIRef
+    MajorKey: URIRef
+    MajorKeyAppliedRoot: URIRef
+    MajorMode: URIRef
+    MajorThirdQuality: URIRef
+    MajorTriad: URIRef
+    MinorKey: URIRef
+    MinorKeyAppliedRoot: URIRef
+    MinorMode: URIRef
+    MinorTriad: URIRef
+    ScaleDegree: URIRef
+    SecondaryDominant: URIRef
+    Subdominant: URIRef
+    Tonic: URIRef
+    degree: URIRef
+    inKey: URIRef
+    mode: URIRef
+    quality: URIRef
+    rootPitchClass: URIRef
+    semitones: URIRef
+    tonicPitchClass: URIRef
+
+    # ontology/features.ttl
+    Articulation: URIRef
+    Atonality: URIRef
+    BPM: URIRef
+    BeatIntervalRegularity: URIRef
+    BeatsLoud: URIRef
+    ChordsChangesRate: URIRef
+    ChordsNumberRate: URIRef
+    Danceability: URIRef
+    Dissonance: URIRef
+    Dom: URIRef
+    DomDom: URIRef
+    DomDomDom: URIRef
+    DomDomSub: URIRef
+    DomDomTonic: URIRef
+    DomSub: URIRef
+    DomSubDom: URIRef
+    DomSubSub: URIRef
+    DomTonic: URIRef
+    DomTonicDom: URIRef
+    DomTonicSub: URIRef
+    DynamicComplexity: URIRef
+    GlobDom: URIRef
+    GlobDomDom: URIRef
+    GlobDomGlob: URIRef
+    GlobDomSub: URIRef
+    GlobDomTonic: URIRef
+    GlobGlob: URIRef
+    GlobGlobDom: URIRef
+    GlobGlobGlob: URIRef
+    GlobGlobSub: URIRef
+    GlobSub: URIRef
+    GlobSubDom: URIRef
+    GlobSubGlob: URIRef
+    GlobSubSub: URIRef
+    IntegratedLoudness: URIRef
+    Key: URIRef
+    KeyStrength: URIRef
+    Length: URIRef
+    Loudness: URIRef
+    LoudnessRange: URIRef
+    MFCC1: URIRef
+    MFCC10: URIRef
+    MFCC11: URIRef
+    MFCC12: URIRef
+    MFCC13: URIRef
+    MFCC2: URIRef
+    MFCC3: URIRef
+    MFCC4: URIRef
+    MFCC5: URIRef
+    MFCC6: URIRef
+    MFCC7: URIRef
+    MFCC8: URIRef
+    MFCC9: URIRef
+    MelodicRange: URIRef
+    Melody: URIRef
+    Mode: URIRef
+    NoteDensity: URIRef
+    OnsetRate: URIRef
+    PitchSalience: URIRef
+    Polyphony: URIRef
+    RhythmComplexity: URIRef
+    RhythmStability: URIRef
+    ScaleMajor: URIRef
+    SpectralCentroid: URIRef
+    SpectralComplexity: URIRef
+    SpectralDecrease: URIRef
+    SpectralEnergybandHigh: URIRef
+    SpectralEnergybandLow: URIRef
+    SpectralEnergybandMiddleHigh: URIRef
+    SpectralEnergybandMiddleLow: URIRef
+    SpectralEntropy: URIRef
+    SpectralFlux: URIRef
+    SpectralRolloff: URIRef
+    SpectralSpread: URIRef
+    Sub: URIRef
+    SubDom: URIRef
+    SubDomDom: URIRef
+    SubDomSub: URIRef
+    SubDomTonic: URIRef
+    SubSub: URIRef
+    SubSubDom: URIRef
+    SubSubSub: URIRef
+    TuningFrequency: URIRef
+    VocalInstrumental: URIRef
+    Zerocrossingrate: URIRef
+
+
+# Each term also as a class attribute: found without the metaclass's lookup, as often as tagging reads them.
+for _term in WT.__annotations__:
+    type.__setattr__(WT, _term, WT._NS[_term])
 
 PREFIXES = {
-    "wt": WT, "mo": MO, "keys": KEYS, "chord": CHORD, "qudt": QUDT, "unit": UNIT,
+    "wt": WT._NS, "mo": MO, "keys": KEYS, "chord": CHORD, "qudt": QUDT, "unit": UNIT,
     "skos": SKOS, "prov": PROV, "rdf": RDF, "rdfs": RDFS, "owl": OWL, "xsd": XSD,
 }
 
-__all__ = ["WT", "MO", "KEYS", "CHORD", "QUDT", "UNIT", "SKOS", "PROV", "RDF", "RDFS", "OWL", "XSD",
-           "PREFIXES", "SCHEMA_GRAPH", "EXTRACTORS_GRAPH", "DEFAULT_BASE", "sparql_prefixes", "track_iri", "feature_iri",
-           "slug", "tag_iri", "scheme_iri", "prefixed_name"]
+__all__ = ["WT", "WT_NS", "MO", "KEYS", "CHORD", "QUDT", "UNIT", "SKOS", "PROV", "RDF", "RDFS", "OWL", "XSD",
+           "PREFIXES", "sparql_prefixes", "prefixed_name"]
 
 
 def sparql_prefixes() -> str:
     """PREFIX lines for every namespace whytag uses, to put in front of a query."""
     return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
-
-
-def track_iri(sha256: str, base: str = DEFAULT_BASE) -> URIRef:
-    """A track's IRI (also the name of its graph): from its audio bytes' SHA-256, never its path."""
-    return URIRef(f"{base}track/sha256-{sha256}")
-
-
-@lru_cache(maxsize=4096)  # the same feature, tag and extractor names, once per value written
-def slug(text: str) -> str:
-    """Lowercase, hyphen-separated IRI segment for a tag or name."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
-
-
-def feature_iri(name: str) -> URIRef:
-    """wt: individual for a feature column name: Spectral-Centroid → wt:SpectralCentroid."""
-    parts = [p for p in re.split(r"[^A-Za-z0-9]+", name) if p]
-    return WT["".join(p[:1].upper() + p[1:] for p in parts)]
-
-
-def scheme_iri(vocabulary: str) -> URIRef:
-    """IRI of a tag vocabulary (a skos:ConceptScheme), e.g. gtzan → …/vocab/gtzan/."""
-    return URIRef(f"{VOCAB}{slug(vocabulary)}/")
-
-
-def tag_iri(vocabulary: str, tag: str) -> URIRef:
-    """IRI of a tag within its vocabulary, e.g. (gtzan, blues) → …/vocab/gtzan/blues."""
-    return URIRef(f"{scheme_iri(vocabulary)}{slug(tag)}")
 
 
 def prefixed_name(iri: str) -> str:

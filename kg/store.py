@@ -33,7 +33,8 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
 from whytag.errors import WhytagError, first_line
-from whytag.kg.namespaces import PREFIXES, SCHEMA_GRAPH, WT, sparql_prefixes
+from whytag.kg.iris import SCHEMA_GRAPH
+from whytag.kg.namespaces import PREFIXES, WT, sparql_prefixes
 from whytag.kg.ntriples import NTriples
 from whytag.kg.upgrade import upgrade_statements
 from whytag.ontology import schema_files
@@ -236,7 +237,7 @@ class GraphStore:
             names, bindings = solutions_json(self.oxigraph, sparql_prefixes() + sparql)
         except (SyntaxError, OSError, ValueError) as err:
             raise StoreError(f"{self.location}: query failed: {first_line(err)}") from err
-        return [tuple(_json_native(row.get(name)) for name in names) for row in bindings]
+        return [tuple(json_value(row.get(name)) for name in names) for row in bindings]
 
     # -- schema ----------------------------------------------------------------------------
     def ensure_schema(self) -> None:
@@ -267,7 +268,8 @@ class GraphStore:
 
 
 XSD_NS = "http://www.w3.org/2001/XMLSchema#"
-NUMERIC = {XSD_NS + t for t in ("double", "float", "decimal", "integer", "int", "long", "nonNegativeInteger")}
+INTEGERS = {XSD_NS + t for t in ("integer", "int", "long", "nonNegativeInteger")}
+NUMERIC = INTEGERS | {XSD_NS + t for t in ("double", "float", "decimal")}
 
 
 def solutions_json(store: pyoxigraph.Store, sparql: str, **options) -> tuple[list[str], list[dict[str, dict]]]:
@@ -294,11 +296,19 @@ def _native(term) -> object:
     return None if term is None else term.value
 
 
-def _json_native(term: dict | None) -> object:
-    """A SPARQL JSON term as a plain value (see GraphStore.rows)."""
+def json_value(term: dict | None, iri: Callable[[str], object] = str, bnode: str = "", exact: bool = False) -> object:
+    """A SPARQL JSON term as a plain value, as GraphStore.rows gives them: None where unbound, literals `typed`
+    (integers as int with `exact`), IRIs through `iri` (serve's pages mark them as links), blank nodes as
+    `bnode` + their label."""
     if term is None:
         return None
-    return typed(term["value"], term.get("datatype")) if term["type"] == "literal" else term["value"]
+    kind, value = term["type"], term["value"]
+    if kind == "literal":
+        plain = typed(value, term.get("datatype"))
+        return int(plain) if exact and term.get("datatype") in INTEGERS else plain
+    if kind == "uri":
+        return iri(value)
+    return bnode + value if kind == "bnode" else value
 
 
 def _plain(term: Node | None) -> object:

@@ -18,10 +18,12 @@ import pandas as pd
 from rdflib import Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS
 
-from whytag import WhytagError
+from whytag.errors import WhytagError
 from whytag.extractors.base import FeatureSet
-from whytag.kg.mapping import canonical_columns, declare_extractors, feature_triples, known_features
-from whytag.kg.namespaces import DEFAULT_BASE, WT, slug
+from whytag.kg.features import canonical_columns, known_features
+from whytag.kg.iris import DEFAULT_BASE, table_iri, table_track
+from whytag.kg.mapping import declare_extractors, feature_triples
+from whytag.kg.namespaces import WT
 from whytag.kg.ntriples import NTriples
 from whytag.kg.store import GraphStore, triples_block
 from whytag.kg.write_behind import WriteBehind
@@ -123,9 +125,6 @@ def _source(frame: pd.DataFrame) -> str:
     return frame.attrs.get("source", "table")
 
 
-def table_track(source: str, row_id: str, base: str = DEFAULT_BASE) -> URIRef:
-    """IRI of a track known only as a row of a table."""
-    return URIRef(f"{base}track/{slug(source)}/{slug(row_id)}")
 
 
 def import_features(store: GraphStore, features: pd.DataFrame, source: str, base: str = DEFAULT_BASE) -> list[URIRef]:
@@ -134,7 +133,7 @@ def import_features(store: GraphStore, features: pd.DataFrame, source: str, base
     A batch of tracks is written in one atomic step (bulk-loaded by the embedded store when its graphs
     are new), and the store is compacted at the end so the queries that follow are not slowed.
     """
-    source_node, extractor = URIRef(f"urn:whytag:table/{slug(source)}"), f"table:{source}"
+    source_node, extractor = table_iri(source), f"table:{source}"
     tracks = [table_track(source, str(i), base) for i in features.index]
     declare_extractors(store, {extractor: features.columns})
     with WriteBehind(store.concurrent) as writer:  # the next batch is built while the store loads the last

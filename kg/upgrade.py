@@ -6,7 +6,7 @@ them again is harmless. They are run in order, in one request, by GraphStore.ens
 
 from __future__ import annotations
 
-from whytag.kg.namespaces import EXTRACTORS_GRAPH
+from whytag.kg.iris import EXTRACTORS_GRAPH
 
 STEPS = (
     # 2026-12-01: an observation's run is no longer linked from each value (prov:wasGeneratedBy) but read

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 HERE = Path(__file__).parent
-ONTOLOGY = HERE / "whytag.ttl"
 FEATURES = HERE / "features.ttl"
 SHAPES = HERE / "shapes.ttl"
 VOCABULARIES = HERE / "vocabularies"

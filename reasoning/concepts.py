@@ -13,16 +13,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from rdflib import Literal, URIRef
+from rdflib import Literal
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from whytag.kg import ntriples as nt
 from whytag.kg.mapping import feature_node, known_features, observation_values
-from whytag.kg.namespaces import WT, feature_iri
+from whytag.kg.iris import CONCEPTS_GRAPH, feature_iri, wt_individual
+from whytag.kg.namespaces import WT
 from whytag.kg.ntriples import NTriples, line
 from whytag.kg.store import GraphStore, Triple, values_clause
 
-CONCEPTS_GRAPH = URIRef("urn:whytag:graph/concepts")
 TERTILES = (("Low", "low"), ("Mid", "middling"), ("High", "high"))
 _HAS_LEVEL = nt.iri(WT.hasLevel)
 
@@ -68,7 +68,7 @@ def levels_triples(levels: list[LevelThreshold]) -> list[Triple]:
     """Level individuals and their thresholds as triples."""
     triples: list[Triple] = []
     for level in levels:
-        node, threshold = WT[level.level], WT[level.level + "Threshold"]
+        node, threshold = wt_individual(level.level), wt_individual(level.level + "Threshold")
         triples += [
             (node, RDF.type, WT.PerceptualLevel), (node, SKOS.inScheme, WT.PerceptualLevels),
             (node, RDFS.label, Literal(level.label, lang="en")),

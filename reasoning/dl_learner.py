@@ -27,6 +27,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 from sklearn.linear_model import LogisticRegression
 
 from whytag.kg.mapping import feature_node
+from whytag.kg.iris import wt_individual
 from whytag.kg.namespaces import WT
 from whytag.ontology import HERE as ONTOLOGY_DIR
 from whytag.reasoning.concepts import LevelThreshold, tertile_levels
@@ -102,7 +103,7 @@ def dl_graph(members: np.ndarray, levels: list[LevelThreshold]) -> Graph:
     graph.add((WT.hasLevel, RDFS.domain, WT.Track))
     graph.add((WT.hasLevel, RDFS.range, WT.PerceptualLevel))
     for level in levels:
-        node, singleton = WT[level.level], WT[level.level + "-Level"]
+        node, singleton = wt_individual(level.level), wt_individual(level.level + "-Level")
         graph.add((singleton, RDF.type, OWL.Class))
         graph.add((singleton, RDFS.subClassOf, WT.PerceptualLevel))
         for cls in (OWL.NamedIndividual, WT.PerceptualLevel, singleton):
@@ -112,7 +113,7 @@ def dl_graph(members: np.ndarray, levels: list[LevelThreshold]) -> Graph:
         graph.add((track, RDF.type, OWL.NamedIndividual))
         graph.add((track, RDF.type, WT.Track))
         for j in np.flatnonzero(row):
-            graph.add((track, WT.hasLevel, WT[levels[j].level]))
+            graph.add((track, WT.hasLevel, wt_individual(levels[j].level)))
     return graph
 
 
@@ -311,8 +312,8 @@ class DLConceptLearner(OneVsRestRuleLearner):
                                  use_card_restrictions=False)
             hypotheses = learner.fit(problem).best_hypotheses(n=20)
             hypotheses = hypotheses if isinstance(hypotheses, list) else [hypotheses]
-        index = {str(WT[level.level]): j for j, level in enumerate(self.levels_)}
-        index |= {str(WT[level.level + "-Level"]): j for j, level in enumerate(self.levels_)}
+        index = {str(wt_individual(level.level)): j for j, level in enumerate(self.levels_)}
+        index |= {str(wt_individual(level.level + "-Level")): j for j, level in enumerate(self.levels_)}
         pool: set[Conjunction] = set()
         for hypothesis in hypotheses:
             try:

@@ -28,7 +28,8 @@ from rdflib.namespace import PROV, RDF, XSD
 
 from whytag.kg import ntriples as nt
 from whytag.kg.mapping import feature_node, observation_iris, observation_values
-from whytag.kg.namespaces import WT, slug, tag_iri
+from whytag.kg import iris
+from whytag.kg.namespaces import WT
 from whytag.kg.ntriples import NTriples, line
 from whytag.kg.store import GraphStore, Triple, values_clause
 from whytag.kg.write_behind import WriteBehind
@@ -67,12 +68,12 @@ class Assignment:
 
 
 def tags_graph(info: ModelInfo) -> URIRef:
-    return URIRef(f"urn:whytag:graph/tags/{slug(info.name)}")
+    return iris.tags_graph(info.name)
 
 
 def run_iri(info: ModelInfo) -> URIRef:
     """The tagging run of a model set (one: each run replaces the last)."""
-    return URIRef(f"{tags_graph(info)}/run")
+    return iris.run_iri(info.name)
 
 
 def apply_model(store: GraphStore, name: str, tracks: list[URIRef] | None = None,
@@ -136,7 +137,7 @@ def tag_count_triples(run: URIRef, counts: dict[tuple[URIRef, str], int]) -> lis
     recounts them)."""
     triples: list[Triple] = []
     for (tag, notation), n in counts.items():
-        node = URIRef(f"{run}/count/{slug(notation)}")
+        node = iris.tag_count_iri(run, notation)
         triples += [(run, WT.tagCount, node), (node, WT.countedTag, tag),
                     (node, WT.trackCount, Literal(n, datatype=XSD.integer))]
     return triples
@@ -235,7 +236,7 @@ class Scorer:
             for t, (model, parts) in enumerate(zip(self.models, self.parts)):
                 logit = float(logits[i, t])
                 score = score_of(logit, model.link)
-                a = Assignment(URIRef(f"{track}/{parts.assignment_path}"), track, parts.tag,
+                a = Assignment(iris.assignment_iri(track, parts.model_set_name, model.tag), track, parts.tag,
                                model.tag, logit, score, int(fired[t][i].sum()), bool(predicted[i, t]))
                 assignments.append(a)
                 if written[i, t]:
@@ -279,7 +280,7 @@ class Scorer:
         applies wherever the justification read the term's feature (a triple a reason saved).
         """
         node, track = nt.iri(a.iri), nt.iri(a.track)
-        base = nt.iri(f"{a.iri}/j/base")
+        base = nt.iri(iris.justification_iri(a.iri, "base"))
         lines = [line(node, _P.type, _P.assignment), line(node, _P.track, track), line(node, _P.tag, parts.tag_nt),
                  line(node, _P.model_set, parts.model_set), line(node, _P.score, nt.double(a.score)),
                  line(node, _P.logit, nt.double(a.logit)), line(node, _P.predicted, nt.boolean(a.predicted)),
@@ -289,7 +290,7 @@ class Scorer:
             if parts.rule_effect[k] is not None:
                 links[parts.rule_effect[k]].append((_P.rule, parts.rule_iris[k]))
         for e, effect in enumerate(parts.effects):
-            j = nt.iri(f"{a.iri}/j/{parts.effect_slugs[e]}")
+            j = nt.iri(iris.justification_iri(a.iri, parts.effect_slugs[e]))
             lines += [line(node, _P.justified_by, j), line(j, _P.effect, parts.effect_iris[e]),
                       line(j, _P.contribution, nt.double(reasons[e]))]
             lines += [line(j, p, o) for p, o in links[e]]
@@ -301,7 +302,7 @@ class Scorer:
         """The smallest one-feature change that reverses the decision (if any), as a wt:Counterfactual."""
         if flip is None:
             return []
-        node = nt.iri(f"{a.iri}/flip")
+        node = nt.iri(iris.counterfactual_iri(a.iri))
         return [line(nt.iri(a.iri), _P.changes_if, node), line(node, _P.type, _P.counterfactual),
                 line(node, _P.feature, nt.iri(feature_node(flip.feature))), line(node, _P.operator, Literal(flip.op).n3()),
                 line(node, _P.threshold, nt.double(flip.threshold)),
@@ -312,13 +313,13 @@ class _ModelParts:
     """A tag model's IRIs and structure as the triples need them, computed once per run, not per track."""
 
     def __init__(self, info: ModelInfo, model: TagModel) -> None:
-        self.assignment_path = f"tags/{slug(info.name)}/{slug(model.tag)}"  # under the track's IRI
-        self.tag = tag_iri(info.vocabulary, model.tag)
+        self.model_set_name = info.name  # assignments sit under their tracks' IRIs (iris.assignment_iri)
+        self.tag = iris.tag_iri(info.vocabulary, model.tag)
         self.effects = model.effects()
         index = {effect: e for e, effect in enumerate(self.effects)}
         self.tag_nt, self.model_set = nt.iri(self.tag), nt.iri(info.iri)  # in N-Triples, for the lines
         self.effect_iris = [nt.iri(info.effect_iri(model.tag, effect)) for effect in self.effects]
-        self.effect_slugs = ["--".join(slug(f) for f in effect) for effect in self.effects]
+        self.effect_slugs = [iris.effect_slug(effect) for effect in self.effects]
         # as read back from the graph, rule ids are the rules' IRIs; a rule without conditions is in the base rate
         self.rule_effect = [index[rule_effect(rule)] if rule.conditions else None for rule in model.rules]
         self.rule_iris = [nt.iri(rule.id) for rule in model.rules]

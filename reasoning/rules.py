@@ -9,7 +9,6 @@ Models live in one named graph per model (`urn:whytag:graph/model/<name>`), repl
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,7 +17,9 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
 from whytag.kg.mapping import feature_node
-from whytag.kg.namespaces import WT, scheme_iri, slug, tag_iri
+from whytag.kg import iris
+from whytag.kg.iris import scheme_iri, tag_iri
+from whytag.kg.namespaces import WT
 from whytag.kg.store import GraphStore
 from whytag.reasoning.model import OPERATORS, Condition, Effect, LinearTerm, Rule, TagModel, rule_effect
 
@@ -35,30 +36,29 @@ class ModelInfo:
 
     @property
     def iri(self) -> URIRef:
-        return URIRef(f"urn:whytag:model/{slug(self.name)}")
+        return iris.model_set_iri(self.name)
 
     @property
     def graph(self) -> URIRef:
-        return URIRef(f"urn:whytag:graph/model/{slug(self.name)}")
+        return iris.model_graph(self.name)
 
     def tag_model_iri(self, tag: str) -> URIRef:
-        return URIRef(f"{self.iri}/{slug(tag)}")
+        return iris.tag_model_iri(self.name, tag)
 
     def rule_iri(self, rule: Rule, index: int) -> URIRef:
-        return URIRef(f"{self.tag_model_iri(rule.tag)}/rule/{index}")
+        return iris.rule_iri(self.name, rule.tag, index)
 
     def linear_term_iri(self, tag: str, index: int) -> URIRef:
-        return URIRef(f"{self.tag_model_iri(tag)}/linear/{index}")
+        return iris.linear_term_iri(self.name, tag, index)
 
     def effect_iri(self, tag: str, effect: Effect) -> URIRef:
         """The tag model's feature effect on these features, e.g. `…/metal/effect/bpm`."""
-        return URIRef(f"{self.tag_model_iri(tag)}/effect/{'--'.join(slug(f) for f in effect)}")
+        return iris.effect_iri(self.name, tag, effect)
 
     def condition_iri(self, condition: Condition) -> URIRef:
         """One node per distinct test in the model set, shared by every rule that makes it: the store then
         tests each (feature, operator, threshold) once per track, however many tags' rules use it."""
-        key = f"{condition.feature}|{condition.op}|{float(condition.threshold).hex()}".encode()
-        return URIRef(f"{self.iri}/condition/{slug(condition.feature)}-{hashlib.sha256(key).hexdigest()[:16]}")
+        return iris.condition_iri(self.name, condition.feature, condition.op, condition.threshold)
 
 
 def double(value: float) -> Literal:
@@ -189,8 +189,8 @@ def add_rule(graph: Graph, info: ModelInfo, iri: URIRef, tag: URIRef, rule: Rule
         graph.add((node, WT.feature, feature_node(condition.feature)))
         graph.add((node, WT.operator, Literal(condition.op)))
         graph.add((node, WT.threshold, double(condition.threshold)))
-    rule_body_class(graph, URIRef(f"{iri}/body"), rule)
-    graph.add((iri, WT.bodyClass, URIRef(f"{iri}/body")))
+    rule_body_class(graph, iris.rule_body_iri(iri), rule)
+    graph.add((iri, WT.bodyClass, iris.rule_body_iri(iri)))
 
 
 def write_models(store: GraphStore, info: ModelInfo, models: Iterable[TagModel]) -> None:

@@ -10,7 +10,7 @@ from rdflib import URIRef
 
 from whytag.extractors.audio import sha256_of
 from whytag.kg.mapping import feature_table
-from whytag.kg.namespaces import slug, track_iri
+from whytag.kg.iris import slug, track_iri
 from whytag.kg.store import GraphStore
 from whytag.kg.tables import TableError, table_track
 from whytag.reasoning.concepts import assert_levels, tertile_levels, write_levels

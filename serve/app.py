@@ -23,7 +23,8 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from whytag.kg.namespaces import DEFAULT_BASE, PREFIXES, SKOS, WT, prefixed_name
+from whytag.kg.iris import DEFAULT_BASE
+from whytag.kg.namespaces import PREFIXES, SKOS, WT, prefixed_name
 from whytag.kg.store import GraphStore
 from whytag.serve.cache import Kept
 from whytag.serve.chart import bar_chart

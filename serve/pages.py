@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
-from whytag.kg.store import GraphStore, solutions_json, typed
+from whytag.kg.store import GraphStore, json_value, solutions_json
 from whytag.reasoning.concepts import prefer_level
 from whytag.reasoning.explain import Explanation, condition_text, explain
 from whytag.serve.cache import Kept
@@ -27,7 +27,6 @@ CACHED = 512  # answers over many tracks (pages of lists, feature ranges) kept u
 # store's order, page by page: sorting means reading every track's name (0.5 s a page at 10,000 tracks)
 SORTED_UP_TO = 1000
 NAMED = "OPTIONAL { ?track rdfs:label ?label } OPTIONAL { ?track mo:available_as/wt:path ?path }"
-INTEGERS = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in ("integer", "int", "long", "nonNegativeInteger")}
 
 
 class Iri(str):
@@ -97,7 +96,7 @@ class Reader:
         """A SELECT's rows as dicts of Python values (Iri, float, int, bool, str; None where unbound), read
         in one call (see GraphStore.rows: a page's rows one by one took 190 ms beside a busy thread, not 1.4)."""
         names, bindings = solutions_json(self.store, sparql, prefixes=OX_PREFIXES)
-        return [{n: _value(row.get(n)) for n in names} for row in bindings]
+        return [{n: json_value(row.get(n), Iri, "_:", exact=True) for n in names} for row in bindings]
 
     def page(self, sparql: str, number: int) -> Page:
         """One page of a SELECT: `sparql` has `{window}` where its ordered sub-select takes LIMIT/OFFSET."""
@@ -273,15 +272,3 @@ class Reader:
         return sorted(((r["track"], r["label"], r["path"]) for r in rows),  # unbound first, as in ORDER BY
                       key=lambda t: (t[1] is not None, "" if t[1] is None else str(t[1]),
                                      t[2] is not None, "" if t[2] is None else str(t[2]), t[0]))
-
-
-def _value(term: dict | None):
-    """A SPARQL JSON term as a Python value for templates: IRIs as Iri, integers as int (see kg.store.typed)."""
-    if term is None:
-        return None
-    if term["type"] == "uri":
-        return Iri(term["value"])
-    if term["type"] == "bnode":
-        return "_:" + term["value"]
-    value = typed(term["value"], term.get("datatype"))
-    return int(value) if term.get("datatype") in INTEGERS else value

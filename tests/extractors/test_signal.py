@@ -17,7 +17,8 @@ from whytag.extractors import chroma, signal
 from whytag.extractors.audio import load
 from whytag.extractors.base import Audio
 from whytag.extractors.batch import extract_file, extract_many
-from whytag.extractors.signal import FEATURE_DESCRIPTIONS, FEATURE_UNITS, SignalExtractor
+from whytag.extractors.signal import FEATURES, SignalExtractor
+from whytag.kg.features import known_features
 
 RATE = signal.SAMPLE_RATE
 PAPER_FEATURES = [
@@ -67,14 +68,17 @@ def extractor() -> SignalExtractor:
 
 
 def _check_complete(values: dict[str, float]) -> None:
-    assert list(values) == list(FEATURE_UNITS)
+    assert list(values) == list(FEATURES)
     assert all(math.isfinite(v) for v in values.values())
 
 
 def test_metadata_covers_every_feature() -> None:
-    assert set(FEATURE_DESCRIPTIONS) == set(FEATURE_UNITS)
-    assert set(PAPER_FEATURES) <= set(FEATURE_UNITS)
-    assert FEATURE_UNITS["BPM"] == "PER-MIN" and FEATURE_UNITS["Spectral-Centroid"] == "HZ"
+    """The ontology (features.ttl) describes every feature the extractor measures, with its unit."""
+    known = known_features()
+    assert all(n in known and known[n].name == n and known[n].group == "signal" for n in FEATURES)
+    assert all(known[n].description and known[n].label for n in FEATURES)
+    assert set(PAPER_FEATURES) <= set(FEATURES)
+    assert known["BPM"].unit == "PER-MIN" and known["Spectral-Centroid"].unit == "HZ"
     assert "essentia" in SignalExtractor.version
 
 
@@ -85,7 +89,7 @@ def test_click_track_tempo(extractor: SignalExtractor) -> None:
     assert abs(values["BPM"] - 120) <= 2
     assert values["Beat-Interval-Regularity"] > 0.9
     assert abs(values["Length"] - 20) < 0.01
-    assert all(v.group == "signal" and v.unit == FEATURE_UNITS[v.name] for v in features.values)
+    assert all(v.group == "signal" and v.unit == known_features()[v.name].unit for v in features.values)
 
 
 def test_c_major_loop_key(extractor: SignalExtractor) -> None:

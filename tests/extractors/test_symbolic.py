@@ -17,7 +17,8 @@ from whytag.extractors.essentia_quiet import es
 from whytag.extractors.symbolic import ChordEvent, SymbolicExtractor, chord_symbol
 from whytag.kg import chords
 from whytag.kg.mapping import audio_triples, declare_extractors, feature_triples, file_iri
-from whytag.kg.namespaces import EXTRACTORS_GRAPH, WT
+from whytag.kg.iris import EXTRACTORS_GRAPH
+from whytag.kg.namespaces import WT
 from whytag.kg.validate import validate_graph
 from whytag.ontology import HERE
 

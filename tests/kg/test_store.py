@@ -10,8 +10,10 @@ from rdflib import Literal
 from whytag.extractors.audio import probe
 from whytag.extractors.base import FeatureSet
 from whytag.kg.ingest import ingest
-from whytag.kg.mapping import feature_table, write_features
-from whytag.kg.namespaces import EXTRACTORS_GRAPH, SCHEMA_GRAPH, WT
+from whytag.kg.extraction import write_measurements
+from whytag.kg.mapping import feature_table
+from whytag.kg.iris import EXTRACTORS_GRAPH, SCHEMA_GRAPH
+from whytag.kg.namespaces import WT
 from whytag.kg.store import StoreError, open_store
 from whytag.kg.validate import partial_extractions, validate_store
 from whytag_testing import REPO
@@ -63,11 +65,11 @@ def test_features_replace_only_their_extractor_output(store, audio_folder):
     first.add("Spectral-Centroid", 900.0, "HZ")
     other = FeatureSet("demo.y", "1")
     other.add("Dominants", 0.25, group="symbolic")  # an alias: stored as the canonical feature `dom`
-    write_features(store, track, first, None)
-    write_features(store, track, other, None)
+    write_measurements(store, track, None, [first])
+    write_measurements(store, track, None, [other])
     second = FeatureSet("demo.x", "2")
     second.add("BPM", 96.0, "PER-MIN")
-    write_features(store, track, second, None)
+    write_measurements(store, track, None, [second])
     table = feature_table(store)
     assert table.loc[str(track), "BPM"] == 96.0
     assert table.loc[str(track), "dom"] == 0.25
@@ -84,7 +86,7 @@ def test_each_value_names_the_extraction_that_made_it(store, audio_folder):
         features = FeatureSet(extractor, version)
         for name, value in values.items():
             features.add(name, value)
-        write_features(store, track, features, None)
+        write_measurements(store, track, None, [features])
     text = (REPO / "docs/queries/value-provenance.rq").read_text()
     rows = store.select(text.replace("<urn:whytag:track/gtzan-perceptual-features/100072>", f"<{track}>")).rows
     found = {str(feature).rsplit("#", 1)[1]: (float(value), str(extraction), str(extractor), str(version))
@@ -106,7 +108,7 @@ def test_validate_finds_partial_orphaned_and_ambiguous_extractions(store, audio_
         features = FeatureSet(extractor, "1")
         for name in names:
             features.add(name, 1.0)
-        write_features(store, track, features, None)
+        write_measurements(store, track, None, [features])
     ambiguous = [str(v) for v in partial_extractions(store)]
     assert len(ambiguous) == 1 and ambiguous[0].startswith(f"{second}/extraction/demo-x (measures): its extractor and "
                                                            f"{second}/extraction/demo-z's measure a common feature")
@@ -241,6 +243,6 @@ def test_features_and_their_extractor_s_declaration_land_in_one_transaction(tmp_
             store.write_graph(track, [(URIRef("urn:test:bad%zz"), WT.value, Literal(1.0))],
                               also={EXTRACTORS_GRAPH: [(URIRef("urn:whytag:extractor/never-declared"), WT.measures, WT.BPM)]})
         assert count(store, f"GRAPH <{EXTRACTORS_GRAPH}> {{ ?x wt:measures ?f }}") == 0
-        write_features(store, track, features, None)
+        write_measurements(store, track, None, [features])
         assert count(store, f"GRAPH <{EXTRACTORS_GRAPH}> {{ <urn:whytag:extractor/never-declared> wt:measures wt:BPM }}") == 1
         assert count(store, f"GRAPH <{track}> {{ ?o wt:feature wt:BPM ; wt:value 120e0 }}") == 1

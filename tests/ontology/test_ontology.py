@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from whytag_testing import hermit_world
-from whytag.kg.namespaces import WT
+from whytag.kg.iris import wt_individual
+from whytag.kg.namespaces import WT, WT_NS
 from whytag.kg.validate import validate_graph
-from whytag.ontology import ONTOLOGY, SHAPES, schema_files
+from whytag.ontology import HERE, SHAPES, schema_files
 
 TRACK = URIRef("urn:whytag:track/sha256-" + "ab" * 32)
 
@@ -49,14 +52,14 @@ def good_data() -> Graph:
         (assignment, RDF.type, WT.TagAssignment), (assignment, WT.track, TRACK), (assignment, WT.tag, tag),
         (assignment, WT.score, d(0.6)), (assignment, WT.justifiedBy, just),
         (just, RDF.type, WT.Justification), (just, WT.rule, rule), (just, WT.contribution, d(1.4)),
-        (just, WT.satisfiedBy, obs),
+        (just, WT.fromObservation, obs),
     ]:
         data.add(t)
     return data
 
 
 def test_every_term_has_label_and_comment():
-    graph = Graph().parse(ONTOLOGY, format="turtle")
+    graph = Graph().parse(HERE / "whytag.ttl", format="turtle")
     kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
     terms = {s for k in kinds for s in graph.subjects(RDF.type, k) if isinstance(s, URIRef)}
     assert len(terms) > 60
@@ -92,13 +95,16 @@ def test_bad_data_is_rejected_with_readable_messages():
     unmeasured = good_data()
     unmeasured.remove((None, WT.measures, WT.BPM))
     unmeasured.remove((None, WT.softwareVersion, None))
+    # a bad observation also fails the justification that reads it, and so the assignment it justifies
+    read_bad = ["A justification reads wt:FeatureObservations (nodes with a wt:value).",
+                "A tag assignment needs at least one wt:Justification."]
     assert sorted(v.message for v in validate_graph(unmeasured)) == [
-        "An extraction needs exactly one wt:softwareVersion string (of the extractor it ran).",
+        *read_bad, "An extraction needs exactly one wt:softwareVersion string (of the extractor it ran).",
         "An observation's feature must be one some wt:Extractor wt:measures: that is where its provenance is read."]
     infinite = good_data()
     infinite.set((URIRef(f"{TRACK}/obs/x/bpm"), WT.value, Literal("INF", datatype=XSD.double)))
-    assert [v.message for v in validate_graph(infinite)] == [
-        "An observation's value must be a finite number (not NaN or infinite)."]
+    assert sorted(v.message for v in validate_graph(infinite)) == [
+        *read_bad, "An observation's value must be a finite number (not NaN or infinite)."]
 
 
 def test_shapes_parse_and_cover_every_instance_class():
@@ -122,7 +128,48 @@ def test_reasoner_catches_inconsistent_data(owlready2, tmp_path):
 
 def test_an_unlabelled_ontology_term_is_flagged():
     data = good_data()
-    data.add((WT.Undocumented, RDF.type, OWL.Class))
+    undocumented = wt_individual("Undocumented")  # a term no Turtle file declares, so not one of WT's
+    data.add((undocumented, RDF.type, OWL.Class))
     messages = [str(v) for v in validate_graph(data)]
-    assert any(m.startswith(f"{WT.Undocumented}") and "rdfs:label" in m for m in messages), messages
-    assert any(m.startswith(f"{WT.Undocumented}") and "rdfs:comment" in m for m in messages), messages
+    assert any(m.startswith(f"{undocumented}") and "rdfs:label" in m for m in messages), messages
+    assert any(m.startswith(f"{undocumented}") and "rdfs:comment" in m for m in messages), messages
+
+
+def declared_terms() -> set[str]:
+    """Local names of every wt: term the ontology's Turtle files declare (as a subject)."""
+    graph = Graph()
+    for path in HERE.glob("*.ttl"):
+        graph.parse(path, format="turtle")
+    return {str(s)[len(WT_NS):] for s in graph.subjects() if isinstance(s, URIRef) and str(s).startswith(WT_NS)}
+
+
+def test_the_wt_namespace_is_the_ontology():
+    """WT holds exactly the declared terms (a new term goes into both), and every wt: term the Turtle
+    files use is declared there."""
+    declared, namespace = declared_terms(), set(WT.__annotations__)
+    missing = sorted(declared - namespace)
+    assert missing == [], "add to kg/namespaces.py's WT:\n" + "\n".join(f"    {t}: URIRef" for t in missing)
+    assert sorted(namespace - declared) == []
+    graph = Graph()
+    for path in HERE.glob("*.ttl"):
+        graph.parse(path, format="turtle")
+    used = {str(t)[len(WT_NS):] for triple in graph for t in triple if isinstance(t, URIRef) and str(t).startswith(WT_NS)}
+    assert sorted(used - declared) == []
+
+
+def test_an_unknown_wt_term_raises():
+    assert WT.Track == URIRef(WT_NS + "Track") and WT["format"] == URIRef(WT_NS + "format")
+    with pytest.raises(AttributeError):
+        WT.noSuchTerm  # noqa: B018
+    with pytest.raises(AttributeError):
+        WT["noSuchTerm"]
+
+
+def test_sparql_in_the_package_names_declared_terms_only():
+    """The wt: terms in whytag's queries (.rq files, and SPARQL text in its modules) are all declared:
+    a typo there would match nothing rather than fail."""
+    root = HERE.parent
+    texts = [p for p in root.rglob("*") if p.suffix in (".rq", ".py") and not {"tests", "bench", ".venv"} & set(p.parts)
+             and p.name != "upgrade.py"]  # kg/upgrade.py deletes terms that are no longer declared
+    used = {m.group(1): p for p in texts for m in re.finditer(r"\bwt:(\w+)", p.read_text(encoding="utf-8"))}
+    assert {t: str(p) for t, p in used.items() if t not in declared_terms()} == {}

@@ -271,7 +271,8 @@ def test_a_feature_observed_twice_is_read_from_its_first_observation_by_iri(stor
     from whytag.reasoning import reasoner
     monkeypatch.setattr(reasoner, "DENSE_CELLS", dense)
     from whytag.extractors.base import FeatureSet
-    from whytag.kg.mapping import observation_iri, write_features
+    from whytag.kg.extraction import write_measurements
+    from whytag.kg.iris import observation_iri
     from whytag.reasoning.reasoner import read_observations, read_values
 
     tracks, _ = stored(store, table)
@@ -280,7 +281,7 @@ def test_a_feature_observed_twice_is_read_from_its_first_observation_by_iri(stor
     first.add("BPM", 61.5, "BPM", "signal")
     second.add("BPM", 177.0, "BPM", "signal")
     for features in (first, second):
-        write_features(store, track, features, None)
+        write_measurements(store, track, None, [features])
     chosen = min([observation_iri(track, "table:synthetic", "BPM"), observation_iri(track, "a-first", "BPM"),
                   observation_iri(track, "z-last", "BPM")], key=str)
     assert chosen == observation_iri(track, "a-first", "BPM")

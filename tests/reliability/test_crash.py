@@ -23,7 +23,7 @@ from rdflib.compare import to_canonical_graph
 from rdflib.namespace import PROV
 from whytag_cli import run_whytag, whytag_command
 
-from whytag.kg.namespaces import EXTRACTORS_GRAPH, SCHEMA_GRAPH
+from whytag.kg.iris import EXTRACTORS_GRAPH, SCHEMA_GRAPH
 from whytag.kg.store import StoreError, open_store
 
 TRIALS = 20

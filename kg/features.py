@@ -1,0 +1,71 @@
+"""What the ontology says about each feature (ontology/features.ttl, the one place it is said): IRI,
+canonical name, unit, group, label and description, read once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import pandas as pd
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF, RDFS
+
+from whytag.extractors.base import GROUPS
+from whytag.kg.iris import feature_iri
+from whytag.kg.namespaces import WT
+from whytag.ontology import FEATURES
+
+GROUP_IRIS = {group: WT[f"{group.capitalize()}Group"] for group in GROUPS}  # signal → wt:SignalGroup
+
+
+@dataclass(frozen=True)
+class FeatureInfo:
+    """What the ontology says about a feature: its IRI, canonical name, unit (a QUDT unit's local name),
+    group, label and description."""
+
+    iri: URIRef
+    name: str
+    unit: str
+    group: str
+    label: str
+    description: str
+
+
+@cache
+def known_features() -> dict[str, FeatureInfo]:
+    """Features declared in ontology/features.ttl, by canonical name and by alias."""
+    graph = Graph().parse(FEATURES, format="turtle")
+    groups = {v: k for k, v in GROUP_IRIS.items()}
+    table: dict[str, FeatureInfo] = {}
+    for iri in graph.subjects(RDF.type, WT.Feature):
+        name = str(graph.value(iri, WT.featureName))
+        unit = str(graph.value(iri, WT.defaultUnit)).rsplit("/", 1)[-1]
+        info = FeatureInfo(URIRef(iri), name, unit, groups[graph.value(iri, WT.inGroup)],
+                           str(graph.value(iri, RDFS.label)), str(graph.value(iri, RDFS.comment) or ""))
+        table[name] = info
+        for alias in graph.objects(iri, WT.featureAlias):
+            table[str(alias)] = info
+    return table
+
+
+def feature_units(names: tuple[str, ...]) -> dict[str, str]:
+    """The unit the ontology gives each of `names` (features an extractor measures), in their order."""
+    known = known_features()
+    return {name: known[name].unit for name in names}
+
+
+def feature_node(name: str) -> URIRef:
+    """The wt:Feature individual for a feature name or alias (unknown names get a derived IRI)."""
+    info = known_features().get(name)
+    return info.iri if info else feature_iri(name)
+
+
+def canonical_name(name: str) -> str:
+    """The ontology's name for a feature column (Dominants → dom); unknown names pass through."""
+    info = known_features().get(name)
+    return info.name if info else name
+
+
+def canonical_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rename a feature table's columns to canonical feature names."""
+    return frame.rename(columns={c: canonical_name(c) for c in frame.columns})
