@@ -9,6 +9,8 @@ from whytag.datasets.csvlist import CsvList
 from whytag.datasets.gtzan import GTZAN
 from whytag.datasets.jamendo import MTGJamendo
 from whytag.datasets.mtat import MagnaTagATune
+from whytag.datasets.paper_tables import load_gtzan, load_jamendo_moodtheme
+from whytag.datasets.synthetic import synthetic_catalog
 
 DATASETS: dict[str, type[Dataset]] = {"gtzan": GTZAN, "mtat": MagnaTagATune, "jamendo": MTGJamendo, "csv": CsvList}
 
@@ -20,4 +22,5 @@ def open_dataset(name: str, root: str | Path, **options) -> Dataset:
     return DATASETS[name](root, **options)
 
 
-__all__ = ["DATASETS", "Dataset", "DatasetError", "open_dataset"]
+__all__ = ["DATASETS", "Dataset", "DatasetError", "load_gtzan", "load_jamendo_moodtheme", "open_dataset",
+           "synthetic_catalog"]

@@ -1,13 +1,33 @@
-"""Shared fixtures: generated audio, fresh stores, HermiT. Helpers that test modules import live in
-whytag_testing.py: a test directory may have its own conftest, so `from conftest import` is ambiguous."""
+"""Shared fixtures: the paper's tables, generated audio, fresh stores, HermiT. Helpers that test modules
+import live in whytag_testing.py: a test directory may have its own conftest, so `from conftest import` is
+ambiguous."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import soundfile as sf
+
+
+@pytest.fixture
+def gtzan() -> tuple[pd.DataFrame, pd.Series]:
+    """The paper's GTZAN table as (features, genre of each clip), or skip saying where it was looked for."""
+    from whytag.datasets.paper_tables import GTZAN_TABLE, load_gtzan
+    from whytag_testing import shared_table
+
+    return load_gtzan(shared_table(GTZAN_TABLE))
+
+
+@pytest.fixture
+def jamendo() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The paper's Jamendo mood/theme table as (features, 0/1 tags), or skip saying where it was looked for."""
+    from whytag.datasets.paper_tables import JAMENDO_TABLE, load_jamendo_moodtheme
+    from whytag_testing import shared_table
+
+    return load_jamendo_moodtheme(shared_table(JAMENDO_TABLE))
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Helpers the test modules import: the repository, the peer's tables in ../shared/data, HermiT runs.
+"""Helpers the test modules import: the repository, the paper's feature tables, HermiT runs.
 
 Kept out of conftest.py because tests/serve has a conftest of its own, and `from conftest import …`
 would then find whichever conftest module pytest imported last.
@@ -10,16 +10,18 @@ from pathlib import Path
 
 import pytest
 
+from whytag.datasets import DatasetError
+from whytag.datasets.paper_tables import table_path
+
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
 
 
 def shared_table(name: str) -> Path:
-    """Path of a table in ../shared/data, or skip the test saying why."""
-    path = SHARED_DATA / name
-    if not path.exists():
-        pytest.skip(f"{path} is absent (the shared data folder is not beside this checkout)")
-    return path
+    """Path of one of the paper's tables (whytag.datasets.paper_tables finds them), or skip the test saying why."""
+    try:
+        return table_path(name)
+    except DatasetError as err:
+        pytest.skip(str(err))
 
 
 def hermit_world(owlready2, graph, folder: Path):

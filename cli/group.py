@@ -19,8 +19,7 @@ from whytag import WhytagError, __version__
 from whytag.errors import first_line
 from whytag.extractors.cluster import SCHEDULER_TIMEOUT
 from whytag.kg.iris import checked_iri, looks_like_iri
-from whytag.kg.iris import DEFAULT_BASE
-from whytag.kg.namespaces import PREFIXES
+from whytag.kg.namespaces import DEFAULT_BASE, PREFIXES
 from whytag.kg.store import DEFAULT_LOCATION, GraphStore, QueryTable, open_store, serving_note
 
 STORE_HELP = "Store: a directory (embedded Oxigraph) or a SPARQL 1.1 endpoint URL. Env: WHYTAG_STORE."
