@@ -1,9 +1,8 @@
 """A report people can read: scores side by side with the baselines and the paper, per-tag scores,
 the confusion matrix, the rules per tag and the features the rules lean on, as Markdown plus PNG plots.
 
-`evaluate_dataset` is the whole evaluation of one dataset loader: fit on its official training part,
-score on its test part, write the report. Plots use matplotlib's object API (no pyplot, so no global
-backend; PNGs render with Agg); without matplotlib the report is written without them and says so.
+Plots use matplotlib's object API (no pyplot, so no global backend; PNGs render with Agg); without
+matplotlib the report is written without them and says so.
 """
 
 from __future__ import annotations
@@ -16,9 +15,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from whytag.datasets.base import Dataset, DatasetError
-from whytag.evaluate import (SIZE_HEADER, Progress, Result, baselines, evaluate, is_single_label,
-                              multi_label_metrics, size_cells)
+from whytag.evaluation.metrics import Result, is_single_label, multi_label_metrics
+from whytag.evaluation.results import SIZE_HEADER, size_cells
 from whytag.reasoning.model import TagModel
 
 PAPER_SOURCE = "Lyberatos et al., IEEE Access 2025"
@@ -101,7 +99,7 @@ def rules_section(models: dict[str, TagModel]) -> list[str]:
 def figure_class():
     """matplotlib's Figure, or None when matplotlib is not installed (pip install 'whytag[report]')."""
     try:
-        from matplotlib.figure import Figure
+        from matplotlib.figure import Figure  # optional (the [report] extra), so imported only here
     except ImportError:
         return None
     return Figure
@@ -199,35 +197,3 @@ def write_lines(folder: Path, lines: list[str]) -> Path:
     path = folder / "report.md"
     path.write_text("\n".join(lines).rstrip() + "\n")
     return path
-
-
-def evaluate_dataset(dataset: Dataset, features: pd.DataFrame, learners: dict[str, object], report_dir: str | Path,
-                     train: str = "train", test: str = "test", with_baselines: bool = True,
-                     progress: Progress = lambda *_: None,
-                     budgets: dict[str, float] | None = None) -> tuple[list[Result], Path]:
-    """Fit the learners (and the baselines) on the dataset's official training part, score them on its
-    test part, and write the report of the first learner that has rules. Feature rows are matched to tracks
-    by `dataset.track_id` (e.g. GTZAN also reads the paper's numeric clip codes); `progress` and `budgets`
-    are `evaluate`'s (learners estimated over their budget are skipped)."""
-    labels = dataset.labels()
-    features = features.rename(index=dataset.track_id)
-    if features.index.duplicated().any():
-        twice = features.index[features.index.duplicated()][:3]
-        raise DatasetError(f"several feature rows name the same track of {dataset.name}: {', '.join(twice)}")
-    wanted = {part: dataset.split(part) for part in (train, test)}
-    ids = {part: [i for i in wanted[part] if i in features.index] for part in wanted}
-    notes = [f"{len(wanted[p]) - len(ids[p])} of the {len(wanted[p])} {p} tracks have no features and are left out"
-             for p in wanted if len(ids[p]) < len(wanted[p])]
-    empty = [p for p in ids if not ids[p]]
-    if empty:
-        raise DatasetError(f"no features for any track of the {' and '.join(empty)} part(s) of {dataset.name} "
-                           f"(feature ids look like {', '.join(map(str, features.index[:3]))}; "
-                           f"track ids like {', '.join(wanted[empty[0]][:3])})")
-    X_train, X_test = features.loc[ids[train]], features.loc[ids[test]]
-    estimators = dict(learners) | (baselines(dataset.single_label) if with_baselines else {})
-    results = evaluate(estimators, X_train, labels.loc[ids[train]], X_test, labels.loc[ids[test]], progress,
-                       budgets)
-    featured = next((name for name in learners if getattr(estimators[name], "models_", None)), "")
-    report = write_report(report_dir, results, estimators.get(featured), X_test, labels.loc[ids[test]],
-                          dataset.name, model_name=featured, notes=notes)
-    return results, report

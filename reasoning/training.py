@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 from rdflib import URIRef
 
-from whytag.extractors.audio import sha256_of
+from whytag.errors import WhytagError
 from whytag.kg.mapping import feature_table
-from whytag.kg.iris import slug, track_iri
+from whytag.kg.iris import slug
 from whytag.kg.store import GraphStore
-from whytag.kg.tables import TableError, table_track
+from whytag.kg.tables import TableError
 from whytag.reasoning.concepts import assert_levels, tertile_levels, write_levels
 from whytag.reasoning.learners import registry
 from whytag.reasoning.rules import ModelInfo, write_models
+
+
+class LearnError(WhytagError, ValueError):
+    """Labels or a learner name that whytag cannot learn from; the message says why."""
 
 
 @dataclass
@@ -31,32 +34,12 @@ class LearnSummary:
     skipped: list[str]
 
 
-def resolve_tracks(store: GraphStore, ids: pd.Index, base_dir: Path, table_source: str | None) -> dict[str, URIRef]:
-    """Map label ids to track IRIs: rows of an imported table, audio paths, or track IRIs."""
-    if table_source is not None:
-        return {i: table_track(table_source, str(i)) for i in ids}
-    paths = {str(p): URIRef(t) for t, p in store.select(
-        "SELECT ?t ?p WHERE { GRAPH ?g { ?t mo:available_as ?f . ?f wt:path ?p } }").rows}
-    resolved = {}
-    for i in ids:
-        text = str(i)
-        if text.startswith(("urn:", "http://", "https://")):
-            resolved[i] = URIRef(text)
-            continue
-        path = (base_dir / text).resolve()
-        if str(path) in paths:
-            resolved[i] = paths[str(path)]
-        elif path.is_file():  # moved since ingest: identify by content
-            resolved[i] = track_iri(sha256_of(path))
-    return resolved
-
-
 def learn(store: GraphStore, Y: pd.Series | pd.DataFrame, ids: dict[str, URIRef], learner: str, name: str,
           vocabulary: str, training_set: str, seed: int = 0) -> LearnSummary:
     """Fit `learner` on the labelled tracks' observations and store its rules and the learned levels."""
     known = registry()
     if learner not in known:
-        raise ValueError(f"unknown learner {learner!r}; choose one of {', '.join(known)}")
+        raise LearnError(f"unknown learner {learner!r}; choose one of {', '.join(known)}")
     X_all = feature_table(store, sorted(set(ids.values())))
     wanted = {str(iri): label_id for label_id, iri in ids.items()}
     present = [t for t in X_all.index if t in wanted]
@@ -69,7 +52,10 @@ def learn(store: GraphStore, Y: pd.Series | pd.DataFrame, ids: dict[str, URIRef]
     # Multi-label: cut each tag where its training F1 is best (0.5 would rarely predict a rare tag).
     threshold = 0.5 if isinstance(Y, pd.Series) else "f1"
     model = known[learner](random_state=seed, id_prefix=slug(vocabulary), threshold=threshold)
-    model.fit(X, Y)
+    try:
+        model.fit(X, Y)
+    except ValueError as err:  # learners check X and Y as scikit-learn's do; here Y is the user's labels
+        raise LearnError(str(err)) from None
     info = ModelInfo(name, vocabulary, f"{learner}: {model!r}", training_set, isinstance(Y, pd.Series))
     write_models(store, info, model.models_.values())
     write_levels(store, tertile_levels(X, training_set))

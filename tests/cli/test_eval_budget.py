@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from whytag_testing import shared_table
-from test_cli import whytag
-from whytag.evaluate import evaluate
+from cli_run import whytag
+from whytag.evaluation import evaluate
 from whytag.reasoning.learners import registry
 
 ROWS, TAGS = 300, 3

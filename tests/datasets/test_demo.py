@@ -35,7 +35,7 @@ def demo_features(tmp_path_factory):
     from whytag.kg.mapping import feature_table
     from whytag.kg.store import open_store
     from whytag.kg.tables import labels_from, read_table
-    from whytag.reasoning.training import resolve_tracks
+    from whytag.kg.tracks import label_tracks
 
     folder = tmp_path_factory.mktemp("demo")
     labels = write_demo(folder, n=8, seconds=5.0)
@@ -43,7 +43,7 @@ def demo_features(tmp_path_factory):
         assert ingest(store, [folder / "audio"], progress=False).failures == []
         assert extract_tracks(store, ("signal", "symbolic"), workers=1, progress=False).failures == []
         table = read_table(labels)
-        ids = resolve_tracks(store, table.index, folder, None)
+        ids = label_tracks(store, table.index, folder, None)
         X = feature_table(store)
     Y = labels_from(table, ["tags"])
     X = X.loc[[str(ids[i]) for i in Y.index]].dropna(axis=1, how="any")

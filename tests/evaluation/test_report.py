@@ -9,9 +9,8 @@ import pandas as pd
 import pytest
 
 from whytag.datasets import DatasetError, open_dataset
-from whytag.evaluate import Result, score
+from whytag.evaluation import Result, evaluate_dataset, score, write_report
 from whytag.reasoning.model import Condition, Rule, TagModel
-from whytag.reasoning.report import evaluate_dataset, write_report
 
 
 class HandModel:
@@ -102,7 +101,7 @@ def test_evaluate_dataset_fits_on_the_split_and_reports(tmp_path):
 
 
 def test_paper_numbers_are_found_for_datasets_and_tables_named_after_them():
-    from whytag.reasoning.report import paper_numbers
+    from whytag.evaluation import paper_numbers
 
     assert paper_numbers("gtzan") == paper_numbers("gtzan_perceptual_features") == {"accuracy": 0.79}
     assert paper_numbers("jamendo_moodtheme_dev") == {"roc_auc": 0.729}

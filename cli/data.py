@@ -1,0 +1,95 @@
+"""Commands that bring audio into the graph: `ingest` (files → tracks) and `extract` (audio → feature values)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+from rdflib import URIRef
+
+from whytag.cli.group import command_store, echo_failures
+from whytag.extractors.cluster import SCHEDULER_TIMEOUT, check_scheduler
+from whytag.kg.extraction import extract_tracks
+from whytag.kg.ingest import ingest as ingest_files
+from whytag.kg.iris import DEFAULT_BASE, checked_iri
+from whytag.kg.store import GraphStore
+
+SCHEDULER_HELP = ("Extract on this Dask cluster's workers instead of local processes (pip install 'whytag[cluster]'). "
+                  "They read the audio at the paths the store records, so they must see the same files (shared "
+                  "storage); they only compute, and this process writes the graph.")
+
+
+def cluster_options(command: Callable) -> Callable:
+    """--scheduler and --scheduler-timeout, the same on `ingest --extract` and `extract`."""
+    command = click.option("--scheduler-timeout", default=SCHEDULER_TIMEOUT, show_default=True, metavar="SECONDS",
+                           type=click.FloatRange(min=0, min_open=True),
+                           help="Seconds to reach the scheduler, and again for its first worker.")(command)
+    return click.option("--scheduler", metavar="tcp://HOST:PORT", help=SCHEDULER_HELP)(command)
+
+
+def check_cluster(scheduler: str | None, workers: int | None, timeout: float) -> None:
+    """Refuse --workers beside --scheduler, and stop before anything is written if the cluster cannot be used."""
+    if scheduler is None:
+        return
+    if workers is not None:
+        raise click.UsageError("--workers and --scheduler exclude each other: the Dask cluster's workers extract")
+    check_scheduler(scheduler, timeout)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--base", default=DEFAULT_BASE, show_default=True, help="IRI prefix for instance data.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--extract", "then_extract", is_flag=True, help="Also extract features from the ingested files.")
+@click.option("--groups", default="signal,symbolic", show_default=True, help="Extractor groups for --extract.")
+@click.option("--workers", type=int, help="Extraction processes (default: one per core).")
+@cluster_options
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[str, ...], base: str, quiet: bool, then_extract: bool, groups: str,
+           workers: int | None, scheduler: str | None, scheduler_timeout: float) -> None:
+    """Record audio files (wav, flac, ogg, mp3, au; folders are walked) as tracks in the graph."""
+    checked_iri(base, "--base")
+    if scheduler is not None and not then_extract:
+        raise click.UsageError("--scheduler runs the extraction: give --extract too")
+    check_cluster(scheduler, workers, scheduler_timeout)
+    with command_store(ctx, write=True, create=True) as store:
+        report = ingest_files(store, paths, base=base, progress=not quiet)
+        click.echo(f"ingested {len(report.tracks)} file(s) as {len({t for t, _ in report.tracks})} track(s); "
+                   f"{len(report.failures)} failed")
+        for line in report.changed:
+            click.echo(f"  note: {line}", err=True)
+        failures = list(report.failures)
+        if then_extract and report.tracks:
+            failures += extract_and_report(store, groups, [t for t, _ in report.tracks], workers, quiet,
+                                           scheduler=scheduler, scheduler_timeout=scheduler_timeout)
+    echo_failures(ctx, failures)
+
+
+def extract_and_report(store: GraphStore, groups: str, tracks: list[URIRef] | None, workers: int | None,
+                       quiet: bool, scheduler: str | None = None,
+                       scheduler_timeout: float = SCHEDULER_TIMEOUT) -> list[str]:
+    """Extract (here, or on the Dask cluster at `scheduler`) and say how it went; returns the failure lines."""
+    chosen = tuple(g.strip() for g in groups.split(",") if g.strip())
+    report = extract_tracks(store, chosen, tracks, workers=workers, progress=not quiet, scheduler=scheduler,
+                            scheduler_timeout=scheduler_timeout)
+    values = sum(report.done.values())
+    click.echo(f"extracted {values} feature values ({', '.join(chosen)}) from {len(report.done)} track(s); "
+               f"{len(report.failures)} failed")
+    return report.failures
+
+
+@click.command()
+@click.option("--groups", default="signal,symbolic", show_default=True,
+              help="Comma-separated extractor groups: signal, symbolic, dnn.")
+@click.option("--workers", type=int, help="Processes (default: one per core).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@cluster_options
+@click.pass_context
+def extract(ctx: click.Context, groups: str, workers: int | None, quiet: bool, scheduler: str | None,
+            scheduler_timeout: float) -> None:
+    """Extract features from every ingested track's audio into the graph (re-running replaces them)."""
+    check_cluster(scheduler, workers, scheduler_timeout)
+    with command_store(ctx, write=True) as store:
+        failures = extract_and_report(store, groups, None, workers, quiet, scheduler=scheduler,
+                                      scheduler_timeout=scheduler_timeout)
+    echo_failures(ctx, failures)

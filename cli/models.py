@@ -1,0 +1,137 @@
+"""Commands for rule models: `learn` (labels → rules), `tag` (rules → tags), `explain` (tags → words), `train`."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from whytag.cli.group import command_store
+from whytag.kg.tables import import_features, labels_from, numeric_features, read_table, unknown_rows
+from whytag.kg.tracks import find_track, label_tracks
+from whytag.reasoning.explain import explain as explain_track
+from whytag.reasoning.reasoner import BATCH, tag_batches
+from whytag.reasoning.training import learn as learn_rules
+
+
+@click.command()
+@click.option("--labels", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="CSV/TSV of labels: an id column (audio path, track IRI, or table row id) and tags.")
+@click.option("--id-column", help="Column identifying tracks (default: the first column).")
+@click.option("--label-columns", help="Comma-separated label columns (0/1 each, or one column of names or "
+              "';'-separated tags). Default: every column but the id (and features when --features is the same file).")
+@click.option("--features", "features_file", type=click.Path(exists=True, dir_okay=False),
+              help="Import this feature table (one row per track) instead of using extracted observations.")
+@click.option("--learner", default="boosted-linear", show_default=True,
+              help="Rule learner: boosted-linear, sparse (8 features a tag), boosted, ebm, rulefit, ripper, dl.")
+@click.option("--name", default="default", show_default=True, help="Name of the model set to store.")
+@click.option("--vocabulary", help="Tag vocabulary name (default: the labels file's stem).")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--strict", is_flag=True, help="Stop if any label row names no track in the store (default: warn).")
+@click.pass_context
+def learn(ctx, labels, id_column, label_columns, features_file, learner, name, vocabulary, seed, strict) -> None:
+    """Learn rules per tag from labelled tracks and store them (with their levels) in the graph."""
+    label_table = read_table(labels, id_column)
+    columns = label_columns.split(",") if label_columns else None
+    source = None
+    with command_store(ctx, write=True, create=bool(features_file)) as store:
+        if features_file:
+            feature_source = read_table(features_file, id_column)
+            source = Path(features_file).stem
+            if columns is None and Path(features_file).resolve() == Path(labels).resolve():
+                raise click.UsageError("--features and --labels are the same file: name its --label-columns")
+            columns = columns or [c for c in label_table.columns if c not in feature_source.columns]
+            X = numeric_features(feature_source, exclude=columns)
+            import_features(store, X, source)
+            click.echo(f"imported {len(X)} tracks × {X.shape[1]} features from {features_file}")
+        Y = labels_from(label_table, columns or list(label_table.columns))
+        ids = label_tracks(store, label_table.index, Path(labels).resolve().parent, source)
+        stored = {row[0] for row in store.select("SELECT DISTINCT ?t WHERE { GRAPH ?g { ?t a wt:Track } }").rows}
+        unknown = unknown_rows(label_table, {i: t for i, t in ids.items() if t in stored})
+        if unknown and strict:
+            raise click.ClickException(f"{unknown} (--strict)")
+        if unknown:
+            click.echo(f"warning: {unknown}; learning from the rest (--strict stops instead)", err=True)
+        summary = learn_rules(store, Y, ids, learner, name, vocabulary or Path(labels).stem, str(Path(labels).name),
+                              seed)
+    kind = "single-label" if summary.info.single_label else "multi-label"
+    click.echo(f"learned model set '{name}' ({learner}, {kind}) from {summary.tracks} tracks: "
+               f"{summary.rules} rules, at most {summary.max_conditions_per_tag} conditions per tag, "
+               f"{summary.linear_terms} linear terms; "
+               f"training {'accuracy' if summary.info.single_label else 'label agreement'} {summary.training_score:.3f}")
+    for skipped in summary.skipped:
+        click.echo(f"  skipped (no features in the store): {skipped}", err=True)
+
+
+@click.command()
+@click.option("--model", "name", default="default", show_default=True, help="Model set to apply.")
+@click.option("--every-score", is_flag=True, help="Store every tag's score with its reasons, not only predicted tags.")
+@click.option("--batch", "batch_size", type=click.IntRange(min=1),
+              help="Tracks read, scored and written per transaction (default 1000; memory grows with it, "
+                   "not with the catalog).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+def tag(ctx, name: str, every_score: bool, batch_size: int | None, quiet: bool) -> None:
+    """Apply a learned model set to every track with features: tags with justifications in the graph."""
+    batch_size = batch_size or BATCH
+    predicted: Counter = Counter()
+    scored = tracks = 0
+    with command_store(ctx, write=True) as store, tqdm(unit="track", desc="tag", disable=quiet, leave=False) as bar:
+        for batch in tag_batches(store, name, every_score=every_score, batch_size=batch_size,
+                                 on_start=lambda n: bar.reset(total=n)):
+            predicted.update(a.notation for a in batch if a.predicted)
+            scored += len(batch)
+            tracks += len({a.track for a in batch})
+            bar.update(min(batch_size, bar.total - bar.n))
+    click.echo(f"tagged {tracks} tracks with model set '{name}': {scored} scored assignments, "
+               f"{sum(predicted.values())} predicted")
+    for notation, n in sorted(predicted.items(), key=lambda kv: -kv[1]):
+        click.echo(f"  {notation}: {n}")
+
+
+@click.command()
+@click.argument("track")
+@click.option("--tag", "tag_name", help="Explain only this tag.")
+@click.option("--model", help="Only assignments from this model set.")
+@click.option("--top", default=5, show_default=True, help="Feature reasons to list per tag (the rest are summed).")
+@click.option("--detail", is_flag=True, help="Also show the rules that fired and the linear term inside each reason.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--all-tags", is_flag=True, help="Also explain tags that were not predicted (after `tag --every-score`).")
+@click.pass_context
+def explain(ctx, track: str, tag_name: str | None, model: str | None, top: int, detail: bool, fmt: str,
+            all_tags: bool) -> None:
+    """Say in plain words why TRACK (an audio path, a track IRI or a table row id) has its tags."""
+    with command_store(ctx) as store:
+        iri = find_track(store, track)
+        explanations = explain_track(store, iri, tag_name, model, detail=detail or fmt == "json")
+    if not explanations:
+        raise click.ClickException(f"{track}: no tag assignments (run `whytag tag` first"
+                                   f"{', or check the tag name' if tag_name else ''})")
+    shown = [e for e in explanations if all_tags or tag_name or e.predicted] or explanations[:1]
+    if fmt == "json":
+        click.echo(json.dumps({"track": str(iri), "explanations": [e.as_dict(top) for e in shown]}, indent=2))
+        return
+    click.echo(f"{iri}")
+    for explanation in shown:
+        click.echo(explanation.text(top, detail))
+
+
+@click.group()
+def train() -> None:
+    """Train whytag's own networks (needs the [dnn] extra: torch)."""
+
+
+@train.command(name="midlevel")
+@click.argument("dataset_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), help="Weights file (default: the one the extractor loads).")
+@click.option("--epochs", default=30, show_default=True, help="Most epochs (training stops early).")
+def train_midlevel_command(dataset_dir: str, out: str | None, epochs: int) -> None:
+    """Train the mid-level perceptual network on the Aljanaki & Soleymani dataset in its published layout."""
+    try:  # torch is the optional [dnn] extra, so the network's module is imported only here
+        from whytag.extractors.midlevel import DEFAULT_WEIGHTS, train_midlevel
+    except ImportError as err:
+        raise click.ClickException(f"training needs torch: pip install 'whytag[dnn]' ({err})") from None
+    train_midlevel(dataset_dir, out_path=out or DEFAULT_WEIGHTS, epochs=epochs)

@@ -1,0 +1,51 @@
+"""`whytag learn` and `whytag tag` end to end, errors included."""
+
+from __future__ import annotations
+
+from rdflib import Graph
+from cli_run import whytag
+
+
+def test_learn_and_tag_errors_are_one_clear_line(tmp_path):
+    table = tmp_path / "table.csv"
+    table.write_text("id,BPM,Spectral-Centroid,fast\n" + "".join(
+        f"t{i},{60 + 10 * i},{500 + 50 * i},{int(i >= 6)}\n" for i in range(12)))
+    store = tmp_path / "graph"
+    same = whytag("learn", "--features", str(table), "--labels", str(table), store=store, check=False)
+    assert same.returncode != 0 and "name its --label-columns" in same.stderr
+    unknown = whytag("learn", "--features", str(table), "--labels", str(table), "--label-columns", "fast",
+                     "--learner", "oracle", store=store, check=False)
+    assert unknown.returncode != 0 and "unknown learner 'oracle'" in unknown.stderr
+    missing = whytag("tag", "--model", "nothing", store=store, check=False)
+    assert missing.returncode != 0 and "no model named 'nothing'" in missing.stderr
+    for result in (same, unknown, missing):
+        assert "Traceback" not in result.stderr
+    ok = whytag("learn", "--features", str(table), "--labels", str(table), "--label-columns", "fast",
+                "--learner", "ripper", store=store)
+    assert "(ripper, multi-label) from 12 tracks" in ok.stdout  # one 0/1 column is a multi-label tag
+
+
+def test_catalog_commands_tag_in_batches_and_validate_by_sample(tmp_path):
+    """learn --features, tag in small batches, then validate a sample and re-derive tags in the store."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(5)
+    table = pd.DataFrame({"BPM": rng.uniform(60, 180, 80), "Spectral-Centroid": rng.uniform(500, 4000, 80)},
+                         index=pd.Index([f"r{i}" for i in range(80)], name="id"))
+    table["tag"] = np.where(table["BPM"] > 120, "fast", "slow")
+    path = tmp_path / "catalog.csv"
+    table.to_csv(path)
+    store = tmp_path / "graph"
+    whytag("learn", "--labels", str(path), "--features", str(path), "--label-columns", "tag", store=store)
+    tagged = whytag("tag", "--batch", "7", "--quiet", store=store).stdout
+    assert "tagged 80 tracks" in tagged and "160 scored assignments, 80 predicted" in tagged
+    checked = whytag("validate", "--sample", "3", "--rederive", "25", store=store).stdout
+    assert "re-derived 25 predicted tag(s) in the store: 25 agree" in checked
+    assert "conforms: no SHACL violations in 3 sampled track(s) and the models" in checked
+    track = "urn:whytag:track/catalog/r3"
+    one = Graph().parse(data=whytag("export", "--graph", track, "--format", "turtle", store=store).stdout,
+                        format="turtle")
+    # the track (3), its levels (3: BPM has a music-knowledge level too), the extraction (6, its version
+    # included) and three triples per observation (2); what the extractor is and measures is said once
+    assert len(one) == 3 + 3 + 6 + 2 * 3
