@@ -16,6 +16,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
+from whytag.errors import WhytagError
 from whytag.kg.mapping import feature_node
 from whytag.kg import iris
 from whytag.kg.iris import scheme_iri, tag_iri
@@ -198,6 +199,10 @@ def write_models(store: GraphStore, info: ModelInfo, models: Iterable[TagModel])
     store.write_graph(info.graph, model_graph(info, models))
 
 
+class ModelNotFound(WhytagError, LookupError):
+    """A model set name the store does not hold."""
+
+
 def read_models(store: GraphStore, name: str) -> tuple[ModelInfo, list[TagModel]]:
     """Rebuild a model set from the graph (inverse of write_models)."""
     probe = ModelInfo(name, "")
@@ -205,7 +210,7 @@ def read_models(store: GraphStore, name: str) -> tuple[ModelInfo, list[TagModel]
         <{probe.iri}> rdfs:label ?label ; wt:vocabulary ?scheme ; wt:learner ?learner ;
                       wt:trainingSet ?training ; wt:singleLabel ?single . ?scheme rdfs:label ?vocab }} }}""").rows
     if not head:
-        raise LookupError(f"no model named {name!r} in the store (run `whytag learn` first)")
+        raise ModelNotFound(f"no model named {name!r} in the store (run `whytag learn` first)")
     label, vocab, learner, training, single = head[0]
     info = ModelInfo(str(label), str(vocab), str(learner), str(training), bool(single.toPython()))
     models: dict[str, TagModel] = {}

@@ -25,7 +25,7 @@ from starlette.templating import Jinja2Templates
 
 from whytag.kg.iris import DEFAULT_BASE
 from whytag.kg.namespaces import PREFIXES, SKOS, WT, prefixed_name
-from whytag.kg.store import GraphStore
+from whytag.kg.store import GraphStore, StoreError
 from whytag.serve.cache import Kept
 from whytag.serve.chart import bar_chart
 from whytag.serve.pages import Iri, Reader
@@ -58,9 +58,9 @@ class Settings:
 
 
 def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
-    """The app over an open embedded store; raises ValueError for a remote endpoint (serve that directly)."""
+    """The app over an open embedded store; raises StoreError for a remote endpoint (serve that directly)."""
     if graph.oxigraph is None:
-        raise ValueError(f"{graph.location}: whytag serve needs an embedded store; this is already a SPARQL endpoint")
+        raise StoreError(f"{graph.location}: whytag serve needs an embedded store; this is already a SPARQL endpoint")
     store: ox.Store = graph.oxigraph
     reader = Reader(graph, settings.base)
     answers = Kept(int(settings.cache_mb * 2**20), size=lambda answer: len(answer.body))
