@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
+from whytag.datasets.gtzan import GENRES
 from whytag.reasoning.learners import (BoostedLinearLearner, BoostedRulesLearner, EBMLearner, RipperLearner,
                                        RuleFitLearner, compile_ebm, top_features)
 from whytag.reasoning.model import top_share
-
-GTZAN = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "gtzan_perceptual_features.csv"
 
 
 @pytest.fixture(scope="module")
@@ -187,22 +184,17 @@ def test_predict_before_fit_raises(data) -> None:
         BoostedRulesLearner().predict(data[0])
 
 
-@pytest.mark.skipif(not GTZAN.exists(), reason=f"real GTZAN features not present at {GTZAN}")
-def test_best_learner_on_gtzan_paper_split() -> None:
+def test_best_learner_on_gtzan_paper_split(gtzan) -> None:
     from sklearn.model_selection import train_test_split
 
-    table = pd.read_csv(GTZAN)
-    genres = list(table.columns[-10:])
-    X, y = table.drop(columns=["Track", *genres]), table[genres].idxmax(axis=1)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, train_size=0.8, random_state=4)
+    X_train, X_test, y_train, y_test = train_test_split(*gtzan, train_size=0.8, random_state=4)
     learner = BoostedLinearLearner(id_prefix="genre").fit(X_train, y_train)
     # The brief asks for >= 0.80; the default learner measures 0.75 (bench/RESULTS.md), stumps alone 0.735.
     assert (learner.predict(X_test) == y_test).mean() >= 0.73
     assert all(m.n_conditions <= 100 for m in learner.models_.values())
 
 
-@pytest.mark.skipif(not GTZAN.exists(), reason=f"real GTZAN features not present at {GTZAN}")
-def test_a_feature_budget_concentrates_each_genres_explanations_on_gtzan() -> None:
+def test_a_feature_budget_concentrates_each_genres_explanations_on_gtzan(gtzan) -> None:
     """Per genre, the median share of Σ|reason| that a predicted track's 5 largest reasons hold.
 
     Measured on the paper split: with all 61 features 0.46–0.72 per genre (median over assignments
@@ -210,10 +202,7 @@ def test_a_feature_budget_concentrates_each_genres_explanations_on_gtzan() -> No
     """
     from sklearn.model_selection import train_test_split
 
-    table = pd.read_csv(GTZAN)
-    genres = list(table.columns[-10:])
-    X, y = table.drop(columns=["Track", *genres]), table[genres].idxmax(axis=1)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, train_size=0.8, random_state=4)
+    X_train, X_test, y_train, y_test = train_test_split(*gtzan, train_size=0.8, random_state=4)
     coverage = {}
     for budget in (None, 8):
         learner = BoostedLinearLearner(max_features=budget, id_prefix="genre").fit(X_train, y_train)
@@ -221,7 +210,7 @@ def test_a_feature_budget_concentrates_each_genres_explanations_on_gtzan() -> No
         coverage[budget] = {tag: np.median(top_share(model.reasons(X_test[predicted == tag]).to_numpy(), 5))
                             for tag, model in learner.models_.items()}
     assert max(coverage[None].values()) < 0.75 and min(coverage[8].values()) > 0.8
-    assert all(coverage[8][tag] > coverage[None][tag] + 0.15 for tag in genres)
+    assert all(coverage[8][tag] > coverage[None][tag] + 0.15 for tag in GENRES)
     assert all(len(m.effects()) == 8 for m in learner.models_.values())
     assert (predicted == y_test).mean() >= 0.65
 

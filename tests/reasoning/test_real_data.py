@@ -15,23 +15,17 @@ import pytest
 from sklearn.model_selection import train_test_split
 
 from whytag_testing import REPO, shared_table
-from whytag.evaluate import multi_label_metrics
-from whytag.kg.tables import import_features, labels_from, numeric_features, read_table
+from whytag.datasets.gtzan import GENRES
+from whytag.datasets.paper_tables import GTZAN_TABLE
+from whytag.evaluation import multi_label_metrics
+from whytag.kg.tables import import_features
 from whytag.reasoning.learners import BoostedLinearLearner
 from whytag.reasoning.reasoner import apply_model
 from whytag.reasoning.rules import ModelInfo, write_models
 
-GENRES = "blues classical country disco hiphop jazz metal pop reggae rock".split()
 
-
-def paper_split():
-    table = read_table(shared_table("gtzan_perceptual_features.csv"), "Track")
-    X, y = numeric_features(table, exclude=GENRES), labels_from(table, GENRES)
-    return train_test_split(X, y, train_size=0.8, random_state=4)
-
-
-def test_gtzan_tags_in_the_store_are_the_learners_predictions(store):
-    X_train, X_test, y_train, y_test = paper_split()
+def test_gtzan_tags_in_the_store_are_the_learners_predictions(store, gtzan):
+    X_train, X_test, y_train, y_test = train_test_split(*gtzan, train_size=0.8, random_state=4)  # the paper's split
     learner = BoostedLinearLearner(id_prefix="gtzan").fit(X_train, y_train)
     tracks = import_features(store, X_test, "gtzan-test")
     write_models(store, ModelInfo("gtzan", "gtzan", "boosted-linear", "paper split", single_label=True),
@@ -80,11 +74,9 @@ def test_gtzan_tags_in_the_store_are_the_learners_predictions(store):
     assert found and all(float(c) > 0 for *_, c in found)
 
 
-def test_jamendo_multilabel_through_the_store(store):
-    table = read_table(shared_table("jamendo_moodtheme_dev.csv"), "Track")
-    tags = [c for c in table.columns if set(pd.unique(table[c])) <= {0, 1} and c != "Vocal-Instrumental"]
-    assert len(tags) == 56
-    X, Y = numeric_features(table, exclude=tags), labels_from(table, tags)
+def test_jamendo_multilabel_through_the_store(store, jamendo):
+    X, Y = jamendo
+    assert Y.shape[1] == 56
     X_train, X_test, Y_train, Y_test = train_test_split(X, Y, train_size=0.8, random_state=0)
     learner = BoostedLinearLearner(id_prefix="jamendo").fit(X_train, Y_train)
     macro, _ = multi_label_metrics(Y_test, learner.predict_proba(X_test))
@@ -105,7 +97,7 @@ def test_jamendo_multilabel_through_the_store(store):
 
 def test_eval_command_reports_learners_beside_baselines(tmp_path):
     metrics = tmp_path / "metrics.json"
-    command = [sys.executable, "-m", "whytag", "eval", "--features", str(shared_table("gtzan_perceptual_features.csv")),
+    command = [sys.executable, "-m", "whytag", "eval", "--features", str(shared_table(GTZAN_TABLE)),
                "--label-columns", ",".join(GENRES), "--id-column", "Track", "--split", "0.8", "--seed", "4",
                "--learners", "boosted", "--metrics-json", str(metrics)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=900)
@@ -120,7 +112,7 @@ def test_eval_command_reports_learners_beside_baselines(tmp_path):
 
 
 def test_learn_tag_explain_from_the_command_line(tmp_path):
-    table = shared_table("gtzan_perceptual_features.csv")
+    table = shared_table(GTZAN_TABLE)
     store = tmp_path / "graph"
 
     def whytag(*args: str) -> subprocess.CompletedProcess:
