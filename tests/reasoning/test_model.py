@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from whytag.reasoning.model import Condition, LinearTerm, Rule, TagModel, top_share
+from rdflib import Graph
+
+from whytag.reasoning.model import OPERATORS, Condition, LinearTerm, Rule, TagModel, score_of, scores_of, top_share
 
 
 def test_reasons_group_by_feature_centre_on_training_and_add_up_with_missing_values():
@@ -31,3 +33,21 @@ def test_reasons_group_by_feature_centre_on_training_and_add_up_with_missing_val
 def test_top_share_is_the_weight_of_the_k_largest():
     shares = top_share(np.array([[3.0, -1.0, 0.5, 0.5], [0.0, 0.0, 0.0, 0.0]]), k=2)
     assert shares == pytest.approx([4.0 / 5.0, 1.0])
+
+
+@pytest.mark.parametrize("op", list(OPERATORS))
+def test_an_operator_tests_alike_in_python_and_in_sparql(op):
+    """The one table's Python test and SPARQL text agree below, at and above a threshold, and `with_above`
+    says whether the threshold itself tests as the values just above it do."""
+    operator = OPERATORS[op]
+    for value in (1.5, 2.0, 2.5):
+        sparql = Graph().query(f"ASK {{ FILTER({value!r} {operator.sparql} 2.0) }}").askAnswer
+        assert sparql == operator.test(value, 2.0), (op, value)
+    assert operator.with_above == (operator.test(2.0, 2.0) == operator.test(2.5, 2.0))
+    assert (operator.facet is None) == (op == "==")
+
+
+def test_one_logit_scores_as_the_many_do():
+    logits = np.array([-800.0, -30.0, -1.5, 0.0, 2.25, 40.0, 800.0])
+    np.testing.assert_allclose(scores_of(logits), [score_of(x) for x in logits], rtol=1e-14, atol=0)
+    assert list(scores_of(logits, "any")) == [score_of(x, "any") for x in logits] == [0, 0, 0, 0, 1, 1, 1]
