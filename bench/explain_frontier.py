@@ -6,14 +6,13 @@ For the default learner and several feature budgets, with XGBoost and logistic r
 run: GTZAN accuracy by 5-fold CV × 3 repeats (stratified, seeds 0–2, all 999 clips); Jamendo macro
 ROC-AUC and PR-AUC by 5- and 10-fold CV (shuffled, seed 0) and on the held-out Track mod 5 = 2 rows
 (trained on the rest: the form of the unseen check); and, pooled over every test fold, the median and
-10th percentile of top-5 coverage (`whytag.evaluate.coverage_shares`) and the features per tag.
+10th percentile of top-5 coverage (`whytag.evaluation.coverage_shares`) and the features per tag.
 Prints a Markdown table and writes the frontier plot.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
@@ -22,12 +21,9 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.model_selection import KFold, RepeatedStratifiedKFold
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import gtzan_rules  # noqa: E402  (bench/ is not a package)
-import jamendo_rules  # noqa: E402
-
-from whytag.evaluate import baselines, coverage_shares, multi_label_metrics  # noqa: E402
-from whytag.reasoning.learners import BoostedLinearLearner  # noqa: E402
+from whytag.datasets import load_gtzan, load_jamendo_moodtheme
+from whytag.evaluation import baselines, coverage_shares, multi_label_metrics
+from whytag.reasoning.learners import BoostedLinearLearner
 
 BUDGETS = (None, 12, 8, 5)  # features per tag; None: the default, every feature
 
@@ -80,10 +76,9 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2, help="Folds fitted at once (processes).")
     parser.add_argument("--plot", default=str(Path(__file__).resolve().parent / "explain_frontier.png"))
     args = parser.parse_args()
-    X_g, y_g = gtzan_rules.load()
-    X_j, Y_j = jamendo_rules.load()
-    track = pd.read_csv(jamendo_rules.DATA, usecols=["Track"])["Track"].astype(str).str.extract(r"(\d+)")[0]
-    holdout = track.astype(int).to_numpy() % 5 == 2
+    X_g, y_g = load_gtzan()
+    X_j, Y_j = load_jamendo_moodtheme()
+    holdout = X_j.index.str.extract(r"(\d+)")[0].astype(int).to_numpy() % 5 == 2
     tasks = []  # (row name, column, X, Y, train, test)
     for train, test in RepeatedStratifiedKFold(n_splits=5, n_repeats=3, random_state=0).split(X_g, y_g):
         tasks += [(n, "gtzan", X_g, y_g, train, test) for n in names()]

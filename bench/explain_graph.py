@@ -20,14 +20,13 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from whytag.datasets import load_gtzan, load_jamendo_moodtheme
 from whytag.kg.store import open_store
-from whytag.kg.tables import import_features, labels_from, numeric_features, read_table
+from whytag.kg.tables import import_features
 from whytag.reasoning.learners import registry
 from whytag.reasoning.reasoner import apply_model, tags_graph
 from whytag.reasoning.rules import ModelInfo, write_models
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-GENRES = "blues classical country disco hiphop jazz metal pop reggae rock".split()
 REASONS = """SELECT ?a ?c WHERE { ?a wt:predicted true ; wt:justifiedBy ?j . ?j wt:contribution ?c .
     FILTER EXISTS { ?j ?link ?x . FILTER(?link IN (wt:rule, wt:effect)) } }"""
 
@@ -58,14 +57,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learner", default="boosted-linear")
     make = registry()[parser.parse_args().learner]
-    table = read_table(DATA / "gtzan_perceptual_features.csv", "Track")
-    X, y = numeric_features(table, exclude=GENRES), labels_from(table, GENRES)
-    X_train, X_test, y_train, _ = train_test_split(X, y, train_size=0.8, random_state=4)
+    X_train, X_test, y_train, _ = train_test_split(*load_gtzan(), train_size=0.8, random_state=4)
     print(json.dumps(measure("gtzan", make().fit(X_train, y_train), X_test, True)), flush=True)
-    table = read_table(DATA / "jamendo_moodtheme_dev.csv", "Track")
-    tags = [c for c in table.columns if set(pd.unique(table[c])) <= {0, 1} and c != "Vocal-Instrumental"]
-    X, Y = numeric_features(table, exclude=tags), labels_from(table, tags)
-    X_train, X_test, Y_train, _ = train_test_split(X, Y, test_size=0.2, random_state=0)
+    X_train, X_test, Y_train, _ = train_test_split(*load_jamendo_moodtheme(), test_size=0.2, random_state=0)
     learner = make(threshold="f1").fit(X_train, Y_train)
     print(json.dumps(measure("jamendo", learner, X_test.iloc[:200], False)), flush=True)
 

@@ -1,13 +1,11 @@
 """GTZAN genre benchmark: each rule learner's test accuracy on the paper's split, beside XGBoost and LR.
 
-Run from the repo root: `python bench/gtzan_rules.py`. Reads ../shared/data/gtzan_perceptual_features.csv.
+Run from the repo root: `python bench/gtzan_rules.py`. Reads the paper's GTZAN table (`whytag.datasets.load_gtzan`).
 """
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,20 +14,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from whytag.datasets import load_gtzan
 from whytag.reasoning.learners import (BoostedLinearLearner, BoostedRulesLearner, EBMLearner, OneVsRestRuleLearner,
                                        RipperLearner, RuleFitLearner)
-
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gtzan_perceptual_features.csv"
-N_GENRES = 10
-
-
-def load() -> tuple[pd.DataFrame, pd.Series]:
-    """Features and genre labels (the last 10 one-hot columns); exit with a clear message if absent."""
-    if not DATA.exists():
-        sys.exit(f"GTZAN table not found at {DATA}; it lives in ../shared/data next to the repo")
-    table = pd.read_csv(DATA)
-    genres = list(table.columns[-N_GENRES:])
-    return table.drop(columns=["Track", *genres]), table[genres].idxmax(axis=1)
 
 
 def rule_stats(learner: OneVsRestRuleLearner) -> str:
@@ -43,7 +30,7 @@ def rule_stats(learner: OneVsRestRuleLearner) -> str:
 
 
 def main() -> None:
-    X, y = load()
+    X, y = load_gtzan()
     X_train, X_test, y_train, y_test = train_test_split(X, y, train_size=0.8, random_state=4)
     print(f"GTZAN: {len(X_train)} train / {len(X_test)} test tracks, {X.shape[1]} features")
     from xgboost import XGBClassifier

@@ -1,37 +1,24 @@
 """Jamendo mood/theme benchmark: macro ROC-AUC / PR-AUC of each rule learner beside XGBoost and LR.
 
-Run from the repo root: `python bench/jamendo_rules.py [--cv [K]] [--cv-only]`. Reads
-../shared/data/jamendo_moodtheme_dev.csv. By default one seeded 80/20 split by track (random_state=0);
-`--cv` adds K-fold cross-validation (default 5; shuffled, seed 0) of the baselines and the boosted
-learners, whose mean is far less noisy than one 454-track test part; `--cv-only` skips the split.
+Run from the repo root: `python bench/jamendo_rules.py [--cv [K]] [--cv-only]`. Reads the paper's
+Jamendo table (`whytag.datasets.load_jamendo_moodtheme`). By default one seeded 80/20 split by track
+(random_state=0); `--cv` adds K-fold cross-validation (default 5; shuffled, seed 0) of the baselines
+and the boosted learners, whose mean is far less noisy than one 454-track test part; `--cv-only` skips the split.
 Tags without a positive in a test part are left out of that part's macro averages.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from sklearn.model_selection import KFold, train_test_split
 
-from whytag.evaluate import baselines, multi_label_metrics
+from whytag.datasets import load_jamendo_moodtheme
+from whytag.evaluation import baselines, multi_label_metrics
 from whytag.reasoning.learners import (BoostedLinearLearner, BoostedRulesLearner, EBMLearner, RipperLearner,
                                        RuleFitLearner)
-
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "jamendo_moodtheme_dev.csv"
-
-
-def load() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Features (61 + Vocal-Instrumental) and the 56 tag columns (the lower-case mood/theme words)."""
-    if not DATA.exists():
-        sys.exit(f"Jamendo table not found at {DATA}; it lives in ../shared/data next to the repo")
-    table = pd.read_csv(DATA)
-    tags = [c for c in table.columns if c.isalpha() and c.islower()]
-    return table.drop(columns=["Track", *tags]), table[tags]
 
 
 def candidates(full: bool) -> list[tuple[str, object]]:
@@ -75,7 +62,7 @@ def main() -> None:
                         help="also K-fold cross-validation over all tracks (K defaults to 5)")
     parser.add_argument("--cv-only", action="store_true", help="skip the single split (implies --cv)")
     args = parser.parse_args()
-    X, Y = load()
+    X, Y = load_jamendo_moodtheme()
     if not args.cv_only:
         X_train, X_test, Y_train, Y_test = train_test_split(X, Y, test_size=0.2, random_state=0)
         scored = [t for t in Y.columns if Y_test[t].nunique() == 2]

@@ -2,7 +2,7 @@
 
 Usage: python bench/scale.py [--sizes 10000 100000] [--learner sparse] [--baseline-limit 600] [--out DIR] [--keep]
 
-Catalogs are resampled from ../shared/data/gtzan_perceptual_features.csv (rows drawn with replacement
+Catalogs are `whytag.datasets.synthetic_catalog`: the paper's GTZAN table resampled (rows drawn with replacement
 by a seeded generator, every value plus 5% noise: 0.05 × the column's std × a standard normal; ids
 s000001…; the labels are the source rows' genres). Each size runs in its own child process, in a fresh
 embedded store, and times each step: import, learn (a 2,000-track labelled sample), tag (every track),
@@ -41,14 +41,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from rdflib import Dataset, Graph
 from rdflib.namespace import RDF
 
+from whytag.datasets import DatasetError, synthetic_catalog
+from whytag.datasets.paper_tables import GTZAN_TABLE, table_path
+
 HERE = Path(__file__).resolve()
-SOURCE = HERE.parents[1].parent / "shared" / "data" / "gtzan_perceptual_features.csv"
-GENRES = "blues classical country disco hiphop jazz metal pop reggae rock".split()
 TABLE, MODEL, VOCABULARY = "catalog", "catalog", "gtzan"
 TAG, FEATURE, LEVELS = "blues", "BPM", ("TempoFast", "ModeHigh")  # ModeHigh: the top tertile of GTZAN's minorness
 SAMPLE, REPEATS, JAVA_MB = 2000, 5, 8000
@@ -77,20 +77,6 @@ TAG_COUNTS = (HERE.parents[1] / "docs" / "queries" / "tag-counts.rq").read_text(
 
 
 # -- the synthetic catalog ------------------------------------------------------------------
-
-def synthetic_catalog(n: int, seed: int) -> tuple[pd.DataFrame, pd.Series]:
-    """n tracks resampled from the GTZAN table with 5% noise: (features, genre of each track)."""
-    from whytag.kg.tables import labels_from, numeric_features, read_table
-
-    table = read_table(SOURCE, "Track")
-    X = numeric_features(table, exclude=list(table.columns[-10:])).drop(columns=["Length"], errors="ignore")
-    genres = labels_from(table, list(table.columns[-10:]))
-    rng = np.random.default_rng(seed)
-    rows = rng.integers(0, len(X), n)
-    values = X.to_numpy()[rows] + 0.05 * X.std().to_numpy() * rng.standard_normal((n, X.shape[1]))
-    ids = pd.Index([f"s{i:06d}" for i in range(1, n + 1)], name="Track")
-    return pd.DataFrame(values, index=ids, columns=X.columns), pd.Series(genres.to_numpy()[rows], index=ids)
-
 
 def labelled_sample(y: pd.Series, seed: int) -> pd.Series:
     """The labels of SAMPLE tracks drawn without replacement (all when the catalog is smaller)."""
@@ -595,8 +581,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.report:
         return report(json.loads(args.report.read_text()), args.plot)
-    if not SOURCE.exists():
-        sys.exit(f"{SOURCE} is absent: this benchmark resamples the shared GTZAN feature table")
+    try:
+        table_path(GTZAN_TABLE)  # absent: say so once, not in every child process
+    except DatasetError as err:
+        sys.exit(str(err))
     args.out = (args.out or Path(tempfile.mkdtemp(prefix="whytag-scale-"))).resolve()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.one_size:

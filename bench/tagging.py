@@ -1,7 +1,7 @@
 """Tagging speed inside the store: GTZAN's 10 genres and Jamendo's 56 mood/theme tags.
 
-Usage: python bench/tagging.py   (reads ../shared/data/gtzan_perceptual_features.csv and
-jamendo_moodtheme_dev.csv). Prints, in one run, seconds per 100 tracks for `apply_model` beside the
+Usage: python bench/tagging.py   (reads the paper's GTZAN and Jamendo tables, `whytag.datasets`'
+loaders). Prints, in one run, seconds per 100 tracks for `apply_model` beside the
 learner's own predict_proba in Python (no graph), and the triples each writes. GTZAN (paper split,
 200 test tracks): the stump rules alone (`boosted`) and with linear terms (`boosted-linear`, the
 default), writing only predicted tags (the default) and every (track, tag) score. Jamendo (seeded
@@ -12,7 +12,6 @@ tags only (every score would be 11,200 assignments of ~110 justifications each).
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,20 +19,12 @@ from pathlib import Path
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from whytag.datasets import load_gtzan, load_jamendo_moodtheme
 from whytag.kg.store import open_store
-from whytag.kg.tables import import_features, labels_from, numeric_features, read_table
+from whytag.kg.tables import import_features
 from whytag.reasoning.learners import BoostedLinearLearner, BoostedRulesLearner
 from whytag.reasoning.reasoner import apply_model, tags_graph
 from whytag.reasoning.rules import ModelInfo, write_models
-
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-GENRES = "blues classical country disco hiphop jazz metal pop reggae rock".split()
-
-
-def load(name: str) -> pd.DataFrame:
-    if not (DATA / name).exists():
-        sys.exit(f"{DATA / name} is absent: this benchmark needs the shared feature tables")
-    return read_table(DATA / name, "Track")
 
 
 def measure(name: str, learner, X_test: pd.DataFrame, vocabulary: str, single_label: bool, modes: tuple[bool, ...]) -> None:
@@ -62,16 +53,11 @@ def measure(name: str, learner, X_test: pd.DataFrame, vocabulary: str, single_la
 
 
 def main() -> None:
-    table = load("gtzan_perceptual_features.csv")
-    X, y = numeric_features(table, exclude=GENRES), labels_from(table, GENRES)
-    X_train, X_test, y_train, _ = train_test_split(X, y, train_size=0.8, random_state=4)
+    X_train, X_test, y_train, _ = train_test_split(*load_gtzan(), train_size=0.8, random_state=4)
     for name, learner in [("gtzan boosted", BoostedRulesLearner(id_prefix="gtzan")),
                           ("gtzan boosted-linear", BoostedLinearLearner(id_prefix="gtzan"))]:
         measure(name, learner.fit(X_train, y_train), X_test, "gtzan", True, (False, True))
-    table = load("jamendo_moodtheme_dev.csv")
-    tags = [c for c in table.columns if set(pd.unique(table[c])) <= {0, 1} and c != "Vocal-Instrumental"]
-    X, Y = numeric_features(table, exclude=tags), labels_from(table, tags)
-    X_train, X_test, Y_train, _ = train_test_split(X, Y, test_size=0.2, random_state=0)
+    X_train, X_test, Y_train, _ = train_test_split(*load_jamendo_moodtheme(), test_size=0.2, random_state=0)
     for name, shared in [("jamendo boosted-linear (shared splits, default)", True),
                          ("jamendo boosted-linear, a split per tag", False)]:
         learner = BoostedLinearLearner(shared_splits=shared, threshold="f1", id_prefix="jamendo").fit(X_train, Y_train)
