@@ -19,12 +19,13 @@ GROUPS = ("signal", "dnn", "symbolic")
 class FeatureValue:
     """One measured feature: its name (as in the paper's tables), value, unit and group.
 
-    `unit` is a QUDT unit local name (e.g. "HZ", "DeciB", "PER-SEC") or "UNITLESS".
+    `unit` is a QUDT unit local name (e.g. "HZ", "DeciB", "PER-SEC") or "UNITLESS"; None means the unit the
+    ontology gives the feature (features.ttl says each feature's unit once; an extractor need not repeat it).
     """
 
     name: str
     value: float
-    unit: str = "UNITLESS"
+    unit: str | None = None
     group: str = "signal"
 
     def __post_init__(self) -> None:
@@ -45,7 +46,7 @@ class FeatureSet:
     ended: datetime | None = None
     extras: dict[str, object] = field(default_factory=dict)  # non-scalar results, e.g. chord events
 
-    def add(self, name: str, value: float, unit: str = "UNITLESS", group: str = "signal") -> None:
+    def add(self, name: str, value: float, unit: str | None = None, group: str = "signal") -> None:
         self.values.append(FeatureValue(name, float(value), unit, group))
 
     def as_dict(self) -> dict[str, float]:

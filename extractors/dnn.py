@@ -27,7 +27,6 @@ import numpy as np
 
 from whytag.extractors.audio import resample
 from whytag.extractors.base import Audio, FeatureSet
-from whytag.kg.features import feature_units
 
 # basic-pitch's model: 22.05 kHz input in windows of 2 s less one hop, 86 frames/s, 88 piano keys from A0.
 BP_RATE, BP_HOP = 22050, 256
@@ -245,8 +244,7 @@ class DnnExtractor:
         if (tagger := self._component("vocal")) is not None:
             measured["Vocal-Instrumental"] = vocal_evidence(tagger.tags, tagger.taggram(audio.samples,
                                                                                        audio.sample_rate))
-        units = feature_units(tuple(measured))
         for name, value in measured.items():
-            features.add(name, value, units[name], "dnn")
+            features.add(name, value, group="dnn")
         features.ended = datetime.now(timezone.utc)
         return features

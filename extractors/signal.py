@@ -33,7 +33,6 @@ from whytag.extractors.base import Audio, FeatureSet, c_library
 from whytag.extractors.chroma import (BLOCK_FRAMES, HPCP_SIZE, Peaks, essentia_window, framed_from_start,
                                      key_and_chord_profiles, magnitudes, spectral_peaks)
 from whytag.extractors.essentia_quiet import es, essentia
-from whytag.kg.features import feature_units
 
 SAMPLE_RATE = 44100  # MusicExtractor's analysis rate; RhythmExtractor2013 and OnsetRate require it
 LOWLEVEL_FRAME, LOWLEVEL_HOP = 2048, 1024
@@ -595,8 +594,8 @@ class SignalExtractor:
         with threadpool_limits(limits=1, user_api="blas"):
             measured, extras = _measure(_analysis_signal(audio))
         features = FeatureSet(self.name, self.version, started=started, extras=extras)
-        for name, unit in feature_units(FEATURES).items():
-            features.add(name, _finite(name, measured[name]), unit, "signal")
+        for name in FEATURES:
+            features.add(name, _finite(name, measured[name]), group="signal")
         features.ended = datetime.now(timezone.utc)
         return features
 

@@ -48,12 +48,6 @@ def known_features() -> dict[str, FeatureInfo]:
     return table
 
 
-def feature_units(names: tuple[str, ...]) -> dict[str, str]:
-    """The unit the ontology gives each of `names` (features an extractor measures), in their order."""
-    known = known_features()
-    return {name: known[name].unit for name in names}
-
-
 def feature_node(name: str) -> URIRef:
     """The wt:Feature individual for a feature name or alias (unknown names get a derived IRI)."""
     info = known_features().get(name)

@@ -106,8 +106,9 @@ def feature_triples(track: URIRef, features: FeatureSet, used: URIRef | None = N
         obs = prefix + tail  # observation_iri, without building an rdflib term
         lines.append(f"{obs} {_OF_TRACK} {track_nt} .\n{obs} {_FEATURE} {feature} .\n"
                      f"{obs} {_VALUE} {nt.double(value.value)} .\n")
-        if info is None or info.unit != value.unit:
-            triples.append((observation_iri(track, features.extractor, value.name), QUDT.unit, UNIT[value.unit]))
+        unit = value.unit or (info.unit if info else "UNITLESS")
+        if info is None or info.unit != unit:
+            triples.append((observation_iri(track, features.extractor, value.name), QUDT.unit, UNIT[unit]))
         if info is None:  # a feature the ontology does not list yet: describe it where it is used
             node = feature_node(value.name)
             triples += [

@@ -246,3 +246,17 @@ def test_features_and_their_extractor_s_declaration_land_in_one_transaction(tmp_
         write_measurements(store, track, None, [features])
         assert count(store, f"GRAPH <{EXTRACTORS_GRAPH}> {{ <urn:whytag:extractor/never-declared> wt:measures wt:BPM }}") == 1
         assert count(store, f"GRAPH <{track}> {{ ?o wt:feature wt:BPM ; wt:value 120e0 }}") == 1
+
+
+def test_a_value_s_unit_is_written_only_where_it_is_not_the_ontology_s(store, audio_folder):
+    """features.ttl says each feature's unit once: a value in that unit (or none given) adds no triple."""
+    track, _ = ingest(store, [audio_folder / "a.wav"], progress=False).tracks[0]
+    features = FeatureSet("demo.units", "1")
+    features.add("BPM", 120.0)  # the ontology's unit (per minute)
+    features.add("Spectral-Centroid", 900.0, "HZ")  # said, and the ontology's
+    features.add("Loudness", 0.5, "DeciB")  # not the ontology's
+    features.add("Made-Up-Feature", 1.0)  # not in the ontology: unitless, said
+    write_measurements(store, track, None, [features])
+    units = store.select(f"SELECT ?o ?u WHERE {{ GRAPH <{track}> {{ ?o qudt:unit ?u }} }}").rows
+    assert sorted((str(o).rsplit("/", 1)[1], str(u).rsplit("/", 1)[1]) for o, u in units) == [
+        ("loudness", "DeciB"), ("made-up-feature", "UNITLESS")]
