@@ -62,7 +62,8 @@ def main() -> None:
                         help="also K-fold cross-validation over all tracks (K defaults to 5)")
     parser.add_argument("--cv-only", action="store_true", help="skip the single split (implies --cv)")
     args = parser.parse_args()
-    X, Y = load_jamendo_moodtheme()
+    # rows numbered 0…n-1, as these numbers were first measured: RIPPER's rules depend on the row labels
+    X, Y = (part.reset_index(drop=True) for part in load_jamendo_moodtheme())
     if not args.cv_only:
         X_train, X_test, Y_train, Y_test = train_test_split(X, Y, test_size=0.2, random_state=0)
         scored = [t for t in Y.columns if Y_test[t].nunique() == 2]
