@@ -31,7 +31,8 @@ from whytag.kg.iris import wt_individual
 from whytag.kg.namespaces import WT
 from whytag.ontology import HERE as ONTOLOGY_DIR
 from whytag.reasoning.concepts import LevelThreshold, tertile_levels
-from whytag.reasoning.learners import OneVsRestRuleLearner, check_features, interval_conditions
+from whytag.reasoning.learners.base import OneVsRestRuleLearner, check_features, keep_parameters
+from whytag.reasoning.learners.binning import interval_conditions
 from whytag.reasoning.model import Condition, Rule, TagModel
 
 Conjunction = frozenset[int]  # indices into the learner's levels_; the empty set is wt:Track itself
@@ -209,18 +210,7 @@ class DLConceptLearner(OneVsRestRuleLearner):
                  beam_width: int = 10, min_support: int = 5, length_penalty: float = 0.01, decay: float = 0.5,
                  C: float = 1.0, use_knowledge_levels: bool = True, max_runtime: int = 10, random_state: int = 0,
                  id_prefix: str = "dl", threshold: float | str = 0.5) -> None:
-        super().__init__(id_prefix, threshold)
-        self.backend = backend
-        self.max_conjunctions = max_conjunctions
-        self.max_length = max_length
-        self.beam_width = beam_width
-        self.min_support = min_support
-        self.length_penalty = length_penalty
-        self.decay = decay
-        self.C = C
-        self.use_knowledge_levels = use_knowledge_levels
-        self.max_runtime = max_runtime
-        self.random_state = random_state
+        keep_parameters(self, locals())
 
     def fit(self, X: pd.DataFrame, Y: pd.Series | pd.DataFrame) -> DLConceptLearner:
         """Discretise X into levels (the DL view), then learn and compile one concept per tag."""

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
+
+from whytag.reasoning.model import Condition
 
 
 def quantile_thresholds(values: pd.Series, n_bins: int) -> np.ndarray:
@@ -20,3 +24,20 @@ def to_codes(X: pd.DataFrame, cuts: dict[str, np.ndarray]) -> pd.DataFrame:
     codes = {f: np.searchsorted(cuts[f], X[f].to_numpy(dtype=float), side="right") for f in X.columns}
     out = pd.DataFrame(codes, index=X.index)
     return out.where(X.notna().to_numpy(), -1)
+
+
+def bin_edges(cuts: np.ndarray, index: int) -> tuple[float, float]:
+    """The [lo, hi) interval of bin `index` given sorted cut points (outer bins are open-ended)."""
+    lo = cuts[index - 1] if index > 0 else -math.inf
+    hi = cuts[index] if index < len(cuts) else math.inf
+    return float(lo), float(hi)
+
+
+def interval_conditions(feature: str, lo: float, hi: float) -> list[Condition]:
+    """`feature >= lo` and `feature < hi`, leaving out an infinite side."""
+    conditions = []
+    if lo > -math.inf:
+        conditions.append(Condition(feature, ">=", lo))
+    if hi < math.inf:
+        conditions.append(Condition(feature, "<", hi))
+    return conditions

@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.special import expit
 
-from whytag.reasoning.binning import quantile_thresholds, to_codes
+from whytag.reasoning.learners.binning import quantile_thresholds, to_codes
 
 MIN_HESSIAN = 1e-3  # HistGradientBoosting's min_hessian_to_split
 

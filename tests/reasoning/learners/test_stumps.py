@@ -8,7 +8,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from whytag.reasoning.learners import BoostedRulesLearner
-from whytag.reasoning.stumps import SharedStumps, boost_shared_stumps
+from whytag.reasoning.learners.stumps import SharedStumps, boost_shared_stumps
 
 
 def related_tags(n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
