@@ -27,6 +27,7 @@ demo: $(CORE)
 
 test: $(TESTING)
 	bash tests/system-deps.sh
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 bench: $(TESTING)

@@ -15,8 +15,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from whytag.datasets import load_gtzan
-from whytag.reasoning.learners import (BoostedLinearLearner, BoostedRulesLearner, EBMLearner, OneVsRestRuleLearner,
-                                       RipperLearner, RuleFitLearner)
+from whytag.reasoning.learners import (
+    BoostedLinearLearner,
+    BoostedRulesLearner,
+    EBMLearner,
+    OneVsRestRuleLearner,
+    RipperLearner,
+    RuleFitLearner,
+)
 
 
 def rule_stats(learner: OneVsRestRuleLearner) -> str:

@@ -17,8 +17,13 @@ from sklearn.model_selection import KFold, train_test_split
 
 from whytag.datasets import load_jamendo_moodtheme
 from whytag.evaluation import baselines, multi_label_metrics
-from whytag.reasoning.learners import (BoostedLinearLearner, BoostedRulesLearner, EBMLearner, RipperLearner,
-                                       RuleFitLearner)
+from whytag.reasoning.learners import (
+    BoostedLinearLearner,
+    BoostedRulesLearner,
+    EBMLearner,
+    RipperLearner,
+    RuleFitLearner,
+)
 
 
 def candidates(full: bool) -> list[tuple[str, object]]:

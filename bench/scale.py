@@ -121,8 +121,8 @@ def count_rows(rows: Iterator[tuple]) -> int:
 def typical_queries(store, track: str) -> list[str]:
     """The five typical queries (see QUERY_NAMES), the second docs/queries/why-tagged.rq for `track`, the third
     docs/queries/tag-counts.rq."""
-    from whytag.kg.mapping import feature_node
     from whytag.kg.iris import tag_iri, wt_individual
+    from whytag.kg.mapping import feature_node
 
     why = WHY_TAGGED.replace("TRACK", track).replace("TAG", TAG)
     fast, minor = (wt_individual(level) for level in LEVELS)

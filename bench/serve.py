@@ -113,7 +113,7 @@ async def client(host: str, port: int, requests: list[tuple[str, str]], until: f
         started = time.perf_counter()
         try:
             ok = await asyncio.wait_for(connection.get(target), timeout=30) == 200
-        except (OSError, ValueError, asyncio.IncompleteReadError, asyncio.TimeoutError):
+        except (TimeoutError, OSError, ValueError, asyncio.IncompleteReadError):
             connection.close()
             ok = False
         if ok:

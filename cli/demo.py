@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from whytag.pipeline import MIN_CLIPS, demo as run_demo
+from whytag.pipeline import MIN_CLIPS
+from whytag.pipeline import demo as run_demo
 
 
 @click.command()

@@ -18,7 +18,8 @@ from whytag.kg.iris import checked_iri
 from whytag.kg.namespaces import prefixed_name
 from whytag.kg.store import QueryTable
 from whytag.kg.validate import validate_store
-from whytag.reasoning.rederive import TOLERANCE, rederive as rederive_tags
+from whytag.reasoning.rederive import TOLERANCE
+from whytag.reasoning.rederive import rederive as rederive_tags
 
 
 @click.command()

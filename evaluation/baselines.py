@@ -21,7 +21,7 @@ class OneVsRestBaseline:
         self.make = make
         self.multinomial = multinomial
 
-    def fit(self, X: pd.DataFrame, Y) -> "OneVsRestBaseline":
+    def fit(self, X: pd.DataFrame, Y) -> OneVsRestBaseline:
         self.columns_ = list(X.columns)
         if is_single_label(Y) and self.multinomial:
             self.classes_ = sorted(Y.unique())

@@ -62,7 +62,7 @@ def estimate_seconds(estimator, X: pd.DataFrame, Y, budget: float) -> float | No
     """
     labels = pd.get_dummies(Y).astype(int) if is_single_label(Y) else Y
     tag = (labels.mean() - 0.5).abs().idxmin()
-    probe = Y.where(Y == tag, f"not {tag}") if is_single_label(Y) else Y[[tag]]
+    probe = Y.where(tag == Y, f"not {tag}") if is_single_label(Y) else Y[[tag]]
     share = tag_count(probe) / tag_count(Y)
     seconds = timed_fit(copy.deepcopy(estimator), X, probe, budget * share)
     return None if seconds is None else seconds / share

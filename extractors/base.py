@@ -6,7 +6,7 @@ import ctypes
 import ctypes.util
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Protocol
 
@@ -42,7 +42,7 @@ class FeatureSet:
     extractor: str
     version: str
     values: list[FeatureValue] = field(default_factory=list)
-    started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
     ended: datetime | None = None
     extras: dict[str, object] = field(default_factory=dict)  # non-scalar results, e.g. chord events
 

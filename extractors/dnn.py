@@ -18,7 +18,7 @@ import importlib
 import importlib.util
 import os
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -234,7 +234,7 @@ class DnnExtractor:
 
     def extract(self, audio: Audio) -> FeatureSet:
         """Measure every dnn feature whose network is available on `audio`."""
-        features = FeatureSet(self.name, self.version, started=datetime.now(timezone.utc))
+        features = FeatureSet(self.name, self.version, started=datetime.now(UTC))
         measured: dict[str, float] = {}
         if (model := self._component("midlevel")) is not None:
             measured.update(model.predict(audio))
@@ -246,5 +246,5 @@ class DnnExtractor:
                                                                                        audio.sample_rate))
         for name, value in measured.items():
             features.add(name, value, group="dnn")
-        features.ended = datetime.now(timezone.utc)
+        features.ended = datetime.now(UTC)
         return features

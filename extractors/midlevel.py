@@ -27,8 +27,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from whytag.extractors.audio import SUPPORTED_EXTENSIONS, load
 from whytag.errors import DatasetError
+from whytag.extractors.audio import SUPPORTED_EXTENSIONS, load
 from whytag.extractors.base import Audio
 
 SAMPLE_RATE = 22050

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 
 import numpy as np
@@ -30,8 +30,16 @@ from threadpoolctl import threadpool_limits
 
 from whytag.extractors.audio import resample
 from whytag.extractors.base import Audio, FeatureSet, c_library
-from whytag.extractors.chroma import (BLOCK_FRAMES, HPCP_SIZE, Peaks, essentia_window, framed_from_start,
-                                     key_and_chord_profiles, magnitudes, spectral_peaks)
+from whytag.extractors.chroma import (
+    BLOCK_FRAMES,
+    HPCP_SIZE,
+    Peaks,
+    essentia_window,
+    framed_from_start,
+    key_and_chord_profiles,
+    magnitudes,
+    spectral_peaks,
+)
 from whytag.extractors.essentia_quiet import es, essentia
 
 SAMPLE_RATE = 44100  # MusicExtractor's analysis rate; RhythmExtractor2013 and OnsetRate require it
@@ -589,14 +597,14 @@ class SignalExtractor:
 
     def extract(self, audio: Audio) -> FeatureSet:
         """Measure every feature in FEATURES on `audio`; key name and scale go to extras."""
-        started = datetime.now(timezone.utc)
+        started = datetime.now(UTC)
         # The matrix products here are small: OpenBLAS threads would only spin, costing CPU time for nothing.
         with threadpool_limits(limits=1, user_api="blas"):
             measured, extras = _measure(_analysis_signal(audio))
         features = FeatureSet(self.name, self.version, started=started, extras=extras)
         for name in FEATURES:
             features.add(name, _finite(name, measured[name]), group="signal")
-        features.ended = datetime.now(timezone.utc)
+        features.ended = datetime.now(UTC)
         return features
 
 

@@ -13,17 +13,23 @@ decided here: `whytag.kg.chords` asserts the events in the graph and lets an OWL
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import groupby
 
 import numpy as np
 
 from whytag.extractors.audio import resample
 from whytag.extractors.base import Audio, FeatureSet
-from whytag.extractors.chroma import (BLOCK_FRAMES, HPCP_MAX_HZ, HPCP_PEAKS, essentia_window, framed_from_start,
-                                     key_and_chord_profiles, spectral_peaks)
+from whytag.extractors.chroma import (
+    BLOCK_FRAMES,
+    HPCP_MAX_HZ,
+    HPCP_PEAKS,
+    essentia_window,
+    framed_from_start,
+    key_and_chord_profiles,
+    spectral_peaks,
+)
 from whytag.extractors.essentia_quiet import es, essentia
-
 
 SAMPLE_RATE = 44100
 FRAME, HOP = 4096, 2048
@@ -74,9 +80,9 @@ class SymbolicExtractor:
 
     def extract(self, audio: Audio) -> FeatureSet:
         """A FeatureSet with no values yet: the key and chord events go in `extras` for the graph stage."""
-        started = datetime.now(timezone.utc)
+        started = datetime.now(UTC)
         key, scale, events = self.transcribe(audio)
-        return FeatureSet(self.name, self.version, started=started, ended=datetime.now(timezone.utc),
+        return FeatureSet(self.name, self.version, started=started, ended=datetime.now(UTC),
                           extras={"key": key, "scale": scale, "chords": events})
 
 

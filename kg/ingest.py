@@ -10,8 +10,8 @@ from rdflib import Literal, URIRef
 from tqdm import tqdm
 
 from whytag.extractors.audio import AudioError, AudioInfo, find_audio, probe
-from whytag.kg.mapping import audio_triples
 from whytag.kg.iris import DEFAULT_BASE
+from whytag.kg.mapping import audio_triples
 from whytag.kg.store import GraphStore, triples_block
 
 

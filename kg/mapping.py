@@ -19,8 +19,17 @@ from whytag.extractors.audio import AudioInfo
 from whytag.extractors.base import FeatureSet
 from whytag.kg import ntriples as nt
 from whytag.kg.features import GROUP_IRIS, feature_node, known_features
-from whytag.kg.iris import (DEFAULT_BASE, EXTRACTORS_GRAPH, extraction_iri, extractor_iri, file_iri, observation_iri,
-                            observations_prefix, slug, track_iri)
+from whytag.kg.iris import (
+    DEFAULT_BASE,
+    EXTRACTORS_GRAPH,
+    extraction_iri,
+    extractor_iri,
+    file_iri,
+    observation_iri,
+    observations_prefix,
+    slug,
+    track_iri,
+)
 from whytag.kg.namespaces import MO, QUDT, UNIT, WT
 from whytag.kg.ntriples import NTriples
 from whytag.kg.store import GraphStore, Triple, triples_block, values_clause

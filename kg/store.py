@@ -28,8 +28,8 @@ import httpx
 import pyoxigraph
 from oxrdflib import OxigraphStore
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.query import Result
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.query import Result
 from rdflib.term import Node
 
 from whytag.errors import WhytagError, first_line
@@ -260,7 +260,7 @@ class GraphStore:
         self.oxigraph = None  # the last reference: Oxigraph releases its lock when the Store is dropped
         self._close()
 
-    def __enter__(self) -> "GraphStore":
+    def __enter__(self) -> GraphStore:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -17,8 +17,8 @@ from rdflib import Literal
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from whytag.kg import ntriples as nt
-from whytag.kg.mapping import feature_node, known_features, observation_values
 from whytag.kg.iris import CONCEPTS_GRAPH, feature_iri, wt_individual
+from whytag.kg.mapping import feature_node, known_features, observation_values
 from whytag.kg.namespaces import WT
 from whytag.kg.ntriples import NTriples, line
 from whytag.kg.store import GraphStore, Triple, values_clause

@@ -19,16 +19,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 from rdflib import Literal, URIRef
 from rdflib.namespace import PROV, RDF, XSD
 
+from whytag.kg import iris
 from whytag.kg import ntriples as nt
 from whytag.kg.mapping import feature_node, observation_iris, observation_values
-from whytag.kg import iris
 from whytag.kg.namespaces import WT
 from whytag.kg.ntriples import NTriples, line
 from whytag.kg.store import GraphStore, Triple, values_clause
@@ -98,7 +98,7 @@ def tag_batches(store: GraphStore, name: str, tracks: list[URIRef] | None = None
         tracks = catalog_tracks(store)
     graph = tags_graph(info)
     store.drop_graph(graph)
-    started = datetime.now(timezone.utc).replace(microsecond=0)
+    started = datetime.now(UTC).replace(microsecond=0)
     run = run_iri(info)
     store.add(graph, [(run, RDF.type, WT.Tagging), (run, PROV.used, info.iri),
                       (run, PROV.startedAtTime, Literal(started, datatype=XSD.dateTime))])
@@ -124,7 +124,7 @@ def tag_batches(store: GraphStore, name: str, tracks: list[URIRef] | None = None
         writer.wait()
     if in_flight is not None:
         yield in_flight
-    ended = datetime.now(timezone.utc).replace(microsecond=0)
+    ended = datetime.now(UTC).replace(microsecond=0)
     store.add(graph, [(run, PROV.endedAtTime, Literal(ended, datatype=XSD.dateTime)),
                       (run, WT.trackCount, Literal(tagged, datatype=XSD.integer)),
                       *tag_count_triples(run, counts)])
@@ -270,7 +270,7 @@ class Scorer:
             out[np.arange(len(best)), best] = True
         return out
 
-    def _assignment_lines(self, a: Assignment, parts: "_ModelParts", fired: np.ndarray, reasons: np.ndarray,
+    def _assignment_lines(self, a: Assignment, parts: _ModelParts, fired: np.ndarray, reasons: np.ndarray,
                           observations: Observations) -> list[str]:
         """An assignment with its base rate and one justification per feature effect of the tag's model.
 

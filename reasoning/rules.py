@@ -17,9 +17,9 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
 from whytag.errors import WhytagError
-from whytag.kg.mapping import feature_node
 from whytag.kg import iris
 from whytag.kg.iris import scheme_iri, tag_iri
+from whytag.kg.mapping import feature_node
 from whytag.kg.namespaces import WT
 from whytag.kg.store import GraphStore
 from whytag.reasoning.model import OPERATORS, Condition, Effect, LinearTerm, Rule, TagModel, rule_effect

@@ -8,8 +8,8 @@ import pandas as pd
 from rdflib import URIRef
 
 from whytag.errors import WhytagError
-from whytag.kg.mapping import feature_table
 from whytag.kg.iris import slug
+from whytag.kg.mapping import feature_table
 from whytag.kg.store import GraphStore
 from whytag.kg.tables import TableError
 from whytag.reasoning.concepts import assert_levels, tertile_levels, write_levels

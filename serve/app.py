@@ -29,8 +29,17 @@ from whytag.kg.store import GraphStore, StoreError
 from whytag.serve.cache import Kept
 from whytag.serve.chart import bar_chart
 from whytag.serve.pages import Iri, Reader
-from whytag.serve.sparql import (GRAPH_TYPES, OX_PREFIXES, Answer, Limits, ProtocolError, negotiate, run_query,
-                                 run_update, timeout_error)
+from whytag.serve.sparql import (
+    GRAPH_TYPES,
+    OX_PREFIXES,
+    Answer,
+    Limits,
+    ProtocolError,
+    negotiate,
+    run_query,
+    run_update,
+    timeout_error,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "queries"

@@ -15,8 +15,9 @@ import soundfile as sf
 @pytest.fixture
 def gtzan() -> tuple[pd.DataFrame, pd.Series]:
     """The paper's GTZAN table as (features, genre of each clip), or skip saying where it was looked for."""
-    from whytag.datasets.paper_tables import GTZAN_TABLE, load_gtzan
     from whytag_testing import shared_table
+
+    from whytag.datasets.paper_tables import GTZAN_TABLE, load_gtzan
 
     return load_gtzan(shared_table(GTZAN_TABLE))
 
@@ -24,8 +25,9 @@ def gtzan() -> tuple[pd.DataFrame, pd.Series]:
 @pytest.fixture
 def jamendo() -> tuple[pd.DataFrame, pd.DataFrame]:
     """The paper's Jamendo mood/theme table as (features, 0/1 tags), or skip saying where it was looked for."""
-    from whytag.datasets.paper_tables import JAMENDO_TABLE, load_jamendo_moodtheme
     from whytag_testing import shared_table
+
+    from whytag.datasets.paper_tables import JAMENDO_TABLE, load_jamendo_moodtheme
 
     return load_jamendo_moodtheme(shared_table(JAMENDO_TABLE))
 

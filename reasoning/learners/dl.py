@@ -26,8 +26,8 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 from sklearn.linear_model import LogisticRegression
 
-from whytag.kg.mapping import feature_node
 from whytag.kg.iris import wt_individual
+from whytag.kg.mapping import feature_node
 from whytag.kg.namespaces import WT
 from whytag.ontology import HERE as ONTOLOGY_DIR
 from whytag.reasoning.concepts import LevelThreshold, tertile_levels
@@ -319,8 +319,13 @@ def to_conjunctions(expression, index: dict[str, int]) -> list[Conjunction]:
     Understands Track/⊤, ⊓, ⊔, ∃hasLevel.F and ≥n hasLevel.F where F is a union of levels (singleton
     classes or nominals); anything else (¬, ∀, data properties) raises ValueError.
     """
-    from owlapy.class_expression import (OWLClass, OWLObjectIntersectionOf, OWLObjectMinCardinality,
-                                         OWLObjectSomeValuesFrom, OWLObjectUnionOf)
+    from owlapy.class_expression import (
+        OWLClass,
+        OWLObjectIntersectionOf,
+        OWLObjectMinCardinality,
+        OWLObjectSomeValuesFrom,
+        OWLObjectUnionOf,
+    )
 
     if isinstance(expression, OWLClass):
         iri = expression.str

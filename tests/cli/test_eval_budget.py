@@ -8,9 +8,9 @@ import time
 
 import pandas as pd
 import pytest
-
-from whytag_testing import shared_table
 from cli_run import whytag
+from whytag_testing import shared_table
+
 from whytag.evaluation import evaluate
 from whytag.reasoning.learners import registry
 

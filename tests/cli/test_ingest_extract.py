@@ -18,9 +18,9 @@ def test_ingest_names_bad_files_and_keeps_good_ones(ingested):
 
 
 def test_ingest_extract_writes_valid_observations(tmp_path, audio_folder):
-    from whytag.datasets.demo import demo_clips, synthesize
-
     import soundfile as sf
+
+    from whytag.datasets.demo import demo_clips, synthesize
 
     clip = demo_clips(2)[0]
     sf.write(audio_folder / "demo.wav", synthesize(clip, seconds=6.0), 22050)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rdflib import Graph
 from cli_run import whytag
+from rdflib import Graph
 
 
 def test_learn_and_tag_errors_are_one_clear_line(tmp_path):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from rdflib import Dataset, Graph
 from cli_run import whytag
+from rdflib import Dataset, Graph
 
 
 def test_query_counts_tracks_in_every_format(ingested, tmp_path):

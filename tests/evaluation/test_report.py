@@ -20,7 +20,7 @@ class HandModel:
         self.models_ = models
         self.single_label = single_label
 
-    def fit(self, X, Y) -> "HandModel":
+    def fit(self, X, Y) -> HandModel:
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> pd.DataFrame:

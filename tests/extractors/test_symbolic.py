@@ -8,16 +8,16 @@ import numpy as np
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
-
 from whytag_testing import hermit_world
-from whytag.extractors.audio import AudioInfo
+
 from whytag.extractors import symbolic
+from whytag.extractors.audio import AudioInfo
 from whytag.extractors.base import Audio, FeatureSet
 from whytag.extractors.essentia_quiet import es
 from whytag.extractors.symbolic import ChordEvent, SymbolicExtractor, chord_symbol
 from whytag.kg import chords
-from whytag.kg.mapping import audio_triples, declare_extractors, feature_triples, file_iri
 from whytag.kg.iris import EXTRACTORS_GRAPH
+from whytag.kg.mapping import audio_triples, declare_extractors, feature_triples, file_iri
 from whytag.kg.namespaces import WT
 from whytag.kg.validate import validate_graph
 from whytag.ontology import HERE

@@ -6,17 +6,17 @@ import shutil
 
 import pytest
 from rdflib import Literal
+from whytag_testing import REPO
 
 from whytag.extractors.audio import probe
 from whytag.extractors.base import FeatureSet
-from whytag.kg.ingest import ingest
 from whytag.kg.extraction import write_measurements
-from whytag.kg.mapping import feature_table
+from whytag.kg.ingest import ingest
 from whytag.kg.iris import EXTRACTORS_GRAPH, SCHEMA_GRAPH
+from whytag.kg.mapping import feature_table
 from whytag.kg.namespaces import WT
 from whytag.kg.store import StoreError, open_store
 from whytag.kg.validate import partial_extractions, validate_store
-from whytag_testing import REPO
 
 
 def count(store, pattern: str) -> int:

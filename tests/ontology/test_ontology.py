@@ -7,8 +7,8 @@ import re
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
-
 from whytag_testing import hermit_world
+
 from whytag.kg.iris import wt_individual
 from whytag.kg.namespaces import WT, WT_NS
 from whytag.kg.validate import validate_graph

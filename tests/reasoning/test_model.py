@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from rdflib import Graph
 
 from whytag.reasoning.model import OPERATORS, Condition, LinearTerm, Rule, TagModel, score_of, scores_of, top_share

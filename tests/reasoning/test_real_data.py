@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import json
 import math
-from collections import defaultdict
 import subprocess
 import sys
+from collections import defaultdict
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.model_selection import train_test_split
-
 from whytag_testing import REPO, shared_table
+
 from whytag.datasets.gtzan import GENRES
 from whytag.datasets.paper_tables import GTZAN_TABLE
 from whytag.evaluation import multi_label_metrics

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 from rdflib import Graph, URIRef
-
 from whytag_testing import hermit_world
+
+from whytag.extractors.base import FeatureSet
 from whytag.kg.mapping import feature_triples
 from whytag.kg.namespaces import RDF, WT
-from whytag.extractors.base import FeatureSet
 from whytag.ontology import schema_files
 from whytag.reasoning.model import Condition, Rule, TagModel
 from whytag.reasoning.rules import ModelInfo, model_graph

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from whytag_cli import write_clips
 
 from whytag.cli import main
-from whytag.kg.iris import IriError, checked_iri
 from whytag.kg.ingest import ingest
+from whytag.kg.iris import IriError, checked_iri
 from whytag.kg.store import open_store
 from whytag.kg.tables import TableError, labels_from, numeric_features, read_table
 

@@ -6,9 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from whytag.reasoning.learners.dl import (DLConceptLearner, dl_graph, knowledge_levels, level_conditions,
-                                          level_membership, ontolearn_available)
 from whytag.kg.namespaces import WT
+from whytag.reasoning.learners.dl import (
+    DLConceptLearner,
+    dl_graph,
+    knowledge_levels,
+    level_conditions,
+    level_membership,
+    ontolearn_available,
+)
 from whytag.reasoning.model import Condition
 
 

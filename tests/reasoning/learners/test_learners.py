@@ -7,8 +7,13 @@ import pandas as pd
 import pytest
 
 from whytag.datasets.gtzan import GENRES
-from whytag.reasoning.learners import (BoostedLinearLearner, BoostedRulesLearner, EBMLearner, RipperLearner,
-                                       RuleFitLearner)
+from whytag.reasoning.learners import (
+    BoostedLinearLearner,
+    BoostedRulesLearner,
+    EBMLearner,
+    RipperLearner,
+    RuleFitLearner,
+)
 from whytag.reasoning.learners.boosted import top_features
 from whytag.reasoning.learners.ebm import compile_ebm
 from whytag.reasoning.model import top_share
