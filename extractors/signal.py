@@ -18,10 +18,11 @@ Undefined values never leave this module: see `_finite` and the per-feature note
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from scipy import fft as sfft
@@ -67,6 +68,15 @@ EQUAL_LOUDNESS_YULEWALK = (
 )
 EQUAL_LOUDNESS_BUTTERWORTH = ([0.98500175787242, -1.97000351574484, 0.98500175787242],
                               [1.0, -1.96977855582618, 0.97022847566350])
+
+# The 22 signal features of Lyberatos et al. 2025 (their GTZAN table's columns); the rest are ours.
+PAPER_FEATURES = (
+    "Danceability", "Loudness", "Chords-Changes-Rate", "Dynamic-Complexity", "Zerocrossingrate",
+    "Chords-Number-Rate", "Pitch-Salience", "Spectral-Centroid", "Spectral-Complexity", "Spectral-Decrease",
+    "Spectral-Energyband-High", "Spectral-Energyband-Low", "Spectral-Energyband-Middle-High",
+    "Spectral-Energyband-Middle-Low", "Spectral-Entropy", "Spectral-Flux", "Spectral-Rolloff", "Spectral-Spread",
+    "Onset-Rate", "Length", "BPM", "Beats-Loud",
+)
 
 FEATURE_UNITS: dict[str, str] = {
     "Danceability": "UNITLESS",
@@ -145,6 +155,48 @@ FEATURE_DESCRIPTIONS: dict[str, str] = {
     **{f"MFCC-{i}": f"Mean mel-frequency cepstral coefficient {i} (timbre; for black-box baselines)."
        for i in range(1, 14)},
 }
+
+
+# Where each feature sits in the results of Essentia's MusicExtractor (frame-wise ones: the mean over frames),
+# the pipeline this module reproduces; bench/agreement.py and the real-music tests compare against it.
+MUSIC_EXTRACTOR_DESCRIPTORS: dict[str, str] = {
+    "Danceability": "rhythm.danceability",
+    "Loudness": "lowlevel.average_loudness",
+    "Chords-Changes-Rate": "tonal.chords_changes_rate",
+    "Dynamic-Complexity": "lowlevel.dynamic_complexity",
+    "Zerocrossingrate": "lowlevel.zerocrossingrate.mean",
+    "Chords-Number-Rate": "tonal.chords_number_rate",
+    "Pitch-Salience": "lowlevel.pitch_salience.mean",
+    "Spectral-Centroid": "lowlevel.spectral_centroid.mean",
+    "Spectral-Complexity": "lowlevel.spectral_complexity.mean",
+    "Spectral-Decrease": "lowlevel.spectral_decrease.mean",
+    "Spectral-Energyband-High": "lowlevel.spectral_energyband_high.mean",
+    "Spectral-Energyband-Low": "lowlevel.spectral_energyband_low.mean",
+    "Spectral-Energyband-Middle-High": "lowlevel.spectral_energyband_middle_high.mean",
+    "Spectral-Energyband-Middle-Low": "lowlevel.spectral_energyband_middle_low.mean",
+    "Spectral-Entropy": "lowlevel.spectral_entropy.mean",
+    "Spectral-Flux": "lowlevel.spectral_flux.mean",
+    "Spectral-Rolloff": "lowlevel.spectral_rolloff.mean",
+    "Spectral-Spread": "lowlevel.spectral_spread.mean",
+    "Onset-Rate": "rhythm.onset_rate",
+    "Length": "metadata.audio_properties.length",
+    "BPM": "rhythm.bpm",
+    "Beats-Loud": "rhythm.beats_loudness.mean",
+    "Key-Strength": "tonal.key_temperley.strength",
+    "Integrated-Loudness": "lowlevel.loudness_ebu128.integrated",
+    "Loudness-Range": "lowlevel.loudness_ebu128.loudness_range",
+    "Tuning-Frequency": "tonal.tuning_frequency",
+}
+
+
+def music_extractor_features(results: Mapping[str, Any]) -> dict[str, float]:
+    """The features of FEATURE_UNITS that MusicExtractor also measures, read from its results (the Pool of
+    per-track statistics, or a dict of it); Key and Scale-Major from its Temperley key, MFCC from lowlevel.mfcc."""
+    values = {name: float(results[descriptor]) for name, descriptor in MUSIC_EXTRACTOR_DESCRIPTORS.items()}
+    values["Key"] = PITCH_CLASSES[results["tonal.key_temperley.key"]]
+    values["Scale-Major"] = 1.0 if results["tonal.key_temperley.scale"] == "major" else 0.0
+    values.update({f"MFCC-{i + 1}": float(v) for i, v in enumerate(results["lowlevel.mfcc.mean"])})
+    return values
 
 
 def _essentia_version() -> str:

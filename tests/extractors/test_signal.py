@@ -17,16 +17,9 @@ from whytag.extractors import chroma, signal
 from whytag.extractors.audio import load
 from whytag.extractors.base import Audio
 from whytag.extractors.batch import extract_file, extract_many
-from whytag.extractors.signal import FEATURE_DESCRIPTIONS, FEATURE_UNITS, SignalExtractor
+from whytag.extractors.signal import FEATURE_DESCRIPTIONS, FEATURE_UNITS, PAPER_FEATURES, SignalExtractor
 
 RATE = signal.SAMPLE_RATE
-PAPER_FEATURES = [
-    "Danceability", "Loudness", "Chords-Changes-Rate", "Dynamic-Complexity", "Zerocrossingrate",
-    "Chords-Number-Rate", "Pitch-Salience", "Spectral-Centroid", "Spectral-Complexity", "Spectral-Decrease",
-    "Spectral-Energyband-High", "Spectral-Energyband-Low", "Spectral-Energyband-Middle-High",
-    "Spectral-Energyband-Middle-Low", "Spectral-Entropy", "Spectral-Flux", "Spectral-Rolloff", "Spectral-Spread",
-    "Onset-Rate", "Length", "BPM", "Beats-Loud",
-]
 GTZAN_TABLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "gtzan_perceptual_features.csv"
 SINGULARITY = Path("/usr/share/games/singularity/music")
 
