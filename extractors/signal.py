@@ -324,11 +324,16 @@ def _complexity(mag: np.ndarray, threshold: float = 0.005) -> np.ndarray:
 
 
 def _pitch_salience(mag: np.ndarray) -> np.ndarray:
-    """PitchSalience: highest spectral autocorrelation at lags of 100 Hz..5 kHz over the zero-lag value."""
-    low, high = math.ceil(100 / _BIN_HZ), int(5000 / _BIN_HZ)
-    n = sfft.next_fast_len(mag.shape[1] + high + 1)  # long enough that lags <= high do not wrap
+    """PitchSalience: highest spectral autocorrelation at lags of 100 Hz..5 kHz over the zero-lag value.
+
+    Essentia turns the boundaries into lags as int(f * bins / (sr / 2)) and searches [low, high): with 1025
+    bins, lags 4..231, not the 5..232 that 100 Hz and 5 kHz are in bins of 21.5 Hz.
+    """
+    bins = mag.shape[1]
+    low, high = int(100 * bins / (SAMPLE_RATE / 2)), int(5000 * bins / (SAMPLE_RATE / 2))
+    n = sfft.next_fast_len(bins + high)  # long enough that lags < high do not wrap
     acf = sfft.irfft(np.abs(sfft.rfft(mag, n=n, axis=1, workers=1)) ** 2, n=n, axis=1, workers=1)
-    return _ratio(acf[:, low:high + 1].max(1), acf[:, 0])
+    return _ratio(acf[:, low:high].max(1), acf[:, 0])
 
 
 def _zero_crossing_rate(block: np.ndarray) -> np.ndarray:
