@@ -44,7 +44,10 @@ LOUDNESS_FRAME, LOUDNESS_HOP = 88200, 44100
 MIN_BPM, MAX_BPM = 40, 208  # MusicExtractor's tempo range
 MIN_DURATION = 0.5  # seconds; shorter clips carry no rhythm or tonality to measure
 SILENCE_POWER = 1e-10  # essentia::isSilent: mean power below -100 dB
-NOISE_LEVEL = 1e-5  # FrameCutter(silentFrames="noise") adds -100 dB noise to silent frames
+# FrameCutter(silentFrames="noise") adds uniform noise of amplitude NoiseAdder(level=-100) to silent frames:
+# db2pow(-100) = 1e-10, not the 1e-5 "-100 dB" suggests (at 1e-5 a quiet frame became white noise: centroid
+# and rolloff 45-75% high on quiet passages).
+NOISE_LEVEL = 1e-10
 SILENT_LUFS = -70.0  # EBU R128 absolute gate: integrated loudness reported for silence
 REPLAY_GAIN_REFERENCE = -31.492595672607422  # Essentia ReplayGain's pink-noise calibration, dB
 MAX_GAIN_DB = 60.0  # cap on the replay-gain boost, so near-silent hiss is not blown up to full scale
@@ -562,7 +565,7 @@ def _rhythm(x: np.ndarray) -> dict[str, float]:
 
     No tempo (all 0) for digital silence, or when the tracker's tempo falls outside its own 40..208 range.
     """
-    if not np.any(np.abs(x) > NOISE_LEVEL):
+    if not np.any(x):
         return {"BPM": 0.0, "Beats-Loud": 0.0, "Beat-Interval-Regularity": 0.0}
     ticks = _beat_ticks(x)
     bpm = _tempo(ticks)
