@@ -31,8 +31,8 @@ from threadpoolctl import threadpool_limits
 
 from whytag.extractors.audio import resample
 from whytag.extractors.base import Audio, FeatureSet, c_library
-from whytag.extractors.chroma import (BLOCK_FRAMES, HPCP_SIZE, Peaks, essentia_window, framed_from_start,
-                                     key_and_chord_profiles, magnitudes, spectral_peaks)
+from whytag.extractors.chroma import (BLOCK_FRAMES, HPCP_SIZE, FramePeaks, Peaks, essentia_window,
+                                     framed_from_start, key_and_chord_profiles, magnitudes, unit_max)
 from whytag.extractors.essentia_quiet import es, essentia
 
 SAMPLE_RATE = 44100  # MusicExtractor's analysis rate; RhythmExtractor2013 and OnsetRate require it
@@ -387,30 +387,75 @@ def _lowlevel(x: np.ndarray, eqloud: np.ndarray, rng: np.random.Generator) -> di
 
 # --- tonal: tuning, key, chords (MusicExtractor's tonal network, one spectral-peaks pass) ----------
 
-def _spectral_peaks(x: np.ndarray, rng: np.random.Generator) -> Peaks:
-    """Spectral peaks (20 Hz..5 kHz, by magnitude) of every 4096/2048 frame: shared by tuning and HPCP."""
-    peaks = es.SpectralPeaks(maxPeaks=10000, magnitudeThreshold=1e-5, minFrequency=20, maxFrequency=5000,
-                             orderBy="magnitude", sampleRate=SAMPLE_RATE)
-    return spectral_peaks(_blocks(_framed(x, TONAL_FRAME, TONAL_HOP), rng), _kernels().tonal_window, peaks)
+PEAK_THRESHOLD = 1e-5  # SpectralPeaks' magnitudeThreshold in MusicExtractor's tonal network
+TUNING_MIN_HZ = 40.0  # lowest peak of MusicExtractor's TuningFrequency
+# SpectralPeaks starts at bin ceil(40 / 10.77 Hz) = 4 and takes that bin as a peak whenever it is above the next
+# one, unrefined: at 43.07 Hz, 24 cents flat. In bass-heavy music these edge peaks win TuningFrequency's
+# vote, so MusicExtractor reports 434.19 Hz (13 of 28 files in issue #31), and its HPCPs use that reference.
+TUNING_EDGE_BIN = math.ceil(TUNING_MIN_HZ * TONAL_FRAME / SAMPLE_RATE)
+KEY_PCP_THRESHOLD = 0.2  # streaming Key's pcpThreshold: bins of the peak-normalised mean HPCP below it are zeroed
 
 
-def _tuning_frequency(peaks: Peaks) -> float:
-    """TuningFrequency accumulated over all frames (peaks 40 Hz..5 kHz, as MusicExtractor), Hz."""
-    tuning = es.TuningFrequency()
-    frequency = 440.0
-    for freqs, mags in peaks:
-        keep = freqs >= 40
-        frequency, _ = tuning(freqs[keep], mags[keep])
-    return float(frequency)
+def _spectral_peaks(x: np.ndarray, rng: np.random.Generator) -> tuple[Peaks, np.ndarray]:
+    """Spectral peaks (20 Hz..5 kHz, by magnitude) of every 4096/2048 frame, shared by tuning and HPCP, and each
+    frame's magnitudes at TUNING_EDGE_BIN and the bin after it."""
+    finder = es.SpectralPeaks(maxPeaks=10000, magnitudeThreshold=PEAK_THRESHOLD, minFrequency=20, maxFrequency=5000,
+                              orderBy="magnitude", sampleRate=SAMPLE_RATE)
+    peaks: Peaks = []
+    edges = []
+    for block in _blocks(_framed(x, TONAL_FRAME, TONAL_HOP), rng):
+        mag = magnitudes(block, _kernels().tonal_window)
+        peaks.extend(map(finder, mag))
+        edges.append(mag[:, TUNING_EDGE_BIN:TUNING_EDGE_BIN + 2])
+    return peaks, np.concatenate(edges)
+
+
+def _tuning_peaks(peaks: Peaks, edges: np.ndarray) -> FramePeaks:
+    """The peaks MusicExtractor's TuningFrequency sees (SpectralPeaks from 40 Hz): ours from half a bin above
+    the edge bin, whose own peak is replaced by the edge peak wherever that bin is above the next."""
+    flat = FramePeaks.of(peaks)
+    keep = flat.freqs >= (TUNING_EDGE_BIN + 0.5) * SAMPLE_RATE / TONAL_FRAME
+    edge_frames = np.flatnonzero((edges[:, 0] > edges[:, 1]) & (edges[:, 0] > PEAK_THRESHOLD))
+    return FramePeaks(np.concatenate([flat.freqs[keep], np.full(len(edge_frames), TUNING_EDGE_BIN * SAMPLE_RATE
+                                                                / TONAL_FRAME)]),
+                      np.concatenate([flat.mags[keep], edges[edge_frames, 0]]),
+                      np.concatenate([flat.frame[keep], edge_frames]), flat.frames)
+
+
+def _tuning_frequency(peaks: FramePeaks) -> float:
+    """TuningFrequency (1-cent resolution) over all frames at once, Hz.
+
+    Each frame votes, with its peaks' energy, for the deviation from equal temperament that its peaks'
+    magnitudes favour; the winner, wrapped into -35..65 cents, moves A from 440 Hz (no peaks: 440).
+    """
+    if not len(peaks.freqs):
+        return 440.0
+    note = 12.0 * np.log2(peaks.freqs / 440.0)
+    cents = (50.0 + 100.0 * (note - np.floor(note + 0.5)) + 0.5).astype(np.int64) % 100
+    frames = np.unique(peaks.frame)
+    histograms = np.bincount(peaks.frame * 100 + cents, peaks.mags, minlength=peaks.frames * 100)
+    votes = histograms.reshape(peaks.frames, 100)[frames].argmax(1)
+    energy = np.bincount(peaks.frame, peaks.mags**2, minlength=peaks.frames)[frames]
+    deviation = int(np.bincount(votes, energy, minlength=100).argmax()) - 50
+    return 440.0 * 2 ** ((deviation + 100 if deviation < -35 else deviation) / 1200)
+
+
+def _key_profile(profiles: np.ndarray) -> np.ndarray:
+    """The mean HPCP as MusicExtractor's (streaming) Key prepares it: peak-normalised, bins under 0.2 zeroed,
+    and rotated by up to a bin so its peak falls on a semitone (averageDetuningCorrection)."""
+    mean = unit_max(profiles.mean(0))
+    mean = unit_max(np.where(mean < KEY_PCP_THRESHOLD, 0.0, mean))
+    offset = int(mean.argmax()) % (HPCP_SIZE // 12)
+    return np.roll(mean, 1 if offset > HPCP_SIZE // 24 else -offset).astype(np.float32)
 
 
 def _tonal(x: np.ndarray, rng: np.random.Generator) -> tuple[dict[str, float], dict[str, object]]:
     """Tuning, key (Temperley profile) and chord rates, with MusicExtractor's HPCP settings."""
-    peaks = _spectral_peaks(x, rng)
-    tuning = _tuning_frequency(peaks)
+    peaks, edges = _spectral_peaks(x, rng)
+    tuning = _tuning_frequency(_tuning_peaks(peaks, edges))
     key_profiles, chord_profiles = key_and_chord_profiles(peaks, tuning)
     key, scale, strength, _ = es.Key(numHarmonics=4, pcpSize=HPCP_SIZE, profileType="temperley", slope=0.6,
-                                     usePolyphony=True, useThreeChords=True)(key_profiles.mean(0))
+                                     usePolyphony=True, useThreeChords=True)(_key_profile(key_profiles))
     chords, _ = es.ChordsDetection(hopSize=TONAL_HOP, sampleRate=SAMPLE_RATE)(chord_profiles)
     _, number_rate, changes_rate, _, _ = es.ChordsDescriptors()(chords, key, scale)
     values = {
