@@ -1,4 +1,4 @@
-"""Decoding audio files, in one place: probe metadata, hash bytes, load mono samples."""
+"""Decoding audio files, in one place: probe metadata, hash bytes, load samples (mono, and the channels)."""
 
 from __future__ import annotations
 
@@ -86,19 +86,39 @@ def probe(path: str | os.PathLike) -> AudioInfo:
 
 
 def load(path: str | os.PathLike, sample_rate: int | None = 44100) -> Audio:
-    """Decode a file to mono float32, resampled to `sample_rate` (None keeps the file's rate)."""
-    try:
-        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError) as err:
-        raise AudioError(f"{path}: not decodable audio ({_reason(err)})") from None
+    """Decode a file to mono float32, resampled to `sample_rate` (None keeps the file's rate); a file of
+    several channels also keeps them, at its own rate."""
+    data, rate = _decode(path)
     if data.shape[0] == 0:
         raise AudioError(f"{path}: no audio frames")
     mono = data @ np.full(data.shape[1], 1.0 / data.shape[1], dtype=np.float32)  # 2x faster than mean(axis=1)
+    channels = np.nan_to_num(data, copy=False, nan=0.0, posinf=1.0, neginf=-1.0) if data.shape[1] > 1 else None
     if sample_rate and rate != sample_rate:
         mono = resample(mono, rate, sample_rate)
-        rate = sample_rate
     mono = np.nan_to_num(mono, nan=0.0, posinf=1.0, neginf=-1.0)
-    return Audio(np.ascontiguousarray(mono, dtype=np.float32), int(rate), str(path))
+    return Audio(np.ascontiguousarray(mono, dtype=np.float32), int(sample_rate or rate), str(path), channels, rate)
+
+
+def _decode(path: str | os.PathLike) -> tuple[np.ndarray, int]:
+    """The file's samples (frames x channels, float32) and rate.
+
+    Files of one or two channels are decoded by FFmpeg through Essentia's AudioLoader, MusicExtractor's own
+    decoder: libsndfile ends Ogg Vorbis files 64 to 704 samples earlier (it trims the last packet to the
+    stream's end position, FFmpeg does not), enough to add or lose an onset at the end of a track and to move
+    beats and frame-wise means (issue #31). Files of more channels, which AudioLoader refuses, go through
+    libsndfile.
+    """
+    try:
+        channels = sf.info(str(path)).channels
+        if channels > 2:
+            data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+            return data, int(rate)
+        from whytag.extractors.essentia_quiet import es
+
+        data, rate, decoded_channels, _, _, _ = es.AudioLoader(filename=str(path))()
+    except (sf.LibsndfileError, RuntimeError) as err:
+        raise AudioError(f"{path}: not decodable audio ({_reason(err)})") from None
+    return (data[:, :1] if decoded_channels == 1 else data), int(rate)  # AudioLoader doubles a mono channel
 
 
 def resample(samples: np.ndarray, source_rate: int, target_rate: int) -> np.ndarray:
@@ -161,7 +181,8 @@ def _absence(path: Path) -> str:
 
 
 def _reason(err: Exception) -> str:
-    """libsndfile's complaint in a few words (its 'does not exist' also means 'not a format I know')."""
+    """The decoder's complaint in a few words (libsndfile's 'does not exist' also means 'not a format I know')."""
     text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     text = text.split(": ", 1)[-1] if text.startswith("Error opening") else text
+    text = text.rsplit("AudioLoader: ", 1)[-1]  # Essentia's 'Error while configuring AudioLoader: AudioLoader: ...'
     return "unrecognised format or corrupt data" if "does not exist or is not a regular file" in text else text

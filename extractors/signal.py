@@ -642,15 +642,20 @@ def _loudness(x: np.ndarray) -> dict[str, float]:
     }
 
 
-def _ebu_r128(x: np.ndarray) -> dict[str, float]:
-    """EBU R128 integrated loudness (LUFS) and loudness range (LU) of the mono signal on both channels.
+def _ebu_r128(channels: np.ndarray, rate: int) -> dict[str, float]:
+    """EBU R128 integrated loudness (LUFS) and loudness range (LU) of a signal's channels (frames x channels).
 
-    Same definition as Essentia's LoudnessEBUR128 (K-weighting, 400 ms and 3 s windows every 100 ms,
+    As MusicExtractor measures it: on the file's channels, each weighted 1 (a mono signal counts twice, as
+    Essentia's loader makes it stereo). On the mono mix, a wide stereo track came out 1.6 dB quieter (issue
+    #31). Same definition as Essentia's LoudnessEBUR128 (K-weighting, 400 ms and 3 s windows every 100 ms,
     gates at -70 LUFS and -10 / -20 LU), vectorised: it is several times faster.
     """
-    weighted = sosfilt(_k_weighting(SAMPLE_RATE), x).astype(np.float32)
-    hop = SAMPLE_RATE // 10
-    steps = _block_energies(weighted, hop, max(1, -(-len(weighted) // hop))) / hop
+    hop = rate // 10
+    count = max(1, -(-len(channels) // hop))
+    steps = sum(_block_energies(sosfilt(_k_weighting(rate), channel).astype(np.float32), hop, count)
+                for channel in channels.T) / hop
+    if channels.shape[1] == 1:
+        steps *= 2
     momentary = _window_power(steps, 4)
     short_term = _window_power(steps, 30)
     return {
@@ -685,8 +690,8 @@ def _window_power(steps: np.ndarray, width: int) -> np.ndarray:
 
 
 def _lufs(power: np.ndarray | float) -> np.ndarray:
-    """Loudness in LUFS of K-weighted mean power per channel, two identical channels."""
-    return -0.691 + 10.0 * np.log10(np.maximum(2.0 * np.asarray(power), 1e-30))
+    """Loudness in LUFS of K-weighted mean power summed over the channels."""
+    return -0.691 + 10.0 * np.log10(np.maximum(np.asarray(power), 1e-30))
 
 
 def _gated(power: np.ndarray, relative_gate: float) -> np.ndarray:
@@ -768,7 +773,10 @@ class SignalExtractor:
         started = datetime.now(timezone.utc)
         # The matrix products here are small: OpenBLAS threads would only spin, costing CPU time for nothing.
         with threadpool_limits(limits=1, user_api="blas"):
-            measured, extras = _measure(_analysis_signal(audio))
+            raw = _analysis_signal(audio)
+            mono = audio.channels is None
+            measured, extras = _measure(raw, raw[:, None] if mono else audio.channels,
+                                        SAMPLE_RATE if mono else audio.channel_rate)
         features = FeatureSet(self.name, self.version, started=started, extras=extras)
         for name, unit in FEATURE_UNITS.items():
             features.add(name, _finite(name, measured[name]), unit, "signal")
@@ -776,8 +784,9 @@ class SignalExtractor:
         return features
 
 
-def _measure(raw: np.ndarray) -> tuple[dict[str, float], dict[str, object]]:
-    """Every feature of the 44.1 kHz signal (some possibly undefined), and the key's name and scale."""
+def _measure(raw: np.ndarray, channels: np.ndarray, channel_rate: int) -> tuple[dict[str, float], dict[str, object]]:
+    """Every feature of the 44.1 kHz signal (some possibly undefined), and the key's name and scale; EBU R128
+    loudness from its channels (frames x channels) at `channel_rate` Hz."""
     eqloud = _equal_loudness(raw)
     # MusicExtractor analyses the signal scaled by its ReplayGain + 6 dB (EasyLoader), so energies are
     # loudness-normalised; EBU R128 loudness is measured on the unscaled signal.
@@ -797,7 +806,7 @@ def _measure(raw: np.ndarray) -> tuple[dict[str, float], dict[str, object]]:
         **tonal,
         **_rhythm(x),
         **_loudness(x),
-        **_ebu_r128(raw),
+        **_ebu_r128(channels, channel_rate),
         "Danceability": es.Danceability(sampleRate=SAMPLE_RATE)(x)[0],
         "Onset-Rate": _onset_rate(x),
         "Length": len(x) / SAMPLE_RATE,
