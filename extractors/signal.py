@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 from scipy import fft as sfft
-from scipy.signal import sosfilt, tf2sos
+from scipy.signal import lfilter, sosfilt, tf2sos
 from threadpoolctl import threadpool_limits
 
 from whytag.extractors.audio import resample
@@ -647,13 +647,14 @@ def _ebu_r128(channels: np.ndarray, rate: int) -> dict[str, float]:
 
     As MusicExtractor measures it: on the file's channels, each weighted 1 (a mono signal counts twice, as
     Essentia's loader makes it stereo). On the mono mix, a wide stereo track came out 1.6 dB quieter (issue
-    #31). Same definition as Essentia's LoudnessEBUR128 (K-weighting, 400 ms and 3 s windows every 100 ms,
-    gates at -70 LUFS and -10 / -20 LU), vectorised: it is several times faster.
+    #31). Same definition as Essentia's LoudnessEBUR128 (its K-weighting, 400 ms and 3 s windows every
+    100 ms, gates at -70 LUFS and -10 / -20 LU), vectorised: it is several times faster.
     """
     hop = rate // 10
     count = max(1, -(-len(channels) // hop))
-    steps = sum(_block_energies(sosfilt(_k_weighting(rate), channel).astype(np.float32), hop, count)
-                for channel in channels.T) / hop
+    numerator, denominator = _k_weighting(rate)
+    steps = sum(_block_energies(lfilter(numerator, denominator, channel), hop, count)
+                for channel in np.asarray(channels, np.float32).T) / hop
     if channels.shape[1] == 1:
         steps *= 2
     momentary = _window_power(steps, 4)
@@ -665,20 +666,27 @@ def _ebu_r128(channels: np.ndarray, rate: int) -> dict[str, float]:
 
 
 @lru_cache(maxsize=4)
-def _k_weighting(rate: int) -> np.ndarray:
-    """ITU-R BS.1770 K-weighting (high shelf + RLB high-pass) as second-order sections at `rate` Hz."""
+def _k_weighting(rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """ITU-R BS.1770 K-weighting at `rate` Hz as Essentia's LoudnessEBUR128Filter builds it: a high shelf and
+    the RLB high-pass (libebur128's formulas), each rounded to float32, multiplied into one 4th-order filter in
+    float32 arithmetic, and run in float32.
+
+    The rounding moves the high-pass's poles, which sit next to z = 1: on a bass-heavy track the loudness range
+    came out 4.73 LU with the exact filter against MusicExtractor's 4.06, integrated loudness 0.27 dB lower.
+    """
     k = math.tan(math.pi * 1681.974450955533 / rate)
     q = 0.7071752369554196
     vh = 10 ** (3.999843853973347 / 20)
     vb = vh**0.4996667741545416
     a0 = 1 + k / q + k * k
-    shelf = [(vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0,
-             1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]
+    shelf = np.float32([[(vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0],
+                        [1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]])
     k = math.tan(math.pi * 38.13547087602444 / rate)
     q = 0.5003270373238773
     a0 = 1 + k / q + k * k
-    highpass = [1.0, -2.0, 1.0, 1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]
-    return np.array([shelf, highpass])
+    highpass = np.float32([[1.0, -2.0, 1.0], [1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]])
+    numerator, denominator = (np.convolve(shelf[i], highpass[i]).astype(np.float32) for i in range(2))
+    return numerator, denominator
 
 
 def _window_power(steps: np.ndarray, width: int) -> np.ndarray:
@@ -709,11 +717,12 @@ def _gated_mean_lufs(power: np.ndarray, relative_gate: float) -> float:
 
 
 def _loudness_range(short_term: np.ndarray) -> float:
-    """EBU Tech 3342 loudness range: 10th to 95th percentile of gated short-term loudness, LU."""
-    kept = _gated(short_term, relative_gate=20.0)
+    """EBU Tech 3342 loudness range: 10th to 95th percentile of gated short-term loudness, LU (Essentia's
+    percentiles: the sorted values at the rounded ranks 0.1 (n - 1) and 0.95 (n - 1))."""
+    kept = np.sort(_lufs(_gated(short_term, relative_gate=20.0)))
     if not len(kept):
         return 0.0
-    low, high = np.percentile(_lufs(kept), [10, 95])
+    low, high = kept[[math.floor(0.1 * (len(kept) - 1) + 0.5), math.floor(0.95 * (len(kept) - 1) + 0.5)]]
     return float(high - low)
 
 

@@ -358,3 +358,14 @@ def test_key_profile_matches_streaming_key() -> None:
         name, scale, strength, _ = es.Key(**settings)(signal._key_profile(profiles))
         assert (name, scale) == (pool["key"], pool["scale"])
         assert strength == pytest.approx(pool["strength"], abs=1e-4)
+
+
+def test_ebu_r128_matches_essentia() -> None:
+    """Both channels through Essentia's float32 K-weighting, which matters on bass-heavy music."""
+    x = np.resize(_detuned_music(), 12 * RATE)
+    x[3 * RATE:5 * RATE] *= 0.1  # a quiet passage, for the loudness range
+    stereo = np.stack([x, np.roll(x, 400) * 0.7], axis=1)
+    _, _, integrated, loudness_range = es.LoudnessEBUR128(sampleRate=RATE)(stereo)
+    mine = signal._ebu_r128(stereo, RATE)
+    assert mine["Integrated-Loudness"] == pytest.approx(integrated, abs=0.01)
+    assert mine["Loudness-Range"] == pytest.approx(loudness_range, abs=0.02)
