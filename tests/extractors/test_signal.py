@@ -296,12 +296,6 @@ def test_beats_do_not_depend_on_earlier_work() -> None:
     np.testing.assert_array_equal(signal._beat_ticks(x), first)
 
 
-def test_equal_loudness_matches_essentia() -> None:
-    x = _test_music(4) + 0.05 * np.random.default_rng(4).standard_normal(4 * RATE).astype(np.float32)
-    expected = es.EqualLoudness(sampleRate=RATE)(x)
-    np.testing.assert_allclose(signal._equal_loudness(x), expected, atol=1e-4 * np.abs(expected).max())
-
-
 def test_hpcp_matches_essentia() -> None:
     """Both of MusicExtractor's HPCPs (key: plain; chords: 8 harmonics, two bands, non-linear) on real peaks."""
     x = _test_music(6) + 0.01 * np.random.default_rng(6).standard_normal(6 * RATE).astype(np.float32)
