@@ -94,7 +94,7 @@ def load(path: str | os.PathLike, sample_rate: int | None = 44100) -> Audio:
     mono = data @ np.full(data.shape[1], 1.0 / data.shape[1], dtype=np.float32)  # 2x faster than mean(axis=1)
     channels = np.nan_to_num(data, copy=False, nan=0.0, posinf=1.0, neginf=-1.0) if data.shape[1] > 1 else None
     if sample_rate and rate != sample_rate:
-        mono = resample(mono, rate, sample_rate)
+        mono = resample(mono, rate, sample_rate, like_essentia=True)
     mono = np.nan_to_num(mono, nan=0.0, posinf=1.0, neginf=-1.0)
     return Audio(np.ascontiguousarray(mono, dtype=np.float32), int(sample_rate or rate), str(path), channels, rate)
 
@@ -121,14 +121,27 @@ def _decode(path: str | os.PathLike) -> tuple[np.ndarray, int]:
     return (data[:, :1] if decoded_channels == 1 else data), int(rate)  # AudioLoader doubles a mono channel
 
 
-def resample(samples: np.ndarray, source_rate: int, target_rate: int) -> np.ndarray:
-    """Band-limited polyphase resampling (scipy), exact for integer rate ratios."""
+# Essentia's Resample (libsamplerate's medium-quality sinc, MusicExtractor's) is 3 dB down at 20.0 kHz and 84 dB
+# at 22.05 kHz when it takes 48 to 44.1 kHz; SciPy's default filter passes up to the new Nyquist frequency (3 dB
+# down there). Above 19 kHz that made March Thee to Dis's high band 1.5% louder and cost it an onset (3%).
+# This Kaiser-windowed sinc, 6 dB down at 92% of the lower Nyquist frequency, follows it within 0.7 dB to 20 kHz.
+ESSENTIA_CUTOFF, ESSENTIA_HALF_TAPS, ESSENTIA_KAISER_BETA = 0.9206, 25, 7.5
+
+
+def resample(samples: np.ndarray, source_rate: int, target_rate: int, *, like_essentia: bool = False) -> np.ndarray:
+    """Band-limited polyphase resampling (scipy), exact for integer rate ratios; `like_essentia` low-passes as
+    MusicExtractor's resampler does (a filter 2.5 times as long, so slower)."""
     from math import gcd
 
-    from scipy.signal import resample_poly
+    from scipy.signal import firwin, resample_poly
 
     divisor = gcd(int(source_rate), int(target_rate))
-    return resample_poly(samples, target_rate // divisor, source_rate // divisor).astype(np.float32)
+    up, down = target_rate // divisor, source_rate // divisor
+    window: tuple | np.ndarray = ("kaiser", 5.0)  # resample_poly's default
+    if like_essentia:
+        window = firwin(2 * ESSENTIA_HALF_TAPS * max(up, down) + 1, ESSENTIA_CUTOFF / max(up, down),
+                        window=("kaiser", ESSENTIA_KAISER_BETA))
+    return resample_poly(samples, up, down, window=window).astype(np.float32)
 
 
 def find_audio(paths: list[str | os.PathLike]) -> tuple[list[Path], list[str]]:
