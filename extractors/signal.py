@@ -241,19 +241,24 @@ def _framed(x: np.ndarray, size: int, hop: int) -> np.ndarray:
 
 
 def _blocks(frames: np.ndarray, rng: np.random.Generator | None) -> Iterator[np.ndarray]:
-    """Blocks of frames (copies), with -100 dB noise in silent ones unless rng is None (FrameCutter 'keep')."""
+    """Blocks of frames, read-only, with -100 dB noise in silent ones unless rng is None (FrameCutter 'keep').
+
+    A block is copied only when it has a silent frame to add noise to: the frames overlap, so a copy of a
+    block of 4096-sample frames is twice the signal it covers.
+    """
     for start in range(0, len(frames), BLOCK_FRAMES):
-        block = np.array(frames[start:start + BLOCK_FRAMES])
-        if rng is not None:
-            _add_noise_to_silent(block, rng)
-        yield block
+        block = frames[start:start + BLOCK_FRAMES]
+        yield block if rng is None else _with_noise_in_silent(block, rng)
 
 
-def _add_noise_to_silent(block: np.ndarray, rng: np.random.Generator) -> None:
-    """FrameCutter(silentFrames="noise"): -100 dB noise in silent frames, in place, so every descriptor is defined."""
+def _with_noise_in_silent(block: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """FrameCutter(silentFrames="noise"): -100 dB noise in silent frames (in a copy), so every descriptor is defined."""
     silent = np.einsum("ij,ij->i", block, block) / block.shape[1] < SILENCE_POWER
-    if silent.any():
-        block[silent] += rng.uniform(-NOISE_LEVEL, NOISE_LEVEL, (int(silent.sum()), block.shape[1]))
+    if not silent.any():
+        return block
+    noisy = np.array(block)
+    noisy[silent] += rng.uniform(-NOISE_LEVEL, NOISE_LEVEL, (int(silent.sum()), block.shape[1])).astype(np.float32)
+    return noisy
 
 
 # --- frame-wise spectral descriptors, vectorised (formulas of the Essentia algorithms named) -------
