@@ -10,8 +10,11 @@ and peak picking of OnsetRate and of the Degara beat tracker (whose tempo tracki
 still Essentia's), TuningFrequency and EBU R128 loudness. The rest (equal-loudness filter, spectral peaks,
 key, chords, danceability, dynamics, beat loudness) are Essentia calls.
 
-Like MusicExtractor, everything but EBU R128 is measured on the signal scaled by its ReplayGain + 6 dB,
-so energies (energy bands, Beats-Loud, Spectral-Flux, Spectral-Decrease) are loudness-normalised.
+Like MusicExtractor, everything but EBU R128 is measured on the signal scaled by its ReplayGain + 6 dB
+and clipped, so energies (energy bands, Beats-Loud, Spectral-Flux, Spectral-Decrease) are
+loudness-normalised. Where MusicExtractor's pipeline has quirks that move the paper's features (its
+decoder and resampler, the tuning edge peak, float32 filters), they are reproduced and said where;
+bench/agreement.py and tests/extractors/test_agreement.py measure the agreement on real recordings.
 Undefined values never leave this module: see `_finite` and the per-feature notes in the docstrings.
 """
 
