@@ -55,11 +55,17 @@ class FeatureSet:
 
 @dataclass(frozen=True)
 class Audio:
-    """Decoded audio, mono float32 in [-1, 1], at `sample_rate` Hz."""
+    """Decoded audio, mono float32 in [-1, 1], at `sample_rate` Hz.
+
+    A file of several channels keeps them, as decoded (frames x channels, float32, at `channel_rate` Hz), for
+    measures defined per channel such as EBU R128 loudness; None for a mono file.
+    """
 
     samples: np.ndarray
     sample_rate: int
     path: str = ""
+    channels: np.ndarray | None = None
+    channel_rate: int = 0
 
     @property
     def duration(self) -> float:

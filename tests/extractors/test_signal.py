@@ -17,17 +17,10 @@ from whytag.extractors import chroma, signal
 from whytag.extractors.audio import load
 from whytag.extractors.base import Audio
 from whytag.extractors.batch import extract_file, extract_many
-from whytag.extractors.signal import FEATURES, SignalExtractor
+from whytag.extractors.signal import FEATURES, PAPER_FEATURES, SignalExtractor
 from whytag.kg.features import known_features
 
 RATE = signal.SAMPLE_RATE
-PAPER_FEATURES = [
-    "Danceability", "Loudness", "Chords-Changes-Rate", "Dynamic-Complexity", "Zerocrossingrate",
-    "Chords-Number-Rate", "Pitch-Salience", "Spectral-Centroid", "Spectral-Complexity", "Spectral-Decrease",
-    "Spectral-Energyband-High", "Spectral-Energyband-Low", "Spectral-Energyband-Middle-High",
-    "Spectral-Energyband-Middle-Low", "Spectral-Entropy", "Spectral-Flux", "Spectral-Rolloff", "Spectral-Spread",
-    "Onset-Rate", "Length", "BPM", "Beats-Loud",
-]
 SINGULARITY = Path("/usr/share/games/singularity/music")
 
 
@@ -308,16 +301,10 @@ def test_beats_do_not_depend_on_earlier_work() -> None:
     np.testing.assert_array_equal(signal._beat_ticks(x), first)
 
 
-def test_equal_loudness_matches_essentia() -> None:
-    x = _test_music(4) + 0.05 * np.random.default_rng(4).standard_normal(4 * RATE).astype(np.float32)
-    expected = es.EqualLoudness(sampleRate=RATE)(x)
-    np.testing.assert_allclose(signal._equal_loudness(x), expected, atol=1e-4 * np.abs(expected).max())
-
-
 def test_hpcp_matches_essentia() -> None:
     """Both of MusicExtractor's HPCPs (key: plain; chords: 8 harmonics, two bands, non-linear) on real peaks."""
     x = _test_music(6) + 0.01 * np.random.default_rng(6).standard_normal(6 * RATE).astype(np.float32)
-    peaks = [(f[f <= 3500][:60], m[f <= 3500][:60]) for f, m in signal._spectral_peaks(x, np.random.default_rng(0))]
+    peaks = [(f[f <= 3500][:60], m[f <= 3500][:60]) for f, m in signal._spectral_peaks(x, np.random.default_rng(0))[0]]
     settings = dict(size=36, referenceFrequency=438.0, minFrequency=20, maxFrequency=3500, weightType="cosine")
     key = es.HPCP(**settings, bandPreset=False, nonLinear=False, windowSize=1.0)
     chord = es.HPCP(**settings, harmonics=8, bandPreset=True, bandSplitFrequency=500, nonLinear=True, windowSize=0.5)
@@ -326,3 +313,58 @@ def test_hpcp_matches_essentia() -> None:
                                [key(f, m) for f, m in peaks], atol=2e-4)
     np.testing.assert_allclose(chroma.hpcp(flat, 438.0, harmonics=8, window_size=0.5, split_hz=500.0, non_linear=True),
                                [chord(f, m) for f, m in peaks], atol=2e-3)
+
+
+def _detuned_music(seconds: float = 6.0) -> np.ndarray:
+    """The chord loop a quarter-tone sharp over a bass drone at 44 Hz, with noise: float32 at 44.1 kHz."""
+    t = np.arange(int(seconds * RATE)) / RATE
+    chords = np.resize(_c_major_loop(), len(t))
+    sharp = np.interp(np.arange(len(t)) * 2 ** (0.5 / 12), np.arange(len(t)), chords, period=len(t))
+    drone = 0.3 * np.sin(2 * np.pi * 44.0 * t)
+    noise = 0.01 * np.random.default_rng(7).standard_normal(len(t))
+    return (0.2 * sharp / np.abs(chords).max() + drone + noise).astype(np.float32)
+
+
+def test_tuning_frequency_matches_music_extractors() -> None:
+    """TuningFrequency fed as MusicExtractor feeds it (SpectralPeaks from 40 Hz, with its edge peak), frame by frame."""
+    finder = es.SpectralPeaks(maxPeaks=10000, magnitudeThreshold=1e-5, minFrequency=40, maxFrequency=5000,
+                              orderBy="frequency", sampleRate=RATE)
+    window, spectrum = es.Windowing(type="blackmanharris62"), es.Spectrum()
+    for x in [_detuned_music(), _test_music(), *_real_tracks()]:
+        tuning = es.TuningFrequency()
+        expected = 440.0
+        for frame in signal._framed(x, signal.TONAL_FRAME, signal.TONAL_HOP):
+            expected, _ = tuning(*finder(spectrum(window(np.ascontiguousarray(frame)))))
+        mine = signal._tuning_frequency(signal._tuning_peaks(*signal._spectral_peaks(x, np.random.default_rng(0))))
+        assert mine == pytest.approx(expected, abs=0.01)
+
+
+def test_key_profile_matches_streaming_key() -> None:
+    """MusicExtractor's Key is the streaming one: it gates and re-centres the mean HPCP before the profiles."""
+    import essentia.streaming as streaming
+    from essentia import Pool, run
+
+    settings = dict(numHarmonics=4, pcpSize=36, profileType="temperley", slope=0.6, usePolyphony=True,
+                    useThreeChords=True)
+    for x in [_detuned_music(), *_real_tracks()]:
+        peaks, _ = signal._spectral_peaks(x, np.random.default_rng(0))
+        profiles, _ = chroma.key_and_chord_profiles(peaks, 440.0)
+        source, key, pool = streaming.VectorInput(profiles), streaming.Key(**settings), Pool()
+        source.data >> key.pcp
+        for output in ("key", "scale", "strength"):
+            getattr(key, output) >> (pool, output)
+        run(source)
+        name, scale, strength, _ = es.Key(**settings)(signal._key_profile(profiles))
+        assert (name, scale) == (pool["key"], pool["scale"])
+        assert strength == pytest.approx(pool["strength"], abs=1e-4)
+
+
+def test_ebu_r128_matches_essentia() -> None:
+    """Both channels through Essentia's float32 K-weighting, which matters on bass-heavy music."""
+    x = np.resize(_detuned_music(), 12 * RATE)
+    x[3 * RATE:5 * RATE] *= 0.1  # a quiet passage, for the loudness range
+    stereo = np.stack([x, np.roll(x, 400) * 0.7], axis=1)
+    _, _, integrated, loudness_range = es.LoudnessEBUR128(sampleRate=RATE)(stereo)
+    mine = signal._ebu_r128(stereo, RATE)
+    assert mine["Integrated-Loudness"] == pytest.approx(integrated, abs=0.01)
+    assert mine["Loudness-Range"] == pytest.approx(loudness_range, abs=0.02)
