@@ -26,7 +26,9 @@ class RipperLearner(OneVsRestRuleLearner):
         import wittgenstein as lw
 
         cuts = {f: quantile_thresholds(X[f], self.n_bins) for f in X.columns}
-        codes = to_codes(X, cuts)
+        # Rows numbered 0…n-1: wittgenstein iterates sets of row labels, so with string labels (track ids) its
+        # rules would change with PYTHONHASHSEED from one run to the next.
+        codes = to_codes(X, cuts).reset_index(drop=True)
         clf = lw.RIPPER(k=self.k, prune_size=self.prune_size, max_rules=self.max_rules,
                         random_state=self.random_state, n_discretize_bins=0, verbosity=0)
         with warnings.catch_warnings():

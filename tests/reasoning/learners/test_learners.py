@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -232,3 +236,16 @@ def test_a_learner_describes_itself_by_its_parameters(name):
     assert text.startswith(type(learner).__name__ + "(") and "object at 0x" not in text
     assert "random_state=5" in text and "threshold='f1'" in text
     assert learner.get_params()["random_state"] == 5 and repr(registry()[name](random_state=5, threshold="f1")) == text
+
+
+def test_ripper_rules_do_not_depend_on_the_hash_seed_when_rows_are_named() -> None:
+    """wittgenstein iterates sets of row labels: with track ids as labels, rules changed with PYTHONHASHSEED."""
+    script = ("import numpy as np, pandas as pd\n"
+              "from whytag.reasoning.learners import RipperLearner\n"
+              "rng = np.random.default_rng(1)\n"
+              "X = pd.DataFrame(rng.random((300, 4)), columns=list('abcd'), index=[f'track-{i}' for i in range(300)])\n"
+              "y = pd.Series(np.where((X.a + 0.3 * rng.random(300)) > 0.7, 'hot', 'cold'), index=X.index)\n"
+              "print([str(r.conditions) for r in RipperLearner().fit(X, y).rules_])\n")
+    runs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
+    assert len(runs) == 1 and "Condition" in runs.pop()
