@@ -3,9 +3,9 @@
 Usage: python bench/catalog_before_after.py --before DIR [--tracks 2000]
 DIR is a checkout of the older whytag (e.g. `git worktree add --detach /tmp/old bbeb6e2`). Each code
 version runs in its own child process on the same synthetic catalog (`whytag.datasets.synthetic_catalog`:
-GTZAN's rows resampled with 5% noise, seeded; made once here and handed to both): import the feature table, write the same fitted default model (fitted once here on
-500 catalog rows), tag (predicted tags), time a first query over assignments and observations, then
-count quads and bytes on disk. Prints one JSON line
+GTZAN's rows resampled with 5% noise, seeded; made once here and handed to both): import the feature table,
+write the same fitted default model (fitted once here on 500 catalog rows), tag (predicted tags), time a
+first query over assignments and observations, then count quads and bytes on disk. Prints one JSON line
 per version and the after/before ratios.
 """
 
@@ -41,7 +41,8 @@ def run_one(catalog: Path) -> dict:
             start = time.perf_counter()
             import_features(store, X, "catalog")
             out["import_s"] = time.perf_counter() - start
-            write_models(store, ModelInfo("bench", "gtzan", "bench", "bench", single_label=True), learner.models_.values())
+            write_models(store, ModelInfo("bench", "gtzan", "bench", "bench", single_label=True),
+                         learner.models_.values())
             start = time.perf_counter()
             predicted = sum(a.predicted for a in apply_model(store, "bench"))
             out["tag_s"] = time.perf_counter() - start
@@ -96,7 +97,8 @@ def main() -> None:
     print("before", json.dumps(before))
     print("after ", json.dumps(after))
     for key in ("import_s", "tag_s", "first_query_s", "quads_per_track", "kb_per_track", "peak_rss_mb"):
-        print(f"{key:16s} before {before[key]:10.2f}  after {after[key]:10.2f}  after/before {after[key] / before[key]:.3f}")
+        print(f"{key:16s} before {before[key]:10.2f}  after {after[key]:10.2f}  "
+              f"after/before {after[key] / before[key]:.3f}")
     print(f"tracks/s tagged  before {args.tracks / before['tag_s']:.1f}  after {args.tracks / after['tag_s']:.1f}")
 
 

@@ -79,7 +79,8 @@ def main() -> None:
     for name, run in (("whytag SignalExtractor", run_whytag), ("essentia MusicExtractor", run_music_extractor)):
         wall, cpu, failures = timed(run, paths, args.workers)
         rows.append((name, wall, cpu, failures))
-    print(f"{'extractor':26s} {'wall s':>8s} {'x RT/core (wall)':>17s} {'CPU s':>8s} {'x RT/CPU s':>11s} {'failed':>7s}")
+    print(f"{'extractor':26s} {'wall s':>8s} {'x RT/core (wall)':>17s} {'CPU s':>8s} {'x RT/CPU s':>11s} "
+          f"{'failed':>7s}")
     for name, wall, cpu, failures in rows:
         print(f"{name:26s} {wall:8.1f} {audio_seconds / wall / args.workers:17.1f} {cpu:8.1f} "
               f"{audio_seconds / cpu:11.1f} {failures:7d}")

@@ -35,7 +35,8 @@ def candidates(full: bool) -> list[tuple[str, object]]:
                 ("RuleFit OvR (rules only)", lambda: RuleFitLearner(id_prefix="mood")),
                 ("EBM OvR, no pairs (exact)", lambda: EBMLearner(interactions=0, n_jobs=2, id_prefix="mood"))]
     return out + [("BoostedRules stumps", lambda: BoostedRulesLearner(id_prefix="mood")),
-                  ("BoostedLinear, a split per tag", lambda: BoostedLinearLearner(shared_splits=False, id_prefix="mood")),
+                  ("BoostedLinear, a split per tag",
+                   lambda: BoostedLinearLearner(shared_splits=False, id_prefix="mood")),
                   ("BoostedLinear stumps+linear (default)", lambda: BoostedLinearLearner(id_prefix="mood"))]
 
 

@@ -127,7 +127,8 @@ def typical_queries(store, track: str) -> list[str]:
     why = WHY_TAGGED.replace("TRACK", track).replace("TAG", TAG)
     fast, minor = (wt_individual(level) for level in LEVELS)
     return [
-        f"SELECT ?track WHERE {{ GRAPH ?tg {{ ?a wt:track ?track ; wt:tag <{tag_iri(VOCABULARY, TAG)}> ; wt:predicted true }} }}",
+        f"SELECT ?track WHERE {{ GRAPH ?tg {{ ?a wt:track ?track ; wt:tag <{tag_iri(VOCABULARY, TAG)}> ; "
+        f"wt:predicted true }} }}",
         why,
         TAG_COUNTS,
         f"SELECT ?track WHERE {{ GRAPH ?g {{ ?track wt:hasLevel <{fast}> , <{minor}> }} }}",
@@ -466,12 +467,14 @@ def whytag_rows(results: dict) -> list[list[str]]:
     for key, label in (("triples_per_track", "triples/track"), ("track_graphs", "  in track graphs"),
                        ("tags_graph", "  in tags graph"), ("rest", "  rest (model, levels, run)")):
         rows.append([label] + [fmt(get(s, "facts", key)) for s in runs.values()])
-    for key, label in (("bytes_per_track", "KB/track on disk (all files)"), ("sst_bytes_per_track", "  in tables (*.sst)"),
+    for key, label in (("bytes_per_track", "KB/track on disk (all files)"),
+                       ("sst_bytes_per_track", "  in tables (*.sst)"),
                        ("wal_bytes_per_track", "  in write-ahead log (*.log)")):
         rows.append([label] + [fmt(ratio(get(s, "facts", key), 1000), 2) for s in runs.values()])
     for i, name in enumerate(QUERY_NAMES):
         rows.append([f"Q{i + 1} {name}, ms (rows)"] + [
-            f"{fmt(get(s, 'queries', f'q{i + 1}_ms'))} ({get(s, 'queries', f'q{i + 1}_rows')})" if "queries" in s else "–"
+            f"{fmt(get(s, 'queries', f'q{i + 1}_ms'))} ({get(s, 'queries', f'q{i + 1}_rows')})"
+            if "queries" in s else "–"
             for s in runs.values()])
     return rows
 
@@ -517,13 +520,15 @@ def hermit_agreement(results: dict) -> list[str]:
         theirs = (results[HERMIT].get(n) or results[HERMIT].get(str(n), {})).get("count", {}).get("members")
         if ours and theirs:
             same = sum(theirs.get(rule) == count for rule, count in ours.items())
-            lines.append(f"{n:,} tracks: HermiT's member count equals whytag's firing count for {same} of {len(ours)} rules")
+            lines.append(f"{n:,} tracks: HermiT's member count equals whytag's firing count "
+                         f"for {same} of {len(ours)} rules")
     return lines
 
 
 def table(rows: list[list[str]]) -> str:
     """Rows as a Markdown table (the first row is the header)."""
-    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(rows[0]))) + "|"]
+    lines = ["| " + " | ".join(rows[0]) + " |",
+             "|" + "|".join("---" if i == 0 else "---:" for i in range(len(rows[0]))) + "|"]
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows[1:]])
 
 
@@ -589,7 +594,8 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     if args.one_size:
         run = {WHYTAG: run_whytag, RDFLIB: run_rdflib, HERMIT: run_hermit}[args.kind]
-        return in_deep_thread(lambda: run(args.one_size, args, Journal(args.out / f"{args.kind}-{args.one_size}.jsonl")))
+        return in_deep_thread(
+            lambda: run(args.one_size, args, Journal(args.out / f"{args.kind}-{args.one_size}.jsonl")))
     results = run_all(args)
     save(results, args.out)
     print(f"\nall numbers: {args.out / 'scale.json'}")

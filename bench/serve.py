@@ -37,7 +37,8 @@ QUERIES = {
     "a track's tags": "SELECT ?notation ?score WHERE {{ ?a wt:track <{track}> ; wt:tag/skos:notation ?notation ; "
                       "wt:score ?score }}",
     "why tagged": "SELECT ?contribution ?feature ?value WHERE {{ ?a wt:track <{track}> ; wt:tag/skos:notation "
-                  "\"energetic\" ; wt:justifiedBy ?j . ?j wt:contribution ?contribution . OPTIONAL {{ ?j wt:effect ?e . "
+                  "\"energetic\" ; wt:justifiedBy ?j . ?j wt:contribution ?contribution . "
+                  "OPTIONAL {{ ?j wt:effect ?e . "
                   "?e wt:onFeature ?f . OPTIONAL {{ ?f rdfs:label ?feature }} OPTIONAL {{ ?j wt:fromObservation ?o . "
                   "?o wt:value ?value }} }} }} ORDER BY DESC(ABS(?contribution))",  # docs/queries/why-tagged.rq's shape
     "tagged best first": "SELECT ?t ?score WHERE { ?a wt:tag/skos:notation \"calm\" ; wt:track ?t ; wt:score ?score ; "
@@ -149,7 +150,8 @@ async def load(port: int, tracks: list[str], tag_page: str, clients: int, second
     for kind in sorted(set(times) | set(errors)):
         lat = sorted(times[kind]) or [float("nan")]
         p99 = lat[min(len(lat) - 1, int(0.99 * len(lat)))]
-        print(f"{kind:<20} {len(times[kind]):>7} {errors[kind]:>6} {statistics.median(lat) * 1000:>7.1f} {p99 * 1000:>7.1f}")
+        print(f"{kind:<20} {len(times[kind]):>7} {errors[kind]:>6} {statistics.median(lat) * 1000:>7.1f} "
+              f"{p99 * 1000:>7.1f}")
 
 
 def main() -> None:

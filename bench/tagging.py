@@ -27,7 +27,8 @@ from whytag.reasoning.reasoner import apply_model, tags_graph
 from whytag.reasoning.rules import ModelInfo, write_models
 
 
-def measure(name: str, learner, X_test: pd.DataFrame, vocabulary: str, single_label: bool, modes: tuple[bool, ...]) -> None:
+def measure(name: str, learner, X_test: pd.DataFrame, vocabulary: str, single_label: bool,
+            modes: tuple[bool, ...]) -> None:
     """Import X_test into a fresh store, write the fitted model, time apply_model in each mode."""
     info = ModelInfo("bench", vocabulary, name, "bench split", single_label=single_label)
     with tempfile.TemporaryDirectory() as folder, open_store(Path(folder) / "graph") as store:

@@ -67,7 +67,8 @@ def echo_failures(ctx: click.Context, failures: list[str]) -> None:
 @click.option("--wait", default=30.0, show_default=True, type=click.FloatRange(min=0),
               help="Seconds a writing command waits while another one writes to the store.")
 @click.option("--store-token", envvar="WHYTAG_STORE_TOKEN",
-              help="Bearer token for an endpoint store (basic auth: user:password@ in the URL). Env: WHYTAG_STORE_TOKEN.")
+              help="Bearer token for an endpoint store (basic auth: user:password@ in the URL). "
+                   "Env: WHYTAG_STORE_TOKEN.")
 @click.option("--store-timeout", envvar="WHYTAG_STORE_TIMEOUT", default=600.0, show_default=True,
               help="Seconds per request to an endpoint store. Env: WHYTAG_STORE_TIMEOUT.")
 @click.option("--store-retries", default=3, show_default=True,

@@ -61,7 +61,8 @@ def learn(ctx, labels, id_column, label_columns, features_file, learner, name, v
     click.echo(f"learned model set '{name}' ({learner}, {kind}) from {summary.tracks} tracks: "
                f"{summary.rules} rules, at most {summary.max_conditions_per_tag} conditions per tag, "
                f"{summary.linear_terms} linear terms; "
-               f"training {'accuracy' if summary.info.single_label else 'label agreement'} {summary.training_score:.3f}")
+               f"training {'accuracy' if summary.info.single_label else 'label agreement'} "
+               f"{summary.training_score:.3f}")
     for skipped in summary.skipped:
         click.echo(f"  skipped (no features in the store): {skipped}", err=True)
 

@@ -34,7 +34,8 @@ def serve(ctx, host: str, port: int, base: str, query_timeout: float, max_result
         from whytag.serve.app import Settings, create_app
         from whytag.serve.sparql import Limits
     except ImportError as err:
-        raise click.ClickException(f"whytag serve needs the 'serve' extra (pip install 'whytag[serve]'): {err}") from None
+        raise click.ClickException(
+            f"whytag serve needs the 'serve' extra (pip install 'whytag[serve]'): {err}") from None
     with command_store(ctx, write=True) as store:  # held for writing, so updates sent with the token can go in
         app = create_app(store, Settings(Limits(query_timeout, max_results), update_token or None, base, cache_mb))
         url = f"http://{host}:{port}/"

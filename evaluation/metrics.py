@@ -46,7 +46,8 @@ def single_label_metrics(y_true: pd.Series, y_pred: pd.Series) -> dict[str, floa
             "macro_f1": float(f1_score(y_true, y_pred, average="macro", zero_division=0))}
 
 
-def multi_label_metrics(Y_true: pd.DataFrame, scores: pd.DataFrame) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+def multi_label_metrics(Y_true: pd.DataFrame,
+                        scores: pd.DataFrame) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
     """Macro ROC-AUC and PR-AUC over the tags that have both classes in Y_true; also per tag."""
     per_tag = {}
     for tag in Y_true.columns:

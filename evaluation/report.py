@@ -52,7 +52,8 @@ def comparison(results: list[Result], paper: dict[str, float] | None) -> str:
     rows = [[r.learner] + [r.metrics.get(m, "–") for m in metrics] + size_cells(r, "–")
             + [f"skipped ({r.skipped})" if r.skipped else f"{r.fit_seconds:.1f}"] for r in results]
     if paper:
-        rows.append([f"paper ({PAPER_SOURCE}), published"] + [paper.get(m, "–") for m in metrics] + ["–"] * (len(SIZE_HEADER) + 1))
+        rows.append([f"paper ({PAPER_SOURCE}), published"] + [paper.get(m, "–") for m in metrics]
+                    + ["–"] * (len(SIZE_HEADER) + 1))
     return markdown_table(["learner"] + metrics + SIZE_HEADER + ["fit s"], rows)
 
 

@@ -124,7 +124,8 @@ def feature_values(reasoned: Graph) -> dict[str, tuple[float, list[URIRef]]]:
     return values
 
 
-def write_symbolic(store: GraphStore, track: URIRef, audio_file: URIRef | None, transcription: FeatureSet) -> FeatureSet:
+def write_symbolic(store: GraphStore, track: URIRef, audio_file: URIRef | None,
+                   transcription: FeatureSet) -> FeatureSet:
     """Assert chord events, reason, compute the 32 features, and replace this stage's output in one transaction.
 
     `transcription` is SymbolicExtractor.extract's FeatureSet (key, scale and chords in extras); the
@@ -147,7 +148,8 @@ def symbolic_changes(track: URIRef, audio_file: URIRef | None,
     for triple in reason(facts):
         facts.add(triple)
     values = feature_values(facts)
-    measured = replace(transcription, values=[FeatureValue(n, v, "UNITLESS", "symbolic") for n, (v, _) in values.items()])
+    measured = replace(transcription,
+                       values=[FeatureValue(n, v, "UNITLESS", "symbolic") for n, (v, _) in values.items()])
     observations = feature_triples(track, measured, audio_file)
     activity = extraction_iri(track, extractor)
     events = list(facts.subjects(RDF.type, WT.ChordEvent))

@@ -155,13 +155,15 @@ def union_pattern(patterns: list[str]) -> str:
     return " UNION ".join(f"{{ {p} }}" for p in patterns)
 
 
-def observation_values(store: GraphStore, tracks: Sequence[str], features: Sequence[str]) -> Iterator[tuple[int, int, float]]:
+def observation_values(store: GraphStore, tracks: Sequence[str],
+                       features: Sequence[str]) -> Iterator[tuple[int, int, float]]:
     """(track's position, feature's position, value) for every observation of one of `features` (IRIs) in the
     graphs of `tracks` (track IRIs), read in one query: what bulk readers of a batch's values use."""
     return _by_position(store, tracks, features, "?v", "?o wt:feature ?f ; wt:value ?v .")
 
 
-def observation_iris(store: GraphStore, tracks: Sequence[str], features: Sequence[str]) -> Iterator[tuple[int, int, str]]:
+def observation_iris(store: GraphStore, tracks: Sequence[str],
+                     features: Sequence[str]) -> Iterator[tuple[int, int, str]]:
     """(track's position, feature's position, observation IRI), as `observation_values` reads values."""
     return _by_position(store, tracks, features, "?o", "?o wt:feature ?f .")
 

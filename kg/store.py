@@ -144,7 +144,8 @@ class GraphStore:
     def replace_graphs(self, graphs: dict[URIRef, list[Triple] | NTriples]) -> None:
         """Replace several named graphs in one transaction (a batch of tracks, say)."""
         if graphs:
-            self.update(" ;\n".join(f"DROP SILENT GRAPH <{g}> ; INSERT DATA {{ GRAPH <{g}> {{\n{triples_block(t)}\n}} }}"
+            self.update(" ;\n".join(f"DROP SILENT GRAPH <{g}> ; "
+                                    f"INSERT DATA {{ GRAPH <{g}> {{\n{triples_block(t)}\n}} }}"
                                     for g, t in graphs.items()))
 
     def change(self, removed: dict[URIRef, NTriples], added: dict[URIRef, NTriples]) -> None:
@@ -209,7 +210,8 @@ class GraphStore:
         self.update(f"DROP SILENT GRAPH <{graph}>")
 
     def compact(self) -> None:
-        """After bulk writes, compact the embedded store's files so the next query is not slowed (no-op for an endpoint)."""
+        """After bulk writes, compact the embedded store's files so the next query is not slowed (no-op for an
+        endpoint)."""
         if self.oxigraph is not None and not self.read_only:
             self.oxigraph.optimize()
 
@@ -246,7 +248,8 @@ class GraphStore:
         files = schema_files()
         digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
         marker = Literal(digest)
-        if self.select(f"ASK {{ GRAPH <{SCHEMA_GRAPH}> {{ <{SCHEMA_GRAPH}> wt:schemaDigest {marker.n3()} }} }}").rows[0][0]:
+        if self.select(f"ASK {{ GRAPH <{SCHEMA_GRAPH}> {{ <{SCHEMA_GRAPH}> wt:schemaDigest "
+                       f"{marker.n3()} }} }}").rows[0][0]:
             return
         schema = Graph()
         for path in files:
@@ -390,7 +393,8 @@ def _open_oxigraph(path: Path, create: bool, read_only: bool, wait: float,
     if read_only:
         return GraphStore(str(path), dataset.query, partial(_refuse_update, str(path)), dataset.close, inner, True)
     # Updates go straight to Oxigraph: rdflib's own engine would parse them first (slowly).
-    return GraphStore(str(path), dataset.query, lambda text: dataset.store.update(text, {}, {}, DATASET_DEFAULT_GRAPH_ID),
+    return GraphStore(str(path), dataset.query,
+                      lambda text: dataset.store.update(text, {}, {}, DATASET_DEFAULT_GRAPH_ID),
                       dataset.close, inner, concurrent=True)
 
 

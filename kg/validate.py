@@ -41,7 +41,7 @@ def validate_graph(data: Graph, schema: Graph | None = None) -> list[Violation]:
     violations = []
     details = set(report.objects(None, SH.detail))  # why a nested shape (sh:node) failed: its parent says it in words
     for result in set(report.subjects(RDF.type, SH.ValidationResult)) - details:
-        def text(prop):
+        def text(prop, result=result):  # called in this iteration only: bound to its result
             node = report.value(result, prop)
             return "" if node is None else str(node)
         violations.append(Violation(text(SH.focusNode), _short(text(SH.resultPath)),
@@ -58,7 +58,8 @@ def validate_store(store: GraphStore, sample: int | None = None) -> list[Violati
     partial extractions and interrupted runs still cover the whole store.
     """
     data = store.construct(_sampled(sample) if sample is not None else
-                           f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{SCHEMA_GRAPH}>) }}")
+                           f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+                           f"FILTER(?g != <{SCHEMA_GRAPH}>) }}")
     shapes = validate_graph(_plain_strings(data), _plain_strings(store.graph_triples(SCHEMA_GRAPH)))
     return sorted(shapes + partial_extractions(store) + interrupted_runs(store) + stale_tag_counts(store),
                   key=lambda v: (v.focus, v.path, v.message))

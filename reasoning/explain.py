@@ -40,7 +40,8 @@ SELECT ?j ?f ?featureLabel ?value ?symbol ?levelLabel ?source WHERE {{
   BIND(COALESCE(?own, ?default) AS ?unit)
   OPTIONAL {{ GRAPH ?ug {{ ?unit qudt:symbol ?symbol }} }}
   OPTIONAL {{ GRAPH ?lg {{ <{track}> wt:hasLevel ?level }}
-             GRAPH ?dg {{ ?lt wt:level ?level ; wt:feature ?f ; wt:thresholdSource ?source . ?level rdfs:label ?levelLabel }} }}
+             GRAPH ?dg {{ ?lt wt:level ?level ; wt:feature ?f ; wt:thresholdSource ?source .
+                         ?level rdfs:label ?levelLabel }} }}
 }}"""
 """What each feature reason read: per feature, its label, the observed value and unit, and its level."""
 

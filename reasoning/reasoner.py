@@ -170,7 +170,8 @@ def read_values(store: GraphStore, tracks: list[URIRef], features: list[str]) ->
         row_of, column_of = {t: i for i, t in enumerate(tracks)}, {f: j for j, f in enumerate(features)}
         chosen = read_observations(store, repeated)
         by_obs = {str(obs): cell for cell, obs in chosen.items()}
-        for obs, value in store.values(f"SELECT ?o ?v WHERE {{ {values_clause('o', by_obs)} GRAPH ?g {{ ?o wt:value ?v }} }}"):
+        for obs, value in store.values(f"SELECT ?o ?v WHERE {{ {values_clause('o', by_obs)} "
+                                       f"GRAPH ?g {{ ?o wt:value ?v }} }}"):
             track, feature = by_obs[obs]
             matrix[row_of[track], column_of[feature]] = value
     kept = seen.any(axis=1)
@@ -244,8 +245,10 @@ class Scorer:
                     lines += self._flip_lines(a, flips.get((i, t)), observations)
         return assignments, NTriples("".join(lines))
 
-    def _cells(self, tracks: pd.Index, written: np.ndarray, flips: dict[tuple[int, int], Flip]) -> set[tuple[URIRef, str]]:
-        """The (track, feature) cells whose observations the written assignments link: their models' and flips' features."""
+    def _cells(self, tracks: pd.Index, written: np.ndarray,
+               flips: dict[tuple[int, int], Flip]) -> set[tuple[URIRef, str]]:
+        """The (track, feature) cells whose observations the written assignments link: their models' and flips'
+        features."""
         used = [sorted({f for effect in parts.effects for f in effect}) for parts in self.parts]
         cells = {(tracks[i], f) for i, t in zip(*np.nonzero(written)) for f in used[t]}
         return cells | {(tracks[i], flip.feature) for (i, _), flip in flips.items()}
@@ -304,7 +307,8 @@ class Scorer:
             return []
         node = nt.iri(iris.counterfactual_iri(a.iri))
         return [line(nt.iri(a.iri), _P.changes_if, node), line(node, _P.type, _P.counterfactual),
-                line(node, _P.feature, nt.iri(feature_node(flip.feature))), line(node, _P.operator, Literal(flip.op).n3()),
+                line(node, _P.feature, nt.iri(feature_node(flip.feature))),
+                line(node, _P.operator, Literal(flip.op).n3()),
                 line(node, _P.threshold, nt.double(flip.threshold)),
                 line(node, _P.observation, nt.iri(observations[(a.track, flip.feature)]))]
 

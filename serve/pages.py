@@ -115,7 +115,8 @@ class Reader:
         No types may mean no triple mentions it: `mentioned` tells those apart."""
         rows = self.rows(f"SELECT ?type ?pref ?label WHERE {{ {{ <{iri}> a ?type }} UNION "
                          f"{{ <{iri}> skos:prefLabel ?pref }} UNION {{ <{iri}> rdfs:label ?label }} }}")
-        labels = [r["pref"] for r in rows if r["pref"] is not None] + [r["label"] for r in rows if r["label"] is not None]
+        labels = ([r["pref"] for r in rows if r["pref"] is not None]
+                  + [r["label"] for r in rows if r["label"] is not None])
         return {r["type"] for r in rows if r["type"] is not None}, str(labels[0]) if labels else iri
 
     def mentioned(self, iri: str) -> bool:
@@ -143,7 +144,8 @@ class Reader:
                        OPTIONAL {{ ?f wt:sampleRate ?rate }} }} }} LIMIT 1""")
         explanations: list[Explanation] = explain(self.graph, URIRef(iri))
         tags = {str(r["notation"]): r["tag"] for r in self.rows(
-            f"SELECT DISTINCT ?notation ?tag WHERE {{ ?a wt:track <{iri}> ; wt:tag ?tag . ?tag skos:notation ?notation }}")}
+            f"SELECT DISTINCT ?notation ?tag WHERE {{ ?a wt:track <{iri}> ; wt:tag ?tag . "
+            f"?tag skos:notation ?notation }}")}
         return {"info": info[0] if info else {}, "explanations": explanations, "tag_iris": tags,
                 "bars": self.bars(iri)}
 

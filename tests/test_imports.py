@@ -52,7 +52,8 @@ def import_graph() -> dict[str, set[str]]:
 
 
 def room(module: str) -> str:
-    """The top-level part of the package a module lives in (`whytag.kg.store` → `kg`; the root's `__init__` → `whytag`)."""
+    """The top-level part of the package a module lives in (`whytag.kg.store` → `kg`; the root's `__init__` →
+    `whytag`)."""
     parts = module.split(".")
     return parts[1] if len(parts) > 1 else parts[0]
 

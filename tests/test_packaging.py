@@ -16,4 +16,5 @@ def test_every_package_folder_is_listed_and_every_listed_one_exists() -> None:
     folders = [init.parent.relative_to(REPO) for top in tops for init in top.rglob("__init__.py")]
     shipped = {"whytag"} | {".".join(("whytag", *folder.parts)) for folder in folders}
     listed = set(config["packages"])
-    assert listed == shipped, f"pyproject.toml packages: add {sorted(shipped - listed)}, drop {sorted(listed - shipped)}"
+    assert listed == shipped, (f"pyproject.toml packages: add {sorted(shipped - listed)}, "
+                               f"drop {sorted(listed - shipped)}")

@@ -18,5 +18,6 @@ __all__ = ["BoostedLinearLearner", "BoostedRulesLearner", "DLConceptLearner", "E
 def registry() -> dict[str, type[OneVsRestRuleLearner]]:
     """The learners by the names the CLI uses; `boosted-linear` is the default (the most accurate), `sparse`
     the same with 8 features per tag (shorter explanations, a little less accurate)."""
-    return {"boosted-linear": BoostedLinearLearner, "sparse": SparseBoostedLinearLearner, "boosted": BoostedRulesLearner,
-            "ebm": EBMLearner, "rulefit": RuleFitLearner, "ripper": RipperLearner, "dl": DLConceptLearner}
+    return {"boosted-linear": BoostedLinearLearner, "sparse": SparseBoostedLinearLearner,
+            "boosted": BoostedRulesLearner, "ebm": EBMLearner, "rulefit": RuleFitLearner, "ripper": RipperLearner,
+            "dl": DLConceptLearner}

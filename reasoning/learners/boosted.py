@@ -56,10 +56,12 @@ class BoostedRulesLearner(OneVsRestRuleLearner):
         self.features_ = {tag: top_features(model, X, self.max_features) for tag, model in models.items()}
         return self._fit_on(X, labels, self.features_)
 
-    def _fit_on(self, X: pd.DataFrame, labels: pd.DataFrame, features: dict[str, list[str]] | None) -> dict[str, TagModel]:
+    def _fit_on(self, X: pd.DataFrame, labels: pd.DataFrame,
+                features: dict[str, list[str]] | None) -> dict[str, TagModel]:
         """A booster per tag, or (shared splits) one booster for all tags, each tag's rules within the
         condition budget and over its own `features` only (all columns of X when None)."""
-        shared = self.shared_splits if self.shared_splits is not None else not self.single_label_ and self.max_depth == 1
+        shared = (self.shared_splits if self.shared_splits is not None
+                  else not self.single_label_ and self.max_depth == 1)
         if not shared:
             return {tag: self._fit_tag(X if features is None else X[features[tag]], labels[tag].to_numpy(), tag)
                     for tag in labels.columns}
@@ -122,7 +124,8 @@ class BoostedLinearLearner(BoostedRulesLearner):
                  id_prefix: str = "tag", threshold: float | str = 0.5) -> None:
         keep_parameters(self, locals())
 
-    def _fit_on(self, X: pd.DataFrame, labels: pd.DataFrame, features: dict[str, list[str]] | None) -> dict[str, TagModel]:
+    def _fit_on(self, X: pd.DataFrame, labels: pd.DataFrame,
+                features: dict[str, list[str]] | None) -> dict[str, TagModel]:
         """The stump models, then one logistic regression per tag on standardised features, the rank
         reduction, and the terms (centred on the training means) and intercepts join each tag's model.
 
@@ -147,7 +150,8 @@ class BoostedLinearLearner(BoostedRulesLearner):
             model = models[tag]
             model.intercept += self.linear_weight * float(fit.intercept_[0])
             weights = self.linear_weight * coefficients[tag] / scale[columns[tag]].to_numpy()
-            model.linear = [LinearTerm(f, float(w), float(center[f])) for f, w in zip(columns[tag], weights) if w != 0.0]
+            model.linear = [LinearTerm(f, float(w), float(center[f]))
+                            for f, w in zip(columns[tag], weights) if w != 0.0]
         return models
 
 
@@ -157,9 +161,9 @@ class SparseBoostedLinearLearner(BoostedLinearLearner):
     Each tag's logit then comes from 8 features, and the 5 largest reasons of a predicted assignment
     hold a median 0.87 of its Σ|reason| (GTZAN, 5-fold CV × 3; 0.56 with all 61 features; Jamendo
     0.88 vs 0.46): of the budgets measured (3, 5, 8, 10, 12), the largest that keeps that median above
-    0.8 (10 gives 0.796), so the one that loses least accuracy. It costs accuracy (GTZAN 0.699 vs 0.713, XGBoost 0.732; Jamendo macro
-    ROC-AUC 0.766 vs 0.782 on one of 10 folds and 0.765 vs 0.781 on the held-out Track mod 5 = 2
-    rows, XGBoost 0.761 / 0.749), so it is an option beside the default, not the default.
+    0.8 (10 gives 0.796), so the one that loses least accuracy. It costs accuracy (GTZAN 0.699 vs 0.713,
+    XGBoost 0.732; Jamendo macro ROC-AUC 0.766 vs 0.782 on one of 10 folds and 0.765 vs 0.781 on the
+    held-out Track mod 5 = 2 rows, XGBoost 0.761 / 0.749), so it is an option beside the default, not the default.
     """
 
     def __init__(self, max_features: int | None = 8, linear_C: float = 0.1, linear_weight: float = 0.5,

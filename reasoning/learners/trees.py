@@ -37,7 +37,8 @@ def expand_tree(nodes: np.ndarray, i: int, names: list[str], has_missing: np.nda
     if node["is_leaf"]:
         return {frozenset(): float(node["value"])}
     f, t = int(node["feature_idx"]), float(node["num_threshold"])
-    left, right = expand_tree(nodes, node["left"], names, has_missing), expand_tree(nodes, node["right"], names, has_missing)
+    left, right = (expand_tree(nodes, node["left"], names, has_missing),
+                   expand_tree(nodes, node["right"], names, has_missing))
     if node["missing_go_to_left"] or not has_missing[f]:
         base, other, condition = left, right, Condition(names[f], ">", t)
     else:

@@ -20,7 +20,8 @@ def test_eval_on_a_dataset_extracts_its_audio_and_writes_a_report(tmp_path):
     report = (tmp_path / "report" / "report.md").read_text()
     assert "boosted" in report and "| dl" in report
     assert "report:" in result.stderr
-    tracks = whytag("query", "--format", "csv", "SELECT (COUNT(?t) AS ?n) WHERE { ?t a wt:Track }", store=tmp_path / "graph")
+    tracks = whytag("query", "--format", "csv", "SELECT (COUNT(?t) AS ?n) WHERE { ?t a wt:Track }",
+                    store=tmp_path / "graph")
     assert tracks.stdout.split() == ["n", "20"]  # the audio went through the store
     assert "tagged the 4 test tracks in the store" in result.stderr
     from whytag.datasets import open_dataset

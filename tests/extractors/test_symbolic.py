@@ -100,7 +100,8 @@ def test_major_and_minor_keys():
 # --- the 32 features ------------------------------------------------------------------------------------
 
 def test_ii_v_i_features():
-    values = {k: v for k, (v, _) in chords.feature_values(reasoned("C", "major", [(2, "min"), (7, "7"), (0, "maj")])).items()}
+    values = {k: v for k, (v, _) in
+              chords.feature_values(reasoned("C", "major", [(2, "min"), (7, "7"), (0, "maj")])).items()}
     assert len(values) == 32 and set(values) == set(chords.symbolic_feature_names())
     expected = {"sub-dom-tonic": 1.0, "sub-dom": 0.5, "dom-tonic": 0.5, "dom": 1 / 3, "sub": 1 / 3}
     assert values == pytest.approx({name: expected.get(name, 0.0) for name in values})
@@ -136,7 +137,8 @@ def test_write_symbolic_replaces_only_its_own_output(store):
     rows = store.select(f"""SELECT ?e WHERE {{ GRAPH <{track}> {{ ?e a wt:Dominant ; wt:chordSymbol "G7" }} }}""").rows
     assert len(rows) == 1
     obs = store.select(f"""SELECT ?v (COUNT(?e) AS ?n) WHERE {{ GRAPH <{track}> {{
-        ?o wt:feature wt:SubDomTonic ; wt:value ?v ; prov:wasDerivedFrom ?e . ?e a wt:Subdominant }} }} GROUP BY ?v""").rows
+        ?o wt:feature wt:SubDomTonic ; wt:value ?v ; prov:wasDerivedFrom ?e . ?e a wt:Subdominant }} }}
+        GROUP BY ?v""").rows
     assert [(float(v), int(n)) for v, n in obs] == [(0.5, 1)]
     assert validate_graph(store.graph_triples(track) + store.graph_triples(EXTRACTORS_GRAPH)) == []
 
@@ -191,7 +193,8 @@ def test_generated_progression_transcribes_roots_qualities_and_key():
 
 
 def _essentia_chroma(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The chroma frame by frame with Essentia (FrameGenerator, Windowing, Spectrum, SpectralPeaks, 2 x HPCP at 440 Hz)."""
+    """The chroma frame by frame with Essentia (FrameGenerator, Windowing, Spectrum, SpectralPeaks, 2 x HPCP at
+    440 Hz)."""
     window, spectrum = es.Windowing(type="blackmanharris62"), es.Spectrum()
     peaks = es.SpectralPeaks(minFrequency=20, maxFrequency=3500, maxPeaks=60, magnitudeThreshold=1e-5,
                              orderBy="magnitude", sampleRate=RATE)

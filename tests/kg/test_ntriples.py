@@ -23,7 +23,8 @@ def test_doubles_read_back_exactly(value):
 
 def test_special_doubles_integers_and_booleans_use_xsd_spellings():
     lines = "".join(nt.line(nt.iri("urn:s"), nt.iri("urn:p"), o) for o in (
-        nt.double(math.nan), nt.double(math.inf), nt.double(-math.inf), nt.integer(42), nt.boolean(True), nt.boolean(False)))
+        nt.double(math.nan), nt.double(math.inf), nt.double(-math.inf), nt.integer(42), nt.boolean(True),
+        nt.boolean(False)))
     assert [o.value for o in parse_objects(lines)] == ["NaN", "INF", "-INF", "42", "true", "false"]
 
 

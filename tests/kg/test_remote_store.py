@@ -67,7 +67,8 @@ def test_tagging_runs_inside_the_endpoint(endpoint):
     store = open_store(endpoint)
     frame = pd.DataFrame({"BPM": np.linspace(60, 180, 13)}, index=[f"r{i}" for i in range(13)])
     import_features(store, frame, "remote-table")
-    write_models(store, ModelInfo("remote", "tempo"), [TagModel("fast", -2.0, [Rule("fast", (Condition("BPM", ">=", 120.0),), 4.0)])])
+    write_models(store, ModelInfo("remote", "tempo"),
+                 [TagModel("fast", -2.0, [Rule("fast", (Condition("BPM", ">=", 120.0),), 4.0)])])
     assignments = apply_model(store, "remote")
     by_value = {a.track.rsplit("/", 1)[-1]: a for a in assignments}
     assert len(by_value) == 13

@@ -95,7 +95,8 @@ def test_each_value_names_the_extraction_that_made_it(store, audio_folder):
     assert found["BPM"] == (96.0, f"{track}/extraction/demo-x", "demo.x", "3")
     assert found["Dom"] == (0.25, f"{track}/extraction/demo-y", "demo.y", "2.5")
     assert count(store, "?o prov:wasGeneratedBy ?a") == 0
-    measured = store.select(f"SELECT ?f WHERE {{ GRAPH <{EXTRACTORS_GRAPH}> {{ ?x rdfs:label 'demo.x' ; wt:measures ?f }} }}")
+    measured = store.select(f"SELECT ?f WHERE {{ GRAPH <{EXTRACTORS_GRAPH}> "
+                            f"{{ ?x rdfs:label 'demo.x' ; wt:measures ?f }} }}")
     assert {str(f).rsplit("#", 1)[1] for (f,) in measured.rows} == {"BPM", "SpectralCentroid"}  # said once, kept
     assert partial_extractions(store) == []
 
@@ -212,10 +213,12 @@ def test_batch_writes_land_whole_or_not_at_all(tmp_path, tracks):
     from whytag.kg.store import BULK_FROM
 
     def batch(prefix: str, bad: bool = False) -> dict:
-        graphs = {URIRef(f"urn:test:{prefix}/{i}"): [(URIRef(f"urn:test:{prefix}/{i}/o{j}"), WT.value, Literal(float(j)))
-                                                       for j in range(30)] for i in range(tracks)}
+        graphs = {URIRef(f"urn:test:{prefix}/{i}"):
+                  [(URIRef(f"urn:test:{prefix}/{i}/o{j}"), WT.value, Literal(float(j))) for j in range(30)]
+                  for i in range(tracks)}
         if bad:  # the last triple of the last graph cannot be parsed: nothing of the batch may be written
-            graphs[URIRef(f"urn:test:{prefix}/{tracks - 1}")].append((URIRef("urn:test:bad%zz"), WT.value, Literal(1.0)))
+            graphs[URIRef(f"urn:test:{prefix}/{tracks - 1}")].append(
+                (URIRef("urn:test:bad%zz"), WT.value, Literal(1.0)))
         return graphs
 
     assert (tracks * 30 >= BULK_FROM) == (tracks == 400)
@@ -241,10 +244,12 @@ def test_features_and_their_extractor_s_declaration_land_in_one_transaction(tmp_
     with open_store(tmp_path / "g") as store:
         with pytest.raises(StoreError):
             store.write_graph(track, [(URIRef("urn:test:bad%zz"), WT.value, Literal(1.0))],
-                              also={EXTRACTORS_GRAPH: [(URIRef("urn:whytag:extractor/never-declared"), WT.measures, WT.BPM)]})
+                              also={EXTRACTORS_GRAPH: [
+                                  (URIRef("urn:whytag:extractor/never-declared"), WT.measures, WT.BPM)]})
         assert count(store, f"GRAPH <{EXTRACTORS_GRAPH}> {{ ?x wt:measures ?f }}") == 0
         write_measurements(store, track, None, [features])
-        assert count(store, f"GRAPH <{EXTRACTORS_GRAPH}> {{ <urn:whytag:extractor/never-declared> wt:measures wt:BPM }}") == 1
+        assert count(store, f"GRAPH <{EXTRACTORS_GRAPH}> "
+                            f"{{ <urn:whytag:extractor/never-declared> wt:measures wt:BPM }}") == 1
         assert count(store, f"GRAPH <{track}> {{ ?o wt:feature wt:BPM ; wt:value 120e0 }}") == 1
 
 

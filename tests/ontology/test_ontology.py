@@ -153,7 +153,8 @@ def test_the_wt_namespace_is_the_ontology():
     graph = Graph()
     for path in HERE.glob("*.ttl"):
         graph.parse(path, format="turtle")
-    used = {str(t)[len(WT_NS):] for triple in graph for t in triple if isinstance(t, URIRef) and str(t).startswith(WT_NS)}
+    used = {str(t)[len(WT_NS):] for triple in graph for t in triple
+            if isinstance(t, URIRef) and str(t).startswith(WT_NS)}
     assert sorted(used - declared) == []
 
 

@@ -68,7 +68,8 @@ def test_justifications_add_up_to_the_score_exactly(store, table):
 
 def test_boundary_values_follow_the_operators(store, table):
     tracks, _ = stored(store, table)
-    apply_model(store, "toy", tracks=[tracks[0]], every_score=True)  # BPM 120 (>= fires), centroid 1800 (> and < do not)
+    # BPM 120 (>= fires), centroid 1800 (> and < do not)
+    apply_model(store, "toy", tracks=[tracks[0]], every_score=True)
     fired = {str(r[0]).rsplit("/", 1)[-1] for r in store.select(
         f"SELECT ?rule WHERE {{ ?a wt:track <{tracks[0]}> ; wt:justifiedBy/wt:rule ?rule }}").rows}
     assert fired == {"0"}  # only "BPM >= 120" of energetic
@@ -120,7 +121,8 @@ def test_rules_share_condition_nodes_and_predicted_tags_keep_their_links(store, 
     shared = store.select(f"""SELECT ?c (COUNT(?rule) AS ?n) WHERE {{ GRAPH <{info.graph}> {{
         ?rule wt:hasCondition ?c . ?c wt:feature wt:BPM ; wt:operator ">=" }} }} GROUP BY ?c""").rows
     assert len(shared) == 1 and int(shared[0][1]) == 2  # "BPM >= 120" of two energetic rules: one node
-    links = """SELECT ?a ?rule ?o WHERE { ?a wt:predicted true ; wt:justifiedBy ?j . ?j wt:rule ?rule ; wt:fromObservation ?o }"""
+    links = """SELECT ?a ?rule ?o WHERE { ?a wt:predicted true ; wt:justifiedBy ?j .
+               ?j wt:rule ?rule ; wt:fromObservation ?o }"""
     apply_model(store, "toy", every_score=True)
     every = {tuple(row) for row in store.select(links).rows}
     apply_model(store, "toy")  # predicted only: the links are found for the written assignments alone
@@ -207,7 +209,8 @@ def test_tuned_multilabel_thresholds_travel_with_the_model(store):
     from whytag.reasoning.learners import BoostedRulesLearner
 
     rng = np.random.default_rng(3)
-    X = pd.DataFrame({"BPM": rng.uniform(60, 180, 80), "dom": rng.uniform(0, 0.5, 80)}, index=[f"m{i}" for i in range(80)])
+    X = pd.DataFrame({"BPM": rng.uniform(60, 180, 80), "dom": rng.uniform(0, 0.5, 80)},
+                     index=[f"m{i}" for i in range(80)])
     Y = pd.DataFrame({"fast": (X.BPM > 130).astype(int), "tense": ((X.dom > 0.3) ^ (rng.random(80) < 0.2)).astype(int)})
     learner = BoostedRulesLearner(threshold="f1").fit(X, Y)
     tracks = import_features(store, X, "thresholds")
@@ -293,6 +296,6 @@ def test_a_feature_observed_twice_is_read_from_its_first_observation_by_iri(stor
     justified = [a for a in apply_model(store, "toy", [track], every_score=True) if a.notation == "energetic"]
     assert justified[0].logit == pytest.approx(models(table)[0].logit(pd.DataFrame({"BPM": [61.5],
         "Spectral-Centroid": [table.loc["t3", "Spectral-Centroid"]], "dom": [table.loc["t3", "dom"]]}))[0], abs=1e-12)
-    linked = {str(o) for (o,) in store.values(f"SELECT ?o WHERE {{ GRAPH ?g {{ <{justified[0].iri}> wt:justifiedBy ?j . "
-                                             f"?j wt:fromObservation ?o }} }}")}
+    linked = {str(o) for (o,) in store.values(f"SELECT ?o WHERE {{ GRAPH ?g {{ <{justified[0].iri}> "
+                                             f"wt:justifiedBy ?j . ?j wt:fromObservation ?o }} }}")}
     assert str(chosen) in linked and not any("z-last" in o or "table-synthetic/bpm" in o for o in linked)

@@ -80,7 +80,8 @@ def test_the_run_s_tag_counts_match_its_assignments_until_one_is_edited(catalog)
     batches = list(tag_batches(store, "toy", batch_size=7))
     by_tag = Counter(a.notation for batch in batches for a in batch if a.predicted)
     # as for a shipped vocabulary, each tag's notation also in a second graph (the schema's, beside the model's)
-    store.update("INSERT { GRAPH <urn:test:vocabulary> { ?t skos:notation ?n } } WHERE { GRAPH ?a { ?c wt:countedTag ?t } GRAPH ?b { ?t skos:notation ?n } }")
+    store.update("INSERT { GRAPH <urn:test:vocabulary> { ?t skos:notation ?n } } "
+                 "WHERE { GRAPH ?a { ?c wt:countedTag ?t } GRAPH ?b { ?t skos:notation ?n } }")
     rows = store.rows((Path(__file__).resolve().parents[2] / "docs/queries/tag-counts.rq").read_text())
     stored = {str(n): int(c) for n, c in rows}
     counted = {str(n): int(c) for n, c in store.rows(

@@ -18,7 +18,8 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 def browser():
     webdriver = pytest.importorskip("selenium.webdriver", reason="selenium (test extra) is not installed")
     if CHROMIUM is None or not Path(CHROMEDRIVER).exists():
-        pytest.skip("Debian's chromium and chromium-driver are not installed (tests/system-deps.sh installs them as root)")
+        pytest.skip("Debian's chromium and chromium-driver are not installed "
+                    "(tests/system-deps.sh installs them as root)")
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()

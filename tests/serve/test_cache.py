@@ -29,11 +29,13 @@ def test_the_endpoint_answers_a_repeated_query_from_memory_but_never_stale(clien
     query = {"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:test:kept> { ?s ?p ?o } }", "format": "csv"}
     auth = {"Authorization": "Bearer s3cret"}
     assert client.get("/sparql", params=query).text.split() == ["n", "0"]
-    assert client.post("/sparql", data={"update": "INSERT DATA { GRAPH <urn:test:kept> { <urn:test:a> <urn:test:b> 1 } }"},
+    assert client.post("/sparql",
+                       data={"update": "INSERT DATA { GRAPH <urn:test:kept> { <urn:test:a> <urn:test:b> 1 } }"},
                        headers=auth).status_code == 204
     try:
         assert client.get("/sparql", params=query).text.split() == ["n", "1"]
-        assert client.get("/sparql", params={**query, "format": "json"}).json()["results"]["bindings"][0]["n"]["value"] == "1"
+        bindings = client.get("/sparql", params={**query, "format": "json"}).json()["results"]["bindings"]
+        assert bindings[0]["n"]["value"] == "1"
     finally:
         client.post("/sparql", data={"update": "DROP GRAPH <urn:test:kept>"}, headers=auth)
     assert client.get("/sparql", params=query).text.split() == ["n", "0"]

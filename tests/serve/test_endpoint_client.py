@@ -10,7 +10,8 @@ from whytag.kg.store import StoreError, open_store
 
 def test_writes_go_through_the_server_with_the_token(server_url, tagged_store):
     with open_store(f"{server_url}/sparql", token="s3cret") as remote:
-        remote.write_graph(URIRef("urn:test:remote"), [(URIRef("urn:test:a"), RDFS.label, Literal("through the server"))])
+        remote.write_graph(URIRef("urn:test:remote"),
+                           [(URIRef("urn:test:a"), RDFS.label, Literal("through the server"))])
         assert str(remote.select("SELECT ?l WHERE { <urn:test:a> rdfs:label ?l }").rows[0][0]) == "through the server"
         remote.update("DROP GRAPH <urn:test:remote>")
     assert not tagged_store.select("ASK { <urn:test:a> ?p ?o }").rows[0][0].toPython()
@@ -24,6 +25,6 @@ def test_errors_are_one_line_naming_the_endpoint(server_url):
         assert str(refused.value).startswith(f"{url}: HTTP 401: updates need") and "\n" not in str(refused.value)
         with pytest.raises(StoreError, match=f"^{url}: HTTP 400: malformed query"):
             remote.select("SELECT ?x WHERE { ?x }")
-    with open_store(url, timeout=0.2) as impatient:
-        with pytest.raises(StoreError, match=rf"^{url}: no answer within 0.2 s$"):
-            impatient.select("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+    with (open_store(url, timeout=0.2) as impatient,
+          pytest.raises(StoreError, match=rf"^{url}: no answer within 0.2 s$")):
+        impatient.select("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")

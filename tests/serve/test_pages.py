@@ -23,7 +23,8 @@ def test_a_track_iri_negotiates_html_turtle_jsonld_and_ntriples(client):
     jsonld = json.loads(client.get(path, headers={"Accept": "application/ld+json"}).text)
     assert any(node.get("@id") == TRACK for node in jsonld)
     nt = client.get(f"/resource?iri={quote(TRACK, safe='')}", headers={"Accept": "application/n-triples"}).text
-    assert f"<{TRACK}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/whytag/ontology#Track> ." in nt
+    assert (f"<{TRACK}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+            "<https://w3id.org/whytag/ontology#Track> .") in nt
 
 
 def test_every_iri_resolves_at_resource_and_unknown_ones_are_404(client):
@@ -82,8 +83,12 @@ def test_query_page_offers_the_documented_queries(client):
 
 def test_pages_show_an_update_sent_through_the_endpoint(client, tagged_store):
     """Long lists are kept between requests; an update through /sparql must not leave them stale."""
-    tag = str(tagged_store.select("SELECT DISTINCT ?tag WHERE { ?a wt:tag ?tag . ?tag skos:notation 'calm' }").rows[0][0])
-    listed = lambda: re.findall(r'href="/track/synthetic/(t\d+)"', client.get("/resource", params={"iri": tag}).text)
+    tag = str(tagged_store.select(
+        "SELECT DISTINCT ?tag WHERE { ?a wt:tag ?tag . ?tag skos:notation 'calm' }").rows[0][0])
+
+    def listed():
+        return re.findall(r'href="/track/synthetic/(t\d+)"', client.get("/resource", params={"iri": tag}).text)
+
     before = listed()
     assert before == listed() and before, "the same page twice (the second one kept)"
     flip = """DELETE {{ GRAPH ?g {{ ?a wt:predicted {old} }} }} INSERT {{ GRAPH ?g {{ ?a wt:predicted {new} }} }}
@@ -123,17 +128,25 @@ def test_a_track_chart_shows_feature_and_level_names_changed_through_the_endpoin
     """Feature names, unit symbols and level names are kept between pages; an update must not leave them stale."""
     level = str(tagged_store.select(f"""SELECT ?l WHERE {{ <{TRACK}> wt:hasLevel ?l . ?t wt:level ?l ;
         wt:feature wt:BPM ; wt:thresholdSource ?s FILTER(STRSTARTS(?s, "music knowledge")) }}""").rows[0][0])
-    chart = lambda: client.get("/resource", params={"iri": TRACK}).text.split("<svg", 1)[1]
-    rename = """DELETE {{ GRAPH ?g {{ <{iri}> rdfs:label ?old }} }} INSERT {{ GRAPH ?g {{ <{iri}> rdfs:label "{new}" }} }}
+
+    def chart():
+        return client.get("/resource", params={"iri": TRACK}).text.split("<svg", 1)[1]
+
+    rename = """DELETE {{ GRAPH ?g {{ <{iri}> rdfs:label ?old }} }}
+                INSERT {{ GRAPH ?g {{ <{iri}> rdfs:label "{new}" }} }}
                 WHERE {{ GRAPH ?g {{ <{iri}> rdfs:label ?old }} FILTER(STR(?old) = "{old}") }}"""
     names = {"https://w3id.org/whytag/ontology#BPM": ("tempo", "beats a minute"),
-             level: (str(tagged_store.select(f"SELECT ?n WHERE {{ <{level}> rdfs:label ?n }}").rows[0][0]), "pace of it")}
+             level: (str(tagged_store.select(f"SELECT ?n WHERE {{ <{level}> rdfs:label ?n }}").rows[0][0]),
+                     "pace of it")}
     before = chart()
     assert all(old in before and new not in before for old, new in names.values())
     auth = {"Authorization": "Bearer s3cret"}
-    update = lambda forward: [client.post("/sparql", headers=auth, data={"update": rename.format(
-        iri=iri, old=old if forward else new, new=new if forward else old)}).status_code
-        for iri, (old, new) in names.items()]
+
+    def update(forward):
+        return [client.post("/sparql", headers=auth, data={"update": rename.format(
+            iri=iri, old=old if forward else new, new=new if forward else old)}).status_code
+            for iri, (old, new) in names.items()]
+
     assert update(True) == [204, 204]
     try:
         renamed = chart()
@@ -207,7 +220,8 @@ def test_catalog_sorts_short_lists_by_name_and_pages_long_ones_in_store_order(cl
         calm, _ = listed({"tag": "calm"})  # fewer than 20: sorted again
         assert sum(calm, []) == sorted(sum(calm, [])) and 0 < len(sum(calm, [])) <= 20
     finally:
-        client.post("/sparql", data={"update": "DROP GRAPH <urn:test:nothing>"}, headers={"Authorization": "Bearer s3cret"})
+        client.post("/sparql", data={"update": "DROP GRAPH <urn:test:nothing>"},
+                    headers={"Authorization": "Bearer s3cret"})
 
 
 def test_catalog_lists_a_track_whose_name_is_a_number(client):

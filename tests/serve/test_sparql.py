@@ -131,7 +131,8 @@ def test_every_results_format_parses_back_to_the_same_rows(client):
 
     query = """SELECT ?s ?label ?none WHERE { VALUES (?s ?label) { (<urn:x:a> "a & <b>"@en) (<urn:x:b> 2.5) }
                                               OPTIONAL { ?s <urn:x:missing> ?none } } ORDER BY ?s"""
-    expected = [(URIRef("urn:x:a"), Literal("a & <b>", lang="en"), None), (URIRef("urn:x:b"), Literal("2.5", datatype=XSD.decimal), None)]
+    expected = [(URIRef("urn:x:a"), Literal("a & <b>", lang="en"), None),
+                (URIRef("urn:x:b"), Literal("2.5", datatype=XSD.decimal), None)]
     for accept, fmt in (("application/sparql-results+json", "json"), ("application/sparql-results+xml", "xml"),
                         ("text/tab-separated-values", "tsv")):
         body = client.get("/sparql", params={"query": query}, headers={"Accept": accept}).content

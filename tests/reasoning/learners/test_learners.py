@@ -106,7 +106,8 @@ def test_linear_terms_of_many_tags_share_a_low_rank_trend() -> None:
     rng = np.random.default_rng(2)
     X = pd.DataFrame(rng.normal(size=(600, 6)), columns=[f"f{i}" for i in range(6)])
     latent = X[["f0", "f1"]].to_numpy() @ rng.normal(size=(2, 12))  # 12 tags driven by two trends
-    Y = pd.DataFrame((rng.random((600, 12)) < 1 / (1 + np.exp(-latent))).astype(int), columns=[f"t{j}" for j in range(12)])
+    Y = pd.DataFrame((rng.random((600, 12)) < 1 / (1 + np.exp(-latent))).astype(int),
+                     columns=[f"t{j}" for j in range(12)])
     shared = BoostedLinearLearner(linear_rank=2, max_iter=20).fit(X, Y)
     coefficients = np.array([[t.weight for t in shared.models_[tag].linear] for tag in Y.columns])
     assert np.linalg.matrix_rank(coefficients, tol=1e-9) == 2
@@ -130,7 +131,8 @@ def test_feature_budget_is_kept_per_tag_with_the_signal_features(max_depth: int,
     """Twelve features, three tags each driven by its own two; a budget of two keeps exactly those."""
     rng = np.random.default_rng(3)
     X = pd.DataFrame(rng.random((900, 12)), columns=[f"f{i}" for i in range(12)])
-    logit = {"a": 3 * (X["f0"] > 0.5) + 4 * X["f1"], "b": 3 * (X["f2"] < 0.4) - 4 * X["f3"], "c": 5 * X["f4"] + 5 * X["f5"]}
+    logit = {"a": 3 * (X["f0"] > 0.5) + 4 * X["f1"], "b": 3 * (X["f2"] < 0.4) - 4 * X["f3"],
+             "c": 5 * X["f4"] + 5 * X["f5"]}
     Y = pd.DataFrame({t: (rng.random(900) < 1 / (1 + np.exp(-(v - v.mean())))).astype(int) for t, v in logit.items()})
     learner = BoostedLinearLearner(max_depth=max_depth, max_features=2, shared_splits=shared, max_iter=60).fit(X, Y)
     expected = {"a": {"f0", "f1"}, "b": {"f2", "f3"}, "c": {"f4", "f5"}}
@@ -150,8 +152,8 @@ def test_budgeted_tag_logits_are_its_booster_refitted_on_the_chosen_features(dat
     learner = BoostedRulesLearner(max_depth=2, max_features=2, max_conditions=None, shared_splits=False).fit(X, Y)
     for tag, model in learner.models_.items():
         columns = learner.features_[tag]
-        hgb = HistGradientBoostingClassifier(max_depth=2, max_leaf_nodes=4, max_iter=200, learning_rate=0.1, max_bins=32,
-                                             min_samples_leaf=10, early_stopping=False, random_state=0)
+        hgb = HistGradientBoostingClassifier(max_depth=2, max_leaf_nodes=4, max_iter=200, learning_rate=0.1,
+                                             max_bins=32, min_samples_leaf=10, early_stopping=False, random_state=0)
         hgb.fit(X[columns], Y[tag])
         assert len(columns) == 2
         np.testing.assert_allclose(model.logit(X), hgb.decision_function(X[columns]), atol=1e-9)
@@ -162,7 +164,8 @@ def test_top_features_ranks_by_mean_centred_contribution() -> None:
     from whytag.reasoning.model import Condition, LinearTerm, Rule, TagModel
 
     X = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0], "b": [0.0, 0.0, 1.0, 1.0], "c": [5.0, 5.0, 5.0, 6.0]})
-    model = TagModel("t", 0.0, [Rule("t", (Condition("b", ">=", 0.5),), 3.0), Rule("t", (Condition("c", ">=", 5.5),), 0.1)],
+    model = TagModel("t", 0.0, [Rule("t", (Condition("b", ">=", 0.5),), 3.0),
+                                Rule("t", (Condition("c", ">=", 5.5),), 0.1)],
                      linear=[LinearTerm("a", 0.5, 1.5)])
     # mean |centred contribution|: a 0.5, b 1.5, c 0.075
     assert top_features(model, X, 2) == ["a", "b"]
