@@ -5,10 +5,11 @@ from whytag.cli.demo import demo
 from whytag.cli.evaluation import evaluate_command
 from whytag.cli.graph import export, query, validate
 from whytag.cli.group import main
-from whytag.cli.models import explain, learn, tag, train
+from whytag.cli.models import explain, learn, models, tag, train
 from whytag.cli.serve import serve
 
-for command in (ingest, extract, query, validate, export, learn, tag, explain, serve, evaluate_command, train, demo):
+for command in (ingest, extract, query, validate, export, learn, tag, explain, models, serve, evaluate_command, train,
+                demo):
     main.add_command(command)
 
 __all__ = ["main"]

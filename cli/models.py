@@ -1,4 +1,5 @@
-"""Commands for rule models: `learn` (labels → rules), `tag` (rules → tags), `explain` (tags → words), `train`."""
+"""Commands for rule models: `learn` (labels → rules), `tag` (rules → tags), `explain` (tags → words), `models`
+(the model sets in the store), `train`."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from whytag.kg.tables import import_features, labels_from, numeric_features, rea
 from whytag.kg.tracks import find_track, label_tracks
 from whytag.reasoning.explain import explain as explain_track
 from whytag.reasoning.reasoner import BATCH, tag_batches
+from whytag.reasoning.rules import choose_model_set, model_sets
 from whytag.reasoning.training import learn as learn_rules
 
 
@@ -68,19 +70,20 @@ def learn(ctx, labels, id_column, label_columns, features_file, learner, name, v
 
 
 @click.command()
-@click.option("--model", "name", default="default", show_default=True, help="Model set to apply.")
+@click.option("--model", "name", help="Model set to apply (default: the store's only one).")
 @click.option("--every-score", is_flag=True, help="Store every tag's score with its reasons, not only predicted tags.")
 @click.option("--batch", "batch_size", type=click.IntRange(min=1),
               help="Tracks read, scored and written per transaction (default 1000; memory grows with it, "
                    "not with the catalog).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
-def tag(ctx, name: str, every_score: bool, batch_size: int | None, quiet: bool) -> None:
+def tag(ctx, name: str | None, every_score: bool, batch_size: int | None, quiet: bool) -> None:
     """Apply a learned model set to every track with features: tags with justifications in the graph."""
     batch_size = batch_size or BATCH
     predicted: Counter = Counter()
     scored = tracks = 0
     with command_store(ctx, write=True) as store, tqdm(unit="track", desc="tag", disable=quiet, leave=False) as bar:
+        name = choose_model_set(store, name)
         for batch in tag_batches(store, name, every_score=every_score, batch_size=batch_size,
                                  on_start=lambda n: bar.reset(total=n)):
             predicted.update(a.notation for a in batch if a.predicted)
@@ -118,6 +121,24 @@ def explain(ctx, track: str, tag_name: str | None, model: str | None, top: int, 
     click.echo(f"{iri}")
     for explanation in shown:
         click.echo(explanation.text(top, detail))
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def models(ctx, fmt: str) -> None:
+    """List the model sets in the store: vocabulary, tags, learner, features used, when learned, tracks tagged."""
+    with command_store(ctx) as store:
+        cards = model_sets(store)
+    if fmt == "json":
+        click.echo(json.dumps({"model_sets": [card.as_dict() for card in cards]}, indent=2))
+        return
+    if not cards:
+        click.echo("no model sets in the store (run `whytag learn` first)")
+    for card in cards:
+        click.echo(f"{card.name} ({card.source})\n  vocabulary: {card.vocabulary}, {card.tags} tags\n"
+                   f"  learner: {card.learner}\n  features used: {card.features}\n"
+                   f"  learned: {card.learned or 'unknown'}\n  tracks carrying its tags: {card.tagged_tracks}")
 
 
 @click.group()

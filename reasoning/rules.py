@@ -10,11 +10,12 @@ Models live in one named graph per model (`urn:whytag:graph/model/<name>`), repl
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from whytag.errors import WhytagError
 from whytag.kg import iris
@@ -195,12 +196,64 @@ def add_rule(graph: Graph, info: ModelInfo, iri: URIRef, tag: URIRef, rule: Rule
 
 
 def write_models(store: GraphStore, info: ModelInfo, models: Iterable[TagModel]) -> None:
-    """Replace the model's graph with these tag models, in one transaction."""
-    store.write_graph(info.graph, model_graph(info, models))
+    """Replace the model's graph with these tag models, stamped with the time they were written, in one transaction."""
+    graph = model_graph(info, models)
+    learned = datetime.now(UTC).replace(microsecond=0)
+    graph.add((info.iri, PROV.generatedAtTime, Literal(learned, datatype=XSD.dateTime)))
+    store.write_graph(info.graph, graph)
 
 
 class ModelNotFound(WhytagError, LookupError):
-    """A model set name the store does not hold."""
+    """A model set name the store does not hold, or no model set at all."""
+
+
+class ModelSetAmbiguous(WhytagError, LookupError):
+    """No model set was named and the store holds several."""
+
+
+@dataclass(frozen=True)
+class ModelSetCard:
+    """A model set as `whytag models` lists it; `source` says where it lives (the store; shipped sets later)."""
+
+    name: str
+    vocabulary: str
+    tags: int
+    learner: str
+    features: int
+    learned: str | None
+    tagged_tracks: int
+    source: str = "store"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def model_sets(store: GraphStore) -> list[ModelSetCard]:
+    """Every model set in the store, by name, with what it tags and how many tracks carry its predicted tags."""
+    tagged = {str(model_set): int(n) for model_set, n in store.select("""SELECT ?set (COUNT(DISTINCT ?t) AS ?n)
+        WHERE { GRAPH ?g { ?a wt:fromModelSet ?set ; wt:predicted true ; wt:track ?t } } GROUP BY ?set""").rows}
+    rows = store.select("""SELECT ?set ?name ?vocab ?learner ?learned (COUNT(DISTINCT ?tm) AS ?tags)
+            (COUNT(DISTINCT ?f) AS ?features) WHERE { GRAPH ?g {
+        ?set a wt:ModelSet ; rdfs:label ?name ; wt:vocabulary ?scheme ; wt:learner ?learner ; wt:hasTagModel ?tm .
+        ?scheme rdfs:label ?vocab .
+        OPTIONAL { ?tm wt:hasEffect/wt:onFeature ?f } OPTIONAL { ?set prov:generatedAtTime ?learned } } }
+        GROUP BY ?set ?name ?vocab ?learner ?learned ORDER BY ?name""").rows
+    return [ModelSetCard(str(name), str(vocab), int(tags), str(learner), int(features),
+                         str(learned) if learned is not None else None, tagged.get(str(model_set), 0))
+            for model_set, name, vocab, learner, learned, tags, features in rows]
+
+
+def choose_model_set(store: GraphStore, name: str | None) -> str:
+    """The model set to apply: `name` when given, else the store's only one (several or none is an error)."""
+    if name is not None:
+        return name
+    names = sorted(str(label) for (label,) in store.select(
+        "SELECT DISTINCT ?label WHERE { GRAPH ?g { ?set a wt:ModelSet ; rdfs:label ?label } }").rows)
+    if not names:
+        raise ModelNotFound("no model set in the store (run `whytag learn` first)")
+    if len(names) > 1:
+        raise ModelSetAmbiguous(f"the store holds {len(names)} model sets ({', '.join(names)}): name one with --model")
+    return names[0]
 
 
 def read_models(store: GraphStore, name: str) -> tuple[ModelInfo, list[TagModel]]:
