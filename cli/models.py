@@ -82,14 +82,15 @@ def tag(ctx, name: str | None, every_score: bool, batch_size: int | None, quiet:
     batch_size = batch_size or BATCH
     predicted: Counter = Counter()
     scored = tracks = 0
-    with command_store(ctx, write=True) as store, tqdm(unit="track", desc="tag", disable=quiet, leave=False) as bar:
-        name = choose_model_set(store, name)
-        for batch in tag_batches(store, name, every_score=every_score, batch_size=batch_size,
-                                 on_start=lambda n: bar.reset(total=n)):
-            predicted.update(a.notation for a in batch if a.predicted)
-            scored += len(batch)
-            tracks += len({a.track for a in batch})
-            bar.update(min(batch_size, bar.total - bar.n))
+    with command_store(ctx, write=True) as store:
+        name = choose_model_set(store, name)  # before the progress bar, so a missing set shows no empty bar
+        with tqdm(unit="track", desc="tag", disable=quiet, leave=False) as bar:
+            for batch in tag_batches(store, name, every_score=every_score, batch_size=batch_size,
+                                     on_start=lambda n: bar.reset(total=n)):
+                predicted.update(a.notation for a in batch if a.predicted)
+                scored += len(batch)
+                tracks += len({a.track for a in batch})
+                bar.update(min(batch_size, bar.total - bar.n))
     click.echo(f"tagged {tracks} tracks with model set '{name}': {scored} scored assignments, "
                f"{sum(predicted.values())} predicted")
     for notation, n in sorted(predicted.items(), key=lambda kv: -kv[1]):
