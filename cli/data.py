@@ -10,9 +10,11 @@ from rdflib import URIRef
 from whytag.cli.group import command_store, echo_failures
 from whytag.extractors.cluster import SCHEDULER_TIMEOUT, check_scheduler
 from whytag.kg.extraction import extract_tracks
+from whytag.kg.feature_files import ingest_features
 from whytag.kg.ingest import ingest as ingest_files
 from whytag.kg.iris import DEFAULT_BASE, checked_iri
 from whytag.kg.store import GraphStore
+from whytag.kg.tables import names
 
 SCHEDULER_HELP = ("Extract on this Dask cluster's workers instead of local processes (pip install 'whytag[cluster]'). "
                   "They read the audio at the paths the store records, so they must see the same files (shared "
@@ -37,7 +39,11 @@ def check_cluster(scheduler: str | None, workers: int | None, timeout: float) ->
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--features", "features_path", type=click.Path(exists=True), metavar="PATH",
+              help="Record tracks without audio from feature values: a CSV/TSV table (an id column, then the "
+                   "paper's feature columns), an Essentia MusicExtractor / AcousticBrainz JSON file, or a folder "
+                   "of them.")
 @click.option("--base", default=DEFAULT_BASE, show_default=True, help="IRI prefix for instance data.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--extract", "then_extract", is_flag=True, help="Also extract features from the ingested files.")
@@ -45,10 +51,18 @@ def check_cluster(scheduler: str | None, workers: int | None, timeout: float) ->
 @click.option("--workers", type=int, help="Extraction processes (default: one per core).")
 @cluster_options
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[str, ...], base: str, quiet: bool, then_extract: bool, groups: str,
-           workers: int | None, scheduler: str | None, scheduler_timeout: float) -> None:
+def ingest(ctx: click.Context, paths: tuple[str, ...], features_path: str | None, base: str, quiet: bool,
+           then_extract: bool, groups: str, workers: int | None, scheduler: str | None,
+           scheduler_timeout: float) -> None:
     """Record audio files (wav, flac, ogg, mp3, au; folders are walked) as tracks in the graph."""
     checked_iri(base, "--base")
+    if features_path is not None:
+        if paths or then_extract:
+            raise click.UsageError("--features records tracks from feature values: give no audio PATHS or --extract")
+        ingest_feature_values(ctx, features_path, base)
+        return
+    if not paths:
+        raise click.UsageError("give audio PATHS, or --features PATH")
     if scheduler is not None and not then_extract:
         raise click.UsageError("--scheduler runs the extraction: give --extract too")
     check_cluster(scheduler, workers, scheduler_timeout)
@@ -63,6 +77,17 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], base: str, quiet: bool, t
             failures += extract_and_report(store, groups, [t for t, _ in report.tracks], workers, quiet,
                                            scheduler=scheduler, scheduler_timeout=scheduler_timeout)
     echo_failures(ctx, failures)
+
+
+def ingest_feature_values(ctx: click.Context, path: str, base: str) -> None:
+    """`ingest --features`: record the tracks, name the table columns left out and the files that failed."""
+    with command_store(ctx, write=True, create=True) as store:
+        report = ingest_features(store, path, base=base)
+    click.echo(f"recorded {len(report.tracks)} track(s) from {path}; {len(report.failures)} file(s) failed")
+    if report.unknown:
+        click.echo(f"  note: {path}: {len(report.unknown)} unknown column(s) not recorded: {names(report.unknown)}",
+                   err=True)
+    echo_failures(ctx, report.failures)
 
 
 def extract_and_report(store: GraphStore, groups: str, tracks: list[URIRef] | None, workers: int | None,

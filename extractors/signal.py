@@ -130,11 +130,17 @@ MUSIC_EXTRACTOR_DESCRIPTORS: dict[str, str] = {
 
 def music_extractor_features(results: Mapping[str, Any]) -> dict[str, float]:
     """The features of FEATURES that MusicExtractor also measures, read from its results (the Pool of
-    per-track statistics, or a dict of it); Key and Scale-Major from its Temperley key, MFCC from lowlevel.mfcc."""
-    values = {name: float(results[descriptor]) for name, descriptor in MUSIC_EXTRACTOR_DESCRIPTORS.items()}
-    values["Key"] = PITCH_CLASSES[results["tonal.key_temperley.key"]]
-    values["Scale-Major"] = 1.0 if results["tonal.key_temperley.scale"] == "major" else 0.0
-    values.update({f"MFCC-{i + 1}": float(v) for i, v in enumerate(results["lowlevel.mfcc.mean"])})
+    per-track statistics, or a dict of dotted names); Key and Scale-Major from its Temperley key, MFCC from
+    lowlevel.mfcc. A descriptor the results lack (older AcousticBrainz dumps) leaves its feature out."""
+    names = set(results.descriptorNames()) if hasattr(results, "descriptorNames") else set(results)
+    values = {name: float(results[descriptor]) for name, descriptor in MUSIC_EXTRACTOR_DESCRIPTORS.items()
+              if descriptor in names}
+    if "tonal.key_temperley.key" in names:
+        values["Key"] = PITCH_CLASSES[results["tonal.key_temperley.key"]]
+    if "tonal.key_temperley.scale" in names:
+        values["Scale-Major"] = 1.0 if results["tonal.key_temperley.scale"] == "major" else 0.0
+    if "lowlevel.mfcc.mean" in names:
+        values.update({f"MFCC-{i + 1}": float(v) for i, v in enumerate(results["lowlevel.mfcc.mean"])})
     return values
 
 

@@ -59,6 +59,14 @@ def table_track(source: str, row_id: str, base: str = DEFAULT_BASE) -> URIRef:
     return URIRef(f"{base}track/{slug(source)}/{slug(row_id)}")
 
 
+def feature_file_track(recording: str | None, content: bytes, base: str = DEFAULT_BASE) -> URIRef:
+    """IRI of a track known only by a feature file (MusicExtractor JSON): from its MusicBrainz recording id,
+    else from the file's SHA-256, so reading the same file again changes nothing."""
+    if recording:
+        return URIRef(f"{base}track/musicbrainz-{recording}")
+    return URIRef(f"{base}track/features-sha256-{hashlib.sha256(content).hexdigest()}")
+
+
 def table_iri(source: str) -> URIRef:
     """A feature table a catalog was imported from (what its extractions used)."""
     return URIRef(f"{DEFAULT_BASE}table/{slug(source)}")

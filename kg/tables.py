@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +25,7 @@ from whytag.kg.iris import DEFAULT_BASE, table_iri, table_track
 from whytag.kg.mapping import declare_extractors, feature_triples
 from whytag.kg.namespaces import WT
 from whytag.kg.ntriples import NTriples
-from whytag.kg.store import GraphStore, triples_block
+from whytag.kg.store import GraphStore, Triple, triples_block
 from whytag.kg.write_behind import WriteBehind
 
 BATCH = 1000  # tracks per transaction: large enough to be fast, small enough to keep memory and requests modest
@@ -128,24 +128,29 @@ def _source(frame: pd.DataFrame) -> str:
 
 
 def import_features(store: GraphStore, features: pd.DataFrame, source: str, base: str = DEFAULT_BASE) -> list[URIRef]:
-    """Write each row as a track graph with one observation per finite cell; return the track IRIs.
+    """Write each row as a track graph with one observation per finite cell; return the track IRIs."""
+    tracks = [table_track(source, str(i), base) for i in features.index]
+    write_tracks(store, features, tracks, table_iri(source), f"table:{source}")
+    return tracks
+
+
+def write_tracks(store: GraphStore, features: pd.DataFrame, tracks: list[URIRef], source_node: URIRef,
+                 extractor: str, facts: Mapping[URIRef, list[Triple]] | None = None) -> None:
+    """Write row i as the graph of tracks[i]: its finite values, derived from `source_node`, plus its `facts`.
 
     A batch of tracks is written in one atomic step (bulk-loaded by the embedded store when its graphs
     are new), and the store is compacted at the end so the queries that follow are not slowed.
     """
-    source_node, extractor = table_iri(source), f"table:{source}"
-    tracks = [table_track(source, str(i), base) for i in features.index]
     declare_extractors(store, {extractor: features.columns})
     with WriteBehind(store.concurrent) as writer:  # the next batch is built while the store loads the last
-        for batch in _track_batches(features, tracks, source_node, extractor):
+        for batch in _track_batches(features, tracks, source_node, extractor, facts or {}):
             writer.submit(store.add_graphs, batch)
     store.compact()
-    return tracks
 
 
-def _track_batches(features: pd.DataFrame, tracks: list[URIRef], source_node: URIRef,
-                   extractor: str) -> Iterator[dict[URIRef, NTriples]]:
-    """import_features' track graphs as N-Triples text, BATCH tracks at a time."""
+def _track_batches(features: pd.DataFrame, tracks: list[URIRef], source_node: URIRef, extractor: str,
+                   facts: Mapping[URIRef, list[Triple]]) -> Iterator[dict[URIRef, NTriples]]:
+    """write_tracks' track graphs as N-Triples text, BATCH tracks at a time."""
     known = known_features()
     groups = {c: known[c].group if c in known else "signal" for c in features.columns}
     units = {c: known[c].unit if c in known else "UNITLESS" for c in features.columns}
@@ -158,9 +163,9 @@ def _track_batches(features: pd.DataFrame, tracks: list[URIRef], source_node: UR
             for column, value in zip(features.columns, row):
                 if np.isfinite(value):
                     observed.add(column, value, units[column], groups[column])
-            facts = [(track, RDF.type, WT.Track), (track, PROV.wasDerivedFrom, source_node),
-                     (track, RDFS.label, Literal(str(row_id)))]
-            batch[track] = NTriples(triples_block(facts) + feature_triples(track, observed, source_node))
+            block = [(track, RDF.type, WT.Track), (track, PROV.wasDerivedFrom, source_node),
+                     (track, RDFS.label, Literal(str(row_id))), *facts.get(track, ())]
+            batch[track] = NTriples(triples_block(block) + feature_triples(track, observed, source_node))
         yield batch
 
 
