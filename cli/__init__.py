@@ -1,16 +1,24 @@
-"""The `whytag` command: thin commands (parse, call the room that does the work, print), grouped by theme."""
+"""The `whytag` command: thin commands (parse, call the room that does the work, print), grouped by theme.
 
-from whytag.cli.data import extract, ingest
-from whytag.cli.demo import demo
-from whytag.cli.evaluation import evaluate_command
-from whytag.cli.graph import export, query, validate
+Each command's module is imported only when the command runs (see `WhytagGroup`), so start-up stays short.
+"""
+
 from whytag.cli.group import main
-from whytag.cli.models import explain, learn, models, tag, train
-from whytag.cli.serve import serve
 
-for command in (ingest, extract, query, validate, export, learn, tag, explain, models, serve, evaluate_command, train,
-                demo):
-    main.add_command(command)
+main.lazy.update({
+    "ingest": "whytag.cli.data:ingest",
+    "extract": "whytag.cli.data:extract",
+    "query": "whytag.cli.graph:query",
+    "validate": "whytag.cli.graph:validate",
+    "export": "whytag.cli.graph:export",
+    "learn": "whytag.cli.models:learn",
+    "tag": "whytag.cli.models:tag",
+    "explain": "whytag.cli.models:explain",
+    "models": "whytag.cli.models:models",
+    "train": "whytag.cli.models:train",
+    "serve": "whytag.cli.serve:serve",
+    "eval": "whytag.cli.evaluation:evaluate_command",
+    "demo": "whytag.cli.demo:demo",
+})
 
 __all__ = ["main"]
-

@@ -9,8 +9,6 @@ from rdflib import URIRef
 
 from whytag.cli.group import command_store, echo_failures
 from whytag.extractors.cluster import SCHEDULER_TIMEOUT, check_scheduler
-from whytag.kg.extraction import extract_tracks
-from whytag.kg.feature_files import ingest_features
 from whytag.kg.ingest import ingest as ingest_files
 from whytag.kg.iris import DEFAULT_BASE, checked_iri
 from whytag.kg.store import GraphStore
@@ -82,6 +80,8 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], features_path: str | None
 def ingest_feature_values(ctx: click.Context, path: str, base: str) -> None:
     """`ingest --features`: record the tracks, name the table columns left out and the files that failed."""
     with command_store(ctx, write=True, create=True) as store:
+        from whytag.kg.feature_files import ingest_features  # Essentia's descriptor names: see extract_and_report
+
         report = ingest_features(store, path, base=base)
     click.echo(f"recorded {len(report.tracks)} track(s) from {path}; {len(report.failures)} file(s) failed")
     if report.unknown:
@@ -95,6 +95,10 @@ def extract_and_report(store: GraphStore, groups: str, tracks: list[URIRef] | No
                        scheduler_timeout: float = SCHEDULER_TIMEOUT) -> list[str]:
     """Extract (here, or on the Dask cluster at `scheduler`) and say how it went; returns the failure lines."""
     chosen = tuple(g.strip() for g in groups.split(",") if g.strip())
+    # Imported here: the extractors load Essentia and SciPy's signal module (~3 s), which a plain `ingest` (or
+    # one waiting for another command's lock) never uses.
+    from whytag.kg.extraction import extract_tracks
+
     report = extract_tracks(store, chosen, tracks, workers=workers, progress=not quiet, scheduler=scheduler,
                             scheduler_timeout=scheduler_timeout)
     values = sum(report.done.values())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
@@ -22,7 +23,25 @@ class InternalError(click.ClickException):
 
 
 class WhytagGroup(click.Group):
-    """The command group: errors in the user's input become one line, never a traceback."""
+    """The command group: errors in the user's input become one line, never a traceback.
+
+    A command's module is imported when that command is asked for (`lazy`: name → "module:attribute"): the
+    rooms behind the commands import Essentia, SciPy and scikit-learn, ~4 s of start-up that a command which
+    needs none of them (a `query`, an `ingest` waiting for a lock) should not pay.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, str] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in self.lazy:
+            module, attribute = self.lazy[name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):
         try:
