@@ -17,7 +17,7 @@ sizes, after whytag has run at every size: (a) the same pipeline on
 rdflib's in-memory Dataset behind whytag's generic SPARQL path (import, tag, the five queries; the
 model set and level thresholds are copied from whytag's run at that size, the levels asserted by
 SPARQL Update); (b) owlready2 + HermiT classifying the tracks into the rules' OWL body classes (the
-ontology, the model graph and the tracks' observations), with each class's member count checked
+ontology, the model graph and the tracks' values), with each class's member count checked
 against the tracks on which whytag's rules fire.
 
 Output: a printed table, DIR/scale.json with every number, and bench/scale.png (seconds vs tracks, log-log).
@@ -62,8 +62,7 @@ WHY_TAGGED = """SELECT DISTINCT ?reason ?score ?contribution ?feature ?value ?le
   OPTIONAL {
     GRAPH ?tags { ?reason wt:effect ?effect . } GRAPH ?model { ?effect wt:onFeature ?f . }
     OPTIONAL { GRAPH ?schema { ?f rdfs:label ?feature . } }
-    OPTIONAL { GRAPH ?tags { ?reason wt:fromObservation ?o . } GRAPH ?track { ?o wt:feature ?of ; wt:value ?value . }
-               FILTER(?of = ?f) }
+    OPTIONAL { GRAPH ?track { <TRACK> ?f ?value . } }
     OPTIONAL { GRAPH ?track2 { <TRACK> wt:hasLevel ?l . } GRAPH ?levels { ?threshold wt:level ?l ; wt:feature ?lf . }
                GRAPH ?labels { ?l rdfs:label ?level . } FILTER(?lf = ?f) }
   }
@@ -127,13 +126,12 @@ def typical_queries(store, track: str) -> list[str]:
     why = WHY_TAGGED.replace("TRACK", track).replace("TAG", TAG)
     fast, minor = (wt_individual(level) for level in LEVELS)
     return [
-        f"SELECT ?track WHERE {{ GRAPH ?tg {{ ?a wt:track ?track ; wt:tag <{tag_iri(VOCABULARY, TAG)}> ; "
-        f"wt:predicted true }} }}",
+        f"SELECT ?track WHERE {{ GRAPH ?tg {{ ?track wt:taggedAs <{tag_iri(VOCABULARY, TAG)}> }} }}",
         why,
         TAG_COUNTS,
         f"SELECT ?track WHERE {{ GRAPH ?g {{ ?track wt:hasLevel <{fast}> , <{minor}> }} }}",
-        # ?f in a FILTER: as the object of wt:feature, which every observation also uses, Oxigraph
-        # matched the feature's observations first and the query grew with the catalog
+        # ?f in a FILTER: as the object of wt:feature (in the model's conditions), Oxigraph matched
+        # the feature's uses first and the query grew with the catalog
         f"SELECT DISTINCT ?rule WHERE {{ GRAPH ?mg {{ ?rule wt:hasCondition ?c . ?c wt:feature ?f }} "
         f"FILTER(?f = <{feature_node(FEATURE)}>) }}",
     ]
@@ -278,23 +276,20 @@ def run_rdflib(n: int, args: argparse.Namespace, journal: Journal) -> None:
     time_queries(store, journal, [3], "query4")
 
 
-def observation_graph(X: pd.DataFrame) -> Graph:
-    """The tracks with their observations (track, feature, value), as import_features writes them."""
-    from whytag.kg.mapping import feature_node, observation_iri
+def value_graph(X: pd.DataFrame) -> Graph:
+    """The tracks with their values (one triple each: track, feature, value), as import_features writes them."""
+    from whytag.kg.mapping import feature_node
     from whytag.kg.namespaces import WT
     from whytag.kg.tables import table_track
     from whytag.reasoning.rules import double
 
     graph = Graph()
-    features = [(column, feature_node(column)) for column in X.columns]
+    features = [feature_node(column) for column in X.columns]
     for row_id, row in zip(X.index, X.to_numpy()):
         track = table_track(TABLE, row_id)
         graph.add((track, RDF.type, WT.Track))
-        for (column, feature), value in zip(features, row):
-            obs = observation_iri(track, f"table:{TABLE}", column)
-            graph.add((obs, WT.ofTrack, track))
-            graph.add((obs, WT.feature, feature))
-            graph.add((obs, WT.value, double(value)))
+        for feature, value in zip(features, row):
+            graph.add((track, feature, double(value)))
     return graph
 
 
@@ -309,7 +304,7 @@ def run_hermit(n: int, args: argparse.Namespace, journal: Journal) -> None:
     X, _ = synthetic_catalog(n, args.seed)
     model = Dataset()
     model.parse(args.out / f"model-{n}.nq", format="nquads")
-    graph = observation_graph(X)
+    graph = value_graph(X)
     for path in schema_files():
         graph.parse(path, format="turtle")
     for s, p, o, _ in model.quads():

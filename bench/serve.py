@@ -39,12 +39,11 @@ QUERIES = {
     "why tagged": "SELECT ?contribution ?feature ?value WHERE {{ ?a wt:track <{track}> ; wt:tag/skos:notation "
                   "\"energetic\" ; wt:justifiedBy ?j . ?j wt:contribution ?contribution . "
                   "OPTIONAL {{ ?j wt:effect ?e . "
-                  "?e wt:onFeature ?f . OPTIONAL {{ ?f rdfs:label ?feature }} OPTIONAL {{ ?j wt:fromObservation ?o . "
-                  "?o wt:value ?value }} }} }} ORDER BY DESC(ABS(?contribution))",  # docs/queries/why-tagged.rq's shape
+                  "?e wt:onFeature ?f . OPTIONAL {{ ?f rdfs:label ?feature }} OPTIONAL {{ <{track}> ?f ?value }} }} }} "
+                  "ORDER BY DESC(ABS(?contribution))",  # docs/queries/why-tagged.rq's shape
     "tagged best first": "SELECT ?t ?score WHERE { ?a wt:tag/skos:notation \"calm\" ; wt:track ?t ; wt:score ?score ; "
                          "wt:predicted true } ORDER BY DESC(?score) LIMIT 20",
-    "a track's features": "SELECT ?label ?value WHERE {{ ?o wt:ofTrack <{track}> ; wt:feature/rdfs:label ?label ; "
-                          "wt:value ?value }}",
+    "a track's features": "SELECT ?label ?value WHERE {{ <{track}> ?f ?value . ?f a wt:Feature ; rdfs:label ?label }}",
 }
 
 ACCEPT = "application/sparql-results+json, text/html"

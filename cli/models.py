@@ -26,7 +26,7 @@ from whytag.reasoning.training import learn as learn_rules
 @click.option("--label-columns", help="Comma-separated label columns (0/1 each, or one column of names or "
               "';'-separated tags). Default: every column but the id (and features when --features is the same file).")
 @click.option("--features", "features_file", type=click.Path(exists=True, dir_okay=False),
-              help="Import this feature table (one row per track) instead of using extracted observations.")
+              help="Import this feature table (one row per track) instead of using extracted feature values.")
 @click.option("--learner", default="boosted-linear", show_default=True,
               help="Rule learner: boosted-linear, sparse (8 features a tag), boosted, ebm, rulefit, ripper, dl.")
 @click.option("--name", default="default", show_default=True, help="Name of the model set to store.")

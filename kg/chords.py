@@ -7,7 +7,7 @@ function (wt:Tonic, wt:Subdominant, wt:Dominant, wt:SecondaryDominant = the pape
 inferred rdf:type triples are stored with the events. The features are SPARQL aggregates over that
 reasoned graph: the ratio of events of a function among all events (dom, sub) and the ratio of
 function n-grams along `wt:next` among all n-grams of that length (sub-dom, sub-dom-tonic, ...).
-Provenance: each observation is prov:wasDerivedFrom the first event of every n-gram it counted.
+Provenance: each event is wt:countedFor every feature that counted an n-gram starting at it.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from whytag.extractors.base import FeatureSet, FeatureValue
 from whytag.extractors.symbolic import PITCH_CLASSES, ChordEvent
-from whytag.kg.features import known_features
-from whytag.kg.iris import chord_prefix, extraction_iri, observation_iri
+from whytag.kg.features import feature_node, known_features
+from whytag.kg.iris import chord_prefix, extraction_iri
 from whytag.kg.mapping import extractor_output_pattern, extractors_declared, feature_triples
 from whytag.kg.namespaces import KEYS, WT, sparql_prefixes
 from whytag.kg.ntriples import NTriples
@@ -139,7 +139,7 @@ def write_symbolic(store: GraphStore, track: URIRef, audio_file: URIRef | None,
 def symbolic_changes(track: URIRef, audio_file: URIRef | None,
                      transcription: FeatureSet) -> tuple[str, NTriples, FeatureSet]:
     """What write_symbolic writes, without writing it: the pattern of this stage's earlier output in the
-    track's graph, the new triples (events, inferred functions, observations) and the measured FeatureSet."""
+    track's graph, the new triples (events, inferred functions, values) and the measured FeatureSet."""
     extractor = transcription.extractor
     facts = Graph()
     for triple in chord_triples(track, extractor, str(transcription.extras["key"]),
@@ -150,13 +150,12 @@ def symbolic_changes(track: URIRef, audio_file: URIRef | None,
     values = feature_values(facts)
     measured = replace(transcription,
                        values=[FeatureValue(n, v, "UNITLESS", "symbolic") for n, (v, _) in values.items()])
-    observations = feature_triples(track, measured, audio_file)
+    written = feature_triples(track, measured, audio_file)
     activity = extraction_iri(track, extractor)
     events = list(facts.subjects(RDF.type, WT.ChordEvent))
-    derived = [(observation_iri(track, extractor, name), PROV.wasDerivedFrom, e)
-               for name, (_, starts) in values.items() for e in starts]
-    clear = (f"{{ {extractor_output_pattern(track, extractor)} }} UNION "
+    clear = (f"{{ {extractor_output_pattern(track, extractor, values)} }} UNION "
              f'{{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "{chord_prefix(track, extractor)}")) }}')
-    chords: list[Triple] = [*facts, *derived, *((e, PROV.wasGeneratedBy, activity) for e in events)]
-    return clear, NTriples(triples_block(chords) + observations), measured
+    counted = [(e, WT.countedFor, feature_node(name)) for name, (_, starts) in values.items() for e in starts]
+    chords: list[Triple] = [*facts, *counted, *((e, PROV.wasGeneratedBy, activity) for e in events)]
+    return clear, NTriples(triples_block(chords) + written), measured
 

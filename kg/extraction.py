@@ -1,4 +1,4 @@
-"""The extract stage: measure every ingested track's audio and write the observations to its graph."""
+"""The extract stage: measure every ingested track's audio and write the values to its graph."""
 
 from __future__ import annotations
 
@@ -68,8 +68,8 @@ def write_measurements(store: GraphStore, track: URIRef, audio_file: URIRef | No
         if "chords" in features.extras:  # the symbolic stage reasons over chord events in the graph
             clear, written, features = symbolic_changes(track, audio_file, features)
         else:
-            clear, written = extractor_output_pattern(track, features.extractor), feature_triples(
-                track, features, audio_file)
+            clear = extractor_output_pattern(track, features.extractor, [v.name for v in features.values])
+            written = feature_triples(track, features, audio_file)
         patterns.append(clear)
         texts.append(written)
         names[features.extractor] = features.as_dict()

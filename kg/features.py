@@ -33,7 +33,8 @@ class FeatureInfo:
 
 @cache
 def known_features() -> dict[str, FeatureInfo]:
-    """Features declared in ontology/features.ttl, by canonical name and by alias."""
+    """Features declared in ontology/features.ttl, by canonical name, by alias, and by any name whose
+    derived IRI is theirs (MFCC1 is MFCC-1): two names never share an IRI as different features."""
     graph = Graph().parse(FEATURES, format="turtle")
     groups = {v: k for k, v in GROUP_IRIS.items()}
     table: dict[str, FeatureInfo] = {}
@@ -45,7 +46,30 @@ def known_features() -> dict[str, FeatureInfo]:
         table[name] = info
         for alias in graph.objects(iri, WT.featureAlias):
             table[str(alias)] = info
-    return table
+    return _NamesByIri(table)
+
+
+class _NamesByIri(dict):
+    """The known features by name; a name not listed is looked up by the IRI it would be given."""
+
+    def __init__(self, table: dict[str, FeatureInfo]) -> None:
+        super().__init__(table)
+        self.by_iri = {info.iri: info for info in table.values()}
+
+    def __missing__(self, name: str) -> FeatureInfo:
+        info = self.by_iri.get(feature_iri(name))
+        if info is None:
+            raise KeyError(name)
+        return info
+
+    def get(self, name, default=None):
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def __contains__(self, name) -> bool:
+        return self.get(name) is not None
 
 
 def feature_node(name: str) -> URIRef:

@@ -77,17 +77,8 @@ def file_iri(track: URIRef, path: str) -> URIRef:
     return URIRef(f"{track}/file/{hashlib.sha1(path.encode()).hexdigest()[:16]}")
 
 
-def observations_prefix(track: URIRef, extractor: str) -> str:
-    """What the IRIs of one extractor's observations of one track start with."""
-    return f"{track}/obs/{slug(extractor)}/"
-
-
-def observation_iri(track: URIRef, extractor: str, feature: str) -> URIRef:
-    return URIRef(observations_prefix(track, extractor) + slug(feature))
-
-
 def extraction_iri(track: URIRef, extractor: str) -> URIRef:
-    """The activity of one extractor's run on one track (what generated its observations)."""
+    """The activity of one extractor's run on one track (what generated its values)."""
     return URIRef(f"{track}/extraction/{slug(extractor)}")
 
 
@@ -192,10 +183,18 @@ def wt_individual(local: str) -> URIRef:
     return URIRef(WT_NS + local)
 
 
+def level_stem(name: str) -> str:
+    """What the IRIs of a feature's learned levels start with, in UpperCamel case as individuals are:
+    Spectral-Centroid → SpectralCentroid (wt:SpectralCentroidHigh)."""
+    return "".join(p[:1].upper() + p[1:] for p in re.split(r"[^A-Za-z0-9]+", name) if p)
+
+
 def feature_iri(name: str) -> URIRef:
-    """wt: individual for a feature column name: Spectral-Centroid → wt:SpectralCentroid."""
-    parts = [p for p in re.split(r"[^A-Za-z0-9]+", name) if p]
-    return wt_individual("".join(p[:1].upper() + p[1:] for p in parts))
+    """The wt: feature (also the datatype property of its values) for a column name the ontology does not
+    list, in lowerCamel case: Spectral-Centroid → spectralCentroid, MFCC-14 → mfcc14."""
+    first, *rest = [p for p in re.split(r"[^A-Za-z0-9]+", name) if p] or ["feature"]
+    first = first.lower() if first.isupper() else first[:1].lower() + first[1:]
+    return wt_individual(first + "".join(p[:1].upper() + p[1:] for p in rest))
 
 
 # -- IRIs typed by users ----------------------------------------------------------------------------

@@ -32,7 +32,6 @@ class WT(DefinedNamespace):
     Feature: URIRef
     FeatureEffect: URIRef
     FeatureGroup: URIRef
-    FeatureObservation: URIRef
     Justification: URIRef
     LevelThreshold: URIRef
     LinearTerm: URIRef
@@ -53,6 +52,7 @@ class WT(DefinedNamespace):
     channels: URIRef
     chordSymbol: URIRef
     coefficient: URIRef
+    countedFor: URIRef
     conditionCount: URIRef
     contribution: URIRef
     countedTag: URIRef
@@ -67,7 +67,6 @@ class WT(DefinedNamespace):
     forTag: URIRef
     format: URIRef
     fromModelSet: URIRef
-    fromObservation: URIRef
     hasCondition: URIRef
     hasEffect: URIRef
     hasLevel: URIRef
@@ -86,8 +85,6 @@ class WT(DefinedNamespace):
     lowerBound: URIRef
     measures: URIRef
     next: URIRef
-    observationCount: URIRef
-    ofTrack: URIRef
     offset: URIRef
     onFeature: URIRef
     onset: URIRef
@@ -105,6 +102,7 @@ class WT(DefinedNamespace):
     sparql: URIRef
     support: URIRef
     tag: URIRef
+    taggedAs: URIRef
     tagCount: URIRef
     threshold: URIRef
     thresholdSource: URIRef
@@ -114,7 +112,7 @@ class WT(DefinedNamespace):
     trainingMinimum: URIRef
     trainingSet: URIRef
     upperBound: URIRef
-    value: URIRef
+    valueCount: URIRef
     vocabulary: URIRef
     weight: URIRef
 
@@ -178,91 +176,91 @@ class WT(DefinedNamespace):
     tonicPitchClass: URIRef
 
     # ontology/features.ttl
-    Articulation: URIRef
-    Atonality: URIRef
-    BPM: URIRef
-    BeatIntervalRegularity: URIRef
-    BeatsLoud: URIRef
-    ChordsChangesRate: URIRef
-    ChordsNumberRate: URIRef
-    Danceability: URIRef
-    Dissonance: URIRef
-    Dom: URIRef
-    DomDom: URIRef
-    DomDomDom: URIRef
-    DomDomSub: URIRef
-    DomDomTonic: URIRef
-    DomSub: URIRef
-    DomSubDom: URIRef
-    DomSubSub: URIRef
-    DomTonic: URIRef
-    DomTonicDom: URIRef
-    DomTonicSub: URIRef
-    DynamicComplexity: URIRef
-    GlobDom: URIRef
-    GlobDomDom: URIRef
-    GlobDomGlob: URIRef
-    GlobDomSub: URIRef
-    GlobDomTonic: URIRef
-    GlobGlob: URIRef
-    GlobGlobDom: URIRef
-    GlobGlobGlob: URIRef
-    GlobGlobSub: URIRef
-    GlobSub: URIRef
-    GlobSubDom: URIRef
-    GlobSubGlob: URIRef
-    GlobSubSub: URIRef
-    IntegratedLoudness: URIRef
-    Key: URIRef
-    KeyStrength: URIRef
-    Length: URIRef
-    Loudness: URIRef
-    LoudnessRange: URIRef
-    MFCC1: URIRef
-    MFCC10: URIRef
-    MFCC11: URIRef
-    MFCC12: URIRef
-    MFCC13: URIRef
-    MFCC2: URIRef
-    MFCC3: URIRef
-    MFCC4: URIRef
-    MFCC5: URIRef
-    MFCC6: URIRef
-    MFCC7: URIRef
-    MFCC8: URIRef
-    MFCC9: URIRef
-    MelodicRange: URIRef
-    Melody: URIRef
-    Mode: URIRef
-    NoteDensity: URIRef
-    OnsetRate: URIRef
-    PitchSalience: URIRef
-    Polyphony: URIRef
-    RhythmComplexity: URIRef
-    RhythmStability: URIRef
-    ScaleMajor: URIRef
-    SpectralCentroid: URIRef
-    SpectralComplexity: URIRef
-    SpectralDecrease: URIRef
-    SpectralEnergybandHigh: URIRef
-    SpectralEnergybandLow: URIRef
-    SpectralEnergybandMiddleHigh: URIRef
-    SpectralEnergybandMiddleLow: URIRef
-    SpectralEntropy: URIRef
-    SpectralFlux: URIRef
-    SpectralRolloff: URIRef
-    SpectralSpread: URIRef
-    Sub: URIRef
-    SubDom: URIRef
-    SubDomDom: URIRef
-    SubDomSub: URIRef
-    SubDomTonic: URIRef
-    SubSub: URIRef
-    SubSubDom: URIRef
-    SubSubSub: URIRef
-    TuningFrequency: URIRef
-    VocalInstrumental: URIRef
-    Zerocrossingrate: URIRef
+    articulation: URIRef
+    atonality: URIRef
+    beatIntervalRegularity: URIRef
+    beatsLoud: URIRef
+    bpm: URIRef
+    chordsChangesRate: URIRef
+    chordsNumberRate: URIRef
+    danceability: URIRef
+    dissonance: URIRef
+    dom: URIRef
+    domDom: URIRef
+    domDomDom: URIRef
+    domDomSub: URIRef
+    domDomTonic: URIRef
+    domSub: URIRef
+    domSubDom: URIRef
+    domSubSub: URIRef
+    domTonic: URIRef
+    domTonicDom: URIRef
+    domTonicSub: URIRef
+    dynamicComplexity: URIRef
+    globDom: URIRef
+    globDomDom: URIRef
+    globDomGlob: URIRef
+    globDomSub: URIRef
+    globDomTonic: URIRef
+    globGlob: URIRef
+    globGlobDom: URIRef
+    globGlobGlob: URIRef
+    globGlobSub: URIRef
+    globSub: URIRef
+    globSubDom: URIRef
+    globSubGlob: URIRef
+    globSubSub: URIRef
+    integratedLoudness: URIRef
+    key: URIRef
+    keyStrength: URIRef
+    length: URIRef
+    loudness: URIRef
+    loudnessRange: URIRef
+    melodicRange: URIRef
+    melody: URIRef
+    mfcc10: URIRef
+    mfcc11: URIRef
+    mfcc12: URIRef
+    mfcc13: URIRef
+    mfcc1: URIRef
+    mfcc2: URIRef
+    mfcc3: URIRef
+    mfcc4: URIRef
+    mfcc5: URIRef
+    mfcc6: URIRef
+    mfcc7: URIRef
+    mfcc8: URIRef
+    mfcc9: URIRef
+    minorness: URIRef
+    noteDensity: URIRef
+    onsetRate: URIRef
+    pitchSalience: URIRef
+    polyphony: URIRef
+    rhythmComplexity: URIRef
+    rhythmStability: URIRef
+    scaleMajor: URIRef
+    spectralCentroid: URIRef
+    spectralComplexity: URIRef
+    spectralDecrease: URIRef
+    spectralEnergybandHigh: URIRef
+    spectralEnergybandLow: URIRef
+    spectralEnergybandMiddleHigh: URIRef
+    spectralEnergybandMiddleLow: URIRef
+    spectralEntropy: URIRef
+    spectralFlux: URIRef
+    spectralRolloff: URIRef
+    spectralSpread: URIRef
+    sub: URIRef
+    subDom: URIRef
+    subDomDom: URIRef
+    subDomSub: URIRef
+    subDomTonic: URIRef
+    subSub: URIRef
+    subSubDom: URIRef
+    subSubSub: URIRef
+    tuningFrequency: URIRef
+    vocalInstrumental: URIRef
+    zerocrossingrate: URIRef
 
 
 # Each term also as a class attribute: found without the metaclass's lookup, as often as tagging reads them.
@@ -284,7 +282,7 @@ def sparql_prefixes() -> str:
 
 
 def prefixed_name(iri: str) -> str:
-    """An IRI as a prefixed name where one of whytag's namespaces fits (wt:BPM), else the IRI itself."""
+    """An IRI as a prefixed name where one of whytag's namespaces fits (wt:bpm), else the IRI itself."""
     for prefix, namespace in PREFIXES.items():
         if iri.startswith(str(namespace)) and len(iri) > len(str(namespace)):
             return f"{prefix}:{iri[len(str(namespace)):]}"

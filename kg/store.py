@@ -36,7 +36,7 @@ from whytag.errors import WhytagError, first_line
 from whytag.kg.iris import SCHEMA_GRAPH
 from whytag.kg.namespaces import PREFIXES, WT, sparql_prefixes
 from whytag.kg.ntriples import NTriples
-from whytag.kg.upgrade import upgrade_statements
+from whytag.kg.upgrade import upgrade
 from whytag.ontology import schema_files
 
 Triple = tuple[Node, Node, Node]
@@ -255,7 +255,7 @@ class GraphStore:
         for path in files:
             schema.parse(path, format="turtle")
         schema.add((SCHEMA_GRAPH, WT.schemaDigest, marker))
-        self.update(upgrade_statements())  # before the digest is written: an interrupted upgrade runs again
+        upgrade(self)  # before the digest is written: an interrupted upgrade runs again
         self.write_graph(SCHEMA_GRAPH, schema)
 
     def close(self) -> None:
@@ -327,7 +327,7 @@ def _quad_data(graphs: Mapping[str, list[Triple] | NTriples]) -> str:
 
 
 def values_clause(variable: str, iris: Iterable[str]) -> str:
-    """`VALUES ?variable { <iri> … }`: a query's scope over given IRIs (tracks, graphs, observations)."""
+    """`VALUES ?variable { <iri> … }`: a query's scope over given IRIs (tracks, graphs, rules)."""
     return f"VALUES ?{variable} {{ {' '.join(f'<{iri}>' for iri in iris)} }}"
 
 

@@ -1,7 +1,7 @@
 """Feature tables (one row per track, one column per feature) ↔ the graph.
 
 Tables such as the paper's published features have no audio; their rows become tracks derived from
-the table (prov:wasDerivedFrom), with one observation per cell, so learning and tagging run on them
+the table (prov:wasDerivedFrom), with one value per cell, so learning and tagging run on them
 exactly as on extracted audio.
 """
 
@@ -128,7 +128,7 @@ def _source(frame: pd.DataFrame) -> str:
 
 
 def import_features(store: GraphStore, features: pd.DataFrame, source: str, base: str = DEFAULT_BASE) -> list[URIRef]:
-    """Write each row as a track graph with one observation per finite cell; return the track IRIs."""
+    """Write each row as a track graph with one value per finite cell; return the track IRIs."""
     tracks = [table_track(source, str(i), base) for i in features.index]
     write_tracks(store, features, tracks, table_iri(source), f"table:{source}")
     return tracks

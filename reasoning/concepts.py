@@ -1,7 +1,7 @@
 """Numeric features → perceptual levels (slow/moderate/fast tempo, low/mid/high brightness, …).
 
 Levels come from stated thresholds: music knowledge (ontology/levels.ttl) or tertiles of a training
-table. The thresholds are triples, and `wt:hasLevel` is asserted on every track whose observation falls
+table. The thresholds are triples, and `wt:hasLevel` is asserted on every track whose value falls
 in a level's range, so "why is this track fast?" is a query.
 """
 
@@ -17,8 +17,8 @@ from rdflib import Literal
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from whytag.kg import ntriples as nt
-from whytag.kg.iris import CONCEPTS_GRAPH, feature_iri, wt_individual
-from whytag.kg.mapping import feature_node, known_features, observation_values
+from whytag.kg.iris import CONCEPTS_GRAPH, level_stem, wt_individual
+from whytag.kg.mapping import feature_node, feature_values, known_features
 from whytag.kg.namespaces import WT
 from whytag.kg.ntriples import NTriples, line
 from whytag.kg.store import GraphStore, Triple, values_clause
@@ -56,7 +56,7 @@ def tertile_levels(X: pd.DataFrame, source: str, features: list[str] | None = No
             continue  # binary or constant features have no tertiles
         cut1, cut2 = np.quantile(values, [1 / 3, 2 / 3])
         name = known[feature].label if feature in known else feature
-        stem = str(feature_iri(feature)).rsplit("#", 1)[-1]
+        stem = level_stem(feature)
         bounds = ((None, cut1), (cut1, cut2), (cut2, None))
         for (suffix, word), (lower, upper) in zip(TERTILES, bounds):
             levels.append(LevelThreshold(feature, stem + suffix, f"{word} {name}", lower, upper,
@@ -89,16 +89,16 @@ def write_levels(store: GraphStore, levels: list[LevelThreshold]) -> None:
 
 
 def assert_levels(store: GraphStore, batch: int = 1000) -> int:
-    """Re-derive every track's wt:hasLevel from its observations and all thresholds; return the count.
+    """Re-derive every track's wt:hasLevel from its values and all thresholds; return the count.
 
-    The thresholds (music knowledge and learned) are read once; per batch of tracks the observations and
+    The thresholds (music knowledge and learned) are read once; per batch of tracks the values and
     the levels held are read in bulk, each level decided as `lower <= value < upper`, and the difference
     kept (compressed) until every batch is read: reads between bulk loads took twice as long. Then each
     batch's levels become exactly the derived ones in one step that lands whole or not at all (new levels
     alone are loaded natively; stale ones are deleted in the Update that inserts the new), so a track's
     levels never go missing, and a run that changes nothing writes nothing. Levels are N-Triples text
     (kg.ntriples): rdflib terms cost more to build than the store takes to load them. One SPARQL Update
-    joining every threshold with every observation took 116 ms a track.
+    joining every threshold with every value took 116 ms a track.
     """
     thresholds = _thresholds(store)
     tracks = sorted(t for (t,) in store.values("SELECT DISTINCT ?track WHERE { GRAPH ?g { ?track a wt:Track } }"))
@@ -110,8 +110,8 @@ def assert_levels(store: GraphStore, batch: int = 1000) -> int:
     for start in range(0, len(tracks), batch):
         part = tracks[start:start + batch]
         scope = values_clause("track", part)
-        derived: dict[str, set[str]] = {}  # a track's levels go in its graph, beside its observations
-        for i, j, value in observation_values(store, part, features):
+        derived: dict[str, set[str]] = {}  # a track's levels go in its graph, beside its values
+        for i, j, value in feature_values(store, part, features):
             for level, lower, upper in thresholds[features[j]]:
                 if (lower is None or value >= lower) and (upper is None or value < upper):
                     derived.setdefault(part[i], set()).add(line(track_nt[part[i]], _HAS_LEVEL, level))

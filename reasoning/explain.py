@@ -33,17 +33,13 @@ SELECT ?j ?f ?featureLabel ?value ?symbol ?levelLabel ?source WHERE {{
   VALUES (?j ?effect) {{ {pairs} }}
   GRAPH ?mg {{ ?effect wt:onFeature ?f . }}
   OPTIONAL {{ GRAPH ?fg {{ ?f rdfs:label ?featureLabel }} }}
-  OPTIONAL {{ GRAPH ?tg {{ ?j wt:fromObservation ?o . }} GRAPH ?og {{ ?o wt:feature ?of ; wt:value ?value . }}
-             FILTER(?of = ?f)  # not ?f in the pattern: Oxigraph then matched every observation first
-             OPTIONAL {{ GRAPH ?og {{ ?o qudt:unit ?own }} }} }}
-  OPTIONAL {{ GRAPH ?fg {{ ?f wt:defaultUnit ?default }} }}  # here, not in the group above: 1.8 s there, 20 ms here
-  BIND(COALESCE(?own, ?default) AS ?unit)
-  OPTIONAL {{ GRAPH ?ug {{ ?unit qudt:symbol ?symbol }} }}
+  OPTIONAL {{ GRAPH <{track}> {{ <{track}> ?f ?value }} }}
+  OPTIONAL {{ GRAPH ?fg {{ ?f wt:defaultUnit ?unit }} GRAPH ?ug {{ ?unit qudt:symbol ?symbol }} }}
   OPTIONAL {{ GRAPH ?lg {{ <{track}> wt:hasLevel ?level }}
              GRAPH ?dg {{ ?lt wt:level ?level ; wt:feature ?f ; wt:thresholdSource ?source .
                          ?level rdfs:label ?levelLabel }} }}
 }}"""
-"""What each feature reason read: per feature, its label, the observed value and unit, and its level."""
+"""What each feature reason read: per feature, its label, the track's value and unit, and its level."""
 
 RULES_QUERY = """
 SELECT ?j ?rule ?weight ?precision ?support ?c ?featureLabel ?op ?threshold WHERE {{
@@ -65,13 +61,10 @@ SELECT ?j ?coefficient ?center ?offset WHERE {{
 FLIP_QUERY = """
 SELECT ?a ?featureLabel ?op ?threshold ?value ?symbol WHERE {{
   {scope}
-  GRAPH ?tg {{ ?a wt:decisionChangesIf ?cf . ?cf wt:feature ?f ; wt:operator ?op ; wt:threshold ?threshold ;
-                                               wt:fromObservation ?o . }}
-  GRAPH ?og {{ ?o wt:value ?value }}
-  OPTIONAL {{ GRAPH ?og {{ ?o qudt:unit ?own }} }}  # not inside the GRAPH group: Oxigraph then read every unit first
-  OPTIONAL {{ GRAPH ?fg {{ ?f wt:defaultUnit ?default }} }}
-  BIND(COALESCE(?own, ?default) AS ?unit)
-  OPTIONAL {{ GRAPH ?ug {{ ?unit qudt:symbol ?symbol }} }}
+  GRAPH ?tg {{ ?a wt:track ?track ; wt:decisionChangesIf ?cf .
+              ?cf wt:feature ?f ; wt:operator ?op ; wt:threshold ?threshold . }}
+  GRAPH ?track {{ ?track ?f ?value }}
+  OPTIONAL {{ GRAPH ?fg {{ ?f wt:defaultUnit ?unit }} GRAPH ?ug {{ ?unit qudt:symbol ?symbol }} }}
   OPTIONAL {{ GRAPH ?fg {{ ?f rdfs:label ?featureLabel }} }}
 }}"""
 

@@ -1,11 +1,11 @@
 """Apply a model set to the catalog: stream tracks in batches, score them, write tags with their reasons.
 
 Tagging reads the model set from its graph, clears the set's tagging graph and then, batch by
-batch, reads the observations of the features the models use in bulk, decides which rules fire
+batch, reads the track's values of the features the models use in bulk, decides which rules fire
 and adds up every tag's logit exactly as the models compute it (`TagModel.logit`), squashes it to
 a score and marks predictions. Each batch's assignments are written in one transaction with their
 justifications — the base rate and one per feature effect (its fired rules plus its linear term,
-less its training average), linked to the rules, the term and the observations — and, per
+less its training average), linked to the rules and the term — and, per
 decision, the smallest one-feature change that would reverse it. Memory stays that of one batch
 however large the catalog is. The rules also live in the graph as SPARQL and OWL, and
 `rederive` re-decides sampled assignments inside the store with SPARQL alone, so the two paths
@@ -28,17 +28,16 @@ from rdflib.namespace import PROV, RDF, XSD
 
 from whytag.kg import iris
 from whytag.kg import ntriples as nt
-from whytag.kg.mapping import feature_node, observation_iris, observation_values
+from whytag.kg.mapping import feature_node, feature_values
 from whytag.kg.namespaces import WT
 from whytag.kg.ntriples import NTriples, line
-from whytag.kg.store import GraphStore, Triple, values_clause
+from whytag.kg.store import GraphStore, Triple
 from whytag.kg.write_behind import WriteBehind
 from whytag.reasoning.counterfactual import Flip, FlipFinder
 from whytag.reasoning.model import TagModel, rule_effect, score_of, scores_of
 from whytag.reasoning.rules import ModelInfo, read_models
 
 BATCH = 1000  # tracks read, scored and written together: one transaction each, memory of one batch
-DENSE_CELLS = 0.5  # read_observations reads every observation of the cells' tracks and features from this share on
 
 
 class _P:
@@ -48,7 +47,7 @@ class _P:
     track, tag, model_set, score, logit = (nt.iri(WT.track), nt.iri(WT.tag), nt.iri(WT.fromModelSet),
                                            nt.iri(WT.score), nt.iri(WT.logit))
     predicted, justified_by, contribution = nt.iri(WT.predicted), nt.iri(WT.justifiedBy), nt.iri(WT.contribution)
-    effect, rule, observation = nt.iri(WT.effect), nt.iri(WT.rule), nt.iri(WT.fromObservation)
+    effect, rule, tagged_as = nt.iri(WT.effect), nt.iri(WT.rule), nt.iri(WT.taggedAs)
     changes_if, feature, operator, threshold = (nt.iri(WT.decisionChangesIf), nt.iri(WT.feature),
                                                 nt.iri(WT.operator), nt.iri(WT.threshold))
 
@@ -112,7 +111,7 @@ def tag_batches(store: GraphStore, name: str, tracks: list[URIRef] | None = None
         for start in range(0, len(tracks), batch_size):
             batch = tracks[start:start + batch_size]
             values = read_values(store, batch, scorer.features)
-            assignments, triples = scorer.tag(values, lambda cells: read_observations(store, cells), every_score)
+            assignments, triples = scorer.tag(values, every_score)
             writer.wait()
             if in_flight is not None:  # written: a caller that stops here leaves no later batch written
                 yield in_flight
@@ -148,61 +147,17 @@ def catalog_tracks(store: GraphStore) -> list[URIRef]:
     return sorted(URIRef(t) for (t,) in store.values("SELECT DISTINCT ?t WHERE { GRAPH ?g { ?t a wt:Track } }"))
 
 
-Observations = dict[tuple[URIRef, str], URIRef]
-"""(track, feature name) → the observation the models read."""
-Observe = Callable[[set[tuple[URIRef, str]]], Observations]
-"""Given (track, feature name) cells, their observations (cells with none left out)."""
-
-
 def read_values(store: GraphStore, tracks: list[URIRef], features: list[str]) -> pd.DataFrame:
-    """A batch's values of `features` (tracks × features; NaN where unobserved; tracks with none left out),
-    in one query; where a track has several observations of a feature, the first one's by IRI."""
+    """A batch's values of `features` (tracks × features; NaN where unmeasured; tracks with none left out),
+    in one query."""
     if not tracks or not features:
         return pd.DataFrame(columns=features, dtype=float)
     matrix = np.full((len(tracks), len(features)), np.nan)
-    seen = np.zeros(matrix.shape, dtype=bool)
-    repeated = set()
-    for i, j, value in observation_values(store, tracks, [str(feature_node(f)) for f in features]):
-        if seen[i, j]:
-            repeated.add((tracks[i], features[j]))
-        matrix[i, j], seen[i, j] = value, True
-    if repeated:  # rare (two extractors measured one feature): the first observation by IRI decides
-        row_of, column_of = {t: i for i, t in enumerate(tracks)}, {f: j for j, f in enumerate(features)}
-        chosen = read_observations(store, repeated)
-        by_obs = {str(obs): cell for cell, obs in chosen.items()}
-        for obs, value in store.values(f"SELECT ?o ?v WHERE {{ {values_clause('o', by_obs)} "
-                                       f"GRAPH ?g {{ ?o wt:value ?v }} }}"):
-            track, feature = by_obs[obs]
-            matrix[row_of[track], column_of[feature]] = value
-    kept = seen.any(axis=1)
+    for i, j, value in feature_values(store, tracks, [str(feature_node(f)) for f in features]):
+        matrix[i, j] = value
+    kept = ~np.isnan(matrix).all(axis=1)
     return pd.DataFrame(matrix[kept], index=pd.Index([t for t, k in zip(tracks, kept) if k], dtype=object),
                         columns=features)
-
-
-def read_observations(store: GraphStore, cells: set[tuple[URIRef, str]]) -> Observations:
-    """The observation each (track, feature name) cell's value came from (see read_values); unobserved cells left out.
-
-    Asked only for the cells whose justifications are written: a few per track for a sparse model, for
-    which naming every observation took most of the time of reading the values. When the cells are most
-    of their tracks × features (a model that reads every feature), all of those are read by position
-    instead: listing the cells themselves cost ~5× as much a cell."""
-    if not cells:
-        return {}
-    tracks, features = sorted({t for t, _ in cells}), sorted({f for _, f in cells})
-    found: dict[tuple[URIRef, str], str] = {}
-    if len(cells) >= DENSE_CELLS * len(tracks) * len(features):
-        rows = ((tracks[i], features[j], obs) for i, j, obs in
-                observation_iris(store, tracks, [str(feature_node(f)) for f in features]))
-    else:
-        listed = list(cells)
-        pairs = " ".join(f"(<{t}> <{feature_node(f)}> {k})" for k, (t, f) in enumerate(listed))
-        rows = (listed[int(k)] + (obs,) for k, obs in store.values(f"""SELECT ?k ?o WHERE {{
-            VALUES (?track ?f ?k) {{ {pairs} }} GRAPH ?track {{ ?o wt:feature ?f . }} }}"""))
-    for track, feature, obs in rows:
-        cell = (track, feature)
-        if cell in cells and (cell not in found or obs < found[cell]):
-            found[cell] = obs
-    return {cell: URIRef(obs) for cell, obs in found.items()}
 
 
 class Scorer:
@@ -216,9 +171,8 @@ class Scorer:
         self.flips = FlipFinder(models, info.single_label) if all(m.link == "logistic" for m in models) else None
         self.parts = [_ModelParts(info, model) for model in models]
 
-    def tag(self, X: pd.DataFrame, observe: Observe, every_score: bool) -> tuple[list[Assignment], NTriples]:
-        """Every (track, tag) score of a batch, and the triples of those written (predicted, or all);
-        `observe` names the observations the written justifications read.
+    def tag(self, X: pd.DataFrame, every_score: bool) -> tuple[list[Assignment], NTriples]:
+        """Every (track, tag) score of a batch, and the triples of those written (predicted, or all).
 
         The triples come as N-Triples text: a catalog's tags are millions of them, and rdflib terms
         cost more to build than everything else in tagging (kg.ntriples).
@@ -232,7 +186,6 @@ class Scorer:
         reasons = [m.reasons(X).to_numpy() for m in self.models]  # columns in the order of model.effects()
         written = np.ones(predicted.shape, dtype=bool) if every_score else predicted
         flips = self._flips(X, logits, written)
-        observations = observe(self._cells(X.index, written, flips))
         for i, track in enumerate(X.index):
             for t, (model, parts) in enumerate(zip(self.models, self.parts)):
                 logit = float(logits[i, t])
@@ -241,17 +194,9 @@ class Scorer:
                                model.tag, logit, score, int(fired[t][i].sum()), bool(predicted[i, t]))
                 assignments.append(a)
                 if written[i, t]:
-                    lines += self._assignment_lines(a, parts, fired[t][i], reasons[t][i], observations)
-                    lines += self._flip_lines(a, flips.get((i, t)), observations)
+                    lines += self._assignment_lines(a, parts, fired[t][i], reasons[t][i])
+                    lines += self._flip_lines(a, flips.get((i, t)))
         return assignments, NTriples("".join(lines))
-
-    def _cells(self, tracks: pd.Index, written: np.ndarray,
-               flips: dict[tuple[int, int], Flip]) -> set[tuple[URIRef, str]]:
-        """The (track, feature) cells whose observations the written assignments link: their models' and flips'
-        features."""
-        used = [sorted({f for effect in parts.effects for f in effect}) for parts in self.parts]
-        cells = {(tracks[i], f) for i, t in zip(*np.nonzero(written)) for f in used[t]}
-        return cells | {(tracks[i], flip.feature) for (i, _), flip in flips.items()}
 
     def _flips(self, X: pd.DataFrame, logits: np.ndarray, written: np.ndarray) -> dict[tuple[int, int], Flip]:
         """The nearest decision flip of each written (track row, tag index), all found at once."""
@@ -273,14 +218,14 @@ class Scorer:
             out[np.arange(len(best)), best] = True
         return out
 
-    def _assignment_lines(self, a: Assignment, parts: _ModelParts, fired: np.ndarray, reasons: np.ndarray,
-                          observations: Observations) -> list[str]:
-        """An assignment with its base rate and one justification per feature effect of the tag's model.
+    def _assignment_lines(self, a: Assignment, parts: _ModelParts, fired: np.ndarray, reasons: np.ndarray) -> list[str]:
+        """An assignment with its base rate and one justification per feature effect of the tag's model,
+        and, when predicted, the one-pattern `<track> wt:taggedAs <tag>`.
 
         An effect's contribution is what its fired rules and linear term add, minus its offset (the
-        training average), so base rate + contributions = logit; it links the rules that fired and the
-        observations it read. Not its linear term: the model graph names the effect's term, which
-        applies wherever the justification read the term's feature (a triple a reason saved).
+        training average), so base rate + contributions = logit; it links the rules that fired. Not its
+        linear term (the model graph names the effect's term, which applies wherever the track has the
+        term's feature) nor the values read (the track's values of the effect's features): triples saved.
         """
         node, track = nt.iri(a.iri), nt.iri(a.track)
         base = nt.iri(iris.justification_iri(a.iri, "base"))
@@ -288,20 +233,20 @@ class Scorer:
                  line(node, _P.model_set, parts.model_set), line(node, _P.score, nt.double(a.score)),
                  line(node, _P.logit, nt.double(a.logit)), line(node, _P.predicted, nt.boolean(a.predicted)),
                  line(node, _P.justified_by, base), line(base, _P.contribution, parts.base_rate)]
+        if a.predicted:
+            lines.append(line(track, _P.tagged_as, parts.tag_nt))
         links: list[list[tuple[str, str]]] = [[] for _ in parts.effects]
         for k in np.flatnonzero(fired):
             if parts.rule_effect[k] is not None:
                 links[parts.rule_effect[k]].append((_P.rule, parts.rule_iris[k]))
-        for e, effect in enumerate(parts.effects):
-            j = nt.iri(iris.justification_iri(a.iri, parts.effect_slugs[e]))
+        for e, slug in enumerate(parts.effect_slugs):
+            j = nt.iri(iris.justification_iri(a.iri, slug))
             lines += [line(node, _P.justified_by, j), line(j, _P.effect, parts.effect_iris[e]),
                       line(j, _P.contribution, nt.double(reasons[e]))]
             lines += [line(j, p, o) for p, o in links[e]]
-            lines += [line(j, _P.observation, nt.iri(observations[(a.track, f)])) for f in effect
-                      if (a.track, f) in observations]
         return lines
 
-    def _flip_lines(self, a: Assignment, flip: Flip | None, observations: Observations) -> list[str]:
+    def _flip_lines(self, a: Assignment, flip: Flip | None) -> list[str]:
         """The smallest one-feature change that reverses the decision (if any), as a wt:Counterfactual."""
         if flip is None:
             return []
@@ -309,8 +254,7 @@ class Scorer:
         return [line(nt.iri(a.iri), _P.changes_if, node), line(node, _P.type, _P.counterfactual),
                 line(node, _P.feature, nt.iri(feature_node(flip.feature))),
                 line(node, _P.operator, Literal(flip.op).n3()),
-                line(node, _P.threshold, nt.double(flip.threshold)),
-                line(node, _P.observation, nt.iri(observations[(a.track, flip.feature)]))]
+                line(node, _P.threshold, nt.double(flip.threshold))]
 
 
 class _ModelParts:

@@ -1,10 +1,10 @@
 """Re-decide stored tag assignments inside the store, with SPARQL alone, and compare.
 
-Tagging decides in bulk, outside the store, from observation values read in batches. The models'
+Tagging decides in bulk, outside the store, from feature values read in batches. The models'
 rules also live in the graph (conditions with operator and threshold, weights, linear terms), so
 the store itself can say which rules fire on a track and add up its logit: this module does that
 for sampled assignments and compares with the scores written. A difference means the graph and
-the tags disagree (a model relearned without re-tagging, observations edited since, or a bug).
+the tags disagree (a model relearned without re-tagging, values edited since, or a bug).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ FIRED = """SELECT ?track ?tm (SUM(?w) AS ?total) WHERE {{
       VALUES (?track ?tm) {{ {pairs} }}
       GRAPH ?mg {{ ?tm wt:hasRule ?rule . ?rule wt:conditionCount ?n ; wt:hasCondition ?c .
                    ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?th }}
-      GRAPH ?g {{ ?o wt:ofTrack ?track ; wt:feature ?f ; wt:value ?v . }}
+      GRAPH ?track {{ ?track ?f ?v }}
       FILTER({holds})
     }} GROUP BY ?track ?tm ?rule ?n HAVING (COUNT(DISTINCT ?c) = ?n) }}
   GRAPH ?mg {{ ?rule wt:weight ?w }}
@@ -34,9 +34,9 @@ FIRED = """SELECT ?track ?tm (SUM(?w) AS ?total) WHERE {{
 LINEAR = """SELECT ?track ?tm (SUM(?k * (?v - ?centre)) AS ?total) WHERE {{
   VALUES (?track ?tm) {{ {pairs} }}
   GRAPH ?mg {{ ?tm wt:hasLinearTerm ?term . ?term wt:feature ?f ; wt:coefficient ?k ; wt:center ?centre }}
-  GRAPH ?g {{ ?o wt:ofTrack ?track ; wt:feature ?f ; wt:value ?v . }}
+  GRAPH ?track {{ ?track ?f ?v }}
 }} GROUP BY ?track ?tm"""
-"""Per (track, tag model): the sum of its linear terms over the track's observed features."""
+"""Per (track, tag model): the sum of its linear terms over the track's measured features."""
 
 
 @dataclass(frozen=True)

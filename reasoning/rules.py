@@ -1,7 +1,7 @@
 """Rules ↔ the graph: every learned rule becomes a wt:Rule with its conditions, weight, support and
 precision (and every linear term a wt:LinearTerm with its feature, coefficient and centre), plus two
 executable forms — a SPARQL SELECT of the tracks it fires on (with the
-observations that satisfy it) and an OWL class whose members are exactly those tracks.
+values that satisfy it) and an OWL class whose members are exactly those tracks.
 
 Models live in one named graph per model (`urn:whytag:graph/model/<name>`), replaced when relearned;
 `read_models` rebuilds the TagModels from that graph alone, so tagging needs nothing but the store.
@@ -68,17 +68,17 @@ def double(value: float) -> Literal:
 
 
 def rule_sparql(rule: Rule) -> str:
-    """The rule as SPARQL: tracks it fires on, with the observation satisfying each condition."""
+    """The rule as SPARQL: tracks it fires on, with the value satisfying each condition."""
     lines = []
     for i, condition in enumerate(rule.conditions):
-        lines.append(f"  ?o{i} wt:ofTrack ?track ; wt:feature <{feature_node(condition.feature)}> ; wt:value ?v{i} .")
+        lines.append(f"  ?track <{feature_node(condition.feature)}> ?v{i} .")
         lines.append(f"  FILTER(?v{i} {OPERATORS[condition.op].sparql} {double(condition.threshold).n3()})")
-    observations = " ".join(f"?o{i}" for i in range(len(rule.conditions)))
-    return f"SELECT ?track {observations} WHERE {{\n" + "\n".join(lines) + "\n}"
+    values = " ".join(f"?v{i}" for i in range(len(rule.conditions)))
+    return f"SELECT ?track {values} WHERE {{\n" + "\n".join(lines) + "\n}"
 
 
 def rule_body_class(graph: Graph, body: URIRef, rule: Rule) -> None:
-    """Add `body ≡ wt:Track ⊓ ∃ofTrack⁻.(feature=F ⊓ ∃value.double[facet t]) ⊓ …` to `graph`."""
+    """Add `body ≡ wt:Track ⊓ ∃F.xsd:double[facet t] ⊓ …` to `graph` (OWL 2 DL datatype restrictions)."""
     members: list = [WT.Track]
     for condition in rule.conditions:
         value_range, facet_iri = BNode(), OPERATORS[condition.op].facet
@@ -93,13 +93,10 @@ def rule_body_class(graph: Graph, body: URIRef, rule: Rule) -> None:
             graph.add((value_range, RDF.type, RDFS.Datatype))
             graph.add((value_range, OWL.onDatatype, XSD.double))
             graph.add((value_range, OWL.withRestrictions, restrictions))
-        members.append(_some(graph, _inverse(graph, WT.ofTrack), _and(graph, [
-            _has_value(graph, WT.feature, feature_node(condition.feature)),
-            _some(graph, WT.value, value_range),
-        ])))
+        members.append(_some(graph, feature_node(condition.feature), value_range))
     graph.add((body, RDF.type, OWL.Class))
     graph.add((body, RDFS.label, Literal(f"tracks where {rule.tag} rule fires")))
-    graph.add((body, RDFS.comment, Literal(f"The tracks whose observations satisfy: {_body_text(rule)}.")))
+    graph.add((body, RDFS.comment, Literal(f"The tracks whose values satisfy: {_body_text(rule)}.")))
     graph.add((body, OWL.equivalentClass, _and(graph, members)))
 
 
@@ -272,7 +269,8 @@ def read_models(store: GraphStore, name: str) -> tuple[ModelInfo, list[TagModel]
                                         wt:decisionThreshold ?threshold . ?tag skos:notation ?notation }} }}""").rows:
         models[str(notation)] = TagModel(str(notation), float(intercept), [], str(link), float(threshold))
     # OPTIONAL last: in the middle of the group, Oxigraph joined it before the conditions (5,600 rules: 330 s vs 1.5 s)
-    rows = store.select(f"""SELECT ?rule ?notation ?weight ?support ?precision ?name ?op ?threshold ?c WHERE {{
+    # DISTINCT: a feature the ontology does not list is described (its name too) in every track graph that has it
+    rows = store.select(f"""SELECT DISTINCT ?rule ?notation ?weight ?support ?precision ?name ?op ?threshold ?c WHERE {{
         GRAPH <{info.graph}> {{ ?rule a wt:Rule ; wt:forTag ?tag ; wt:weight ?weight ; wt:support ?support ;
                                       wt:hasCondition ?c . ?tag skos:notation ?notation .
             ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?threshold . }}
@@ -287,7 +285,7 @@ def read_models(store: GraphStore, name: str) -> tuple[ModelInfo, list[TagModel]
                                                str(rule_iri))
             models[str(notation)].rules.append(rule)
         rule.conditions = rule.conditions + (Condition(str(name), str(op), float(threshold)),)
-    terms = store.select(f"""SELECT ?notation ?name ?coefficient ?center ?term WHERE {{
+    terms = store.select(f"""SELECT DISTINCT ?notation ?name ?coefficient ?center ?term WHERE {{
         GRAPH <{info.graph}> {{ ?tm wt:hasLinearTerm ?term ; wt:forTag ?tag . ?tag skos:notation ?notation .
                                 ?term wt:feature ?f ; wt:coefficient ?coefficient ; wt:center ?center . }}
         GRAPH ?schema {{ ?f wt:featureName ?name }} }}""").rows
@@ -299,7 +297,7 @@ def read_models(store: GraphStore, name: str) -> tuple[ModelInfo, list[TagModel]
 
 def _read_effects(store: GraphStore, info: ModelInfo, models: dict[str, TagModel]) -> None:
     """Each tag model's effect offsets and its features' training ranges, from the model graph."""
-    rows = store.select(f"""SELECT ?notation ?e ?offset ?name ?low ?high WHERE {{
+    rows = store.select(f"""SELECT DISTINCT ?notation ?e ?offset ?name ?low ?high WHERE {{
         GRAPH <{info.graph}> {{ ?tm wt:hasEffect ?e ; wt:forTag ?tag . ?tag skos:notation ?notation .
                                 ?e wt:offset ?offset ; wt:onFeature ?f . }}
         GRAPH ?schema {{ ?f wt:featureName ?name }}
@@ -327,23 +325,9 @@ def _and(graph: Graph, members: list) -> BNode:
 
 
 def _some(graph: Graph, prop, filler) -> BNode:
-    return _restriction(graph, prop, OWL.someValuesFrom, filler)
-
-
-def _has_value(graph: Graph, prop, value) -> BNode:
-    return _restriction(graph, prop, OWL.hasValue, value)
-
-
-def _restriction(graph: Graph, prop, kind, value) -> BNode:
-    """An owl:Restriction on `prop` of the given kind (someValuesFrom, hasValue)."""
+    """An owl:Restriction: some value of `prop` is in `filler` (a class or a data range)."""
     node = BNode()
     graph.add((node, RDF.type, OWL.Restriction))
     graph.add((node, OWL.onProperty, prop))
-    graph.add((node, kind, value))
-    return node
-
-
-def _inverse(graph: Graph, prop) -> BNode:
-    node = BNode()
-    graph.add((node, OWL.inverseOf, prop))
+    graph.add((node, OWL.someValuesFrom, filler))
     return node

@@ -36,7 +36,7 @@ class LearnSummary:
 
 def learn(store: GraphStore, Y: pd.Series | pd.DataFrame, ids: dict[str, URIRef], learner: str, name: str,
           vocabulary: str, training_set: str, seed: int = 0) -> LearnSummary:
-    """Fit `learner` on the labelled tracks' observations and store its rules and the learned levels."""
+    """Fit `learner` on the labelled tracks' feature values and store its rules and the learned levels."""
     known = registry()
     if learner not in known:
         raise LearnError(f"unknown learner {learner!r}; choose one of {', '.join(known)}")

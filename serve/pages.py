@@ -152,8 +152,8 @@ class Reader:
     def bars(self, iri: str) -> list[Bar]:
         """The track's features with units, catalog ranges and levels (a level from music knowledge first)."""
         described, named = self.features(), self.levels()
-        rows = self.rows(f"""SELECT ?f ?value ?own ?l WHERE {{ {{ ?o wt:ofTrack <{iri}> ; wt:feature ?f ;
-                wt:value ?value . OPTIONAL {{ ?o qudt:unit ?own }} }} UNION {{ <{iri}> wt:hasLevel ?l }} }}""")
+        rows = self.rows(f"""SELECT ?f ?value ?l WHERE {{ {{ <{iri}> ?f ?value . ?f a wt:Feature }}
+                UNION {{ <{iri}> wt:hasLevel ?l }} }}""")
         levels: dict[str, str] = {}
         for r in (r for r in rows if r["l"] is not None):
             for feature, level, source in named.get(r["l"], ()):
@@ -166,8 +166,6 @@ class Reader:
         bars = []
         for r in (r for r in rows if r["f"] is not None):
             label, symbol = described.get(r["f"], (r["f"].rsplit("#", 1)[-1], ""))
-            if r["own"] is not None:
-                symbol = self.units().get(r["own"], "")
             low, high = ranges.get(r["f"], (None, None))
             bars.append(Bar(label, float(r["value"]), symbol, low, high, levels.get(r["f"])))
         return sorted(bars, key=lambda b: b.label.lower())
@@ -178,11 +176,6 @@ class Reader:
                                                           str(r["symbol"] or "")) for r in self.rows("""
             SELECT ?f ?label ?symbol WHERE { ?f a wt:Feature . OPTIONAL { ?f rdfs:label ?label }
               OPTIONAL { ?f wt:defaultUnit ?u } OPTIONAL { ?u qudt:symbol ?symbol } }""")})
-
-    def units(self) -> dict[str, str]:
-        """Each unit's symbol, for the rare value written in a unit other than its feature's (kept)."""
-        return self.kept.get("units", lambda: {r["u"]: str(r["symbol"]) for r in self.rows(
-            "SELECT ?u ?symbol WHERE { ?u qudt:symbol ?symbol }")})
 
     def levels(self) -> dict[str, list[tuple[str, str, str]]]:
         """Each perceptual level's (feature, label, threshold source) from the stored thresholds (kept)."""
@@ -197,7 +190,7 @@ class Reader:
     def ranges(self) -> dict[str, tuple[float, float]]:
         """Each feature's lowest and highest value in the catalog (read once, kept until the store changes)."""
         return self.kept.get("ranges", lambda: {r["f"]: (float(r["lo"]), float(r["hi"])) for r in self.rows(
-            "SELECT ?f (MIN(?v) AS ?lo) (MAX(?v) AS ?hi) WHERE { ?o wt:feature ?f ; wt:value ?v } GROUP BY ?f")})
+            "SELECT ?f (MIN(?v) AS ?lo) (MAX(?v) AS ?hi) WHERE { ?f a wt:Feature . ?t ?f ?v } GROUP BY ?f")})
 
     # -- tags and rules ---------------------------------------------------------------------
     def tag(self, iri: str, number: int) -> dict:

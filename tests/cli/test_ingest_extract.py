@@ -30,8 +30,8 @@ def test_ingest_extract_writes_valid_observations(tmp_path, audio_folder):
     assert "extracted" in result.stdout and "from 4 track(s); 0 failed" in result.stdout
     assert "notes.mp3: not decodable audio (unrecognised format or corrupt data)" in result.stderr
     rows = json.loads(whytag("query", "--format", "json",
-                             "SELECT ?bpm ?dom WHERE { GRAPH ?g { ?o wt:feature wt:BPM ; wt:value ?bpm . "
-                             "?d wt:feature wt:Dom ; wt:value ?dom } }", store=store).stdout)
+                             "SELECT ?bpm ?dom WHERE { GRAPH ?g { ?t wt:bpm ?bpm ; wt:dom ?dom } }",
+                             store=store).stdout)
     assert len(rows) == 4
     assert any(abs(r["bpm"] - clip.bpm) < 3 for r in rows)
     assert all(0.0 <= r["dom"] <= 1.0 for r in rows)

@@ -9,11 +9,11 @@ import pytest
 from cli_run import whytag
 
 from whytag.kg.feature_files import flat_descriptors
-from whytag.kg.iris import feature_iri
+from whytag.kg.features import feature_node
 
 RECORDING = "8f3471b5-7e6a-48da-86a9-c1c07a0f47ae"
-VALUES = ("SELECT ?track ?feature ?value WHERE { GRAPH ?g { ?o wt:ofTrack ?track ; wt:feature ?feature ; "
-          "wt:value ?value } }")
+VALUES = ("SELECT ?track ?feature ?value WHERE { GRAPH ?track { ?track ?feature ?value } "
+          "GRAPH ?s { ?feature a wt:Feature } }")
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +42,8 @@ def test_table_columns_recorded_and_unknown_ones_named(tmp_path):
     assert "1 unknown column(s) not recorded: mood" in result.stderr
     rows = json.loads(whytag("query", "--format", "json", VALUES, store=tmp_path / "graph").stdout)
     values = {(r["track"].rsplit("/", 1)[-1], r["feature"]): r["value"] for r in rows}
-    assert values == {("x", str(feature_iri("BPM"))): 120.0, ("x", str(feature_iri("Spectral-Centroid"))): 1500.5,
-                      ("y", str(feature_iri("BPM"))): 90.0}  # y's empty Spectral-Centroid is simply absent
+    assert values == {("x", str(feature_node("BPM"))): 120.0, ("x", str(feature_node("Spectral-Centroid"))): 1500.5,
+                      ("y", str(feature_node("BPM"))): 90.0}  # y's empty Spectral-Centroid is simply absent
 
 
 def test_music_extractor_folder_values_equal_the_json_and_bad_files_are_named(tmp_path, music_extractor_json):
@@ -63,7 +63,7 @@ def test_music_extractor_folder_values_equal_the_json_and_bad_files_are_named(tm
     expected = music_extractor_features(flat_descriptors(music_extractor_json))
     assert len(expected) > 30
     stored = {r["feature"]: r["value"] for r in rows}
-    assert stored == pytest.approx({str(feature_iri(name)): value for name, value in expected.items()}, rel=1e-12)
+    assert stored == pytest.approx({str(feature_node(name)): value for name, value in expected.items()}, rel=1e-12)
     ids = json.loads(whytag("query", "--format", "json", "SELECT ?id WHERE { GRAPH ?g { ?t mo:musicbrainz_guid ?id } }",
                             store=store).stdout)
     assert ids == [{"id": RECORDING}]

@@ -46,9 +46,9 @@ def music(tmp_path_factory) -> Path:
     return folder
 
 
-def observations(store: GraphStore) -> dict[tuple[str, str], float]:
-    """Every observed value in the store, by (track graph, feature)."""
-    rows = store.select("SELECT ?g ?f ?v WHERE { GRAPH ?g { ?o wt:feature ?f ; wt:value ?v } }").rows
+def feature_values(store: GraphStore) -> dict[tuple[str, str], float]:
+    """Every feature value in the store, by (track graph, feature)."""
+    rows = store.select("SELECT ?g ?f ?v WHERE { GRAPH ?g { ?g ?f ?v } GRAPH ?s { ?f a wt:Feature } }").rows
     found = {(str(g), str(f)): float(v) for g, f, v in rows}
     assert len(found) == len(rows)  # one value per feature and track
     return found
@@ -62,9 +62,9 @@ def test_the_cluster_writes_what_local_extraction_writes(tmp_path: Path, music: 
         remote = extract_tracks(there, scheduler=scheduler, progress=False)
         assert local.failures == remote.failures == []
         assert remote.done == local.done and len(local.done) == 2
-        expected = observations(here)
+        expected = feature_values(here)
         assert len(expected) == sum(local.done.values()) > 2 * 42  # signal and reasoned symbolic features
-        assert observations(there) == pytest.approx(expected, rel=1e-9, abs=1e-9)
+        assert feature_values(there) == pytest.approx(expected, rel=1e-9, abs=1e-9)
 
 
 def test_a_failed_file_is_one_line_and_the_others_are_written(tmp_path: Path, music: Path, scheduler: str,
@@ -77,7 +77,7 @@ def test_a_failed_file_is_one_line_and_the_others_are_written(tmp_path: Path, mu
     gone.unlink()  # the workers cannot read it
     report = extract_tracks(store, scheduler=scheduler, progress=False)
     assert len(report.done) == 2 and all(count > 42 for count in report.done.values())
-    assert {str(track) for track, _ in observations(store)} == {str(track) for track in report.done}
+    assert {str(track) for track, _ in feature_values(store)} == {str(track) for track in report.done}
     failures = dict(line.split(": ", 1) for line in sorted(report.failures))
     assert set(failures) == {str(blip), str(gone)}
     assert "too short" in failures[str(blip)] and "No such file" in failures[str(gone)]
@@ -102,7 +102,7 @@ def test_ingest_and_extract_on_the_cluster_from_the_command_line(tmp_path: Path,
     assert "ingested 2 file(s) as 2 track(s); 0 failed" in result.stdout
     assert "from 2 track(s); 0 failed" in result.stdout
     with open_store(tmp_path / "graph", read_only=True) as opened:
-        measured = observations(opened)
+        measured = feature_values(opened)
     assert len(measured) > 2 * 42
     again = CliRunner().invoke(main, [*store, "extract", "--quiet", "--scheduler", scheduler])
     assert again.exit_code == 0, again.output

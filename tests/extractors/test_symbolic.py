@@ -137,8 +137,7 @@ def test_write_symbolic_replaces_only_its_own_output(store):
     rows = store.select(f"""SELECT ?e WHERE {{ GRAPH <{track}> {{ ?e a wt:Dominant ; wt:chordSymbol "G7" }} }}""").rows
     assert len(rows) == 1
     obs = store.select(f"""SELECT ?v (COUNT(?e) AS ?n) WHERE {{ GRAPH <{track}> {{
-        ?o wt:feature wt:SubDomTonic ; wt:value ?v ; prov:wasDerivedFrom ?e . ?e a wt:Subdominant }} }}
-        GROUP BY ?v""").rows
+        <{track}> wt:subDomTonic ?v . ?e wt:countedFor wt:subDomTonic ; a wt:Subdominant }} }} GROUP BY ?v""").rows
     assert [(float(v), int(n)) for v, n in obs] == [(0.5, 1)]
     assert validate_graph(store.graph_triples(track) + store.graph_triples(EXTRACTORS_GRAPH)) == []
 

@@ -25,10 +25,10 @@ def schema() -> Graph:
 
 
 def good_data() -> Graph:
-    """A track with a file, one observation with its extraction (whose extractor measures its feature), a rule
+    """A track with a file, one feature value with its extraction (whose extractor measures its feature), a rule
     and a justified tag assignment."""
     data = Graph()
-    f, obs, act, agent = (URIRef(f"{TRACK}/{x}") for x in ("file/1", "obs/x/bpm", "extraction/x", "agent"))
+    f, act, agent = (URIRef(f"{TRACK}/{x}") for x in ("file/1", "extraction/x", "agent"))
     rule, cond, model = URIRef("urn:whytag:rule/1"), URIRef("urn:whytag:rule/1/c0"), URIRef("urn:whytag:model/1")
     assignment, just, tag = URIRef("urn:whytag:a/1"), URIRef("urn:whytag:a/1/j0"), URIRef("https://w3id.org/whytag/vocab/gtzan/blues")
     d = lambda v: Literal(v, datatype=XSD.double)  # noqa: E731
@@ -38,21 +38,19 @@ def good_data() -> Graph:
         (f, RDF.type, WT.AudioFile), (f, WT.path, Literal("/music/a.wav")), (f, WT["format"], Literal("wav")),
         (f, WT.sampleRate, i(44100)), (f, WT.channels, i(2)), (f, WT.duration, d(30.0)),
         (f, WT.sha256, Literal("ab" * 32)),
-        (obs, RDF.type, WT.FeatureObservation), (obs, WT.ofTrack, TRACK), (obs, WT.feature, WT.BPM),
-        (obs, WT.value, d(96.0)), (obs, URIRef("http://qudt.org/schema/qudt/unit"), URIRef("http://qudt.org/vocab/unit/PER-MIN")),
+        (TRACK, WT.bpm, d(96.0)),
         (act, RDF.type, WT.Extraction), (act, URIRef("http://www.w3.org/ns/prov#wasAssociatedWith"), agent),
         (act, URIRef("http://www.w3.org/ns/prov#used"), f), (act, WT.softwareVersion, Literal("1.0")),
-        (agent, RDF.type, WT.Extractor), (agent, RDFS.label, Literal("x")), (agent, WT.measures, WT.BPM),
+        (agent, RDF.type, WT.Extractor), (agent, RDFS.label, Literal("x")), (agent, WT.measures, WT.bpm),
         (model, RDF.type, WT.TagModel), (model, WT.forTag, tag), (model, WT.intercept, d(-1.0)),
         (model, WT.link, Literal("logistic")), (model, WT.hasRule, rule),
         (rule, RDF.type, WT.Rule), (rule, WT.forTag, tag), (rule, WT.hasCondition, cond), (rule, WT.weight, d(1.4)),
         (rule, WT.support, i(214)), (rule, WT.precision, d(0.86)),
-        (cond, RDF.type, WT.Condition), (cond, WT.feature, WT.BPM), (cond, WT.operator, Literal(">=")),
+        (cond, RDF.type, WT.Condition), (cond, WT.feature, WT.bpm), (cond, WT.operator, Literal(">=")),
         (cond, WT.threshold, d(90.0)),
         (assignment, RDF.type, WT.TagAssignment), (assignment, WT.track, TRACK), (assignment, WT.tag, tag),
-        (assignment, WT.score, d(0.6)), (assignment, WT.justifiedBy, just),
+        (assignment, WT.score, d(0.6)), (assignment, WT.justifiedBy, just), (TRACK, WT.taggedAs, tag),
         (just, RDF.type, WT.Justification), (just, WT.rule, rule), (just, WT.contribution, d(1.4)),
-        (just, WT.fromObservation, obs),
     ]:
         data.add(t)
     return data
@@ -86,31 +84,34 @@ def test_bad_data_is_rejected_with_readable_messages():
     data.set((assignment, WT.score, Literal(1.7, datatype=XSD.double)))
     data.remove((assignment, WT.justifiedBy, None))
     data.set((URIRef(f"{TRACK}/file/1"), WT.sha256, Literal("not-a-hash")))
-    data.set((URIRef(f"{TRACK}/obs/x/bpm"), WT.value, Literal("NaN", datatype=XSD.double)))
+    data.set((TRACK, WT.bpm, Literal("NaN", datatype=XSD.double)))
     messages = [str(v) for v in validate_graph(data)]
     assert any("score in [0, 1]" in m and "1.7" in m for m in messages), messages
     assert any("at least one wt:Justification" in m for m in messages), messages
     assert any("64 lowercase hex" in m for m in messages), messages
-    assert any("must be a finite number" in m for m in messages), messages
+    assert any("must be a finite xsd:double" in m for m in messages), messages
     unmeasured = good_data()
-    unmeasured.remove((None, WT.measures, WT.BPM))
+    unmeasured.remove((None, WT.measures, WT.bpm))
     unmeasured.remove((None, WT.softwareVersion, None))
-    # a bad observation also fails the justification that reads it, and so the assignment it justifies
-    read_bad = ["A justification reads wt:FeatureObservations (nodes with a wt:value).",
-                "A tag assignment needs at least one wt:Justification."]
     assert sorted(v.message for v in validate_graph(unmeasured)) == [
-        *read_bad, "An extraction needs exactly one wt:softwareVersion string (of the extractor it ran).",
-        "An observation's feature must be one some wt:Extractor wt:measures: that is where its provenance is read."]
+        "A feature value's feature must be one some wt:Extractor wt:measures: that is where its provenance is read.",
+        "An extraction needs exactly one wt:softwareVersion string (of the extractor it ran)."]
     infinite = good_data()
-    infinite.set((URIRef(f"{TRACK}/obs/x/bpm"), WT.value, Literal("INF", datatype=XSD.double)))
-    assert sorted(v.message for v in validate_graph(infinite)) == [
-        *read_bad, "An observation's value must be a finite number (not NaN or infinite)."]
+    infinite.set((TRACK, WT.bpm, Literal("INF", datatype=XSD.double)))
+    assert [v.message for v in validate_graph(infinite)] == ["A feature value must be a finite xsd:double."]
+    twice = good_data()
+    twice.add((TRACK, WT.bpm, Literal(120.0, datatype=XSD.double)))
+    assert [v.message for v in validate_graph(twice)] == [
+        "A track has at most one value of a feature (the last extraction that measured it)."]
+    text = good_data()
+    text.set((TRACK, WT.bpm, Literal("fast")))
+    assert [v.message for v in validate_graph(text)] == ["A feature value must be a finite xsd:double."]
 
 
 def test_shapes_parse_and_cover_every_instance_class():
     shapes = Graph().parse(SHAPES, format="turtle")
     targets = set(shapes.objects(None, URIRef("http://www.w3.org/ns/shacl#targetClass")))
-    for cls in (WT.Track, WT.AudioFile, WT.FeatureObservation, WT.Extraction, WT.ChordEvent, WT.Rule,
+    for cls in (WT.Track, WT.AudioFile, WT.Extraction, WT.ChordEvent, WT.Rule,
                 WT.Condition, WT.TagModel, WT.TagAssignment, WT.Justification, WT.LevelThreshold, WT.Feature):
         assert cls in targets, cls
 

@@ -109,8 +109,9 @@ def test_tagging_writes_each_decision_s_flip_as_a_counterfactual(store):
     assignments = apply_model(store, "flips", every_score=True)
     finder = FlipFinder(models, single_label=False)
     rows = store.select("""SELECT ?a ?name ?op ?th ?v WHERE {
-        ?a wt:decisionChangesIf ?cf . ?cf a wt:Counterfactual ; wt:feature ?f ; wt:operator ?op ; wt:threshold ?th ;
-           wt:fromObservation ?o . ?o wt:value ?v ; wt:feature ?f . ?f wt:featureName ?name }""").rows
+        ?a wt:track ?t ; wt:decisionChangesIf ?cf .
+        ?cf a wt:Counterfactual ; wt:feature ?f ; wt:operator ?op ; wt:threshold ?th .
+        ?t ?f ?v . ?f wt:featureName ?name }""").rows
     written = {str(a): (str(name), str(op), float(th), float(v)) for a, name, op, th, v in rows}
     by_track = dict(zip(tracks, X.index))
     expected = 0

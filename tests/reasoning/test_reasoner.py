@@ -75,18 +75,15 @@ def test_boundary_values_follow_the_operators(store, table):
     assert fired == {"0"}  # only "BPM >= 120" of energetic
 
 
-def test_each_feature_reason_links_its_fired_rules_and_the_observations_they_read(store, table):
+def test_each_feature_reason_links_its_fired_rules_whose_tests_hold_on_the_track_s_values(store, table):
     tracks, _ = stored(store, table)
     apply_model(store, "toy", every_score=True)
     rows = store.select("""SELECT ?j ?name ?v ?op ?th WHERE {
-        ?j wt:rule ?rule ; wt:fromObservation ?o . ?o wt:feature ?f ; wt:value ?v . ?f wt:featureName ?name .
+        ?a wt:track ?t ; wt:justifiedBy ?j . ?j wt:rule ?rule . ?t ?f ?v . ?f wt:featureName ?name .
         ?rule wt:hasCondition ?c . ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?th }""").rows
     assert rows
     ops = {">=": float.__ge__, ">": float.__gt__, "<": float.__lt__}
     assert all(ops[str(op)](float(v), float(th)) for _, _, v, op, th in rows)  # every fired rule's test holds
-    per_reason = store.select("""SELECT ?j (COUNT(DISTINCT ?o) AS ?n) (COUNT(DISTINCT ?f) AS ?k) WHERE {
-        ?j wt:effect ?e ; wt:fromObservation ?o . ?e wt:onFeature ?f } GROUP BY ?j""").rows
-    assert per_reason and all(int(n) == int(k) for _, n, k in per_reason)  # one observation per feature read
 
 
 def test_one_reason_per_feature_effect_whose_parts_add_up(store, table):
@@ -102,8 +99,8 @@ def test_one_reason_per_feature_effect_whose_parts_add_up(store, table):
         OPTIONAL { ?j wt:rule/wt:weight ?w } } GROUP BY ?a ?j ?c ?offset""").rows
     assert len(reasons) == 2 * len(table)  # effects (BPM) and (BPM, Spectral-Centroid), for every track
     linear = {str(j): float(k) * (float(v) - float(m)) for j, k, v, m in store.select("""SELECT ?j ?k ?v ?m WHERE {
-        ?j wt:effect ?e ; wt:fromObservation ?o . ?t wt:effect ?e ; wt:coefficient ?k ; wt:center ?m ; wt:feature ?f .
-        ?o wt:feature ?f ; wt:value ?v }""").rows}
+        ?a wt:track ?track ; wt:justifiedBy ?j . ?j wt:effect ?e .
+        ?t wt:effect ?e ; wt:coefficient ?k ; wt:center ?m ; wt:feature ?f . ?track ?f ?v }""").rows}
     for _, j, c, offset, rules in reasons:
         assert float(c) == pytest.approx(float(rules) + linear.get(str(j), 0.0) - float(offset), abs=1e-12)
     expected = dict(zip(tracks, model.reasons(table)[("BPM",)]))
@@ -119,10 +116,10 @@ def test_one_reason_per_feature_effect_whose_parts_add_up(store, table):
 def test_rules_share_condition_nodes_and_predicted_tags_keep_their_links(store, table):
     tracks, info = stored(store, table)
     shared = store.select(f"""SELECT ?c (COUNT(?rule) AS ?n) WHERE {{ GRAPH <{info.graph}> {{
-        ?rule wt:hasCondition ?c . ?c wt:feature wt:BPM ; wt:operator ">=" }} }} GROUP BY ?c""").rows
+        ?rule wt:hasCondition ?c . ?c wt:feature wt:bpm ; wt:operator ">=" }} }} GROUP BY ?c""").rows
     assert len(shared) == 1 and int(shared[0][1]) == 2  # "BPM >= 120" of two energetic rules: one node
-    links = """SELECT ?a ?rule ?o WHERE { ?a wt:predicted true ; wt:justifiedBy ?j .
-               ?j wt:rule ?rule ; wt:fromObservation ?o }"""
+    links = """SELECT ?a ?rule ?tag WHERE { ?a wt:predicted true ; wt:track ?t ; wt:justifiedBy ?j .
+               ?j wt:rule ?rule . ?t wt:taggedAs ?tag }"""
     apply_model(store, "toy", every_score=True)
     every = {tuple(row) for row in store.select(links).rows}
     apply_model(store, "toy")  # predicted only: the links are found for the written assignments alone
@@ -241,8 +238,7 @@ def test_linear_terms_round_trip_and_add_up_to_the_logit(store, table):
     for track, a in assignments.items():
         assert a.logit == pytest.approx(expected[track], abs=1e-12)
     rows = store.select("""SELECT ?track ?c ?v ?coef ?center WHERE {
-        ?a wt:track ?track ; wt:justifiedBy ?j . ?j wt:effect ?e ; wt:contribution ?c ; wt:fromObservation ?o .
-        ?o wt:value ?v ; wt:ofTrack ?track ; wt:feature ?f .
+        ?a wt:track ?track ; wt:justifiedBy ?j . ?j wt:effect ?e ; wt:contribution ?c . ?track ?f ?v .
         ?term wt:effect ?e ; wt:feature ?f ; wt:coefficient ?coef ; wt:center ?center }""").rows
     assert len(rows) == 2 * len(table) - 1
     assert all(float(c) == pytest.approx(float(k) * (float(v) - float(m)), abs=1e-12) for _, c, v, k, m in rows)
@@ -266,36 +262,26 @@ def test_explanation_words_a_linear_term(store, table):
     assert "linear: -4 per unit × (0.22 − training mean 0.25) = +0.12" in text
 
 
-@pytest.mark.parametrize("dense", [0.0, 2.0], ids=["every-observation-read", "cells-listed"])
-def test_a_feature_observed_twice_is_read_from_its_first_observation_by_iri(store, table, dense, monkeypatch):
-    """Two extractors measured BPM on one track: values and the justification's link both come from the
-    observation first by IRI, whichever was written last; whether the observations are read for the cells
-    asked or for all of their tracks and features."""
-    from whytag.reasoning import reasoner
-    monkeypatch.setattr(reasoner, "DENSE_CELLS", dense)
+def test_a_feature_measured_again_keeps_one_value_the_last(store, table):
+    """Two extractors measured BPM on one track after the table's import: the track keeps one BPM value,
+    the last written, which tagging reads; validate names the overlap of the extractors."""
     from whytag.extractors.base import FeatureSet
     from whytag.kg.extraction import write_measurements
-    from whytag.kg.iris import observation_iri
-    from whytag.reasoning.reasoner import read_observations, read_values
+    from whytag.kg.validate import partial_extractions
+    from whytag.reasoning.reasoner import read_values
 
     tracks, _ = stored(store, table)
     track = tracks[3]
     first, second = FeatureSet("a-first", "1"), FeatureSet("z-last", "1")
-    first.add("BPM", 61.5, "BPM", "signal")
-    second.add("BPM", 177.0, "BPM", "signal")
+    first.add("BPM", 61.5, group="signal")
+    second.add("BPM", 177.0, group="signal")
     for features in (first, second):
         write_measurements(store, track, None, [features])
-    chosen = min([observation_iri(track, "table:synthetic", "BPM"), observation_iri(track, "a-first", "BPM"),
-                  observation_iri(track, "z-last", "BPM")], key=str)
-    assert chosen == observation_iri(track, "a-first", "BPM")
+    assert [float(v) for (v,) in store.values(f"SELECT ?v WHERE {{ GRAPH ?g {{ <{track}> wt:bpm ?v }} }}")] == [177.0]
     values = read_values(store, [tracks[2], track], ["BPM", "dom"])
-    assert values.loc[track, "BPM"] == 61.5 and values.loc[tracks[2], "BPM"] == table.loc["t2", "BPM"]
+    assert values.loc[track, "BPM"] == 177.0 and values.loc[tracks[2], "BPM"] == table.loc["t2", "BPM"]
     assert values.loc[track, "dom"] == table.loc["t3", "dom"]
-    assert read_observations(store, {(track, "BPM"), (tracks[2], "dom")}) == {
-        (track, "BPM"): chosen, (tracks[2], "dom"): observation_iri(tracks[2], "table:synthetic", "dom")}
     justified = [a for a in apply_model(store, "toy", [track], every_score=True) if a.notation == "energetic"]
-    assert justified[0].logit == pytest.approx(models(table)[0].logit(pd.DataFrame({"BPM": [61.5],
+    assert justified[0].logit == pytest.approx(models(table)[0].logit(pd.DataFrame({"BPM": [177.0],
         "Spectral-Centroid": [table.loc["t3", "Spectral-Centroid"]], "dom": [table.loc["t3", "dom"]]}))[0], abs=1e-12)
-    linked = {str(o) for (o,) in store.values(f"SELECT ?o WHERE {{ GRAPH ?g {{ <{justified[0].iri}> "
-                                             f"wt:justifiedBy ?j . ?j wt:fromObservation ?o }} }}")}
-    assert str(chosen) in linked and not any("z-last" in o or "table-synthetic/bpm" in o for o in linked)
+    assert any("measure a common feature" in str(v) for v in partial_extractions(store))

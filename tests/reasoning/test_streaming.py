@@ -24,15 +24,18 @@ TRACKS = 60
 
 @pytest.fixture
 def catalog(store):
-    """60 tracks, a two-tag model set with rules, an interaction and linear terms, written to the store."""
+    """60 tracks, a two-tag model set with rules, an interaction and linear terms (one on a feature the ontology
+    does not list, so each track's graph describes it), written to the store."""
     rng = np.random.default_rng(3)
     frame = pd.DataFrame({"BPM": rng.uniform(60, 180, TRACKS), "Spectral-Centroid": rng.uniform(500, 4000, TRACKS),
-                          "dom": rng.uniform(0, 0.5, TRACKS)}, index=[f"t{i:02d}" for i in range(TRACKS)])
+                          "dom": rng.uniform(0, 0.5, TRACKS), "Made-Up": rng.uniform(0, 1, TRACKS)},
+                         index=[f"t{i:02d}" for i in range(TRACKS)])
     frame.loc["t07", "dom"] = np.nan  # a track missing one feature: its rules on dom never fire
     fast = Rule("energetic", (Condition("BPM", ">=", 120.0),), 1.4)
     both = Rule("energetic", (Condition("BPM", ">=", 100.0), Condition("Spectral-Centroid", ">", 1800.0)), 0.7)
     dark = Rule("calm", (Condition("Spectral-Centroid", "<", 1800.0),), 2.0)
-    models = [TagModel("energetic", -1.0, [fast, both], linear=[LinearTerm("dom", 3.0, 0.25)]),
+    models = [TagModel("energetic", -1.0, [fast, both], linear=[LinearTerm("dom", 3.0, 0.25),
+                                                                LinearTerm("Made-Up", 1.5, 0.5)]),
               TagModel("calm", -0.8, [dark], linear=[LinearTerm("BPM", -0.02, 120.0)])]
     y = (frame["BPM"] > 110).to_numpy()
     annotate([fast, both], frame, y)
@@ -105,17 +108,18 @@ def test_the_store_rederives_the_written_scores_and_notices_an_edit(catalog):
     assert all(r.agrees for r in checked), [str(r) for r in checked if not r.agrees]
     victim = next(r.assignment for r in checked if str(r.assignment).endswith("/calm"))  # its linear term reads BPM
     track = store.select(f"SELECT ?t WHERE {{ GRAPH ?g {{ <{victim}> wt:track ?t }} }}").rows[0][0]
-    store.update(f"""DELETE {{ GRAPH ?g {{ ?o wt:value ?v }} }} INSERT {{ GRAPH ?g {{ ?o wt:value ?w }} }}
-        WHERE {{ GRAPH ?g {{ ?o wt:ofTrack <{track}> ; wt:feature wt:BPM ; wt:value ?v }} BIND(?v + 500.0 AS ?w) }}""")
+    store.update(f"""DELETE {{ GRAPH ?g {{ ?t wt:bpm ?v }} }} INSERT {{ GRAPH ?g {{ ?t wt:bpm ?w }} }}
+        WHERE {{ GRAPH ?g {{ ?t wt:bpm ?v }} FILTER(?t = <{track}>) BIND(?v + 500.0 AS ?w) }}""")
     after = {r.assignment: r for r in rederive(store, 1000)}
     assert not after[victim].agrees  # BPM moved by 500: the calm logit moved by −10
     assert all(r.agrees for a, r in after.items() if not str(a).startswith(str(track) + "/"))
 
 
-def test_observations_carry_three_triples_and_units_come_from_the_feature(catalog):
+def test_a_value_is_one_quad_and_its_unit_comes_from_the_feature(catalog):
     store, *_ = catalog
-    rows = store.select("""SELECT ?o (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?o wt:value ?v ; ?p ?x } } GROUP BY ?o""").rows
-    assert len(rows) == 3 * TRACKS - 1 and {int(n) for _, n in rows} == {3}  # track, feature, value
-    units = store.select("""SELECT ?symbol WHERE { GRAPH ?g { ?o wt:feature wt:BPM ; wt:value ?v }
-        GRAPH ?s { wt:BPM wt:defaultUnit ?u . ?u qudt:symbol ?symbol } } LIMIT 1""").rows
-    assert str(units[0][0]) == "BPM"
+    rows = store.select("""SELECT ?f (COUNT(DISTINCT ?t) AS ?n) WHERE { GRAPH ?t { ?t ?f ?v }
+                           GRAPH ?s { ?f a wt:Feature } } GROUP BY ?f""").rows
+    assert sorted((str(f).rsplit("#", 1)[1], int(n)) for f, n in rows) == [
+        ("bpm", TRACKS), ("dom", TRACKS - 1), ("madeUp", TRACKS), ("spectralCentroid", TRACKS)]
+    units = store.select("SELECT ?symbol WHERE { GRAPH ?s { wt:bpm wt:defaultUnit ?u . ?u qudt:symbol ?symbol } }").rows
+    assert [str(u) for (u,) in units] == ["BPM"]

@@ -64,7 +64,7 @@ def corpus_run(tmp_path_factory):
     result = run_whytag("ingest", "--quiet", "--extract", "--workers", "2", str(root / "audio"), store=store,
                         timeout=900)
     paths = run_whytag("query", "SELECT ?p WHERE { ?f wt:path ?p }", "--format", "csv", store=store).stdout
-    measured = run_whytag("query", "SELECT DISTINCT ?p WHERE { ?o wt:ofTrack ?t . ?t mo:available_as/wt:path ?p }",
+    measured = run_whytag("query", "SELECT DISTINCT ?p WHERE { ?t wt:bpm ?v ; mo:available_as/wt:path ?p }",
                           "--format", "csv", store=store).stdout
     validation = run_whytag("validate", store=store, timeout=600)
     return result, set(paths.splitlines()[1:]), validation, (good, bad), set(measured.splitlines()[1:])

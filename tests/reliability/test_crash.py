@@ -130,8 +130,7 @@ def test_validate_flags_a_partial_extraction(tmp_path, clips):
     assert run_whytag("ingest", "--quiet", "--extract", "--groups", "signal", "--workers", "1",
                       str(clips / "clip0.wav"), store=store).returncode == 0
     with open_store(store) as opened:  # what an interrupted multi-request write would leave
-        opened.update("DELETE { GRAPH ?g { ?o ?p ?v } } WHERE { "
-                      "{ SELECT ?o WHERE { GRAPH ?h { ?o wt:value ?v } } LIMIT 1 } GRAPH ?g { ?o ?p ?v } }")
+        opened.update("DELETE { GRAPH ?g { ?t wt:bpm ?v } } WHERE { GRAPH ?g { ?t wt:bpm ?v } }")
         track = URIRef(opened.select("SELECT ?t WHERE { ?t a wt:Track }").rows[0][0])
     result = run_whytag("validate", store=store)
     assert result.returncode == 1

@@ -127,7 +127,7 @@ def test_a_track_page_does_not_wait_for_the_catalog_s_ranges(tagged_store):
 def test_a_track_chart_shows_feature_and_level_names_changed_through_the_endpoint(client, tagged_store):
     """Feature names, unit symbols and level names are kept between pages; an update must not leave them stale."""
     level = str(tagged_store.select(f"""SELECT ?l WHERE {{ <{TRACK}> wt:hasLevel ?l . ?t wt:level ?l ;
-        wt:feature wt:BPM ; wt:thresholdSource ?s FILTER(STRSTARTS(?s, "music knowledge")) }}""").rows[0][0])
+        wt:feature wt:bpm ; wt:thresholdSource ?s FILTER(STRSTARTS(?s, "music knowledge")) }}""").rows[0][0])
 
     def chart():
         return client.get("/resource", params={"iri": TRACK}).text.split("<svg", 1)[1]
@@ -135,7 +135,7 @@ def test_a_track_chart_shows_feature_and_level_names_changed_through_the_endpoin
     rename = """DELETE {{ GRAPH ?g {{ <{iri}> rdfs:label ?old }} }}
                 INSERT {{ GRAPH ?g {{ <{iri}> rdfs:label "{new}" }} }}
                 WHERE {{ GRAPH ?g {{ <{iri}> rdfs:label ?old }} FILTER(STR(?old) = "{old}") }}"""
-    names = {"https://w3id.org/whytag/ontology#BPM": ("tempo", "beats a minute"),
+    names = {"https://w3id.org/whytag/ontology#bpm": ("tempo", "beats a minute"),
              level: (str(tagged_store.select(f"SELECT ?n WHERE {{ <{level}> rdfs:label ?n }}").rows[0][0]),
                      "pace of it")}
     before = chart()
