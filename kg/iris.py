@@ -185,7 +185,7 @@ def wt_individual(local: str) -> URIRef:
 
 def level_stem(name: str) -> str:
     """What the IRIs of a feature's learned levels start with, in UpperCamel case as individuals are:
-    Spectral-Centroid → SpectralCentroid (wt:SpectralCentroidHigh)."""
+    Spectral-Centroid → SpectralCentroid (…#SpectralCentroidHigh)."""
     return "".join(p[:1].upper() + p[1:] for p in re.split(r"[^A-Za-z0-9]+", name) if p)
 
 
