@@ -53,7 +53,7 @@ def find_track(store: GraphStore, text: str) -> URIRef:
     if not named:
         raise TrackNotFound(f"{text}: no track with that path, IRI, id, or name (\"Artist - Title\", or a title)")
     names = track_names(store, named)
-    listed = "; ".join(f"{names[t].text()} <{t}>" for t in named[:CANDIDATES])
+    listed = "; ".join(names[t].listed() for t in named[:CANDIDATES])
     more = f" and {len(named) - CANDIDATES} more" if len(named) > CANDIDATES else ""
     raise TrackNotFound(f"{text}: {len(named)} tracks have that name: {listed}{more}; give the path or IRI of one")
 
@@ -70,6 +70,11 @@ class TrackName:
     def text(self) -> str:
         """"Artist - Title" where the metadata says, else the file's path, else the IRI."""
         return display_name(self.title, self.credit) or self.path or str(self.iri)
+
+    def listed(self) -> str:
+        """The name, the file where it is not the name already, and the IRI: one candidate of an ambiguous name."""
+        where = f" ({self.path})" if self.path and self.title else ""
+        return f"{self.text()}{where} <{self.iri}>"
 
 
 def track_names(store: GraphStore, tracks: list[URIRef]) -> dict[URIRef, TrackName]:
