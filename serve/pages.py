@@ -258,7 +258,8 @@ class Reader:
         (`sorted` says which)."""
         chosen = (f"?tag skos:notation ?n FILTER(STR(?n) = {Literal(tag).n3()}) "  # the tag's tracks first, then labels
                   f"?a wt:tag ?tag ; wt:predicted true ; wt:track ?track ." if tag else "")
-        searched = 'CONCAT(COALESCE(?label, ""), " ", COALESCE(STR(?label_row), ""), " ", COALESCE(STR(?path), ""))'
+        searched = ('CONCAT(COALESCE(STR(?label), ""), " ", COALESCE(STR(?label_row), ""), " ", '
+                    'COALESCE(STR(?path), ""))')
         matching = (f"{NAMED} FILTER(CONTAINS(LCASE({searched}), LCASE({Literal(text).n3()})))" if text else "")
         few = self.kept.get(("few", chosen, matching), lambda: self._sorted_if_few(chosen, matching))
         if few is not None:
