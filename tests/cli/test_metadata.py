@@ -6,7 +6,7 @@ import json
 
 import pytest
 from cli_run import whytag
-from whytag_testing import DAVIS, KELLY, KIND_OF_BLUE, SO_WHAT, write_tagged_audio
+from whytag_testing import DAVIS, KELLY, KIND_OF_BLUE, REPO, SO_WHAT, write_tagged_audio
 
 from whytag.kg.iris import artist_iri
 
@@ -101,6 +101,10 @@ def test_explain_accepts_and_shows_artist_and_title_and_lists_the_tracks_an_ambi
     as_json = json.loads(whytag("explain", "Bill Evans - So What", "--format", "json", store=store).stdout)
     assert (as_json["track"], as_json["title"], as_json["artist"]) == (
         "urn:whytag:track/table/t10", "So What", "Bill Evans")
+    by_artist = json.loads(whytag("query", "--format", "json", "--file", str(REPO / "docs/queries/tracks-by-artist.rq"),
+                                  store=store).stdout)
+    assert by_artist == [{"track": "urn:whytag:track/table/t9", "credit": "Miles Davis", "title": "So What",
+                          "notation": "fast"}]
     ambiguous = whytag("explain", "So What", store=store, check=False)
     assert ambiguous.returncode == 1 and "Traceback" not in ambiguous.stderr
     assert ambiguous.stderr.strip() == (
