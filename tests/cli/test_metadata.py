@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pandas as pd
 import pytest
 from cli_run import whytag
 from whytag_testing import DAVIS, KELLY, KIND_OF_BLUE, REPO, SO_WHAT, write_tagged_audio
@@ -112,3 +114,27 @@ def test_explain_accepts_and_shows_artist_and_title_and_lists_the_tracks_an_ambi
         "Miles Davis - So What <urn:whytag:track/table/t9>; give the path or IRI of one")
     unknown = whytag("explain", "Nobody - Nothing", store=store, check=False)
     assert "Nobody - Nothing: no track with that path, IRI, id, or name" in unknown.stderr
+
+
+def test_real_recordings_are_named_by_their_own_tags(tmp_path):
+    """The 16 tracks of Debian's singularity-music (Ogg Vorbis tagged by their composer): titles, one artist
+    node for all of them, and their two albums."""
+    import mutagen
+
+    music = Path("/usr/share/games/singularity/music")
+    files = sorted(music.rglob("*.ogg"))
+    if len(files) != 16:
+        pytest.skip(f"Debian package singularity-music not installed (tests/system-deps.sh installs it): {music}")
+    tags = {str(f): mutagen.File(f).tags for f in files}
+    store = tmp_path / "graph"
+    whytag("ingest", "--quiet", str(music), store=store)
+    titles = {r["path"]: r["title"] for r in rows(store, "SELECT ?path ?title WHERE { ?t mo:available_as/wt:path "
+                                                         "?path ; dc:title ?title }")}
+    assert titles == {path: tag["title"][0] for path, tag in tags.items()}
+    by_artist = rows(store, "SELECT ?name (COUNT(?t) AS ?tracks) WHERE { ?t foaf:maker ?a . ?a foaf:name ?name } "
+                            "GROUP BY ?name")
+    assert by_artist == [{"name": "Maxstack", "tracks": 16}]
+    albums = rows(store, "SELECT ?title (COUNT(?t) AS ?tracks) WHERE { ?album mo:track ?t ; dc:title ?title } "
+                         "GROUP BY ?title ORDER BY ?title")
+    expected = pd.Series([tag["album"][0] for tag in tags.values()]).value_counts().sort_index()
+    assert [(r["title"], r["tracks"]) for r in albums] == list(expected.items())
