@@ -47,7 +47,7 @@ def ingest(store: GraphStore, paths: Iterable[str | os.PathLike], base: str = DE
         earlier = [row[0] for row in store.select(_claims(track, info.path, "SELECT DISTINCT ?t")).rows]
         store.update(" ;\n".join([_claims(track, info.path, "DELETE { GRAPH ?g { ?t mo:available_as ?f . ?f ?p ?o } }"),
                                    f"INSERT DATA {{ GRAPH <{track}> {{\n{triples_block(triples)}\n}} }}",
-                                   *metadata_update(track, meta, base)]))
+                                   *metadata_update({track: meta}, base)]))
         report.changed += [f"{info.path}: changed since it was ingested as {old}, which no longer claims it"
                            for old in earlier]
         report.tracks.append((track, info))

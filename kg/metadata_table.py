@@ -58,15 +58,17 @@ def import_metadata(store: GraphStore, path: str | Path, base: str = DEFAULT_BAS
     lines = frame.index.get_indexer(list(missing)) + 2  # the file's line of each: after the header, from 1
     report.failures += [f"{path}: line {n}: {text!r} {reason}" for (text, reason), n in zip(missing.items(), lines)]
     items = []
-    for track_id, track in found.items():
+    known = frame[[c for c, name in fields.items() if name is not None]]
+    for line, (track_id, row) in enumerate(zip(known.index, known.itertuples(index=False, name=None)), start=2):
+        if track_id not in found:
+            continue
         values: dict[str, list[str]] = {}
-        for column, name in fields.items():
-            cell = frame.at[track_id, column]
-            if name is not None and not pd.isna(cell):
-                values.setdefault(name, []).append(str(cell))
-        meta = metadata_from(values, f"{path}: line {frame.index.get_loc(track_id) + 2}")
+        for column, cell in zip(known.columns, row):
+            if not pd.isna(cell):
+                values.setdefault(fields[column], []).append(str(cell))
+        meta = metadata_from(values, f"{path}: line {line}")
         report.failures += meta.problems
-        items.append((track, meta))
+        items.append((found[track_id], meta))
     report.written = write_metadata(store, items, base)
     return report
 

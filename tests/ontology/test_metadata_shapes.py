@@ -22,11 +22,10 @@ SO_WHAT_TAGS = Metadata(title="So What", artists=("Miles Davis",), artist_credit
 
 def described() -> Graph:
     """A track from a feature table (so no audio file is needed) with every metadata field."""
-    data = Graph()
     own, catalog = metadata_triples(TRACK, SO_WHAT_TAGS)
-    for triple in [*own, *catalog, (TRACK, RDF.type, WT.Track),
-                   (TRACK, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"), URIRef("urn:whytag:table/t"))]:
-        data.add(triple)
+    data = Graph().parse(data=own + catalog, format="nt")
+    data.add((TRACK, RDF.type, WT.Track))
+    data.add((TRACK, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"), URIRef("urn:whytag:table/t")))
     return data
 
 
