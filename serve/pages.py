@@ -29,10 +29,11 @@ CACHED = 512  # answers over many tracks (pages of lists, feature ranges) kept u
 SORTED_UP_TO = 1000
 NAMED = f"{name_pattern('track', 'label')} OPTIONAL {{ ?track mo:available_as/wt:path ?path }}"
 # what the catalog's search matches ({text}, case aside) in: a track's title, "Artist - Title", row id or path. One
-# scan of each kind of value: reading every track's names to join them first took 3.5x as long (10,000 tracks)
-SEARCHED = """{ { ?track dc:title ?searched } UNION { ?track rdfs:label ?searched }
+# scan of each kind of value, in a sub-select of its own: joining every track's names first took 3x as long, and
+# the same union beside `?track a wt:Track` (not in a sub-select) 5x (10,000 tracks)
+SEARCHED = """{ SELECT DISTINCT ?track WHERE { { ?track dc:title ?searched } UNION { ?track rdfs:label ?searched }
   UNION { ?track wt:artistCredit ?credit ; dc:title ?title BIND(CONCAT(?credit, " - ", ?title) AS ?searched) }
-  UNION { ?track mo:available_as/wt:path ?searched } FILTER(CONTAINS(LCASE(STR(?searched)), LCASE({text}))) }"""
+  UNION { ?track mo:available_as/wt:path ?searched } FILTER(CONTAINS(LCASE(STR(?searched)), LCASE({text}))) } }"""
 
 
 class Iri(str):
