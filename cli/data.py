@@ -42,6 +42,11 @@ def check_cluster(scheduler: str | None, workers: int | None, timeout: float) ->
               help="Record tracks without audio from feature values: a CSV/TSV table (an id column, then the "
                    "paper's feature columns), an Essentia MusicExtractor / AcousticBrainz JSON file, or a folder "
                    "of them.")
+@click.option("--metadata", "metadata_path", type=click.Path(exists=True, dir_okay=False), metavar="TABLE",
+              help="Set recorded tracks' catalog metadata from a CSV/TSV table, for files without tags: a track "
+                   "column (track, path, file or iri: an IRI, an audio path, a file name or a row id), then any of "
+                   "title, artist, album, albumartist, tracknumber, date, genre, isrc, musicbrainz_recordingid, "
+                   "musicbrainz_releaseid, musicbrainz_artistid (several artists: 'A; B'). Empty cells change nothing.")
 @click.option("--base", default=DEFAULT_BASE, show_default=True, help="IRI prefix for instance data.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--extract", "then_extract", is_flag=True, help="Also extract features from the ingested files.")
@@ -49,11 +54,17 @@ def check_cluster(scheduler: str | None, workers: int | None, timeout: float) ->
 @click.option("--workers", type=int, help="Extraction processes (default: one per core).")
 @cluster_options
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[str, ...], features_path: str | None, base: str, quiet: bool,
-           then_extract: bool, groups: str, workers: int | None, scheduler: str | None,
+def ingest(ctx: click.Context, paths: tuple[str, ...], features_path: str | None, metadata_path: str | None,
+           base: str, quiet: bool, then_extract: bool, groups: str, workers: int | None, scheduler: str | None,
            scheduler_timeout: float) -> None:
-    """Record audio files (wav, flac, ogg, mp3, au; folders are walked) as tracks in the graph."""
+    """Record audio files (wav, flac, ogg, mp3, au; folders are walked) as tracks in the graph, with the title,
+    artists, album and MusicBrainz ids their own tags give."""
     checked_iri(base, "--base")
+    if metadata_path is not None:
+        if paths or then_extract or features_path is not None:
+            raise click.UsageError("--metadata sets recorded tracks' names: give no PATHS, --features or --extract")
+        ingest_metadata(ctx, metadata_path, base)
+        return
     if features_path is not None:
         if paths or then_extract:
             raise click.UsageError("--features records tracks from feature values: give no audio PATHS or --extract")
@@ -68,7 +79,7 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], features_path: str | None
         report = ingest_files(store, paths, base=base, progress=not quiet)
         click.echo(f"ingested {len(report.tracks)} file(s) as {len({t for t, _ in report.tracks})} track(s); "
                    f"{len(report.failures)} failed")
-        for line in report.changed:
+        for line in report.changed + report.notes:
             click.echo(f"  note: {line}", err=True)
         failures = list(report.failures)
         if then_extract and report.tracks:
@@ -86,6 +97,19 @@ def ingest_feature_values(ctx: click.Context, path: str, base: str) -> None:
     click.echo(f"recorded {len(report.tracks)} track(s) from {path}; {len(report.failures)} file(s) failed")
     if report.unknown:
         click.echo(f"  note: {path}: {len(report.unknown)} unknown column(s) not recorded: {names(report.unknown)}",
+                   err=True)
+    echo_failures(ctx, report.failures)
+
+
+def ingest_metadata(ctx: click.Context, path: str, base: str) -> None:
+    """`ingest --metadata`: write the rows' metadata, name the columns left out and the rows that failed."""
+    from whytag.kg.metadata_table import import_metadata
+
+    with command_store(ctx, write=True) as store:
+        report = import_metadata(store, path, base=base)
+    click.echo(f"set the metadata of {report.written} track(s) from {path}; {len(report.failures)} problem(s)")
+    if report.unknown:
+        click.echo(f"  warning: {path}: {len(report.unknown)} unknown column(s) not recorded: {names(report.unknown)}",
                    err=True)
     echo_failures(ctx, report.failures)
 

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from whytag.cli.group import command_store
 from whytag.kg.tables import import_features, labels_from, numeric_features, read_table, unknown_rows
-from whytag.kg.tracks import find_track, label_tracks
+from whytag.kg.tracks import find_track, label_tracks, track_names
 from whytag.reasoning.explain import explain as explain_track
 from whytag.reasoning.reasoner import BATCH, tag_batches
 from whytag.reasoning.rules import choose_model_set, model_sets
@@ -108,18 +108,20 @@ def tag(ctx, name: str | None, every_score: bool, batch_size: int | None, quiet:
 @click.pass_context
 def explain(ctx, track: str, tag_name: str | None, model: str | None, top: int, detail: bool, fmt: str,
             all_tags: bool) -> None:
-    """Say in plain words why TRACK (an audio path, a track IRI or a table row id) has its tags."""
+    """Say in plain words why TRACK (an audio path, a track IRI, a table row id, or "Artist - Title") has its tags."""
     with command_store(ctx) as store:
         iri = find_track(store, track)
+        name = track_names(store, [iri])[iri]
         explanations = explain_track(store, iri, tag_name, model, detail=detail or fmt == "json")
     if not explanations:
         raise click.ClickException(f"{track}: no tag assignments (run `whytag tag` first"
                                    f"{', or check the tag name' if tag_name else ''})")
     shown = [e for e in explanations if all_tags or tag_name or e.predicted] or explanations[:1]
     if fmt == "json":
-        click.echo(json.dumps({"track": str(iri), "explanations": [e.as_dict(top) for e in shown]}, indent=2))
+        click.echo(json.dumps({"track": str(iri), "title": name.title, "artist": name.credit,
+                               "explanations": [e.as_dict(top) for e in shown]}, indent=2))
         return
-    click.echo(f"{iri}")
+    click.echo(f"{name.text()} <{iri}>" if name.title else f"{iri}")
     for explanation in shown:
         click.echo(explanation.text(top, detail))
 

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from rdflib import Literal, URIRef
+from rdflib import URIRef
 
 from whytag.errors import WhytagError
 from whytag.extractors.signal import music_extractor_features
 from whytag.kg.features import known_features
 from whytag.kg.iris import DEFAULT_BASE, feature_file_track, table_iri
-from whytag.kg.namespaces import MO
+from whytag.kg.metadata import recording_links
 from whytag.kg.store import GraphStore, Triple
 from whytag.kg.tables import import_features, names, numeric_features, read_table, write_tracks
 
@@ -92,16 +92,11 @@ def _ingest_json(store: GraphStore, files: list[Path], source: str, base: str, s
     if recordings:
         rows = list(recordings.values())
         table = pd.DataFrame([r.values for r in rows], index=[r.label for r in rows], dtype=float)
-        facts: dict[URIRef, list[Triple]] = {r.track: _recording_facts(r) for r in rows if r.recording}
+        facts: dict[URIRef, list[Triple]] = {r.track: recording_links(r.track, r.recording) for r in rows
+                                             if r.recording}
         write_tracks(store, table, list(recordings), table_iri(source), EXTRACTOR, facts)
         report.tracks = list(recordings)
     return report
-
-
-def _recording_facts(recording: Recording) -> list[Triple]:
-    """The track's MusicBrainz recording id, as the Music Ontology and LinkedBrainz state it."""
-    return [(recording.track, MO.musicbrainz_guid, Literal(recording.recording)),
-            (recording.track, MO.musicbrainz, URIRef(f"https://musicbrainz.org/recording/{recording.recording}"))]
 
 
 def read_music_extractor(path: Path, base: str = DEFAULT_BASE) -> Recording:

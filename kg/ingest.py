@@ -10,8 +10,10 @@ from rdflib import Literal, URIRef
 from tqdm import tqdm
 
 from whytag.extractors.audio import AudioError, AudioInfo, find_audio, probe
+from whytag.extractors.tags import Metadata, TagError, read_tags
 from whytag.kg.iris import DEFAULT_BASE
 from whytag.kg.mapping import audio_triples
+from whytag.kg.metadata import metadata_update
 from whytag.kg.store import GraphStore, triples_block
 
 
@@ -22,11 +24,13 @@ class IngestReport:
     tracks: list[tuple[URIRef, AudioInfo]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # files whose content changed since an earlier ingest
+    notes: list[str] = field(default_factory=list)  # tags that could not be read or were left out, and why
 
 
 def ingest(store: GraphStore, paths: Iterable[str | os.PathLike], base: str = DEFAULT_BASE,
            progress: bool = True) -> IngestReport:
-    """Probe each audio file under `paths` and write its track graph; bad files are reported, not fatal."""
+    """Probe each audio file under `paths` and write its track graph with the catalog metadata of its own tags;
+    bad files are reported, not fatal, and bad tags only noted (the audio is still a track)."""
     files, missing = find_audio(list(paths))
     report = IngestReport(failures=list(missing))
     for path in tqdm(files, desc="ingest", unit="file", disable=not progress, leave=False):
@@ -39,13 +43,26 @@ def ingest(store: GraphStore, paths: Iterable[str | os.PathLike], base: str = DE
                 tqdm.write(f"error: {message}")
             continue
         track, triples = audio_triples(info, base)
+        meta = _tags(path, report)
         earlier = [row[0] for row in store.select(_claims(track, info.path, "SELECT DISTINCT ?t")).rows]
-        store.update(f"{_claims(track, info.path, 'DELETE { GRAPH ?g { ?t mo:available_as ?f . ?f ?p ?o } }')} ;\n"
-                     f"INSERT DATA {{ GRAPH <{track}> {{\n{triples_block(triples)}\n}} }}")
+        store.update(" ;\n".join([_claims(track, info.path, "DELETE { GRAPH ?g { ?t mo:available_as ?f . ?f ?p ?o } }"),
+                                   f"INSERT DATA {{ GRAPH <{track}> {{\n{triples_block(triples)}\n}} }}",
+                                   *metadata_update({track: meta}, base)]))
         report.changed += [f"{info.path}: changed since it was ingested as {old}, which no longer claims it"
                            for old in earlier]
         report.tracks.append((track, info))
     return report
+
+
+def _tags(path: str | os.PathLike, report: IngestReport) -> Metadata:
+    """The file's own catalog metadata; what cannot be read is noted in `report`, and the track kept."""
+    try:
+        meta = read_tags(path)
+    except TagError as err:
+        report.notes.append(str(err))
+        return Metadata()
+    report.notes += meta.problems
+    return meta
 
 
 def _claims(track: URIRef, path: str, head: str) -> str:

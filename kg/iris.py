@@ -45,6 +45,7 @@ def graph_iri(name: str) -> URIRef:
 SCHEMA_GRAPH = graph_iri("schema")
 EXTRACTORS_GRAPH = graph_iri("extractors")  # the extractors and the features each measures
 CONCEPTS_GRAPH = graph_iri("concepts")  # perceptual levels and their thresholds
+CATALOG_GRAPH = graph_iri("catalog")  # the artists and albums tracks name (kg.metadata), shared by their tracks
 
 
 # -- tracks and what stages write about them ------------------------------------------------------
@@ -65,6 +66,40 @@ def feature_file_track(recording: str | None, content: bytes, base: str = DEFAUL
     if recording:
         return URIRef(f"{base}track/musicbrainz-{recording}")
     return URIRef(f"{base}track/features-sha256-{hashlib.sha256(content).hexdigest()}")
+
+
+def artist_iri(name: str | None, musicbrainz_id: str | None = None, base: str = DEFAULT_BASE) -> URIRef:
+    """An artist: from its MusicBrainz id where known, else from its name (case and spacing aside), so every
+    track naming the same artist points at one node."""
+    if musicbrainz_id:
+        return URIRef(f"{base}artist/musicbrainz-{musicbrainz_id}")
+    return URIRef(f"{base}artist/{_named(name or '')}")
+
+
+def album_iri(title: str, artist: str | None, release_id: str | None = None, base: str = DEFAULT_BASE) -> URIRef:
+    """An album (a record of tracks): from its MusicBrainz release id where known, else from its title and
+    artist (two albums called "Greatest Hits" by different artists are two albums)."""
+    if release_id:
+        return URIRef(f"{base}album/musicbrainz-{release_id}")
+    return URIRef(f"{base}album/{_named(title, artist or '')}")
+
+
+def _named(*names: str) -> str:
+    """An IRI segment for something known only by its name(s): readable slug, then a hash of the names
+    as compared (casefolded, spaces collapsed), since slugs of different names can coincide ("AC/DC", "AC DC")."""
+    key = "\x1f".join(" ".join(n.casefold().split()) for n in names)
+    return f"{slug(names[0])}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+
+
+def musicbrainz_iri(kind: str, mbid: str) -> URIRef:
+    """The LinkedBrainz IRI of a MusicBrainz entity (the thing, not its page), e.g.
+    http://musicbrainz.org/recording/<mbid>#_ for a recording (kind: recording, release, artist)."""
+    return URIRef(f"http://musicbrainz.org/{kind}/{mbid}#_")
+
+
+def musicbrainz_page(kind: str, mbid: str) -> URIRef:
+    """The MusicBrainz web page of an entity (what mo:musicbrainz points at)."""
+    return URIRef(f"https://musicbrainz.org/{kind}/{mbid}")
 
 
 def table_iri(source: str) -> URIRef:

@@ -4,7 +4,7 @@ Instance IRIs (tracks, graphs, models, tags) are built in kg.iris.
 """
 
 from rdflib import Namespace, URIRef
-from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD, DefinedNamespace
+from rdflib.namespace import DC, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD, DefinedNamespace
 
 WT_NS = "https://w3id.org/whytag/ontology#"
 MO = Namespace("http://purl.org/ontology/mo/")
@@ -46,6 +46,7 @@ class WT(DefinedNamespace):
     TagScheme: URIRef
     Tagging: URIRef
     Track: URIRef
+    artistCredit: URIRef
     bodyClass: URIRef
     byteSize: URIRef
     center: URIRef
@@ -66,6 +67,7 @@ class WT(DefinedNamespace):
     featureName: URIRef
     forTag: URIRef
     format: URIRef
+    genreText: URIRef
     fromModelSet: URIRef
     hasCondition: URIRef
     hasEffect: URIRef
@@ -269,11 +271,11 @@ for _term in WT.__annotations__:
 
 PREFIXES = {
     "wt": WT._NS, "mo": MO, "keys": KEYS, "chord": CHORD, "qudt": QUDT, "unit": UNIT,
-    "skos": SKOS, "prov": PROV, "rdf": RDF, "rdfs": RDFS, "owl": OWL, "xsd": XSD,
+    "skos": SKOS, "prov": PROV, "rdf": RDF, "rdfs": RDFS, "owl": OWL, "xsd": XSD, "foaf": FOAF, "dc": DC,
 }
 
-__all__ = ["WT", "WT_NS", "MO", "KEYS", "CHORD", "QUDT", "UNIT", "SKOS", "PROV", "RDF", "RDFS", "OWL", "XSD",
-           "PREFIXES", "sparql_prefixes", "prefixed_name"]
+__all__ = ["WT", "WT_NS", "MO", "KEYS", "CHORD", "QUDT", "UNIT", "SKOS", "PROV", "RDF", "RDFS", "OWL", "XSD", "FOAF",
+           "DC", "PREFIXES", "sparql_prefixes", "prefixed_name"]
 
 
 def sparql_prefixes() -> str:

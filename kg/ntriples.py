@@ -18,6 +18,9 @@ _NOT_IN_IRI = re.compile(r'[<>"{}|\\^`\x00-\x20]')
 _DOUBLE = f"^^<{XSD.double}>"
 _INTEGER = f"^^<{XSD.integer}>"
 TRUE, FALSE = f'"true"^^<{XSD.boolean}>', f'"false"^^<{XSD.boolean}>'
+# what a string literal may not hold as it is: the quote, the backslash and control characters (\n, \r, \u0000 …)
+_ESCAPES = {**{c: f"\\u{c:04X}" for c in range(0x20)}, ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t",
+            ord('"'): '\\"', ord("\\"): "\\\\"}
 
 
 class NTriples(str):
@@ -42,6 +45,12 @@ def double(value: float) -> str:
 def integer(value: int) -> str:
     """An xsd:integer literal."""
     return f'"{int(value)}"{_INTEGER}'
+
+
+def string(value: str, datatype: str | None = None) -> str:
+    """A string literal (xsd:string, or the lexical form of `datatype`), escaped as N-Triples requires."""
+    text = f'"{value.translate(_ESCAPES)}"'
+    return f"{text}^^<{datatype}>" if datatype else text
 
 
 def boolean(value: bool) -> str:

@@ -8,7 +8,7 @@ from pyshacl import validate as shacl_validate
 from rdflib import Graph, Literal
 from rdflib.namespace import RDF, SH, XSD
 
-from whytag.kg.iris import EXTRACTORS_GRAPH, SCHEMA_GRAPH, graph_iri
+from whytag.kg.iris import CATALOG_GRAPH, EXTRACTORS_GRAPH, SCHEMA_GRAPH, graph_iri
 from whytag.kg.store import GraphStore, values_clause
 from whytag.ontology import SHAPES, schema_files
 
@@ -67,12 +67,13 @@ def validate_store(store: GraphStore, sample: int | None = None) -> list[Violati
 
 def _sampled(sample: int) -> str:
     """CONSTRUCT of the model and extractors graphs, and `sample` random tracks' graphs with their
-    assignments and reasons."""
+    assignments and reasons, and the artists and albums they name (kg.metadata)."""
     return f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
         {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{graph_iri("model/")}") || ?g = <{EXTRACTORS_GRAPH}>) }}
         UNION {{ {{ SELECT ?t WHERE {{ GRAPH ?t {{ ?t a wt:Track }} }} ORDER BY RAND() LIMIT {int(sample)} }}
                  {{ GRAPH ?t {{ ?s ?p ?o }} }}
-                 UNION {{ GRAPH ?tg {{ ?a wt:track ?t . ?a (wt:justifiedBy|wt:decisionChangesIf)? ?s . ?s ?p ?o }} }} }}
+                 UNION {{ GRAPH ?tg {{ ?a wt:track ?t . ?a (wt:justifiedBy|wt:decisionChangesIf)? ?s . ?s ?p ?o }} }}
+                 UNION {{ GRAPH ?t {{ ?t foaf:maker|^mo:track ?s }} GRAPH <{CATALOG_GRAPH}> {{ ?s ?p ?o }} }} }}
     }}"""
 
 

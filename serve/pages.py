@@ -14,6 +14,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
+from whytag.kg.metadata import display_name, name_pattern
 from whytag.kg.store import GraphStore, json_value, solutions_json
 from whytag.reasoning.concepts import prefer_level
 from whytag.reasoning.explain import Explanation, condition_text, explain
@@ -26,7 +27,13 @@ CACHED = 512  # answers over many tracks (pages of lists, feature ranges) kept u
 # catalog lists this long or shorter are read once, sorted by name and kept; longer ones are listed in the
 # store's order, page by page: sorting means reading every track's name (0.5 s a page at 10,000 tracks)
 SORTED_UP_TO = 1000
-NAMED = "OPTIONAL { ?track rdfs:label ?label } OPTIONAL { ?track mo:available_as/wt:path ?path }"
+NAMED = f"{name_pattern('track', 'label')} OPTIONAL {{ ?track mo:available_as/wt:path ?path }}"
+# what the catalog's search matches ({text}, case aside) in: a track's title, "Artist - Title", row id or path. One
+# scan of each kind of value, in a sub-select of its own: joining every track's names first took 3x as long, and
+# the same union beside `?track a wt:Track` (not in a sub-select) 5x (10,000 tracks)
+SEARCHED = """{ SELECT DISTINCT ?track WHERE { { ?track dc:title ?searched } UNION { ?track rdfs:label ?searched }
+  UNION { ?track wt:artistCredit ?credit ; dc:title ?title BIND(CONCAT(?credit, " - ", ?title) AS ?searched) }
+  UNION { ?track mo:available_as/wt:path ?searched } FILTER(CONTAINS(LCASE(STR(?searched)), LCASE({text}))) } }"""
 
 
 class Iri(str):
@@ -111,11 +118,14 @@ class Reader:
         return "/resource?iri=" + quote(iri, safe="")
 
     def heading(self, iri: str) -> tuple[set[Iri], str]:
-        """An IRI's rdf:types and its label (a skos:prefLabel first; the IRI where it has none), in one query.
+        """An IRI's rdf:types and its label (a skos:prefLabel or foaf:name first, then a track's "Artist - Title",
+        then an rdfs:label; the IRI where it has none), in one query.
         No types may mean no triple mentions it: `mentioned` tells those apart."""
-        rows = self.rows(f"SELECT ?type ?pref ?label WHERE {{ {{ <{iri}> a ?type }} UNION "
-                         f"{{ <{iri}> skos:prefLabel ?pref }} UNION {{ <{iri}> rdfs:label ?label }} }}")
+        rows = self.rows(f"SELECT ?type ?pref ?title ?credit ?label WHERE {{ {{ <{iri}> a ?type }} UNION "
+                         f"{{ <{iri}> skos:prefLabel|foaf:name ?pref }} UNION {{ <{iri}> dc:title ?title "
+                         f"OPTIONAL {{ <{iri}> wt:artistCredit ?credit }} }} UNION {{ <{iri}> rdfs:label ?label }} }}")
         labels = ([r["pref"] for r in rows if r["pref"] is not None]
+                  + [display_name(r["title"], r["credit"]) for r in rows if r["title"] is not None]
                   + [r["label"] for r in rows if r["label"] is not None])
         return {r["type"] for r in rows if r["type"] is not None}, str(labels[0]) if labels else iri
 
@@ -147,7 +157,20 @@ class Reader:
             f"SELECT DISTINCT ?notation ?tag WHERE {{ ?a wt:track <{iri}> ; wt:tag ?tag . "
             f"?tag skos:notation ?notation }}")}
         return {"info": info[0] if info else {}, "explanations": explanations, "tag_iris": tags,
-                "bars": self.bars(iri)}
+                "bars": self.bars(iri), **self.metadata(iri)}
+
+    def metadata(self, iri: str) -> dict:
+        """A track's catalog metadata (kg.metadata): title, artists (linked), album, number, date, genre, ISRC
+        and its MusicBrainz recording."""
+        meta = self.rows(f"""SELECT ?title ?credit ?album ?albumTitle ?number ?date ?genre ?isrc ?musicbrainz WHERE {{
+            OPTIONAL {{ <{iri}> dc:title ?title }} OPTIONAL {{ <{iri}> wt:artistCredit ?credit }}
+            OPTIONAL {{ ?album mo:track <{iri}> OPTIONAL {{ ?album dc:title ?albumTitle }} }}
+            OPTIONAL {{ <{iri}> mo:track_number ?number }} OPTIONAL {{ <{iri}> dc:date ?date }}
+            OPTIONAL {{ <{iri}> wt:genreText ?genre }} OPTIONAL {{ <{iri}> mo:isrc ?isrc }}
+            OPTIONAL {{ <{iri}> mo:musicbrainz ?musicbrainz }} }} LIMIT 1""")
+        artists = self.rows(f"SELECT ?artist ?name WHERE {{ <{iri}> foaf:maker ?artist "
+                            f"OPTIONAL {{ ?artist foaf:name ?name }} }} ORDER BY ?name")
+        return {"meta": meta[0] if meta else {}, "artists": artists}
 
     def bars(self, iri: str) -> list[Bar]:
         """The track's features with units, catalog ranges and levels (a level from music knowledge first)."""
@@ -200,7 +223,7 @@ class Reader:
         tracks = self.page(f"""SELECT ?track ?label ?score WHERE {{
             {{ SELECT ?a ?score WHERE {{ ?a wt:tag <{iri}> ; wt:score ?score ; wt:predicted true }}
               ORDER BY DESC(?score) ?a {{window}} }}
-            ?a wt:track ?track . OPTIONAL {{ ?track rdfs:label ?label }} }} ORDER BY DESC(?score) ?a""", number)
+            ?a wt:track ?track . {name_pattern('track', 'label')} }} ORDER BY DESC(?score) ?a""", number)
         rules = self.rules(f"?rule a wt:Rule ; wt:forTag <{iri}> .")
         return {"info": info[0] if info else {}, "tracks": tracks,
                 "rules": sorted(rules, key=lambda r: -abs(r.weight))}
@@ -230,18 +253,18 @@ class Reader:
         """A rule: its conditions, weight, precision and support, and the tracks it fired on (paged)."""
         found = self.rules(f"VALUES ?rule {{ <{iri}> }}")
         tracks = self.page(f"""SELECT ?track ?label WHERE {{ {{ SELECT DISTINCT ?track ?label WHERE {{
-            ?j wt:rule <{iri}> . ?a wt:justifiedBy ?j ; wt:track ?track . OPTIONAL {{ ?track rdfs:label ?label }} }}
+            ?j wt:rule <{iri}> . ?a wt:justifiedBy ?j ; wt:track ?track . {name_pattern('track', 'label')} }}
             ORDER BY ?label ?track {{window}} }} }} ORDER BY ?label ?track""", number)
         return {"rule": found[0] if found else None, "tracks": tracks}
 
     # -- the catalog ------------------------------------------------------------------------
     def catalog(self, tag: str, text: str, number: int) -> dict:
-        """Tracks, optionally only those with a predicted tag (by notation) or matching a text, paged: by
-        name when at most SORTED_UP_TO match, else in the store's order (`sorted` says which)."""
+        """Tracks, optionally only those with a predicted tag (by notation) or matching a text (in their "Artist -
+        Title", row id or path), paged: by name when at most SORTED_UP_TO match, else in the store's order
+        (`sorted` says which)."""
         chosen = (f"?tag skos:notation ?n FILTER(STR(?n) = {Literal(tag).n3()}) "  # the tag's tracks first, then labels
                   f"?a wt:tag ?tag ; wt:predicted true ; wt:track ?track ." if tag else "")
-        matching = (f'{NAMED} FILTER(CONTAINS(LCASE(CONCAT(COALESCE(STR(?label), ""), " ", COALESCE(STR(?path), ""))), '
-                    f"LCASE({Literal(text).n3()})))" if text else "")
+        matching = SEARCHED.replace("{text}", Literal(text).n3()) if text else ""
         few = self.kept.get(("few", chosen, matching), lambda: self._sorted_if_few(chosen, matching))
         if few is not None:
             tracks = Page([{"track": t, "label": label, "path": path}
@@ -260,9 +283,9 @@ class Reader:
         if not matching and self.rows(f"""SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?track WHERE {{
                 {chosen} ?track a wt:Track }} LIMIT {SORTED_UP_TO + 1} }}""")[0]["n"] > SORTED_UP_TO:
             return None
-        rows = self.rows(f"""SELECT DISTINCT ?track ?label ?path WHERE {{
-            {chosen} ?track a wt:Track . {matching or NAMED} }} LIMIT {SORTED_UP_TO + 1}""")
-        if len(rows) > SORTED_UP_TO:
+        rows = self.rows(f"""SELECT DISTINCT ?track ?label ?path WHERE {{ {{ SELECT DISTINCT ?track WHERE {{
+            {chosen} ?track a wt:Track . {matching} }} LIMIT {SORTED_UP_TO + 1} }} {NAMED} }}""")
+        if len({r["track"] for r in rows}) > SORTED_UP_TO:
             return None
         return sorted(((r["track"], r["label"], r["path"]) for r in rows),  # unbound first, as in ORDER BY
                       key=lambda t: (t[1] is not None, "" if t[1] is None else str(t[1]),

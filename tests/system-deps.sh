@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use (real recorded music; Chromium and its WebDriver for the
-# browser tests of `whytag serve`), where apt is available and we are root.
+# browser tests of `whytag serve`; ffmpeg to encode an MP4 whose tags are read), where apt is available and we
+# are root.
 # Tests that need them skip with the reason when this could not run.
 set -u
 need=()
-for package in singularity-music chromium chromium-driver; do
+for package in singularity-music chromium chromium-driver ffmpeg; do
   dpkg -s "$package" >/dev/null 2>&1 || need+=("$package")
 done
 [ ${#need[@]} -eq 0 ] && exit 0

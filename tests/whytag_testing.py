@@ -32,3 +32,51 @@ def hermit_world(owlready2, graph, folder: Path):
     world.get_ontology(path.as_uri()).load()
     owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
     return world
+
+
+COLTRANE = "b625448e-bf4a-41c3-a421-72ad46cdb831"  # MusicBrainz artist id (as Picard writes it)
+DAVIS = "561d854a-6a28-4aa7-8c99-323e6ce46c2a"
+KELLY = "0a5d3ac8-6b1f-4a8a-9d2e-5b4f64b2c4a1"
+SO_WHAT = "8f3471b5-7e6a-48da-86a9-c1c07a0f47ae"  # a recording id
+KIND_OF_BLUE = "ad5f8b5f-a5c6-4a8c-a2e9-6a9a0d7e6a1b"  # a release id
+
+
+def write_tagged_audio(folder: Path) -> dict[str, Path]:
+    """Real audio files with real tags, as taggers write them: a FLAC and an Ogg Vorbis file with Vorbis comments
+    (libsndfile encodes them), an MP3 with ID3v2.4 (Essentia's FFmpeg encoder; MusicBrainz ids in UFID and TXXX
+    frames, a numeric ID3v1 genre, one id that is not a UUID), and a WAV without tags. By file name."""
+    import numpy as np
+    import soundfile as sf
+    from mutagen.flac import FLAC
+    from mutagen.id3 import ID3, TALB, TCON, TDRC, TIT2, TPE1, TRCK, TSRC, TXXX, UFID
+    from mutagen.oggvorbis import OggVorbis
+
+    from whytag.extractors.essentia_quiet import es
+
+    folder.mkdir(parents=True, exist_ok=True)
+    t = np.arange(22050) / 22050
+    tone = {name: (0.3 * np.sin(2 * np.pi * f * t)).astype(np.float32)
+            for name, f in (("blue.flac", 330), ("so-what.mp3", 440), ("freddie.ogg", 550), ("plain.wav", 660))}
+    paths = {name: folder / name for name in tone}
+    sf.write(paths["blue.flac"], tone["blue.flac"], 22050)
+    sf.write(paths["freddie.ogg"], tone["freddie.ogg"], 22050)
+    sf.write(paths["plain.wav"], tone["plain.wav"], 22050)
+    es.AudioWriter(filename=str(paths["so-what.mp3"]), format="mp3", sampleRate=22050)(
+        np.stack([tone["so-what.mp3"]] * 2, axis=1))
+    flac = FLAC(paths["blue.flac"])
+    flac.update({"title": "Blue Train", "artist": "John Coltrane", "album": "Blue Train", "tracknumber": "1/5",
+                 "date": "1957-09-15", "genre": "Jazz", "isrc": "US-BN1-57-00001", "musicbrainz_artistid": COLTRANE})
+    flac.save()
+    ogg = OggVorbis(paths["freddie.ogg"])
+    ogg.update({"TITLE": "Freddie Freeloader", "ARTIST": "Miles Davis feat. Wynton Kelly",
+                "ARTISTS": ["Miles Davis", "Wynton Kelly"], "ALBUM": "Kind of Blue", "TRACKNUMBER": "2",
+                "DATE": "1959-08", "MUSICBRAINZ_ALBUMID": KIND_OF_BLUE, "MUSICBRAINZ_ARTISTID": [DAVIS, KELLY]})
+    ogg.save()
+    id3 = ID3()
+    for frame in (TIT2(text=["So What"]), TPE1(text=["Miles Davis"]), TALB(text=["Kind of Blue"]),
+                  TRCK(text=["1/5"]), TDRC(text=["1959"]), TCON(text=["(8)"]), TSRC(text=["USSM15900113"]),
+                  UFID(owner="http://musicbrainz.org", data=SO_WHAT.upper().encode()),
+                  TXXX(desc="MusicBrainz Artist Id", text=[DAVIS]), TXXX(desc="MusicBrainz Album Id", text=["nope"])):
+        id3.add(frame)
+    id3.save(paths["so-what.mp3"])
+    return paths

@@ -1,0 +1,54 @@
+"""Pages and the catalog search show and match titles and artists (kg.metadata), not only hash IRIs."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pandas as pd
+import pytest
+
+from whytag.kg.iris import artist_iri
+
+
+@pytest.fixture(scope="module")
+def named_client(tmp_path_factory):
+    """Three feature-table tracks, two named by a metadata table (one with a MusicBrainz recording), served."""
+    from starlette.testclient import TestClient
+
+    from whytag.kg.metadata_table import import_metadata
+    from whytag.kg.store import open_store
+    from whytag.kg.tables import import_features
+    from whytag.serve.app import Settings, create_app
+
+    folder = tmp_path_factory.mktemp("named")
+    frame = pd.DataFrame({"BPM": [96.0, 140.0, 120.0], "Spectral-Centroid": [900.0, 2500.0, 1800.0]},
+                         index=["r1", "r2", "r3"])
+    (folder / "names.csv").write_text(
+        "track,title,artist,album,date,recording_id\n"
+        "r1,So What,Miles Davis,Kind of Blue,1959,8f3471b5-7e6a-48da-86a9-c1c07a0f47ae\n"
+        "r2,Giant Steps,John Coltrane,,,\n")
+    with open_store(folder / "graph") as store:
+        import_features(store, frame, "jazz")
+        assert import_metadata(store, folder / "names.csv").failures == []
+        with TestClient(create_app(store, Settings())) as client:
+            yield client
+
+
+def test_the_catalog_lists_and_searches_artists_and_titles(named_client):
+    catalog = html.unescape(named_client.get("/").text)
+    shown = re.findall(r'<a href="/track/jazz/(r\d)">([^<]+)</a>', catalog)
+    assert shown == [("r2", "John Coltrane - Giant Steps"), ("r1", "Miles Davis - So What"), ("r3", "r3")]  # by name
+    for text in ("miles", "so what", "r2"):
+        found = re.findall(r'href="/track/jazz/(r\d)"', named_client.get("/", params={"q": text}).text)
+        assert found == {"miles": ["r1"], "so what": ["r1"], "r2": ["r2"]}[text]
+
+
+def test_a_track_page_names_its_title_artist_album_and_links_to_musicbrainz(named_client):
+    page = html.unescape(named_client.get("/track/jazz/r1").text)
+    assert "<h1>Miles Davis - So What</h1>" in page
+    assert re.search(r"<th>artist</th><td><a href=\"/artist/[^\"]+\">Miles Davis</a></td>", page)
+    assert ">Kind of Blue</a>" in page and "<th>date</th><td>1959</td>" in page
+    assert 'href="https://musicbrainz.org/recording/8f3471b5-7e6a-48da-86a9-c1c07a0f47ae"' in page
+    artist = named_client.get("/" + str(artist_iri("Miles Davis"))[len("urn:whytag:"):]).text
+    assert "<h1>Miles Davis</h1>" in artist and "/track/jazz/r1" in artist  # the artist's tracks link back
