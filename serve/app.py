@@ -170,7 +170,9 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
         Route("/resource", resource),
         Route("/{path:path}", by_path),
     ]
-    return Starlette(routes=routes)
+    app = Starlette(routes=routes)
+    app.state.query_threads = query_threads  # how many queries run and wait (read by tests and bench/serve.py)
+    return app
 
 
 async def _read_operation(request: Request) -> tuple[str, str, dict[str, list[str]]]:
@@ -211,7 +213,8 @@ def _authorize(request: Request, token: str | None) -> None:
 
 async def _answer_query(store: ox.Store, text: str, request: Request, params: dict[str, list[str]],
                         limits: Limits, limiter: anyio.CapacityLimiter, answers: Kept) -> Response:
-    """Answer a kept query at once, else run it in a worker thread; past the time limit answer 503 without waiting."""
+    """Answer a kept query at once, else run it in a worker thread once one is free; past the time limit (counted
+    from the thread's start, not the request's arrival) answer 503 without waiting."""
     accept = request.headers.get("accept")
     format_param = (params.get("format") or params.get("output") or [None])[0]
     graphs = params.get("default-graph-uri", []), params.get("named-graph-uri", [])
@@ -225,12 +228,15 @@ async def _answer_query(store: ox.Store, text: str, request: Request, params: di
             return run_query(store, text, accept, limits, format_param, *graphs)
         return answers.get(key, lambda: run_query(store, text, accept, limits, format_param, *graphs))
 
-    if limits.timeout > 0:
-        with anyio.move_on_after(limits.timeout + 0.5):
-            answer = await anyio.to_thread.run_sync(work, abandon_on_cancel=True, limiter=limiter)
-            return Response(answer.body, media_type=answer.media_type)
-        raise timeout_error(limits)
-    answer = await anyio.to_thread.run_sync(work, limiter=limiter)
+    async with limiter:  # waiting for a query thread is queueing, not running: the time limit starts after it
+        if limits.timeout > 0:
+            # the thread itself comes from anyio's default pool, which the query threads' limiter above keeps
+            # from filling; an abandoned runaway gives its place back like a finished query
+            with anyio.move_on_after(limits.timeout + 0.5):
+                answer = await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+                return Response(answer.body, media_type=answer.media_type)
+            raise timeout_error(limits)
+        answer = await anyio.to_thread.run_sync(work)
     return Response(answer.body, media_type=answer.media_type)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import time
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
@@ -76,18 +77,23 @@ def negotiate(accept: str | None, offers: list[str]) -> str | None:
     best: tuple[float, int, str] | None = None
     for position, part in enumerate(accept.split(",")):
         fields = [f.strip() for f in part.split(";")]
-        wanted, q = fields[0].lower(), 1.0
-        for param in fields[1:]:
-            if param.startswith("q="):
-                try:
-                    q = float(param[2:])
-                except ValueError:
-                    q = 0.0
+        wanted = fields[0].lower()
+        q = next((quality(f) for f in fields[1:] if f[:2].lower() == "q="), 1.0)
         match = next((o for o in offers if wanted in (o, "*/*") or
                       (wanted.endswith("/*") and o.startswith(wanted[:-1]))), None)
         if match and q > 0 and (best is None or (q, -position) > best[:2]):
             best = (q, -position, match)
     return best[2] if best else None
+
+
+def quality(param: str) -> float:
+    """A `q=` parameter's weight, read leniently as RFC 9110 allows: an empty or malformed value (`q=`,
+    `q=abc`) weighs 1 like no q at all, so the type stays acceptable; values past [0, 1] are clamped."""
+    try:
+        value = float(param[2:])
+    except ValueError:
+        return 1.0
+    return min(max(value, 0.0), 1.0) if math.isfinite(value) else 1.0
 
 
 def run_query(store: ox.Store, text: str, accept: str | None, limits: Limits, format_param: str | None = None,

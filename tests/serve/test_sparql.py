@@ -137,3 +137,47 @@ def test_every_results_format_parses_back_to_the_same_rows(client):
                         ("text/tab-separated-values", "tsv")):
         body = client.get("/sparql", params={"query": query}, headers={"Accept": accept}).content
         assert [tuple(row) for row in Result.parse(io.BytesIO(body), format=fmt)] == expected, fmt
+
+
+def test_a_malformed_q_value_is_read_leniently(client):
+    """RFC 9110: a q that is empty or not a number weighs like none; the type stays acceptable (was 406)."""
+    for accept in ("*/*;q=", "text/csv;q=abc", "text/csv;Q=2", "application/json;q=nan, text/csv;q=0.5"):
+        response = client.get("/sparql", params={"query": COUNT}, headers={"Accept": accept})
+        assert response.status_code == 200, (accept, response.text)
+    assert client.get("/sparql", params={"query": COUNT},
+                      headers={"Accept": "text/csv;q=0"}).status_code == 406  # a well-formed 0 still refuses
+    ranked = client.get("/sparql", params={"query": COUNT}, headers={"Accept": "text/csv;q=0.2, text/tab-separated"
+                                                                               "-values;q=oops"})
+    assert ranked.headers["content-type"].startswith("text/tab-separated-values")
+
+
+def test_time_waiting_for_a_query_thread_does_not_count_toward_the_time_limit(tagged_store):
+    """Every query thread held for 3 × the time limit: the queued query then runs, and is answered (was 503)."""
+    import anyio
+    import httpx
+
+    from whytag.serve.app import Settings, create_app
+    from whytag.serve.sparql import Limits
+
+    app = create_app(tagged_store, Settings(Limits(timeout=0.5, max_results=1000), cache_mb=0))
+    threads = app.state.query_threads
+    answers = []
+
+    async def ask(client: httpx.AsyncClient) -> None:
+        answers.append(await client.get("/sparql", params={"query": COUNT}))
+
+    async def main() -> None:
+        holders = [object() for _ in range(int(threads.total_tokens))]
+        for holder in holders:  # as if as many long queries were running
+            await threads.acquire_on_behalf_of(holder)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://whytag") as client, \
+                anyio.create_task_group() as group:
+            group.start_soon(ask, client)
+            await anyio.sleep(1.5)
+            assert threads.statistics().tasks_waiting == 1 and not answers  # queued, not yet answered
+            for holder in holders:
+                threads.release_on_behalf_of(holder)
+    anyio.run(main)
+    assert answers[0].status_code == 200, answers[0].text
+    assert answers[0].json()["results"]["bindings"][0]["n"]["value"] == "40"
