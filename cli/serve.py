@@ -21,12 +21,15 @@ from whytag.kg.store import serving_note
 @click.option("--max-results", default=100_000, show_default=True, help="Rows or triples one query may return.")
 @click.option("--cache-mb", default=64.0, show_default=True,
               help="Memory for query answers kept until the next update (0: answer every query afresh).")
+@click.option("--allow-service", "service_hosts", multiple=True, metavar="HOST",
+              help="Let queries' SERVICE clauses (and updates' LOADs) contact this host, as their IRIs spell it "
+                   "(repeat for more). Default: none, so no client can make the server send a request anywhere.")
 @click.option("--update-token", envvar="WHYTAG_UPDATE_TOKEN",
               help="Allow SPARQL Update to clients sending this bearer token (default: read-only). "
                    "Env: WHYTAG_UPDATE_TOKEN.")
 @click.pass_context
 def serve(ctx, host: str, port: int, base: str, query_timeout: float, max_results: int, cache_mb: float,
-          update_token: str | None) -> None:
+          service_hosts: tuple[str, ...], update_token: str | None) -> None:
     """Serve the store over HTTP: a SPARQL 1.1 endpoint at /sparql and a page for every track, tag and rule."""
     try:  # the web stack is the optional [serve] extra, so it is imported only here
         import uvicorn
@@ -37,10 +40,12 @@ def serve(ctx, host: str, port: int, base: str, query_timeout: float, max_result
         raise click.ClickException(
             f"whytag serve needs the 'serve' extra (pip install 'whytag[serve]'): {err}") from None
     with command_store(ctx, write=True) as store:  # held for writing, so updates sent with the token can go in
-        app = create_app(store, Settings(Limits(query_timeout, max_results), update_token or None, base, cache_mb))
+        limits = Limits(query_timeout, max_results, frozenset(service_hosts))
+        app = create_app(store, Settings(limits, update_token or None, base, cache_mb))
         url = f"http://{host}:{port}/"
+        reaches = f"SERVICE to {', '.join(service_hosts)}" if service_hosts else "no SERVICE"
         click.echo(f"serving {store.location} at {url} (SPARQL at /sparql; "
-                   f"{'updates with the bearer token' if update_token else 'read-only'})")
+                   f"{'updates with the bearer token' if update_token else 'read-only'}; {reaches})")
         note = serving_note(store.location)
         note.write_text(url + "\n", encoding="utf-8")
         # uvicorn re-raises SIGTERM after its graceful shutdown; exit through `finally` so the note goes too

@@ -91,7 +91,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
             kind, text, params = await _read_operation(request)
             if kind == "update":
                 _authorize(request, settings.update_token)
-                await anyio.to_thread.run_sync(run_update, store, text)
+                await anyio.to_thread.run_sync(run_update, store, text, settings.limits)
                 reader.changed()
                 answers.clear()
                 return Response(status_code=204)

@@ -19,6 +19,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from whytag.kg.federation import FederationError, check_remote_calls
 from whytag.kg.namespaces import PREFIXES
 
 OX_PREFIXES = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
@@ -54,10 +55,12 @@ class ProtocolError(Exception):
 
 @dataclass(frozen=True)
 class Limits:
-    """How long one query may run (seconds; 0: no limit) and how many rows or triples it may return."""
+    """How long one query may run (seconds; 0: no limit), how many rows or triples it may return, and the hosts
+    its SERVICE clauses (or an update's LOADs) may contact: none unless the server was started naming them."""
 
     timeout: float = 10.0
     max_results: int = 100_000
+    service_hosts: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -99,6 +102,7 @@ def quality(param: str) -> float:
 def run_query(store: ox.Store, text: str, accept: str | None, limits: Limits, format_param: str | None = None,
               default_graphs: list[str] = (), named_graphs: list[str] = ()) -> Answer:
     """Evaluate a query and serialize its result as the client asked; raises ProtocolError."""
+    _check_remote_calls(text, limits, update=False)
     deadline = time.monotonic() + limits.timeout if limits.timeout > 0 else None
     options = {"prefixes": OX_PREFIXES}
     if default_graphs:
@@ -116,7 +120,8 @@ def run_query(store: ox.Store, text: str, accept: str | None, limits: Limits, fo
     try:
         return _answer(result, accept, format_param, deadline, limits)
     except ProtocolError as err:
-        failure = err.with_traceback(None)  # the traceback's frames hold the result, which must die here
+        failure = err.with_traceback(None)  # the traceback's frames hold the result, which must die here,
+        failure.__context__ = None  # and so do those of an evaluation error it was raised from
     del result  # pyoxigraph results may only be dropped on the thread that made them
     raise failure
 
@@ -139,14 +144,24 @@ def _answer(result, accept: str | None, format_param: str | None, deadline: floa
     return Answer(body, f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type)
 
 
-def run_update(store: ox.Store, text: str) -> None:
+def run_update(store: ox.Store, text: str, limits: Limits) -> None:
     """Apply a SPARQL Update as one transaction; raises ProtocolError with the parser's message."""
+    _check_remote_calls(text, limits, update=True)
     try:
         store.update(text, prefixes=OX_PREFIXES)
     except SyntaxError as err:
         raise ProtocolError(400, f"malformed update: {_one_line(err)}") from None
     except (OSError, ValueError) as err:
         raise ProtocolError(400, f"update failed: {_one_line(err)}") from None
+
+
+def _check_remote_calls(text: str, limits: Limits, update: bool) -> None:
+    """403 for a SERVICE or LOAD to a host the server was not started with: a client must not make the server
+    send requests to other hosts, its own loopback and private network first among them."""
+    try:
+        check_remote_calls(text, limits.service_hosts, update)
+    except FederationError as err:
+        raise ProtocolError(403, str(err)) from None
 
 
 def _choose(accept: str | None, types: dict[str, str]) -> str:
