@@ -3,32 +3,46 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
+import os
 import sys
+from collections.abc import Iterable
+from itertools import islice
 from pathlib import Path
+from typing import TextIO
 
 import click
 from rdflib import Graph, Literal, URIRef
 
 from whytag.cli.group import command_store
+from whytag.kg.answers import Answer, stream
 from whytag.kg.export import export_to
 from whytag.kg.federation import uses_service
 from whytag.kg.iris import checked_iri
-from whytag.kg.namespaces import prefixed_name
+from whytag.kg.namespaces import PREFIXES, prefixed_name
+from whytag.kg.operations import update_keyword
 from whytag.kg.store import QueryTable
 from whytag.kg.validate import validate_store
 from whytag.reasoning.rederive import TOLERANCE
 from whytag.reasoning.rederive import rederive as rederive_tags
 
+QUERY_FORMATS = ["table", "csv", "tsv", "json", "jsonl"]
+TSV_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
 
 @click.command()
 @click.argument("sparql", required=False)
 @click.option("--file", "-f", "query_file", type=click.File("r"), help="Read the query from a file ('-' for stdin).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS), default="table", show_default=True,
+              help="csv, tsv (SPARQL's, terms in N-Triples), json and jsonl (an object a line) print rows as they "
+                   "come; a table is aligned once all rows are in. CONSTRUCT/DESCRIBE: Turtle for table, JSON-LD "
+                   "for json, rows of subject, predicate, object for the others.")
+@click.option("--max-results", default=100_000, show_default=True, type=click.IntRange(min=0),
+              help="Rows or triples to print at most; past them the command stops with an error (0: no cap).")
 @click.option("--allow-service", is_flag=True, help="Let SERVICE clauses contact the endpoints they name.")
 @click.pass_context
-def query(ctx: click.Context, sparql: str | None, query_file, fmt: str, allow_service: bool) -> None:
+def query(ctx: click.Context, sparql: str | None, query_file, fmt: str, max_results: int,
+          allow_service: bool) -> None:
     """Run a SPARQL query over all graphs (whytag's prefixes are predeclared; the store is only read)."""
     if (sparql is None) == (query_file is None):
         raise click.UsageError("give the query either as an argument or with --file, not both")
@@ -36,28 +50,78 @@ def query(ctx: click.Context, sparql: str | None, query_file, fmt: str, allow_se
         text = sparql if sparql is not None else query_file.read()
     except UnicodeDecodeError as err:
         raise click.ClickException(f"{query_file.name}: not UTF-8 text ({err.reason})") from None
+    keyword = update_keyword(text)
+    if keyword is not None:
+        raise click.ClickException(f"this is a SPARQL Update ({keyword} …), and `whytag query` only reads; send it to "
+                                   "`whytag serve --update-token T` as a POST to /sparql with 'Authorization: Bearer "
+                                   "T' and 'Content-Type: application/sparql-update'")
     if uses_service(text) and not allow_service:
         raise click.ClickException("the query has a SERVICE clause, which would contact another endpoint; "
                                    "pass --allow-service to allow it")
     with command_store(ctx) as store:
-        result = store.query(text)
-    if isinstance(result, Graph):
-        click.echo(result.serialize(format="json-ld" if fmt == "json" else "turtle"))
+        try:
+            more = write_answer(stream(store, text), fmt, max_results, sys.stdout)
+        except BrokenPipeError:  # the reader (`| head`, say) has all it wanted: stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return
+    if more:
+        raise click.ClickException(f"the result has more than {max_results} rows (--max-results); add a LIMIT, or "
+                                   "pass --max-results 0 for no cap")
+
+
+def write_answer(answer: Answer, fmt: str, cap: int, out: TextIO) -> bool:
+    """Write an answer in `fmt`, at most `cap` rows (0: all); whether rows were left unwritten."""
+    taken = islice(answer.rows, cap) if cap else answer.rows
+    if answer.graph and fmt in ("table", "json"):
+        graph = Graph()
+        for prefix, namespace in PREFIXES.items():
+            graph.bind(prefix, namespace)
+        for row in taken:
+            graph.add(tuple(row))
+        out.write(graph.serialize(format="json-ld" if fmt == "json" else "turtle"))
+    elif fmt == "table":
+        out.write(render_table(QueryTable(answer.columns, list(taken))))
     else:
-        click.echo(render_table(result, fmt), nl=False)
+        write_rows(answer.columns, taken, fmt, out)
+    return bool(cap) and next(answer.rows, None) is not None
 
 
-def render_table(table: QueryTable, fmt: str) -> str:
-    """A SELECT result as an aligned text table, CSV, or JSON (a list of objects)."""
-    if fmt == "json":
-        return json.dumps([{c: _json_value(v) for c, v in zip(table.columns, row)} for row in table.rows],
-                          indent=2) + "\n"
+def write_rows(columns: list[str], rows: Iterable[list], fmt: str, out: TextIO) -> None:
+    """Write rows one by one as they come: CSV, SPARQL TSV, a JSON array, or JSON lines."""
     if fmt == "csv":  # full IRIs: CSV is read by programs
-        out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(table.columns)
-        writer.writerows([["" if v is None else str(v) for v in row] for row in table.rows])
-        return out.getvalue()
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(["" if v is None else str(v) for v in row])
+        return
+    if fmt == "tsv":
+        out.write("\t".join(f"?{c}" for c in columns) + "\n")
+        for row in rows:
+            out.write("\t".join(map(_tsv_term, row)) + "\n")
+        return
+    objects = (json.dumps({c: _json_value(v) for c, v in zip(columns, row)}) for row in rows)
+    if fmt == "jsonl":
+        for line in objects:
+            out.write(line + "\n")
+        return
+    out.write("[")
+    for position, line in enumerate(objects):
+        out.write(("," if position else "") + "\n  " + line)
+    out.write("\n]\n")
+
+
+def _tsv_term(value) -> str:
+    """A term as SPARQL's TSV results write it: N-Triples syntax, with tabs and newlines escaped."""
+    if value is None:
+        return ""
+    if isinstance(value, Literal):
+        text = '"' + str(value).translate(TSV_ESCAPES) + '"'
+        return text + (f"@{value.language}" if value.language else f"^^<{value.datatype}>" if value.datatype else "")
+    return value.n3()
+
+
+def render_table(table: QueryTable) -> str:
+    """A SELECT result as an aligned text table."""
     cells = [[_text(v) for v in row] for row in table.rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(table.columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(table.columns, widths))]

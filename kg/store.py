@@ -63,7 +63,7 @@ class GraphStore:
 
     def __init__(self, location: str, run_query: Callable[[str], Result], send_update: Callable[[str], None],
                  close: Callable[[], None] = lambda: None, oxigraph=None, read_only: bool = False,
-                 concurrent: bool = False):
+                 concurrent: bool = False, endpoint: Endpoint | None = None):
         self.location = location
         self._run_query = run_query
         self._send_update = send_update
@@ -71,6 +71,7 @@ class GraphStore:
         # The embedded pyoxigraph Store (None for an endpoint), for callers such as `whytag serve` that
         # stream results and serialize them without rdflib's per-term conversion.
         self.oxigraph = oxigraph
+        self.endpoint = endpoint  # the SPARQL Protocol client of an endpoint store (None when embedded)
         self.read_only = read_only
         self.concurrent = concurrent  # may one thread write while another reads (kg.write_behind)?
 
@@ -469,7 +470,7 @@ def _open_endpoint(url: str, read_only: bool, timeout: float, retries: int, toke
     endpoint = Endpoint(query_url, update_url or query_url, timeout, retries, token)
     send = partial(_refuse_update, url) if read_only else endpoint.update
     return GraphStore(url, lambda text: endpoint.query(sparql_prefixes() + text), send, endpoint.close,
-                      read_only=read_only, concurrent=True)
+                      read_only=read_only, concurrent=True, endpoint=endpoint)
 
 
 class Endpoint:
@@ -498,6 +499,10 @@ class Endpoint:
             result.graph.bind(prefix, namespace)
         return result
 
+    def open_query(self, text: str) -> httpx.Response:
+        """POST a query and return the response with its body unread, to be parsed as it arrives (kg.answers)."""
+        return self._post(self.query_url, stream=True, data={"query": text}, headers={"Accept": self.ACCEPT})
+
     def update(self, text: str) -> None:
         """POST an update (the protocol's direct POST); the server applies it atomically."""
         self._post(self.update_url, content=text.encode("utf-8"),
@@ -506,14 +511,17 @@ class Endpoint:
     def close(self) -> None:
         self.http.close()
 
-    def _post(self, url: str, **request) -> httpx.Response:
+    def _post(self, url: str, stream: bool = False, **request) -> httpx.Response:
         try:
-            response = self.http.post(url, **request)
+            response = self.http.send(self.http.build_request("POST", url, **request), stream=stream)
+            if stream and response.status_code >= 400:
+                response.read()  # the error's text, for the message below
         except httpx.TimeoutException:
             raise StoreError(f"{url}: no answer within {self.http.timeout.read:g} s") from None
         except httpx.TransportError as err:
             raise StoreError(f"{url}: cannot reach the endpoint ({err or type(err).__name__})") from None
         if response.status_code >= 400:
+            response.close()
             detail = response.text.strip().splitlines()
             raise StoreError(f"{url}: HTTP {response.status_code}: {detail[0] if detail else response.reason_phrase}")
         return response

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 from cli_run import whytag
 from rdflib import Dataset, Graph
@@ -56,3 +58,46 @@ def test_query_renders_iris_of_every_namespace(ingested):
     assert lines[:3] == ["type", "https://w3id.org/whytag/ontology#AudioFile", "https://w3id.org/whytag/ontology#Track"]
     classes = whytag("query", "SELECT ?c WHERE { GRAPH ?g { ?c a owl:Class } } LIMIT 3", store=store).stdout
     assert "(3 rows)" in classes  # rdf:/owl: IRIs (DefinedNamespaces) print too
+
+
+def test_query_streams_every_format_and_stops_at_max_results(ingested):
+    store, _ = ingested
+    sparql = ('SELECT ?fmt ?note WHERE { ?f wt:format ?fmt BIND(IF(?fmt = "wav", "tab\\there", 1) AS ?note) } '
+              "ORDER BY ?fmt")
+    rows = [json.loads(line) for line in whytag("query", sparql, "--format", "jsonl", store=store).stdout.splitlines()]
+    assert rows == [{"fmt": "flac", "note": 1}, {"fmt": "ogg", "note": 1}, {"fmt": "wav", "note": "tab\there"}]
+    assert json.loads(whytag("query", sparql, "--format", "json", store=store).stdout) == rows
+    tsv = whytag("query", sparql, "--format", "tsv", store=store).stdout.splitlines()
+    assert tsv[0] == "?fmt\t?note" and tsv[3] == '"wav"\t"tab\\there"'  # SPARQL TSV: a tab in a value escaped
+    capped = whytag("query", sparql, "--format", "csv", "--max-results", "2", store=store, check=False)
+    assert capped.returncode == 1 and capped.stdout.splitlines() == ["fmt,note", "flac,1", "ogg,1"]
+    assert capped.stderr.count("\n") == 1 and "more than 2 rows (--max-results)" in capped.stderr
+    held = whytag("query", sparql, "--format", "json", "--max-results", "2", store=store, check=False)
+    assert held.returncode == 1 and json.loads(held.stdout) == rows[:2]  # what was printed is still valid JSON
+    assert whytag("query", sparql, "--max-results", "3", store=store).returncode == 0  # exactly the cap is no error
+    triples = whytag("query", "CONSTRUCT { ?f wt:format ?fmt } WHERE { ?f wt:format ?fmt }", "--format", "jsonl",
+                     store=store).stdout.splitlines()
+    assert len(triples) == 3 and set(json.loads(triples[0])) == {"subject", "predicate", "object"}
+
+
+def test_rows_are_printed_while_the_query_still_runs(ingested):
+    """A cross product of every triple with itself three times (billions of rows): the first rows arrive, and
+    the command is stopped by its reader, never having held the answer."""
+    store, _ = ingested
+    command = [sys.executable, "-m", "whytag", "--store", str(store), "query", "--format", "tsv", "--max-results",
+               "0", "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = [process.stdout.readline() for _ in range(2001)]
+    finally:
+        process.kill()
+        process.wait(timeout=60)
+    assert lines[0] == "?a\t?b\t?c\t?d\t?e\t?f\t?g\t?h\t?i\n" and all(line.count("\t") == 8 for line in lines[1:])
+
+
+def test_an_update_given_to_query_is_refused_with_the_way_to_send_one(ingested):
+    store, _ = ingested
+    result = whytag("query", "PREFIX x: <urn:x:>\nINSERT DATA { x:a x:b x:c }", store=store, check=False)
+    assert result.returncode == 1 and result.stderr.count("\n") == 1
+    assert "SPARQL Update (INSERT" in result.stderr and "only reads" in result.stderr
+    assert "--update-token" in result.stderr and "application/sparql-update" in result.stderr
