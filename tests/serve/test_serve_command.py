@@ -54,6 +54,10 @@ def test_serve_process_and_commands_pointed_at_it(tmp_path, audio_folder):
                                 capture_output=True, text=True)
         assert remote.returncode == 0, remote.stderr
         assert remote.stdout.split() == ["n", "5"]
+        streamed = subprocess.run(whytag + [url + "sparql", "query", "--format", "jsonl", "--max-results", "3",
+                                            "SELECT ?t WHERE { ?t a wt:Track }"], capture_output=True, text=True)
+        assert streamed.returncode == 1 and len(streamed.stdout.splitlines()) == 3  # read as it came, then capped
+        assert "more than 3 rows" in streamed.stderr
         ingest = [url + "sparql", "--store-token", "t0k", "ingest", "--quiet", str(audio_folder)]
         ingested = subprocess.run(whytag + ingest, capture_output=True, text=True)
         assert ingested.stdout.startswith("ingested 3 file(s) as 3 track(s); 2 failed"), ingested.stderr
