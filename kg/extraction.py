@@ -13,7 +13,7 @@ from whytag.extractors.batch import DEFAULT_GROUPS, extract_many
 from whytag.extractors.cluster import SCHEDULER_TIMEOUT
 from whytag.kg.mapping import extractor_output_pattern, extractors_declared, feature_triples, union_pattern
 from whytag.kg.ntriples import NTriples
-from whytag.kg.store import GraphStore, values_clause
+from whytag.kg.store import GraphStore, StoreError, values_clause
 
 
 @dataclass
@@ -99,5 +99,10 @@ def extract_tracks(store: GraphStore, groups: tuple[str, ...] = DEFAULT_GROUPS, 
                 tqdm.write(f"error: {error}")
             continue
         source = files[path]
-        report.done[source.track] = write_measurements(store, source.track, source.audio_file, measured)
+        try:
+            report.done[source.track] = write_measurements(store, source.track, source.audio_file, measured)
+        except StoreError as err:  # a full disk, say: this track stays as it was; name it and go on
+            report.failures.append(f"{path}: measured, but its features were not written ({err})")
+            if progress:
+                tqdm.write(f"error: {report.failures[-1]}")
     return report

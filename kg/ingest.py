@@ -14,7 +14,7 @@ from whytag.extractors.tags import Metadata, TagError, read_tags
 from whytag.kg.iris import DEFAULT_BASE
 from whytag.kg.mapping import audio_triples
 from whytag.kg.metadata import metadata_update
-from whytag.kg.store import GraphStore, triples_block
+from whytag.kg.store import GraphStore, StoreError, triples_block
 
 
 @dataclass
@@ -35,23 +35,28 @@ def ingest(store: GraphStore, paths: Iterable[str | os.PathLike], base: str = DE
     report = IngestReport(failures=list(missing))
     for path in tqdm(files, desc="ingest", unit="file", disable=not progress, leave=False):
         try:
-            info = probe(path)
-        except (AudioError, OSError) as err:
-            message = str(err) if isinstance(err, AudioError) else f"{path}: {err.strerror or err}"
+            _record(store, path, probe(path), base, report)
+        except (AudioError, OSError, StoreError) as err:  # a bad file, or a store that cannot take it (a full disk)
+            message = (str(err) if isinstance(err, AudioError) else f"{path}: not recorded ({err})"
+                       if isinstance(err, StoreError) else f"{path}: {err.strerror or err}")
             report.failures.append(message)
             if progress:
                 tqdm.write(f"error: {message}")
-            continue
-        track, triples = audio_triples(info, base)
-        meta = _tags(path, report)
-        earlier = [row[0] for row in store.select(_claims(track, info.path, "SELECT DISTINCT ?t")).rows]
-        store.update(" ;\n".join([_claims(track, info.path, "DELETE { GRAPH ?g { ?t mo:available_as ?f . ?f ?p ?o } }"),
-                                   f"INSERT DATA {{ GRAPH <{track}> {{\n{triples_block(triples)}\n}} }}",
-                                   *metadata_update({track: meta}, base)]))
-        report.changed += [f"{info.path}: changed since it was ingested as {old}, which no longer claims it"
-                           for old in earlier]
-        report.tracks.append((track, info))
     return report
+
+
+def _record(store: GraphStore, path: str | os.PathLike, info: AudioInfo, base: str, report: IngestReport) -> None:
+    """Write a probed file's track graph and its tags' metadata in one transaction, moving its path from any track
+    that claimed it."""
+    track, triples = audio_triples(info, base)
+    meta = _tags(path, report)
+    earlier = [row[0] for row in store.select(_claims(track, info.path, "SELECT DISTINCT ?t")).rows]
+    store.update(" ;\n".join([_claims(track, info.path, "DELETE { GRAPH ?g { ?t mo:available_as ?f . ?f ?p ?o } }"),
+                               f"INSERT DATA {{ GRAPH <{track}> {{\n{triples_block(triples)}\n}} }}",
+                               *metadata_update({track: meta}, base)]))
+    report.changed += [f"{info.path}: changed since it was ingested as {old}, which no longer claims it"
+                       for old in earlier]
+    report.tracks.append((track, info))
 
 
 def _tags(path: str | os.PathLike, report: IngestReport) -> Metadata:
