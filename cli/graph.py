@@ -12,16 +12,16 @@ from pathlib import Path
 from typing import TextIO
 
 import click
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph
 
 from whytag.cli.group import command_store
-from whytag.kg.answers import Answer, stream
+from whytag.kg.answers import XSD_STRING, Answer, Term, stream
 from whytag.kg.export import export_to
 from whytag.kg.federation import uses_service
 from whytag.kg.iris import checked_iri
 from whytag.kg.namespaces import PREFIXES, prefixed_name
 from whytag.kg.operations import update_keyword
-from whytag.kg.store import QueryTable
+from whytag.kg.store import INTEGERS, QueryTable, typed
 from whytag.kg.validate import validate_store
 from whytag.reasoning.rederive import TOLERANCE
 from whytag.reasoning.rederive import rederive as rederive_tags
@@ -77,7 +77,7 @@ def write_answer(answer: Answer, fmt: str, cap: int, out: TextIO) -> bool:
         for prefix, namespace in PREFIXES.items():
             graph.bind(prefix, namespace)
         for row in taken:
-            graph.add(tuple(row))
+            graph.add(tuple(term.node() for term in row))
         out.write(graph.serialize(format="json-ld" if fmt == "json" else "turtle"))
     elif fmt == "table":
         out.write(render_table(QueryTable(answer.columns, list(taken))))
@@ -92,7 +92,7 @@ def write_rows(columns: list[str], rows: Iterable[list], fmt: str, out: TextIO) 
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow(["" if v is None else str(v) for v in row])
+            writer.writerow(["" if v is None else v.value for v in row])
         return
     if fmt == "tsv":
         out.write("\t".join(f"?{c}" for c in columns) + "\n")
@@ -110,14 +110,19 @@ def write_rows(columns: list[str], rows: Iterable[list], fmt: str, out: TextIO) 
     out.write("\n]\n")
 
 
-def _tsv_term(value) -> str:
+def _tsv_term(term: Term | None) -> str:
     """A term as SPARQL's TSV results write it: N-Triples syntax, with tabs and newlines escaped."""
-    if value is None:
+    if term is None:
         return ""
-    if isinstance(value, Literal):
-        text = '"' + str(value).translate(TSV_ESCAPES) + '"'
-        return text + (f"@{value.language}" if value.language else f"^^<{value.datatype}>" if value.datatype else "")
-    return value.n3()
+    if term.kind == "iri":
+        return f"<{term.value}>"
+    if term.kind == "bnode":
+        return f"_:{term.value}"
+    if term.kind == "triple":
+        return term.value
+    text = '"' + term.value.translate(TSV_ESCAPES) + '"'
+    return text + (f"@{term.language}" if term.language else "" if term.datatype == XSD_STRING
+                   else f"^^<{term.datatype}>")
 
 
 def render_table(table: QueryTable) -> str:
@@ -131,19 +136,21 @@ def render_table(table: QueryTable) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _text(value) -> str:
+def _text(term: Term | None) -> str:
     """A term for the text table: IRIs in whytag's namespaces as prefixed names."""
-    if value is None:
+    if term is None:
         return ""
-    return prefixed_name(str(value)) if isinstance(value, URIRef) else str(value)
+    return prefixed_name(term.value) if term.kind == "iri" else term.value
 
 
-def _json_value(value):
-    """A term for JSON: a literal as its Python number, boolean or string; an IRI as its text."""
-    if isinstance(value, Literal):
-        python = value.toPython()
-        return python if isinstance(python, (int, float, bool, str)) else str(value)
-    return None if value is None else str(value)
+def _json_value(term: Term | None) -> object:
+    """A term for JSON: a literal as its number, boolean or string; an IRI or blank node as its text."""
+    if term is None or term.kind != "literal":
+        return None if term is None else term.value
+    try:
+        return int(term.value) if term.datatype in INTEGERS else typed(term.value, term.datatype)
+    except ValueError:  # an ill-typed literal ("abc"^^xsd:integer) keeps its text
+        return term.value
 
 
 @click.command()

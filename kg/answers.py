@@ -3,8 +3,9 @@
 `GraphStore.query` holds a whole answer (fine for whytag's own questions); `whytag query` runs whatever
 the user typed, and a 19-million-row answer held whole took 6.27 GB before a row was printed (#29).
 Here the embedded store's solutions are read one at a time; an endpoint's answer is parsed as its bytes
-arrive (SPARQL JSON or N-Triples, by pyoxigraph's streaming parsers). Rows are rdflib terms, like
-`QueryTable`'s; a CONSTRUCT or DESCRIBE gives one row per triple (subject, predicate, object).
+arrive (SPARQL JSON or N-Triples, by pyoxigraph's streaming parsers). Rows hold `Term`s, plain text and
+its kind: an rdflib Literal costs ~20 µs to build (it parses its value), which made 1,000,000 rows take
+two minutes. A CONSTRUCT or DESCRIBE gives one row per triple (subject, predicate, object).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import httpx
 import pyoxigraph
@@ -20,11 +22,30 @@ from rdflib.term import Node
 
 from whytag.errors import first_line
 from whytag.kg.namespaces import PREFIXES, sparql_prefixes
-from whytag.kg.store import GraphStore, StoreError
+from whytag.kg.store import XSD_NS, GraphStore, StoreError
 
 OX_PREFIXES = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 TRIPLE_COLUMNS = ["subject", "predicate", "object"]
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+class Term(NamedTuple):
+    """A term of an answer: its text (an IRI, a blank node's label, a literal's lexical form, a quoted triple's
+    N-Triples), its kind ("iri", "bnode", "literal" or "triple"), and a literal's datatype IRI or language."""
+
+    value: str
+    kind: str
+    datatype: str | None = None
+    language: str | None = None
+
+    def node(self) -> Node:
+        """The rdflib term, for callers that build a Graph from an answer."""
+        if self.kind == "iri":
+            return URIRef(self.value)
+        if self.kind == "bnode":
+            return BNode(self.value)
+        plain = self.language or self.datatype in (None, XSD_STRING)  # a quoted triple: its text
+        return Literal(self.value, lang=self.language, datatype=None if plain else URIRef(self.datatype))
 
 
 @dataclass
@@ -32,7 +53,7 @@ class Answer:
     """A query's answer as it comes: its column names, its rows (read once), and whether it is a graph's triples."""
 
     columns: list[str]
-    rows: Iterator[list[Node | None]]
+    rows: Iterator[list[Term | None]]
     graph: bool = False
 
 
@@ -67,14 +88,14 @@ def _endpoint_result(store: GraphStore, sparql: str):
 
 def _answer(result, location: str) -> Answer:
     if isinstance(result, pyoxigraph.QueryBoolean):
-        return Answer(["ask"], iter([[Literal(bool(result))]]))
+        return Answer(["ask"], iter([[Term("true" if result else "false", "literal", XSD_NS + "boolean")]]))
     if isinstance(result, pyoxigraph.QuerySolutions):
         columns = [variable.value for variable in result.variables]
         return Answer(columns, _rows(result, location, lambda solution: [term(solution[c]) for c in columns]))
     return Answer(TRIPLE_COLUMNS, _rows(result, location, lambda triple: [term(t) for t in triple]), graph=True)
 
 
-def _rows(result, location: str, convert) -> Iterator[list[Node | None]]:
+def _rows(result, location: str, convert) -> Iterator[list[Term | None]]:
     """The rows, converted one at a time; an evaluation error met while reading becomes a StoreError."""
     try:
         for item in result:
@@ -83,20 +104,17 @@ def _rows(result, location: str, convert) -> Iterator[list[Node | None]]:
         raise StoreError(f"{location}: query failed while reading its answer: {first_line(err)}") from None
 
 
-def term(value) -> Node | None:
-    """A pyoxigraph term as the rdflib term `QueryTable` rows hold (None where unbound)."""
+def term(value) -> Term | None:
+    """A pyoxigraph term as a `Term` (None where unbound)."""
     if value is None:
         return None
     if isinstance(value, pyoxigraph.NamedNode):
-        return URIRef(value.value)
+        return Term(value.value, "iri")
     if isinstance(value, pyoxigraph.BlankNode):
-        return BNode(value.value)
+        return Term(value.value, "bnode")
     if isinstance(value, pyoxigraph.Literal):
-        if value.language:
-            return Literal(value.value, lang=value.language)
-        datatype = value.datatype.value
-        return Literal(value.value, datatype=None if datatype == XSD_STRING else URIRef(datatype))
-    return Literal(str(value))  # a quoted triple (RDF-star), as its N-Triples text
+        return Term(value.value, "literal", value.datatype.value, value.language)
+    return Term(str(value), "triple")  # a quoted triple (RDF-star)
 
 
 class _ResponseBody(io.RawIOBase):
