@@ -19,10 +19,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from whytag.kg.answers import OX_PREFIXES
 from whytag.kg.federation import FederationError, check_remote_calls
-from whytag.kg.namespaces import PREFIXES
-
-OX_PREFIXES = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 
 RESULT_TYPES = {  # media type → name, for SELECT and ASK
     "application/sparql-results+json": "json", "application/json": "json",
