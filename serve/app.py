@@ -171,7 +171,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
         Route("/{path:path}", by_path),
     ]
     app = Starlette(routes=routes)
-    app.state.query_threads = query_threads  # how many queries run and wait (read by tests and bench/serve.py)
+    app.state.query_threads = query_threads  # how many queries run and wait (the tests read it)
     return app
 
 
