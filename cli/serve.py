@@ -17,7 +17,9 @@ from whytag.kg.store import serving_note
 @click.option("--port", default=8000, show_default=True, help="Port to listen on.")
 @click.option("--base", default=DEFAULT_BASE, show_default=True,
               help="IRI base whose IRIs are served by path (<BASE>track/… at /track/…); others at /resource?iri=.")
-@click.option("--query-timeout", default=10.0, show_default=True, help="Seconds one query may run (0: no limit).")
+@click.option("--query-timeout", default=10.0, show_default=True,
+              help="CPU seconds one query may use (0: no limit); time queued or sharing the cores with other "
+                   "queries does not count.")
 @click.option("--max-results", default=100_000, show_default=True, help="Rows or triples one query may return.")
 @click.option("--cache-mb", default=64.0, show_default=True,
               help="Memory for query answers kept until the next update (0: answer every query afresh).")

@@ -54,6 +54,9 @@ def test_runaway_query_is_refused_and_the_next_answered(client):
     assert response.status_code == 503
     assert "time limit of 0.5 s" in response.text
     assert client.get("/sparql", params={"query": COUNT}).json()["results"]["bindings"][0]["n"]["value"] == "40"
+    numbers = " ".join(map(str, range(4000)))  # 16 million rows counted before the first is yielded: seconds of CPU
+    aggregate = f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?a {{ {numbers} }} VALUES ?b {{ {numbers} }} }}"
+    assert client.post("/sparql", data={"query": aggregate}).status_code == 503  # its CPU time, watched from outside
 
 
 def test_result_cap(tagged_store):
