@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import anyio
@@ -245,11 +246,12 @@ async def _within_limit(work: Callable[[], Answer], limits: Limits) -> Answer:
 
     The thread comes from anyio's default pool, which the query threads' limiter keeps from filling; an abandoned
     runaway gives its place back like a finished query."""
-    clock: list[tuple[int, float]] = []  # the thread's CPU clock and its reading when the query began
+    clock: list[tuple[Callable[[], float], float]] = []  # the thread's CPU clock, and its reading at the start
     outcome: list[Answer | Exception] = []
 
     def timed() -> Answer:
-        clock.append((time.pthread_getcpuclockid(threading.get_ident()), time.thread_time()))
+        read = _thread_clock()
+        clock.append((read, read()))
         return work()
 
     async with anyio.create_task_group() as group:
@@ -264,7 +266,7 @@ async def _within_limit(work: Callable[[], Answer], limits: Limits) -> Answer:
         give_up = anyio.current_time() + WALL_FACTOR * limits.timeout
         while anyio.current_time() < give_up:
             await anyio.sleep(WATCH_SECONDS)
-            if clock and time.clock_gettime(clock[0][0]) - clock[0][1] > limits.timeout + 0.5:
+            if clock and clock[0][0]() - clock[0][1] > limits.timeout + 0.5:
                 break
         group.cancel_scope.cancel()
     if not outcome:
@@ -272,6 +274,13 @@ async def _within_limit(work: Callable[[], Answer], limits: Limits) -> Answer:
     if isinstance(outcome[0], Exception):
         raise outcome[0]
     return outcome[0]
+
+
+def _thread_clock() -> Callable[[], float]:
+    """The calling thread's CPU time, readable from any thread (the wall clock where threads have no CPU clocks)."""
+    if not hasattr(time, "pthread_getcpuclockid"):
+        return time.monotonic
+    return partial(time.clock_gettime, time.pthread_getcpuclockid(threading.get_ident()))
 
 
 def _page_number(request: Request) -> int:
