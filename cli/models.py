@@ -15,7 +15,9 @@ from whytag.kg.tables import import_features, labels_from, numeric_features, rea
 from whytag.kg.tracks import find_track, label_tracks, track_names
 from whytag.reasoning.explain import explain as explain_track
 from whytag.reasoning.reasoner import BATCH, tag_batches
-from whytag.reasoning.rules import choose_model_set, model_sets
+from whytag.reasoning.rules import model_sets
+from whytag.reasoning.shipped import model_set_to_apply, shipped_cards
+from whytag.reasoning.training import DEFAULT_LEARNER
 from whytag.reasoning.training import learn as learn_rules
 
 
@@ -27,7 +29,7 @@ from whytag.reasoning.training import learn as learn_rules
               "';'-separated tags). Default: every column but the id (and features when --features is the same file).")
 @click.option("--features", "features_file", type=click.Path(exists=True, dir_okay=False),
               help="Import this feature table (one row per track) instead of using extracted feature values.")
-@click.option("--learner", default="boosted-linear", show_default=True,
+@click.option("--learner", default=DEFAULT_LEARNER, show_default=True,
               help="Rule learner: boosted-linear, sparse (8 features a tag), boosted, ebm, rulefit, ripper, dl.")
 @click.option("--name", default="default", show_default=True, help="Name of the model set to store.")
 @click.option("--vocabulary", help="Tag vocabulary name (default: the labels file's stem).")
@@ -70,7 +72,8 @@ def learn(ctx, labels, id_column, label_columns, features_file, learner, name, v
 
 
 @click.command()
-@click.option("--model", "name", help="Model set to apply (default: the store's only one).")
+@click.option("--model", "name", help="Model set to apply: one learned into the store, or a shipped one "
+              "(genres, moods; see `whytag models`). Default: the store's only one.")
 @click.option("--every-score", is_flag=True, help="Store every tag's score with its reasons, not only predicted tags.")
 @click.option("--batch", "batch_size", type=click.IntRange(min=1),
               help="Tracks read, scored and written per transaction (default 1000; memory grows with it, "
@@ -78,12 +81,13 @@ def learn(ctx, labels, id_column, label_columns, features_file, learner, name, v
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
 def tag(ctx, name: str | None, every_score: bool, batch_size: int | None, quiet: bool) -> None:
-    """Apply a learned model set to every track with features: tags with justifications in the graph."""
+    """Apply a model set (learned, or shipped: --model genres) to every track with features: tags with
+    justifications in the graph."""
     batch_size = batch_size or BATCH
     predicted: Counter = Counter()
     scored = tracks = 0
     with command_store(ctx, write=True) as store:
-        name = choose_model_set(store, name)  # before the progress bar, so a missing set shows no empty bar
+        name = model_set_to_apply(store, name)  # before the progress bar, so a missing set shows no empty bar
         with tqdm(unit="track", desc="tag", disable=quiet, leave=False) as bar:
             for batch in tag_batches(store, name, every_score=every_score, batch_size=batch_size,
                                      on_start=lambda n: bar.reset(total=n)):
@@ -126,22 +130,53 @@ def explain(ctx, track: str, tag_name: str | None, model: str | None, top: int, 
         click.echo(explanation.text(top, detail))
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
 def models(ctx, fmt: str) -> None:
-    """List the model sets in the store: vocabulary, tags, learner, features used, when learned, tracks tagged."""
+    """List the model sets: those in the store and those shipped with whytag, with their cards."""
+    if ctx.invoked_subcommand is not None:
+        return
     with command_store(ctx) as store:
         cards = model_sets(store)
+    cards += shipped_cards(exclude={card.name for card in cards})
     if fmt == "json":
         click.echo(json.dumps({"model_sets": [card.as_dict() for card in cards]}, indent=2))
         return
-    if not cards:
-        click.echo("no model sets in the store (run `whytag learn` first)")
     for card in cards:
-        click.echo(f"{card.name} ({card.source})\n  vocabulary: {card.vocabulary}, {card.tags} tags\n"
-                   f"  learner: {card.learner}\n  features used: {card.features}\n"
-                   f"  learned: {card.learned or 'unknown'}\n  tracks carrying its tags: {card.tagged_tracks}")
+        click.echo(f"{card.name} ({card.source}{f', version {card.version}' if card.version else ''})\n"
+                   f"  vocabulary: {card.vocabulary}, {card.tags} tags\n  learner: {card.learner}\n"
+                   f"  features: {card.features}")
+        if card.derived_from:
+            click.echo(f"  learned from: {card.derived_from}\n  cross-validated ({card.protocol}): " + ", ".join(
+                f"{metric} {value:.3f}" for metric, value in card.scores.items()))
+        if card.source == "store":
+            click.echo(f"  learned: {card.learned or 'unknown'}")
+        click.echo(f"  tracks carrying its tags: {card.tagged_tracks}")
+
+
+@models.command(name="build")
+@click.argument("names", nargs=-1)
+@click.option("--tables", type=click.Path(exists=True, file_okay=False),
+              help="Folder holding the paper's tables (default: $WHYTAG_PAPER_TABLES, else ../shared/data).")
+@click.option("--out", type=click.Path(file_okay=False), help="Folder to write to (default: the package's own).")
+@click.option("--keep-scores", is_flag=True, help="Reuse the cross-validated scores on the current cards instead "
+              "of measuring them again (minutes to an hour: a fit per split).")
+def build_models(names: tuple[str, ...], tables: str | None, out: str | None, keep_scores: bool) -> None:
+    """Rebuild the shipped model sets (NAMES, default all) bit for bit from the paper's feature tables."""
+    from whytag.evaluation.shipped import SHIPPED, card_path, card_scores, write
+
+    unknown = sorted(set(names) - set(SHIPPED))
+    if unknown:
+        raise click.UsageError(f"no shipped model set {', '.join(unknown)} (there are {', '.join(SHIPPED)})")
+    for name in names or SHIPPED:
+        scores = card_scores(card_path(name).read_bytes()) if keep_scores else None
+        folder = Path(out) if out else None
+        if folder:
+            folder.mkdir(parents=True, exist_ok=True)
+        written = write(name, **({"folder": folder} if folder else {}), tables=Path(tables) if tables else None,
+                        scores=scores)
+        click.echo(f"{name}: {', '.join(str(path) for path in written)}")
 
 
 @click.group()

@@ -27,6 +27,7 @@ class WT(DefinedNamespace):
     Condition: URIRef
     Counterfactual: URIRef
     DnnGroup: URIRef
+    Evaluation: URIRef
     Extraction: URIRef
     Extractor: URIRef
     Feature: URIRef
@@ -38,6 +39,7 @@ class WT(DefinedNamespace):
     ModelSet: URIRef
     PerceptualLevel: URIRef
     Rule: URIRef
+    ShippedModelSet: URIRef
     SignalGroup: URIRef
     SymbolicGroup: URIRef
     TagAssignment: URIRef
@@ -62,6 +64,7 @@ class WT(DefinedNamespace):
     defaultUnit: URIRef
     duration: URIRef
     effect: URIRef
+    evaluatedLearner: URIRef
     feature: URIRef
     featureAlias: URIRef
     featureName: URIRef
@@ -71,6 +74,7 @@ class WT(DefinedNamespace):
     fromModelSet: URIRef
     hasCondition: URIRef
     hasEffect: URIRef
+    hasEvaluation: URIRef
     hasLevel: URIRef
     hasLinearTerm: URIRef
     hasRule: URIRef
@@ -78,6 +82,7 @@ class WT(DefinedNamespace):
     inGroup: URIRef
     inTrack: URIRef
     ingestedAt: URIRef
+    inputFeature: URIRef
     intercept: URIRef
     justifiedBy: URIRef
     learner: URIRef
@@ -85,7 +90,9 @@ class WT(DefinedNamespace):
     link: URIRef
     logit: URIRef
     lowerBound: URIRef
+    meanScore: URIRef
     measures: URIRef
+    metric: URIRef
     next: URIRef
     offset: URIRef
     onFeature: URIRef
@@ -94,6 +101,7 @@ class WT(DefinedNamespace):
     path: URIRef
     precision: URIRef
     predicted: URIRef
+    protocol: URIRef
     rule: URIRef
     sampleRate: URIRef
     schemaDigest: URIRef

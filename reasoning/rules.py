@@ -10,7 +10,7 @@ Models live in one named graph per model (`urn:whytag:graph/model/<name>`), repl
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -210,16 +210,21 @@ class ModelSetAmbiguous(WhytagError, LookupError):
 
 @dataclass(frozen=True)
 class ModelSetCard:
-    """A model set as `whytag models` lists it; `source` says where it lives (the store; shipped sets later)."""
+    """A model set as `whytag models` lists it; `source` says where it comes from: learned into the store, or
+    shipped with whytag (then `version`, the table it was `derived_from` and its cross-validated `scores`)."""
 
     name: str
     vocabulary: str
     tags: int
     learner: str
-    features: int
+    features: int  # that its rules read (a shipped set not yet in the store: that it was given)
     learned: str | None
     tagged_tracks: int
     source: str = "store"
+    version: str | None = None
+    derived_from: str | None = None
+    protocol: str | None = None
+    scores: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -229,15 +234,17 @@ def model_sets(store: GraphStore) -> list[ModelSetCard]:
     """Every model set in the store, by name, with what it tags and how many tracks carry its predicted tags."""
     tagged = {str(model_set): int(n) for model_set, n in store.select("""SELECT ?set (COUNT(DISTINCT ?t) AS ?n)
         WHERE { GRAPH ?g { ?a wt:fromModelSet ?set ; wt:predicted true ; wt:track ?t } } GROUP BY ?set""").rows}
-    rows = store.select("""SELECT ?set ?name ?vocab ?learner ?learned (COUNT(DISTINCT ?tm) AS ?tags)
+    rows = store.select("""SELECT ?set ?name ?vocab ?learner ?learned ?version (COUNT(DISTINCT ?tm) AS ?tags)
             (COUNT(DISTINCT ?f) AS ?features) WHERE { GRAPH ?g {
         ?set a wt:ModelSet ; rdfs:label ?name ; wt:vocabulary ?scheme ; wt:learner ?learner ; wt:hasTagModel ?tm .
         ?scheme rdfs:label ?vocab .
-        OPTIONAL { ?tm wt:hasEffect/wt:onFeature ?f } OPTIONAL { ?set prov:generatedAtTime ?learned } } }
-        GROUP BY ?set ?name ?vocab ?learner ?learned ORDER BY ?name""").rows
+        OPTIONAL { ?tm wt:hasEffect/wt:onFeature ?f } OPTIONAL { ?set prov:generatedAtTime ?learned }
+        OPTIONAL { ?set a wt:ShippedModelSet ; owl:versionInfo ?version } } }
+        GROUP BY ?set ?name ?vocab ?learner ?learned ?version ORDER BY ?name""").rows
     return [ModelSetCard(str(name), str(vocab), int(tags), str(learner), int(features),
-                         str(learned) if learned is not None else None, tagged.get(str(model_set), 0))
-            for model_set, name, vocab, learner, learned, tags, features in rows]
+                         str(learned) if learned is not None else None, tagged.get(str(model_set), 0),
+                         "store" if version is None else "shipped", None if version is None else str(version))
+            for model_set, name, vocab, learner, learned, version, tags, features in rows]
 
 
 def choose_model_set(store: GraphStore, name: str | None) -> str:

@@ -1,0 +1,89 @@
+"""The model sets that ship with whytag (`ontology/models`: genres, moods): their cards, and loading one into a
+store so that `whytag tag --model genres` tags a library that has no labels.
+
+A shipped set is written into the store's model graph as it ships (card and rules), the first time it is
+named or when the package holds another version; a set the user learned under the same name is never
+replaced. `evaluation.shipped` builds the files.
+"""
+
+from __future__ import annotations
+
+import gzip
+from functools import cache
+
+from rdflib import Graph
+from rdflib.namespace import DCTERMS, OWL, PROV, RDFS
+
+from whytag.kg.iris import model_graph, model_set_iri
+from whytag.kg.namespaces import WT
+from whytag.kg.store import GraphStore
+from whytag.ontology import MODELS
+from whytag.reasoning.rules import ModelNotFound, ModelSetCard, choose_model_set
+
+CARD, RULES = ".card.ttl", ".rules.ttl.gz"
+
+
+def shipped_names() -> list[str]:
+    """The names of the shipped model sets, e.g. ['genres', 'moods']."""
+    return sorted(path.name.removesuffix(CARD) for path in MODELS.glob(f"*{CARD}"))
+
+
+@cache
+def shipped_card(name: str) -> Graph:
+    """A shipped set's model card (its source table, features, learner, scores, version) as a graph."""
+    return Graph().parse(MODELS / f"{name}{CARD}", format="turtle")
+
+
+def shipped_version(name: str) -> str:
+    return str(shipped_card(name).value(model_set_iri(name), OWL.versionInfo))
+
+
+def store_version(store: GraphStore, name: str) -> tuple[bool, str | None]:
+    """Whether the store holds a model set `name`, and the shipped version it is (None: one the user learned)."""
+    iri = model_set_iri(name)
+    rows = store.select(f"""SELECT ?version WHERE {{ GRAPH <{model_graph(name)}> {{ <{iri}> a wt:ModelSet
+        OPTIONAL {{ <{iri}> a wt:ShippedModelSet ; owl:versionInfo ?version }} }} }}""").rows
+    return bool(rows), (str(rows[0][0]) if rows and rows[0][0] is not None else None)
+
+
+def install(store: GraphStore, name: str) -> None:
+    """Write shipped set `name` (card and rules) into the store as its model graph, replacing an older version."""
+    graph = Graph().parse(data=gzip.decompress((MODELS / f"{name}{RULES}").read_bytes()), format="turtle")
+    graph += shipped_card(name)
+    store.write_graph(model_graph(name), graph)
+
+
+def model_set_to_apply(store: GraphStore, name: str | None) -> str:
+    """The model set `tag` applies: `name`, loaded from the package first when it is a shipped set the store
+    lacks (or holds in another version); with no name, the store's only set."""
+    if name is None:
+        try:
+            return choose_model_set(store, None)
+        except ModelNotFound:
+            raise ModelNotFound(f"no model set in the store: run `whytag learn`, or tag with a shipped one "
+                                f"({' or '.join(f'--model {n}' for n in shipped_names())})") from None
+    if name in shipped_names():
+        held, version = store_version(store, name)
+        if not held or (version is not None and version != shipped_version(name)):
+            install(store, name)
+    return name
+
+
+def shipped_cards(exclude: set[str] = frozenset()) -> list[ModelSetCard]:
+    """The cards of the shipped sets (but those named in `exclude`), as `whytag models` lists them."""
+    return [card_of(name) for name in shipped_names() if name not in exclude]
+
+
+def card_of(name: str) -> ModelSetCard:
+    """A shipped set's card, read from its card file alone (the rules stay packed)."""
+    card, model_set = shipped_card(name), model_set_iri(name)
+    source = card.value(model_set, PROV.wasDerivedFrom)
+    scores = {f"{card.value(e, WT.evaluatedLearner)} {card.value(e, WT.metric)}": float(card.value(e, WT.meanScore))
+              for e in card.objects(model_set, WT.hasEvaluation)}
+    derived = (f"{card.value(source, RDFS.label)} by {card.value(source, DCTERMS.creator)} "
+               f"({card.value(source, DCTERMS.source)}, licence {card.value(source, DCTERMS.license)})")
+    protocol = next((str(card.value(e, WT.protocol)) for e in card.objects(model_set, WT.hasEvaluation)), "")
+    return ModelSetCard(name, str(card.value(model_set, WT.vocabulary)).rstrip("/").rsplit("/", 1)[-1],
+                        len(list(card.objects(model_set, WT.hasTagModel))), str(card.value(model_set, WT.learner)),
+                        len(list(card.objects(model_set, WT.inputFeature))), None, 0, "shipped",
+                        shipped_version(name), derived, protocol, dict(sorted(scores.items())))
