@@ -1,4 +1,5 @@
-"""The whole pipeline on generated audio, offline: ingest → extract → learn → tag → explain → validate → export.
+"""The whole pipeline on generated audio, offline: ingest → extract → learn → tag → explain → validate → export,
+and the shipped `genres` model set on the same clips (no labels needed).
 
 `whytag demo` prints the lines `demo` yields, one per stage, as each stage finishes.
 """
@@ -8,17 +9,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from rdflib import URIRef
+
 from whytag.datasets.demo import write_demo
 from whytag.errors import WhytagError
 from whytag.kg.export import export
 from whytag.kg.extraction import extract_tracks
 from whytag.kg.ingest import ingest
-from whytag.kg.store import open_store
+from whytag.kg.store import GraphStore, open_store
 from whytag.kg.tables import labels_from, read_table
 from whytag.kg.tracks import label_tracks
 from whytag.kg.validate import validate_store
 from whytag.reasoning.explain import explain
 from whytag.reasoning.reasoner import apply_model
+from whytag.reasoning.shipped import model_set_to_apply
 from whytag.reasoning.training import learn
 
 MIN_CLIPS = 8  # fewer, and the learner lacks examples of some tag
@@ -55,13 +59,26 @@ def demo(folder: Path, clips: int, learner: str) -> Iterator[str]:
                f"{agree:.0%} of {len(assignments)} tag decisions match the labels")
         first = sorted(ids)[0]
         yield f"6. whytag explain {folder / first}"
-        for explanation in explain(store, ids[first]):
+        for explanation in explain(store, ids[first], model="demo"):
             if explanation.predicted:
                 yield "   " + explanation.text(top=3).replace("\n", "\n   ")
+        yield from shipped_genres(store, ids, first)
         violations = validate_store(store)
-        yield f"7. SHACL validation: {'conforms' if not violations else f'{len(violations)} violation(s)'}"
+        yield f"8. SHACL validation: {'conforms' if not violations else f'{len(violations)} violation(s)'}"
         (folder / "graph.ttl").write_bytes(export(store, "turtle"))
-        yield f"8. exported the graph to {folder / 'graph.ttl'}"
+        yield f"9. exported the graph to {folder / 'graph.ttl'}"
     yield f"Try: whytag --store {folder / 'graph'} explain {folder / first}"
     if violations:
         raise DemoError("the demo graph does not conform to the shapes")
+
+
+def shipped_genres(store: GraphStore, ids: dict[str, URIRef], first: str) -> Iterator[str]:
+    """Tag the clips with the shipped `genres` set (no labels needed) and give the first clip's reasons."""
+    names = {track: clip for clip, track in ids.items()}
+    genres = sorted((Path(names[a.track]).stem, a.notation)
+                    for a in apply_model(store, model_set_to_apply(store, "genres")) if a.predicted)
+    yield ("7. whytag tag --model genres (shipped, learned from GTZAN's table; no labels needed): "
+           + ", ".join(f"{clip} {genre}" for clip, genre in genres))
+    for explanation in explain(store, ids[first], model="genres"):
+        if explanation.predicted:
+            yield "   " + explanation.text(top=3).replace("\n", "\n   ")

@@ -18,3 +18,27 @@ def test_every_package_folder_is_listed_and_every_listed_one_exists() -> None:
     listed = set(config["packages"])
     assert listed == shipped, (f"pyproject.toml packages: add {sorted(shipped - listed)}, "
                                f"drop {sorted(listed - shipped)}")
+
+
+def test_the_wheel_holds_the_shipped_model_sets_and_the_notice(tmp_path):
+    """pip builds the wheel from a copy of the tracked tree (tests and bench excluded from the wheel by the config)."""
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
+    source = tmp_path / "source"
+    for name in tracked:
+        if (REPO / name).is_file() and not name.startswith(("tests/", "bench/")):
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, source / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
+                    str(tmp_path / "dist"), str(source)], check=True, capture_output=True)
+    (wheel,) = (tmp_path / "dist").glob("whytag-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for model_set in ("genres", "moods"):
+        assert f"whytag/ontology/models/{model_set}.card.ttl" in names
+        assert f"whytag/ontology/models/{model_set}.rules.ttl.gz" in names
+    assert any(name.endswith("licenses/NOTICE") or name.endswith("/NOTICE") for name in names)
+    assert not any(name.startswith(("whytag/tests/", "whytag/bench/")) for name in names)

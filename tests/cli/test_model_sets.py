@@ -1,4 +1,5 @@
-"""`whytag tag` picks the store's only model set; `whytag models` lists the sets with their cards."""
+"""`whytag tag` picks the store's only model set, or loads a shipped one (`--model genres`) into a store that has
+features and no model; `whytag models` lists the learned and shipped sets with their cards."""
 
 from __future__ import annotations
 
@@ -29,5 +30,34 @@ def test_tag_uses_the_only_model_set_and_models_lists_the_sets(tmp_path):
     assert "Traceback" not in several.stderr
     cards = json.loads(whytag("models", "--format", "json", store=store).stdout)["model_sets"]
     assert [(c["name"], c["tags"], c["source"], c["tagged_tracks"]) for c in cards] == [
-        ("other", 2, "store", 0), ("tempo", 2, "store", 12)]
+        ("other", 2, "store", 0), ("tempo", 2, "store", 12), ("genres", 10, "shipped", 0), ("moods", 56, "shipped", 0)]
     assert cards[1]["learner"].startswith("boosted-linear") and cards[1]["features"] >= 1
+
+
+def test_tag_with_a_shipped_model_set_on_a_store_with_features_and_no_model(tmp_path):
+    from whytag_testing import shared_table
+
+    from whytag.datasets.paper_tables import GTZAN_TABLE
+
+    rows = shared_table(GTZAN_TABLE).read_text().splitlines()
+    header = rows[0].split(",")
+    genres = header.index("blues")  # the one-hot genre columns close the table: a user's library has no labels
+    table = tmp_path / "library.csv"
+    table.write_text("\n".join(",".join(row.split(",")[:genres]) for row in rows[:1] + rows[1::100]) + "\n")
+    store = tmp_path / "graph"
+    whytag("ingest", "--features", str(table), store=store)
+    nothing = whytag("tag", store=store, check=False)
+    assert nothing.returncode != 0 and "--model genres or --model moods" in nothing.stderr
+
+    tagged = whytag("tag", "--model", "genres", "--quiet", store=store).stdout
+    assert "tagged 10 tracks with model set 'genres'" in tagged and "10 predicted" in tagged
+    assert len(re.findall(r"^  \w+: \d+$", tagged, re.M)) >= 3  # ten clips of ten genres: several genres
+    again = whytag("tag", "--model", "genres", "--quiet", store=store).stdout  # the loaded set is reused
+    assert again == tagged
+    explained = whytag("explain", rows[1].split(",")[0], "--model", "genres", store=store).stdout
+    assert "genres" in explained or "because" in explained
+    cards = {c["name"]: c for c in json.loads(whytag("models", "--format", "json", store=store).stdout)["model_sets"]}
+    assert (cards["genres"]["source"], cards["genres"]["tagged_tracks"]) == ("shipped", 10)
+    assert cards["genres"]["version"] and cards["moods"]["scores"]["xgboost (paper) roc_auc"] > 0.5
+    listed = whytag("models", store=store).stdout
+    assert "genres (shipped, version" in listed and "licence https://www.apache.org/licenses/LICENSE-2.0" in listed
