@@ -69,8 +69,8 @@ SHIPPED = {s.name: s for s in (
                ShuffleSplit(n_splits=5, test_size=0.2, random_state=0),
                "GTZAN's 10 genres, learned from the perceptual features Lyberatos et al. published for its 999 clips."),
     ShippedSet("moods", "jamendo-moodtheme", JAMENDO_TABLE, load_jamendo_moodtheme,
-               "5-fold cross-validation (KFold, shuffled, random_state=0)",
-               KFold(n_splits=5, shuffle=True, random_state=0),
+               "3-fold cross-validation (KFold, shuffled, random_state=0)",
+               KFold(n_splits=3, shuffle=True, random_state=0),
                "MTG-Jamendo's 56 moods and themes, learned from the perceptual features Lyberatos et al. published "
                "for 2,270 of its tracks (those whose id is 0, 1 or 2 modulo 5)."),
 )}
