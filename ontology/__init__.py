@@ -6,7 +6,7 @@ HERE = Path(__file__).parent
 FEATURES = HERE / "features.ttl"
 SHAPES = HERE / "shapes.ttl"
 VOCABULARIES = HERE / "vocabularies"
-MODELS = HERE / "models"  # the shipped model sets: NAME.card.ttl (the model card) and NAME.rules.ttl.gz
+MODELS = HERE / "models"  # the shipped model sets: NAME.card.ttl (the model card) and NAME.rules.ttl.xz
 
 
 def schema_files() -> list[Path]:

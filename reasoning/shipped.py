@@ -8,8 +8,9 @@ replaced. `evaluation.shipped` builds the files.
 
 from __future__ import annotations
 
-import gzip
+import lzma
 from functools import cache
+from pathlib import Path
 
 from rdflib import Graph
 from rdflib.namespace import DCTERMS, OWL, PROV, RDFS
@@ -20,7 +21,17 @@ from whytag.kg.store import GraphStore
 from whytag.ontology import MODELS
 from whytag.reasoning.rules import ModelNotFound, ModelSetCard, choose_model_set
 
-CARD, RULES = ".card.ttl", ".rules.ttl.gz"
+CARD = ".card.ttl"
+
+
+def card_path(name: str, folder: Path = MODELS) -> Path:
+    """Where a shipped set's model card is (evaluation.shipped writes it)."""
+    return folder / f"{name}{CARD}"
+
+
+def rules_path(name: str, folder: Path = MODELS) -> Path:
+    """Where a shipped set's rules are, as xz-compressed Turtle."""
+    return folder / f"{name}.rules.ttl.xz"
 
 
 def shipped_names() -> list[str]:
@@ -31,7 +42,7 @@ def shipped_names() -> list[str]:
 @cache
 def shipped_card(name: str) -> Graph:
     """A shipped set's model card (its source table, features, learner, scores, version) as a graph."""
-    return Graph().parse(MODELS / f"{name}{CARD}", format="turtle")
+    return Graph().parse(card_path(name), format="turtle")
 
 
 def shipped_version(name: str) -> str:
@@ -48,7 +59,7 @@ def store_version(store: GraphStore, name: str) -> tuple[bool, str | None]:
 
 def install(store: GraphStore, name: str) -> None:
     """Write shipped set `name` (card and rules) into the store as its model graph, replacing an older version."""
-    graph = Graph().parse(data=gzip.decompress((MODELS / f"{name}{RULES}").read_bytes()), format="turtle")
+    graph = Graph().parse(data=lzma.decompress(rules_path(name).read_bytes()), format="turtle")
     graph += shipped_card(name)
     store.write_graph(model_graph(name), graph)
 

@@ -39,6 +39,6 @@ def test_the_wheel_holds_the_shipped_model_sets_and_the_notice(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     for model_set in ("genres", "moods"):
         assert f"whytag/ontology/models/{model_set}.card.ttl" in names
-        assert f"whytag/ontology/models/{model_set}.rules.ttl.gz" in names
+        assert f"whytag/ontology/models/{model_set}.rules.ttl.xz" in names
     assert any(name.endswith("licenses/NOTICE") or name.endswith("/NOTICE") for name in names)
     assert not any(name.startswith(("whytag/tests/", "whytag/bench/")) for name in names)
