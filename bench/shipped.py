@@ -22,7 +22,7 @@ from whytag.kg.ingest import ingest
 from whytag.kg.store import open_store
 from whytag.reasoning.reasoner import apply_model, catalog_tracks, read_values
 from whytag.reasoning.rules import read_models
-from whytag.reasoning.shipped import model_set_to_apply
+from whytag.reasoning.shipped import model_set_to_apply, shipped_names
 
 SINGULARITY = Path("/usr/share/games/singularity/music")
 
@@ -52,7 +52,8 @@ def main() -> None:
         paths = {str(t): Path(p).stem for t, p in store.rows(
             "SELECT ?t ?p WHERE { GRAPH ?g { ?t a wt:Track ; mo:available_as/wt:path ?p } }")}
         tags: dict[str, dict[str, list[str]]] = {}
-        for name, spec in SHIPPED.items():
+        for name in shipped_names():
+            spec = SHIPPED[name]
             model_set_to_apply(store, name)
             assignments = apply_model(store, name)
             _, models = read_models(store, name)

@@ -8,7 +8,7 @@ import click
 
 from whytag.pipeline import MIN_CLIPS
 from whytag.pipeline import demo as run_demo
-from whytag.reasoning.training import DEFAULT_LEARNER
+from whytag.reasoning.learners import DEFAULT_LEARNER
 
 
 @click.command()

@@ -14,10 +14,10 @@ from whytag.cli.group import command_store
 from whytag.kg.tables import import_features, labels_from, numeric_features, read_table, unknown_rows
 from whytag.kg.tracks import find_track, label_tracks, track_names
 from whytag.reasoning.explain import explain as explain_track
+from whytag.reasoning.learners import DEFAULT_LEARNER
 from whytag.reasoning.reasoner import BATCH, tag_batches
 from whytag.reasoning.rules import model_sets
 from whytag.reasoning.shipped import model_set_to_apply, shipped_cards
-from whytag.reasoning.training import DEFAULT_LEARNER
 from whytag.reasoning.training import learn as learn_rules
 
 

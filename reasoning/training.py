@@ -16,8 +16,6 @@ from whytag.reasoning.concepts import assert_levels, tertile_levels, write_level
 from whytag.reasoning.learners import OneVsRestRuleLearner, registry
 from whytag.reasoning.rules import ModelInfo, write_models
 
-DEFAULT_LEARNER = "boosted-linear"  # what `whytag learn` and the shipped model sets use unless told otherwise
-
 
 class LearnError(WhytagError, ValueError):
     """Labels or a learner name that whytag cannot learn from; the message says why."""

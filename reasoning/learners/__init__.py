@@ -11,8 +11,11 @@ from whytag.reasoning.learners.ebm import EBMLearner
 from whytag.reasoning.learners.ripper import RipperLearner
 from whytag.reasoning.learners.rulefit import RuleFitLearner
 
-__all__ = ["BoostedLinearLearner", "BoostedRulesLearner", "DLConceptLearner", "EBMLearner", "OneVsRestRuleLearner",
-           "RipperLearner", "RuleFitLearner", "SparseBoostedLinearLearner", "registry"]
+DEFAULT_LEARNER = "boosted-linear"
+"""The learner `whytag learn` uses unless told otherwise (and the shipped model sets are built with)."""
+
+__all__ = ["DEFAULT_LEARNER", "BoostedLinearLearner", "BoostedRulesLearner", "DLConceptLearner", "EBMLearner",
+           "OneVsRestRuleLearner", "RipperLearner", "RuleFitLearner", "SparseBoostedLinearLearner", "registry"]
 
 
 def registry() -> dict[str, type[OneVsRestRuleLearner]]:

@@ -24,7 +24,8 @@ from whytag.evaluation.shipped import (
 from whytag.kg.features import known_features
 from whytag.kg.iris import model_set_iri
 from whytag.kg.namespaces import WT
-from whytag.reasoning.training import DEFAULT_LEARNER
+from whytag.reasoning.learners import DEFAULT_LEARNER
+from whytag.reasoning.shipped import shipped_names
 
 # Rebuilding moods fits the learner on 2,270 tracks × 56 tags (minutes); measuring any card's scores again fits
 # it once per split. Those run when WHYTAG_SLOW_TESTS=1; genres' rebuild (one fit on 999 clips) always does.
@@ -32,8 +33,16 @@ SLOW = os.environ.get("WHYTAG_SLOW_TESTS") == "1"
 slow = pytest.mark.skipif(not SLOW, reason="minutes of fitting: set WHYTAG_SLOW_TESTS=1 to run it")
 
 
+def built(name: str) -> str:
+    """`name`, or skip saying how to build it when its files are not in the package yet."""
+    if name not in shipped_names():
+        pytest.skip(f"shipped set {name} is not built yet: run `whytag models build {name}`")
+    return name
+
+
 @pytest.mark.parametrize("name", ["genres", pytest.param("moods", marks=slow)])
 def test_the_shipped_files_equal_a_rebuild(name):
+    built(name)
     shared_table(SHIPPED[name].table)
     card, rules = build(name, scores=card_scores(card_path(name).read_bytes()))
     assert card == card_path(name).read_bytes()
@@ -44,13 +53,14 @@ def test_the_shipped_files_equal_a_rebuild(name):
 @slow
 @pytest.mark.parametrize("name", ["genres", "moods"])
 def test_the_cards_scores_are_measured_again(name):
-    spec = SHIPPED[name]
+    spec = SHIPPED[built(name)]
     shared_table(spec.table)
     assert cross_validate(spec, *table(spec)) == card_scores(card_path(name).read_bytes())
 
 
 @pytest.mark.parametrize("name", sorted(SHIPPED))
 def test_the_card_names_source_licence_features_learner_scores_and_version(name):
+    built(name)
     card = Graph().parse(card_path(name), format="turtle")
     model_set = model_set_iri(name)
     assert (model_set, RDF.type, WT.ShippedModelSet) in card and card.value(model_set, OWL.versionInfo)
@@ -73,6 +83,6 @@ def test_the_card_names_source_licence_features_learner_scores_and_version(name)
 
 
 def test_the_card_is_small_text_and_the_rules_are_packed():
-    for name in SHIPPED:
+    for name in shipped_names():
         assert card_path(name).stat().st_size < 20_000
         assert rules_path(name).stat().st_size < 1_000_000
