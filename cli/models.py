@@ -17,7 +17,7 @@ from whytag.reasoning.explain import explain as explain_track
 from whytag.reasoning.learners import DEFAULT_LEARNER
 from whytag.reasoning.reasoner import BATCH, tag_batches
 from whytag.reasoning.rules import model_sets
-from whytag.reasoning.shipped import model_set_to_apply, shipped_cards
+from whytag.reasoning.shipped import listed_cards, model_set_to_apply
 from whytag.reasoning.training import learn as learn_rules
 
 
@@ -138,8 +138,7 @@ def models(ctx, fmt: str) -> None:
     if ctx.invoked_subcommand is not None:
         return
     with command_store(ctx) as store:
-        cards = model_sets(store)
-    cards += shipped_cards(exclude={card.name for card in cards})
+        cards = listed_cards(model_sets(store))
     if fmt == "json":
         click.echo(json.dumps({"model_sets": [card.as_dict() for card in cards]}, indent=2))
         return

@@ -9,6 +9,7 @@ replaced. `evaluation.shipped` builds the files.
 from __future__ import annotations
 
 import lzma
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -80,9 +81,14 @@ def model_set_to_apply(store: GraphStore, name: str | None) -> str:
     return name
 
 
-def shipped_cards(exclude: set[str] = frozenset()) -> list[ModelSetCard]:
-    """The cards of the shipped sets (but those named in `exclude`), as `whytag models` lists them."""
-    return [card_of(name) for name in shipped_names() if name not in exclude]
+def listed_cards(in_store: list[ModelSetCard]) -> list[ModelSetCard]:
+    """The store's cards, a shipped set's completed from its package card (source table, scores), then the
+    shipped sets the store does not hold yet: what `whytag models` lists."""
+    shipped = shipped_names()
+    held = [replace(card, derived_from=full.derived_from, protocol=full.protocol, scores=full.scores)
+            if card.source == "shipped" and card.name in shipped and (full := card_of(card.name)) else card
+            for card in in_store]
+    return held + [card_of(name) for name in shipped if name not in {card.name for card in in_store}]
 
 
 def card_of(name: str) -> ModelSetCard:
