@@ -60,9 +60,8 @@ def store_version(store: GraphStore, name: str) -> tuple[bool, str | None]:
 
 def install(store: GraphStore, name: str) -> None:
     """Write shipped set `name` (card and rules) into the store as its model graph, replacing an older version."""
-    graph = Graph().parse(data=lzma.decompress(rules_path(name).read_bytes()), format="turtle")
-    graph += shipped_card(name)
-    store.write_graph(model_graph(name), graph)
+    # Two Turtle documents one after the other are one Turtle document (prefixes may be declared again).
+    store.load_turtle(model_graph(name), lzma.decompress(rules_path(name).read_bytes()) + card_path(name).read_bytes())
 
 
 def model_set_to_apply(store: GraphStore, name: str | None) -> str:
