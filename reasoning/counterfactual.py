@@ -5,7 +5,8 @@ rules) plus a straight line (its linear term), the same for every track. So alon
 each tag's logit is piecewise linear, with breaks only at the rules' thresholds, and the nearest
 value at which the decision flips is found exactly by walking those pieces outward from the track's
 value — no search, no sampling. The walk stays within the range the feature had in training (a
-"change" to a value no training track had would not be a plausible explanation). Features that
+"change" to a value no training track had would not be a plausible explanation, and beyond that range
+the model holds every value at the range's edge, so nothing changes there). Features that
 appear in an interaction rule (conditions on several features) are not walked.
 """
 
@@ -158,7 +159,8 @@ class FlipFinder:
         one width per pair and sorted, so the nearest is found as for one pair: the lowest on a tie.
         """
         pairs, cuts = np.arange(len(x)), walk.cuts
-        base = logit - walk.step_values(x) - walk.slopes * x[:, None]  # every tag's logit without this feature's part
+        held = np.clip(x, walk.low, walk.high)  # a linear term reads a value beyond the training range at its edge
+        base = logit - walk.step_values(x) - walk.slopes * held[:, None]  # every tag's logit without this feature's part
         low, high = np.minimum(walk.low, x), np.maximum(walk.high, x)
         edges = np.column_stack([low, np.broadcast_to(cuts, (len(x), len(cuts))), high])
         intercepts = base[:, None, :] + walk.steps  # pairs × pieces × tags: logit = intercepts + slopes × x
@@ -182,7 +184,7 @@ class FlipFinder:
         steps = np.zeros((*beyond.shape, len(walk.slopes)))
         real = np.isfinite(beyond)  # most cells are padding (NaN): rules evaluated on them would be discarded
         steps[real] = walk.step_values(beyond[real])
-        logits = base[:, None, :] + steps + beyond[:, :, None] * walk.slopes
+        logits = base[:, None, :] + steps + np.clip(beyond, walk.low, walk.high)[:, :, None] * walk.slopes
         flips = (self._decides(logits, t) != self._decides(logit[:, None, :], t)) & np.isfinite(candidates)
         distance = np.where(flips, np.abs(candidates - x[:, None]), np.inf)
         nearest = np.argmin(distance, axis=1)

@@ -31,12 +31,15 @@ FIRED = """SELECT ?track ?tm (SUM(?w) AS ?total) WHERE {{
 }} GROUP BY ?track ?tm"""
 """Per (track, tag model): the summed weights of the rules all of whose conditions hold."""
 
-LINEAR = """SELECT ?track ?tm (SUM(?k * (?v - ?centre)) AS ?total) WHERE {{
+LINEAR = """SELECT ?track ?tm (SUM(?k * (?held - ?centre)) AS ?total) WHERE {{
   VALUES (?track ?tm) {{ {pairs} }}
   GRAPH ?mg {{ ?tm wt:hasLinearTerm ?term . ?term wt:feature ?f ; wt:coefficient ?k ; wt:center ?centre }}
   GRAPH ?track {{ ?track ?f ?v }}
+  OPTIONAL {{ GRAPH ?mg {{ ?term wt:effect ?e . ?e wt:trainingMinimum ?low ; wt:trainingMaximum ?high }} }}
+  BIND(IF(BOUND(?low) && ?v < ?low, ?low, IF(BOUND(?high) && ?v > ?high, ?high, ?v)) AS ?held)
 }} GROUP BY ?track ?tm"""
-"""Per (track, tag model): the sum of its linear terms over the track's measured features."""
+"""Per (track, tag model): the sum of its linear terms over the track's measured features, each value held
+within its feature's training range (`model.TagModel.confine`)."""
 
 
 @dataclass(frozen=True)

@@ -299,6 +299,8 @@ def read_models(store: GraphStore, name: str) -> tuple[ModelInfo, list[TagModel]
     for notation, name, coefficient, center, _ in sorted(terms, key=lambda row: int(row[4].rsplit("/", 1)[-1])):
         models[str(notation)].linear.append(LinearTerm(str(name), float(coefficient), float(center)))  # IRI order
     _read_effects(store, info, models)
+    for model in models.values():
+        model.confine()  # the linear terms clipped to the training ranges just read
     return info, list(models.values())
 
 
