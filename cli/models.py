@@ -14,7 +14,7 @@ from whytag.cli.group import command_store
 from whytag.kg.tables import import_features, labels_from, numeric_features, read_table, unknown_rows
 from whytag.kg.tracks import find_track, label_tracks, track_names
 from whytag.reasoning.explain import explain as explain_track
-from whytag.reasoning.learners import DEFAULT_LEARNER
+from whytag.reasoning.learners import DEFAULT_LEARNER, registry
 from whytag.reasoning.reasoner import BATCH, tag_batches
 from whytag.reasoning.rules import model_sets
 from whytag.reasoning.shipped import listed_cards, model_set_to_apply
@@ -30,13 +30,17 @@ from whytag.reasoning.training import learn as learn_rules
 @click.option("--features", "features_file", type=click.Path(exists=True, dir_okay=False),
               help="Import this feature table (one row per track) instead of using extracted feature values.")
 @click.option("--learner", default=DEFAULT_LEARNER, show_default=True,
-              help="Rule learner: boosted-linear, sparse (8 features a tag), boosted, ebm, rulefit, ripper, dl.")
+              help=f"Rule learner: one of {', '.join(registry())}.")
+@click.option("--raw-features", is_flag=True,
+              help="Also learn from raw descriptors (MFCCs, tuning frequency, the key's pitch class); by default "
+                   "only perceptual features are used.")
 @click.option("--name", default="default", show_default=True, help="Name of the model set to store.")
 @click.option("--vocabulary", help="Tag vocabulary name (default: the labels file's stem).")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--strict", is_flag=True, help="Stop if any label row names no track in the store (default: warn).")
 @click.pass_context
-def learn(ctx, labels, id_column, label_columns, features_file, learner, name, vocabulary, seed, strict) -> None:
+def learn(ctx, labels, id_column, label_columns, features_file, learner, raw_features, name, vocabulary, seed,
+          strict) -> None:
     """Learn rules per tag from labelled tracks and store them (with their levels) in the graph."""
     label_table = read_table(labels, id_column)
     columns = label_columns.split(",") if label_columns else None
@@ -60,13 +64,18 @@ def learn(ctx, labels, id_column, label_columns, features_file, learner, name, v
         if unknown:
             click.echo(f"warning: {unknown}; learning from the rest (--strict stops instead)", err=True)
         summary = learn_rules(store, Y, ids, learner, name, vocabulary or Path(labels).stem, str(Path(labels).name),
-                              seed)
+                              seed, raw_features)
     kind = "single-label" if summary.info.single_label else "multi-label"
     click.echo(f"learned model set '{name}' ({learner}, {kind}) from {summary.tracks} tracks: "
                f"{summary.rules} rules, at most {summary.max_conditions_per_tag} conditions per tag, "
                f"{summary.linear_terms} linear terms; "
                f"training {'accuracy' if summary.info.single_label else 'label agreement'} "
                f"{summary.training_score:.3f}")
+    reasons: dict[str, list[str]] = {}
+    for feature, why in summary.left_out.items():
+        reasons.setdefault(why, []).append(feature)
+    for why, features in reasons.items():
+        click.echo(f"  not learned from, {why}: {', '.join(features)}")
     for skipped in summary.skipped:
         click.echo(f"  skipped (no features in the store): {skipped}", err=True)
 

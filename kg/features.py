@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import pandas as pd
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
 from whytag.extractors.base import GROUPS
@@ -21,7 +21,9 @@ GROUP_IRIS = {group: WT[f"{group.capitalize()}Group"] for group in GROUPS}  # si
 @dataclass(frozen=True)
 class FeatureInfo:
     """What the ontology says about a feature: its IRI, canonical name, unit (a QUDT unit's local name),
-    group, label and description."""
+    group, label and description; whether a listener perceives it (raw descriptors such as MFCCs do not,
+    and are learned from only when asked); and the words for a binary one's two values or a categorical
+    one's values (empty for a number)."""
 
     iri: URIRef
     name: str
@@ -29,6 +31,10 @@ class FeatureInfo:
     group: str
     label: str
     description: str
+    perceptual: bool = True
+    true_text: str = ""
+    false_text: str = ""
+    categories: tuple[str, ...] = ()
 
 
 @cache
@@ -41,8 +47,12 @@ def known_features() -> dict[str, FeatureInfo]:
     for iri in graph.subjects(RDF.type, WT.Feature):
         name = str(graph.value(iri, WT.featureName))
         unit = str(graph.value(iri, WT.defaultUnit)).rsplit("/", 1)[-1]
+        categories = str(graph.value(iri, WT.categoryLabels) or "")
         info = FeatureInfo(URIRef(iri), name, unit, groups[graph.value(iri, WT.inGroup)],
-                           str(graph.value(iri, RDFS.label)), str(graph.value(iri, RDFS.comment) or ""))
+                           str(graph.value(iri, RDFS.label)), str(graph.value(iri, RDFS.comment) or ""),
+                           graph.value(iri, WT.perceptual) != Literal(False),
+                           str(graph.value(iri, WT.trueText) or ""), str(graph.value(iri, WT.falseText) or ""),
+                           tuple(c.strip() for c in categories.split(",")) if categories else ())
         table[name] = info
         for alias in graph.objects(iri, WT.featureAlias):
             table[str(alias)] = info
@@ -70,6 +80,12 @@ class _NamesByIri(dict):
 
     def __contains__(self, name) -> bool:
         return self.get(name) is not None
+
+
+@cache
+def features_by_iri() -> dict[str, FeatureInfo]:
+    """The same features by IRI (as text): how wording finds a feature a graph names."""
+    return {str(info.iri): info for info in known_features().values()}
 
 
 def feature_node(name: str) -> URIRef:

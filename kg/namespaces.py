@@ -51,6 +51,7 @@ class WT(DefinedNamespace):
     artistCredit: URIRef
     bodyClass: URIRef
     byteSize: URIRef
+    categoryLabels: URIRef
     center: URIRef
     channels: URIRef
     chordSymbol: URIRef
@@ -65,6 +66,7 @@ class WT(DefinedNamespace):
     duration: URIRef
     effect: URIRef
     evaluatedLearner: URIRef
+    falseText: URIRef
     feature: URIRef
     featureAlias: URIRef
     featureName: URIRef
@@ -99,6 +101,7 @@ class WT(DefinedNamespace):
     onset: URIRef
     operator: URIRef
     path: URIRef
+    perceptual: URIRef
     precision: URIRef
     predicted: URIRef
     protocol: URIRef
@@ -121,6 +124,7 @@ class WT(DefinedNamespace):
     trainingMaximum: URIRef
     trainingMinimum: URIRef
     trainingSet: URIRef
+    trueText: URIRef
     upperBound: URIRef
     valueCount: URIRef
     vocabulary: URIRef

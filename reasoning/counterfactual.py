@@ -33,6 +33,7 @@ class Flip:
     value: float  # the track's current value
     unit: str = ""  # the unit symbol of threshold and value
     change: float = math.nan  # |threshold − value| as a fraction of the feature's training range
+    iri: str = ""  # the feature's IRI, as read back from the graph (how a binary feature's words are found)
 
     def __str__(self) -> str:
         return f"{self.feature} {self.op} {self.threshold:.6g}"
@@ -160,7 +161,7 @@ class FlipFinder:
         """
         pairs, cuts = np.arange(len(x)), walk.cuts
         held = np.clip(x, walk.low, walk.high)  # a linear term reads a value beyond the training range at its edge
-        base = logit - walk.step_values(x) - walk.slopes * held[:, None]  # every tag's logit without this feature's part
+        base = logit - walk.step_values(x) - walk.slopes * held[:, None]  # every tag's logit less this feature's part
         low, high = np.minimum(walk.low, x), np.maximum(walk.high, x)
         edges = np.column_stack([low, np.broadcast_to(cuts, (len(x), len(cuts))), high])
         intercepts = base[:, None, :] + walk.steps  # pairs × pieces × tags: logit = intercepts + slopes × x

@@ -13,10 +13,11 @@ from dataclasses import asdict, dataclass, field
 
 from rdflib import Literal, URIRef
 
+from whytag.kg.features import features_by_iri
 from whytag.kg.store import GraphStore, values_clause
 from whytag.reasoning.concepts import prefer_level
 from whytag.reasoning.counterfactual import Flip
-from whytag.reasoning.model import op_words
+from whytag.reasoning.model import OPERATORS, op_words
 from whytag.reasoning.rules import ModelInfo
 
 ASSIGNMENTS_QUERY = """
@@ -42,7 +43,7 @@ SELECT ?j ?f ?featureLabel ?value ?symbol ?levelLabel ?source WHERE {{
 """What each feature reason read: per feature, its label, the track's value and unit, and its level."""
 
 RULES_QUERY = """
-SELECT ?j ?rule ?weight ?precision ?support ?c ?featureLabel ?op ?threshold WHERE {{
+SELECT ?j ?rule ?weight ?precision ?support ?c ?featureLabel ?op ?threshold ?f WHERE {{
   {scope}
   GRAPH ?tg {{ ?j wt:rule ?rule . }}
   GRAPH ?mg {{ ?rule wt:weight ?weight ; wt:support ?support ; wt:hasCondition ?c .
@@ -52,14 +53,16 @@ SELECT ?j ?rule ?weight ?precision ?support ?c ?featureLabel ?op ?threshold WHER
 }}"""
 
 TERMS_QUERY = """
-SELECT ?j ?coefficient ?center ?offset WHERE {{
+SELECT ?j ?coefficient ?center ?offset ?low ?high WHERE {{
   VALUES (?j ?effect) {{ {pairs} }}
   GRAPH ?mg {{ ?effect wt:offset ?offset }}
+  OPTIONAL {{ GRAPH ?mg {{ ?effect wt:trainingMinimum ?low ; wt:trainingMaximum ?high }} }}
   OPTIONAL {{ GRAPH ?mg {{ ?term wt:effect ?effect ; wt:coefficient ?coefficient ; wt:center ?center }} }}
 }}"""
+"""Each reason's offset, its feature's training range and its linear term."""
 
 FLIP_QUERY = """
-SELECT ?a ?featureLabel ?op ?threshold ?value ?symbol WHERE {{
+SELECT ?a ?featureLabel ?op ?threshold ?value ?symbol ?f WHERE {{
   {scope}
   GRAPH ?tg {{ ?a wt:track ?track ; wt:decisionChangesIf ?cf .
               ?cf wt:feature ?f ; wt:operator ?op ; wt:threshold ?threshold . }}
@@ -86,7 +89,7 @@ class Reading:
     def text(self) -> str:
         if self.value is None:
             return f"{self.label} not measured"
-        return f"{self.label} {amount(self.value, self.unit)}"
+        return value_text(self.label, self.value, self.unit, self.feature)
 
 
 @dataclass
@@ -116,21 +119,43 @@ class Reason:
     coefficient: float | None = None  # of the effect's linear term
     center: float | None = None
     offset: float = 0.0
+    low: float | None = None  # the training range of the effect's feature (one-feature effects)
+    high: float | None = None
 
     def text(self) -> str:
         if self.effect is None:
             return f"base rate (the average training track): {self.contribution:+.3g}"
         levels = [r.level for r in self.readings if r.level]
         level = f" — {', '.join(levels)}" if levels else ""
-        return f"{' and '.join(r.text() for r in self.readings)}{level}: {self.contribution:+.3g}"
+        beyond = f" — {self.beyond_text()}" if self.held() is not None else ""
+        return f"{' and '.join(r.text() for r in self.readings)}{level}{beyond}: {self.contribution:+.3g}"
+
+    def held(self) -> float | None:
+        """The training range's edge the reading is held at, when its value lies beyond it (else None)."""
+        value = self.readings[0].value if len(self.readings) == 1 else None
+        if value is None or self.low is None or self.high is None or self.low <= value <= self.high:
+            return None
+        return self.low if value < self.low else self.high
+
+    def beyond_text(self) -> str:
+        """Why a value beyond the training range counts as the range's edge, in words."""
+        reading, edge = self.readings[0], self.held()
+        side = "lowest" if edge == self.low else "highest"
+        return (f"beyond what the model was trained on, so it counts as the {side} value seen in training, "
+                f"{amount(edge, reading.unit)}")
 
     def detail_lines(self) -> list[str]:
-        """The parts of this reason: fired rules, the linear term, the offset."""
-        lines = [rule.text() for rule in sorted(self.rules, key=lambda r: -abs(r.weight))]
+        """The parts of this reason: what each feature is, fired rules, the linear term, the offset."""
+        lines = [f"{r.label}: {features_by_iri()[r.feature].description}" for r in self.readings
+                 if r.feature in features_by_iri()]
+        lines += [rule.text() for rule in sorted(self.rules, key=lambda r: -abs(r.weight))]
         if self.coefficient is not None and self.readings and self.readings[0].value is not None:
             reading = self.readings[0]
-            lines.append(f"linear: {self.coefficient:+.3g} per unit × ({amount(reading.value, reading.unit)} − "
-                         f"training mean {self.center:.4g}) = {self.coefficient * (reading.value - self.center):+.3g}")
+            value = reading.value if self.held() is None else self.held()
+            read = amount(value, reading.unit) + (" (held at the training range's edge)" if self.held() is not None
+                                                   else "")
+            lines.append(f"linear: {self.coefficient:+.3g} per unit × ({read} − "
+                         f"training mean {self.center:.4g}) = {self.coefficient * (value - self.center):+.3g}")
         lines.append(f"less the training average of this feature's part: {0.0 - round(self.offset, 12):+.3g}")
         return lines
 
@@ -206,8 +231,9 @@ def explain(store: GraphStore, track: URIRef, tag: str | None = None, model: str
     effects = [(j, reason.effect) for j, reason in owner.items() if reason.effect is not None]
     chunks = [(chunk, " ".join(f"(<{j}> <{e}>)" for j, e in chunk)) for chunk in _chunks(effects)]
     _read_readings(store, track, chunks, owner)
+    _read_terms(store, chunks, owner)
     if detail:
-        _read_details(store, chunks, owner)
+        _read_rules(store, chunks, owner)
     flips = _read_flips(store, list(heads))
     explanations = [Explanation(*heads[a], list(reasons[a].values()), flips.get(a)) for a in heads]
     return sorted(explanations, key=lambda e: (-e.score, e.tag))
@@ -236,21 +262,28 @@ def _read_readings(store: GraphStore, track: URIRef, chunks: list[Chunk], owner:
         reason.readings.sort(key=lambda r: r.label)
 
 
-def _read_details(store: GraphStore, chunks: list[Chunk], owner: dict[str, Reason]) -> None:
-    """Fill each feature reason's fired rules (with their conditions), linear term and offset."""
-    for chunk, pairs in chunks:
+def _read_rules(store: GraphStore, chunks: list[Chunk], owner: dict[str, Reason]) -> None:
+    """Fill each feature reason's fired rules, with their conditions in words."""
+    for chunk, _ in chunks:
         rules: dict[tuple[str, str], RuleDetail] = {}
-        for j, rule, weight, precision, support, _, label, op, threshold in store.rows(
+        for j, rule, weight, precision, support, _, label, op, threshold, feature in store.rows(
                 RULES_QUERY.format(scope=values_clause("j", (j for j, _ in chunk)))):
             detail = rules.get((str(j), str(rule)))
             if detail is None:
                 detail = rules[(str(j), str(rule))] = RuleDetail(
                     str(rule), float(weight), [], int(support), float(precision) if precision is not None else None)
                 owner[str(j)].rules.append(detail)
-            detail.conditions.append(condition_text(str(label), str(op), float(threshold)))
-        for j, coefficient, center, offset in store.rows(TERMS_QUERY.format(pairs=pairs)):
+            detail.conditions.append(condition_text(str(label), str(op), float(threshold), str(feature)))
+
+
+def _read_terms(store: GraphStore, chunks: list[Chunk], owner: dict[str, Reason]) -> None:
+    """Fill each feature reason's offset, its feature's training range and its linear term."""
+    for _, pairs in chunks:
+        for j, coefficient, center, offset, low, high in store.rows(TERMS_QUERY.format(pairs=pairs)):
             reason = owner[str(j)]
             reason.offset = float(offset)
+            if low is not None:
+                reason.low, reason.high = float(low), float(high)
             if coefficient is not None:
                 reason.coefficient, reason.center = float(coefficient), float(center)
 
@@ -259,9 +292,10 @@ def _read_flips(store: GraphStore, assignments: list[str]) -> dict[str, Flip]:
     """Each assignment's counterfactual, where the graph has one."""
     flips = {}
     for chunk in _chunks(assignments):
-        for a, label, op, threshold, value, symbol in store.rows(
+        for a, label, op, threshold, value, symbol, feature in store.rows(
                 FLIP_QUERY.format(scope=values_clause("a", chunk))):
-            flips[str(a)] = Flip(str(label), str(op), float(threshold), float(value), str(symbol or ""))
+            flips[str(a)] = Flip(str(label), str(op), float(threshold), float(value), str(symbol or ""),
+                                 iri=str(feature))
     return flips
 
 
@@ -270,15 +304,49 @@ def amount(value: float, unit: str, digits: int = 4) -> str:
     return f"{value:.{digits}g}{(' ' + unit) if unit else ''}"
 
 
-def condition_text(feature: str, op: str, threshold: float) -> str:
-    """A rule's condition in words, e.g. 'tempo ≥ 120'."""
-    return f"{feature} {op_words(op)} {threshold:.4g}"
+def value_text(label: str, value: float, unit: str, feature: str = "") -> str:
+    """A feature's value in words: a binary feature's words for it ('in a major key'), a categorical one's
+    category ('key F'), else the label and the amount ('tempo 96 BPM'). `feature` is its IRI."""
+    info = features_by_iri().get(feature)
+    if info is not None and info.true_text and value in (0.0, 1.0):
+        return info.true_text if value == 1.0 else info.false_text
+    if info is not None and info.categories and float(value).is_integer() and 0 <= value < len(info.categories):
+        return f"{label} {info.categories[int(value)]}"
+    return f"{label} {amount(value, unit)}"
+
+
+def coded_values(feature: str, op: str, threshold: float) -> list[float] | None:
+    """Of a binary or categorical feature's codes (0/1, or 0 … n−1), those that satisfy `op threshold`;
+    None for a numeric feature (or an unknown one)."""
+    info = features_by_iri().get(feature)
+    if info is None or not (info.true_text or info.categories):
+        return None
+    codes = [0.0, 1.0] if info.true_text else [float(i) for i in range(len(info.categories))]
+    return [code for code in codes if OPERATORS[op].test(code, threshold)]
+
+
+def condition_text(label: str, op: str, threshold: float, feature: str = "") -> str:
+    """A rule's condition in words, e.g. 'tempo ≥ 120'; for a binary feature the value it asks for ('in a
+    minor key'), for a categorical one its categories ('key F, F♯ or G'). `feature` is the IRI."""
+    codes = coded_values(feature, op, threshold)
+    if codes is not None and len(codes) == 1:
+        return value_text(label, codes[0], "", feature)
+    if codes:
+        names = [value_text(label, code, "", feature).removeprefix(f"{label} ") for code in codes]
+        return f"{label} {', '.join(names[:-1])} or {names[-1]}"
+    return f"{label} {op_words(op)} {threshold:.4g}"
 
 
 def flip_text(flip: Flip, tag: str, predicted: bool) -> str:
     """The smallest one-feature change that would reverse the decision on `tag`, with as many digits as
-    tell the threshold from the value."""
+    tell the threshold from the value; for a binary feature, its other value in words ("would not be
+    happy if it were in a minor key")."""
     verdict = f"would not be {tag}" if predicted else f"would be {tag}"
+    codes = coded_values(flip.iri, flip.op, flip.threshold)
+    if codes is not None and len(codes) == 1 and features_by_iri()[flip.iri].true_text:
+        return f"{verdict} if it were {value_text(flip.feature, codes[0], '', flip.iri)}"
+    if codes:
+        return f"{verdict} if its {condition_text(flip.feature, flip.op, flip.threshold, flip.iri)}"
     digits = next((d for d in range(4, 12) if f"{flip.threshold:.{d}g}" != f"{flip.value:.{d}g}"), 12)
     return (f"{verdict} if {flip.feature} were {op_words(flip.op)} "
             f"{amount(flip.threshold, flip.unit, digits)} (now {amount(flip.value, flip.unit, digits)})")
