@@ -8,7 +8,7 @@ import pandas as pd
 from whytag.reasoning.learners.base import OneVsRestRuleLearner, body_rules, keep_parameters
 from whytag.reasoning.learners.stumps import boost_shared_stumps
 from whytag.reasoning.learners.trees import boosted_bodies
-from whytag.reasoning.model import Condition, LinearTerm, Rule, TagModel
+from whytag.reasoning.model import Condition, LinearTerm, Rule, TagModel, top_share
 
 
 class BoostedRulesLearner(OneVsRestRuleLearner):
@@ -172,6 +172,55 @@ class SparseBoostedLinearLearner(BoostedLinearLearner):
                  max_conditions: int | None = 100, shared_splits: bool | None = None, random_state: int = 0,
                  id_prefix: str = "tag", threshold: float | str = 0.5) -> None:
         keep_parameters(self, locals())
+
+
+class ConciseLearner(BoostedLinearLearner):
+    """`concise`, the default: `BoostedLinearLearner` with the largest feature budget that keeps explanations short.
+
+    Each tag's model reads at most `max_features` features (chosen and refitted as `BoostedRulesLearner`
+    says); when the 5 largest reasons of the predicted training assignments then hold a median share of
+    their Σ|reason| under `min_coverage`, the budget steps down through `smaller` until they do. So a
+    person reading a tag's five reasons reads most of why, and as many features as that allows are used:
+    a budget costs accuracy (see bench/RESULTS.md, "#31: one learner both concise and accurate").
+    `budget_` is the budget kept.
+    """
+
+    def __init__(self, max_features: int | None = 10, smaller: tuple[int, ...] = (8, 6), min_coverage: float = 0.8,
+                 linear_C: float = 0.1, linear_weight: float = 0.5, linear_rank: int | None = 16, max_depth: int = 1,
+                 max_iter: int = 200, learning_rate: float = 0.1, max_bins: int = 32, l2_regularization: float = 0.0,
+                 min_samples_leaf: int = 10, max_conditions: int | None = 100, shared_splits: bool | None = None,
+                 random_state: int = 0, id_prefix: str = "tag", threshold: float | str = 0.5) -> None:
+        keep_parameters(self, locals())
+
+    def _fit_models(self, X: pd.DataFrame, labels: pd.DataFrame) -> dict[str, TagModel]:
+        """The unrestricted models once, then each budget in turn until the training coverage is met."""
+        full = self._fit_on(X, labels, None)
+        budgets = [self.max_features, *sorted((b for b in self.smaller if b < (self.max_features or X.shape[1])),
+                                              reverse=True)]
+        for budget in budgets:
+            self.budget_ = budget
+            if budget is None or budget >= X.shape[1]:
+                self.features_ = {tag: list(X.columns) for tag in labels.columns}
+                models = full
+            else:
+                self.features_ = {tag: top_features(model, X, budget) for tag, model in full.items()}
+                models = self._fit_on(X, labels, self.features_)
+            if training_coverage(models, X, labels, self.single_label_) >= self.min_coverage:
+                break
+        return models
+
+
+def training_coverage(models: dict[str, TagModel], X: pd.DataFrame, labels: pd.DataFrame, single_label: bool) -> float:
+    """The median share of Σ|reason| that the 5 largest reasons hold, over the assignments these models
+    predict on their training rows (single-label: each row's top tag; else a score of 0.5 or more)."""
+    logits = pd.DataFrame({tag: model.logit(X) for tag, model in models.items()}, index=X.index)
+    predicted = (logits.eq(logits.max(axis=1), axis=0) if single_label else logits >= 0.0).to_numpy()
+    shares = []
+    for t, model in enumerate(models.values()):
+        model.centre(X)
+        shares.append(top_share(model.reasons(X).to_numpy()[predicted[:, t]]))
+    pooled = np.concatenate(shares)
+    return float(np.median(pooled)) if len(pooled) else 1.0
 
 
 def top_features(model: TagModel, X: pd.DataFrame, k: int) -> list[str]:

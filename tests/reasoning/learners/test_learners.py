@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from whytag.datasets.gtzan import GENRES
+from whytag.evaluation.metrics import coverage_shares
 from whytag.reasoning.learners import (
     BoostedLinearLearner,
     BoostedRulesLearner,
@@ -18,7 +19,7 @@ from whytag.reasoning.learners import (
     RipperLearner,
     RuleFitLearner,
 )
-from whytag.reasoning.learners.boosted import top_features
+from whytag.reasoning.learners.boosted import ConciseLearner, top_features
 from whytag.reasoning.learners.ebm import compile_ebm
 from whytag.reasoning.model import top_share
 
@@ -252,3 +253,16 @@ def test_ripper_rules_do_not_depend_on_the_hash_seed_when_rows_are_named() -> No
     runs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
     assert len(runs) == 1 and "Condition" in runs.pop()
+
+
+def test_the_concise_learner_keeps_the_largest_budget_whose_five_reasons_hold_enough() -> None:
+    """Twelve features each carry a part of the tag: ten of them spread a reason's weight too thin for 80% in
+    its top five, so the budget steps down; asked for no coverage, it keeps ten."""
+    rng = np.random.default_rng(4)
+    X = pd.DataFrame(rng.normal(size=(300, 12)), columns=[f"f{i}" for i in range(12)])
+    y = pd.Series(np.where(X.sum(axis=1) + rng.normal(0, 0.5, 300) > 0, "up", "down"))
+    strict = ConciseLearner(max_iter=30, smaller=(8, 6, 4)).fit(X, y)
+    loose = ConciseLearner(max_iter=30, smaller=(8, 6, 4), min_coverage=0.0).fit(X, y)
+    assert loose.budget_ == 10 and strict.budget_ < 10
+    assert all(len(m.effects()) <= strict.budget_ for m in strict.models_.values())
+    assert np.median(coverage_shares(strict, X)) >= 0.8 > np.median(coverage_shares(loose, X))

@@ -1,0 +1,119 @@
+"""#31's learner goals in one run: the default learner beside XGBoost on the same features and splits.
+
+Run from the repo root: `OMP_NUM_THREADS=1 python bench/learner_goals.py [--jobs 2]`. Features: what
+`learn` reads by default from what `ingest --extract` measures (`reasoning.training.learning_features`
+with `extractors.batch.DEFAULT_GROUPS`: the paper's signal and symbolic features, no mid-level network
+features, no constant ones). GTZAN: 5 random stratified 80/20 splits (seeds 0-4), mean accuracy and
+median top-5 coverage of the predicted assignments (`whytag.evaluation.coverage_shares`, pooled);
+Jamendo: 10-fold CV (shuffled, seed 0) on the shared rows, mean macro ROC-AUC and PR-AUC, coverage
+pooled. Other learners can be named to run beside them (`--learners sparse,boosted-linear`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from sklearn.model_selection import KFold, train_test_split
+
+from whytag.datasets import load_gtzan, load_jamendo_moodtheme
+from whytag.evaluation import baselines, coverage_shares, multi_label_metrics
+from whytag.extractors.batch import DEFAULT_GROUPS
+from whytag.reasoning.learners import DEFAULT_LEARNER, registry
+from whytag.reasoning.training import learning_features
+
+XGBOOST = "xgboost (paper)"
+
+
+def default_features(X: pd.DataFrame) -> pd.DataFrame:
+    """The columns `learn` would read had `ingest --extract` measured these tracks."""
+    return X[learning_features(X, groups=DEFAULT_GROUPS).kept]
+
+
+def make(name: str, single_label: bool):
+    """A fresh estimator: a whytag learner by its CLI name, or the paper's XGBoost."""
+    return baselines(single_label)[XGBOOST] if name == XGBOOST else registry()[name]()
+
+
+def run(name: str, X: pd.DataFrame, Y, train: np.ndarray, test: np.ndarray) -> dict:
+    """Fit on one split's training rows (multi-label: the tags with both classes there), score its test rows."""
+    single = isinstance(Y, pd.Series)
+    Y_train, Y_test = Y.iloc[train], Y.iloc[test]
+    if not single:
+        tags = [t for t in Y.columns if Y_train[t].nunique() == 2]
+        Y_train, Y_test = Y_train[tags], Y_test[tags]
+    model = make(name, single)
+    start = time.perf_counter()
+    model.fit(X.iloc[train], Y_train)
+    out = {"seconds": time.perf_counter() - start}
+    X_test = X.iloc[test]
+    if single:
+        out["accuracy"] = float((model.predict(X_test) == Y_test).mean())
+    else:
+        macro, _ = multi_label_metrics(Y_test, model.predict_proba(X_test))
+        out["roc_auc"], out["pr_auc"] = macro["roc_auc"], macro["pr_auc"]
+    if hasattr(model, "models_"):
+        out["shares"] = coverage_shares(model, X_test)
+        out["features"] = float(np.mean([len(m.effects()) for m in model.models_.values()]))
+    return out
+
+
+def summary(results: list[dict]) -> dict:
+    """Metrics averaged over the splits; coverage pooled over every test part's predicted assignments."""
+    out = {k: float(np.mean([r[k] for r in results])) for k in ("accuracy", "roc_auc", "pr_auc", "seconds")
+           if k in results[0]}
+    out["per_split"] = [round(r.get("accuracy", r.get("roc_auc", np.nan)), 3) for r in results]
+    if "shares" in results[0]:
+        shares = np.concatenate([r["shares"] for r in results])
+        out["coverage"] = (float(np.median(shares)), float(np.percentile(shares, 10)))
+        out["features"] = float(np.mean([r["features"] for r in results]))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=2, help="Fits run at once (processes).")
+    parser.add_argument("--learners", default="", help="Comma-separated whytag learners besides the default.")
+    args = parser.parse_args()
+    names = [DEFAULT_LEARNER, *[n for n in args.learners.split(",") if n and n != DEFAULT_LEARNER], XGBOOST]
+    X_g, y_g = load_gtzan()
+    X_j, Y_j = load_jamendo_moodtheme()
+    X_g, X_j = default_features(X_g), default_features(X_j)
+    print(f"GTZAN {X_g.shape[1]} features, Jamendo {X_j.shape[1]} features: {', '.join(X_j.columns)}")
+    tasks = []
+    for seed in range(5):
+        train, test = train_test_split(np.arange(len(y_g)), train_size=0.8, random_state=seed, stratify=y_g)
+        tasks += [(n, "gtzan", X_g, y_g, train, test) for n in names]
+    for train, test in KFold(n_splits=10, shuffle=True, random_state=0).split(X_j):
+        tasks += [(n, "jamendo", X_j, Y_j, train, test) for n in names]
+    start = time.perf_counter()
+    done = Parallel(n_jobs=args.jobs, verbose=5)(delayed(run)(n, X, Y, tr, te) for n, _, X, Y, tr, te in tasks)
+    cells: dict[tuple[str, str], list[dict]] = {}
+    for (n, data, *_), result in zip(tasks, done):
+        cells.setdefault((n, data), []).append(result)
+    print(table({key: summary(value) for key, value in cells.items()}, names))
+    print(f"\n{len(tasks)} fits in {time.perf_counter() - start:.0f} s with {args.jobs} processes")
+
+
+def table(cells: dict[tuple[str, str], dict], names: list[str]) -> str:
+    """One row per learner: GTZAN accuracy and coverage beside Jamendo's ROC-AUC, PR-AUC and coverage."""
+    header = ["learner", "GTZAN accuracy (5 splits)", "per split", "GTZAN top-5 coverage (median, p10)",
+              "GTZAN effects/tag", "Jamendo ROC-AUC (10-fold)", "Jamendo PR-AUC",
+              "Jamendo top-5 coverage (median, p10)", "Jamendo effects/tag", "fit s (GTZAN, Jamendo)"]
+    rows = []
+    for n in names:
+        g, j = cells[(n, "gtzan")], cells[(n, "jamendo")]
+        cov = lambda c: f"{c['coverage'][0]:.2f}, {c['coverage'][1]:.2f}" if "coverage" in c else "–"  # noqa: E731
+        feats = lambda c: f"{c['features']:.1f}" if "features" in c else "–"  # noqa: E731
+        rows.append([n, f"{g['accuracy']:.3f}", " ".join(f"{a:.3f}" for a in g["per_split"]), cov(g), feats(g),
+                     f"{j['roc_auc']:.3f}", f"{j['pr_auc']:.3f}", cov(j), feats(j),
+                     f"{g['seconds']:.1f}, {j['seconds']:.1f}"])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+if __name__ == "__main__":
+    main()
