@@ -61,6 +61,11 @@ def run(name: str, X: pd.DataFrame, Y, train: np.ndarray, test: np.ndarray) -> d
     return out
 
 
+def numbered(k: int, *task) -> tuple[int, dict]:
+    """`run(*task)` with the task's number, so results arriving in any order find their row."""
+    return k, run(*task)
+
+
 def summary(results: list[dict]) -> dict:
     """Metrics averaged over the splits; coverage pooled over every test part's predicted assignments."""
     out = {k: float(np.mean([r[k] for r in results])) for k in ("accuracy", "roc_auc", "pr_auc", "seconds")
@@ -84,16 +89,22 @@ def main() -> None:
     X_g, X_j = default_features(X_g), default_features(X_j)
     print(f"GTZAN {X_g.shape[1]} features, Jamendo {X_j.shape[1]} features: {', '.join(X_j.columns)}")
     tasks = []
+    for train, test in KFold(n_splits=10, shuffle=True, random_state=0).split(X_j):
+        tasks += [(n, "jamendo", X_j, Y_j, train, test) for n in names]
     for seed in range(5):
         train, test = train_test_split(np.arange(len(y_g)), train_size=0.8, random_state=seed, stratify=y_g)
         tasks += [(n, "gtzan", X_g, y_g, train, test) for n in names]
-    for train, test in KFold(n_splits=10, shuffle=True, random_state=0).split(X_j):
-        tasks += [(n, "jamendo", X_j, Y_j, train, test) for n in names]
     start = time.perf_counter()
-    done = Parallel(n_jobs=args.jobs, verbose=5)(delayed(run)(n, X, Y, tr, te) for n, _, X, Y, tr, te in tasks)
+    done = Parallel(n_jobs=args.jobs, return_as="generator_unordered")(
+        delayed(numbered)(k, n, X, Y, tr, te) for k, (n, _, X, Y, tr, te) in enumerate(tasks))
+    results: dict[int, dict] = {}
+    for k, result in done:  # each fit's numbers as it ends, so a run cut short still says what it measured
+        results[k] = result
+        shown = {key: round(value, 4) for key, value in result.items() if isinstance(value, float)}
+        print(f"{len(results)}/{len(tasks)} {tasks[k][1]} {tasks[k][0]}: {shown}", flush=True)
     cells: dict[tuple[str, str], list[dict]] = {}
-    for (n, data, *_), result in zip(tasks, done):
-        cells.setdefault((n, data), []).append(result)
+    for k in sorted(results):
+        cells.setdefault((tasks[k][0], tasks[k][1]), []).append(results[k])
     print(table({key: summary(value) for key, value in cells.items()}, names))
     print(f"\n{len(tasks)} fits in {time.perf_counter() - start:.0f} s with {args.jobs} processes")
 
