@@ -16,6 +16,7 @@ import time
 
 import numpy as np
 import pandas as pd
+from explain_frontier import summarise  # bench/ is on the path of a script run from it
 from joblib import Parallel, delayed
 from sklearn.model_selection import KFold, train_test_split
 
@@ -67,15 +68,9 @@ def numbered(k: int, *task) -> tuple[int, dict]:
 
 
 def summary(results: list[dict]) -> dict:
-    """Metrics averaged over the splits; coverage pooled over every test part's predicted assignments."""
-    out = {k: float(np.mean([r[k] for r in results])) for k in ("accuracy", "roc_auc", "pr_auc", "seconds")
-           if k in results[0]}
-    out["per_split"] = [round(r.get("accuracy", r.get("roc_auc", np.nan)), 3) for r in results]
-    if "shares" in results[0]:
-        shares = np.concatenate([r["shares"] for r in results])
-        out["coverage"] = (float(np.median(shares)), float(np.percentile(shares, 10)))
-        out["features"] = float(np.mean([r["features"] for r in results]))
-    return out
+    """explain_frontier's summary (means over the splits, coverage pooled), plus each split's own score."""
+    return summarise(results) | {"per_split": [round(r.get("accuracy", r.get("roc_auc", np.nan)), 3)
+                                               for r in results]}
 
 
 def main() -> None:
