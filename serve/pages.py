@@ -235,14 +235,15 @@ class Reader:
 
     def _read_rules(self, pattern: str) -> list[RuleView]:
         views: dict[str, RuleView] = {}
-        for r in self.rows(f"""SELECT ?rule ?weight ?support ?precision ?tag ?notation ?feature ?op ?threshold WHERE {{
+        for r in self.rows(f"""SELECT ?rule ?weight ?support ?precision ?tag ?notation ?f ?feature ?op ?threshold
+              WHERE {{
                 {pattern} ?rule wt:weight ?weight ; wt:support ?support ; wt:forTag ?tag ; wt:hasCondition ?c .
                 ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?threshold .
                 OPTIONAL {{ ?rule wt:precision ?precision }} OPTIONAL {{ ?tag skos:notation ?notation }}
                 OPTIONAL {{ ?f rdfs:label ?featureLabel }} BIND(COALESCE(?featureLabel, STR(?f)) AS ?feature) }}"""):
             view = views.setdefault(r["rule"], RuleView(r["rule"], r["weight"], r["support"], r["precision"],
                                                         r["tag"], r["notation"]))
-            condition = condition_text(r["feature"], r["op"], r["threshold"])
+            condition = condition_text(r["feature"], r["op"], r["threshold"], r["f"])  # binary/categorical wording
             if condition not in view.conditions:
                 view.conditions.append(condition)
         for view in views.values():
