@@ -6,7 +6,8 @@ variable), so each file is a valid query as it stands — run unbound, it answer
 graph. `query(name, track=…)` replaces `$track` with a checked term: an IRI through `checked_iri`
 (Oxigraph's own parser), any other value as an RDF literal (rdflib's `Literal(...).n3()`, which escapes
 quotes and newlines). A list of IRIs fills a `VALUES $name { UNDEF }` block (one unbound row: "all")
-with one row per IRI. Nothing is ever pasted into query text elsewhere, so a value cannot change a
+with one row per IRI; a list of tuples fills `VALUES ($name $other …) { (UNDEF UNDEF …) }`, bound by
+its first variable's name. Nothing is ever pasted into query text elsewhere, so a value cannot change a
 query's meaning.
 """
 
@@ -20,21 +21,32 @@ from pathlib import Path
 from rdflib import Literal, URIRef
 
 from whytag.errors import WhytagError
-from whytag.kg.federation import NOT_KEYWORDS
 from whytag.kg.iris import checked_iri
 
 FOLDER = Path(__file__).resolve().parent
 # The questions docs/ documents and the query page offers as examples; the other files are whytag's own.
 DOCUMENTED = ("why-tagged", "why-tagged-rules", "what-would-change", "tagged-because-of-feature",
               "value-provenance", "tag-counts", "tracks-by-artist")
-VALUES_SLOT = re.compile(r"VALUES\s+\$(\w+)\s*\{\s*UNDEF\s*\}", re.I)
+# What `$name` is read past: a `$` inside a string, an IRI or a comment is no variable.
+TOKENS = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'       # long strings
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"'                 # short strings
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r'|<[^<>"{}|^`\\\x00-\x20]*>'          # IRIs
+    r"|#[^\n]*"                             # comments
+    r"|[?$]\w+",                            # variables
+    re.S)
+# `VALUES $x { UNDEF }` or `VALUES ($x $y) { (UNDEF UNDEF) }`: one unbound row, filled by a list binding of $x
+VALUES_SLOT = re.compile(r"VALUES\s*(?:\$(?P<one>\w+)\s*\{\s*UNDEF\s*\}"
+                         r"|\((?P<vars>(?:\s*\$\w+)+)\s*\)\s*\{\s*\((?:\s*UNDEF)+\s*\)\s*\})", re.I)
 
 
 class QueryError(WhytagError, ValueError):
     """A named query that does not exist, or a value that cannot be bound into it; the message says which."""
 
 
-def query(name: str, *, limit: int | None = None, **bindings: object) -> str:
+def query(name: str, /, *, limit: int | None = None, **bindings: object) -> str:
     """The text of the named query with each `$name` bound to its value (and a LIMIT appended, if given).
 
     Every `$name` in the text must be given (a list slot may be given None: all rows; its
@@ -52,7 +64,7 @@ def query(name: str, *, limit: int | None = None, **bindings: object) -> str:
     for slot in sorted(lists):
         text = _fill_values(text, name, slot, bindings.pop(slot))
     if bindings:
-        text = NOT_KEYWORDS.sub(lambda m: _bound(m.group(), name, bindings), text)
+        text = TOKENS.sub(lambda m: _bound(m.group(), name, bindings), text)
     if limit is not None:
         if type(limit) is not int or limit < 0:
             raise QueryError(f"query {name}: LIMIT {limit!r} is not a whole number ≥ 0")
@@ -78,33 +90,57 @@ def _text(name: str) -> str:
 def _slots(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """The `$name` variables of a text (outside strings, IRIs and comments), and those of them that are
     VALUES slots (lists)."""
-    names = {m.group()[1:] for m in NOT_KEYWORDS.finditer(text) if m.group().startswith("$")}
-    return frozenset(names), frozenset(m.group(1) for m in VALUES_SLOT.finditer(text) if m.group(1) in names)
+    names = {m.group()[1:] for m in TOKENS.finditer(text) if m.group().startswith("$")}
+    slots = [_slot_variables(m) for m in VALUES_SLOT.finditer(text)]
+    columns = {v for variables in slots for v in variables[1:]}  # filled with the first variable's rows
+    return frozenset(names - columns), frozenset({variables[0] for variables in slots} & names)
 
 
-def _fill_values(text: str, name: str, slot: str, iris: object) -> str:
-    """The text with `VALUES $slot { UNDEF }` holding one row per IRI (kept as is for None: all rows)."""
-    if iris is None:
+def _slot_variables(match: re.Match) -> list[str]:
+    """The variables of a VALUES slot, without their `$`."""
+    return [match["one"]] if match["one"] else [v.lstrip("$") for v in match["vars"].split()]
+
+
+def _fill_values(text: str, name: str, slot: str, rows: object) -> str:
+    """The text with the VALUES slot of $slot holding one row per item (kept as is for None: all rows)."""
+    if rows is None:
         return text
-    if isinstance(iris, str | bytes) or not isinstance(iris, Iterable):
-        raise QueryError(f"query {name}: ${slot} takes a list of IRIs, not {type(iris).__name__} {iris!r}")
-    rows = " ".join(_iri(URIRef(iri) if isinstance(iri, str) else iri, name, slot) for iri in iris)
-    return VALUES_SLOT.sub(lambda m: f"VALUES ?{slot} {{ {rows} }}" if m.group(1) == slot else m.group(), text)
+    if isinstance(rows, str | bytes) or not isinstance(rows, Iterable):
+        raise QueryError(f"query {name}: ${slot} takes a list, not {type(rows).__name__} {rows!r}")
+    rows = list(rows)
+
+    def filled(match: re.Match) -> str:
+        variables = _slot_variables(match)
+        if variables[0] != slot:
+            return match.group()
+        if len(variables) == 1:  # a list of IRIs, plain strings among them
+            cells = " ".join(_iri(URIRef(r) if isinstance(r, str) else r, name, slot) for r in rows)
+            return f"VALUES ?{slot} {{ {cells} }}"
+        if not all(isinstance(r, tuple) and len(r) == len(variables) for r in rows):
+            raise QueryError(f"query {name}: ${slot} takes tuples of {len(variables)} terms")
+        cells = " ".join("(" + " ".join(_term(v, name, slot) for v in r) + ")" for r in rows)
+        return f"VALUES ({' '.join('?' + v for v in variables)}) {{ {cells} }}"
+
+    return VALUES_SLOT.sub(filled, text)
 
 
 def _bound(token: str, name: str, bindings: dict[str, object]) -> str:
     """A token of the text: a bound `$name` becomes its value's term; anything else stays as it is."""
     if not token.startswith("$") or token[1:] not in bindings:
         return token
-    value = bindings[token[1:]]
+    return _term(bindings[token[1:]], name, token[1:])
+
+
+def _term(value: object, name: str, slot: str) -> str:
+    """A value as a SPARQL term: a checked IRI for a URIRef, an escaped literal for a Literal or a number."""
     if isinstance(value, URIRef):
-        return _iri(value, name, token[1:])
+        return _iri(value, name, slot)
     if isinstance(value, Literal):
         return value.n3()
     if isinstance(value, int | float | bool):
         return Literal(value).n3()
     # a plain str could be meant as either, and the wrong guess matches nothing: say URIRef or Literal
-    raise QueryError(f"query {name}: {token} takes a URIRef, a Literal or a number, not {type(value).__name__} "
+    raise QueryError(f"query {name}: ${slot} takes a URIRef, a Literal or a number, not {type(value).__name__} "
                      f"{value!r}")
 
 
