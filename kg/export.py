@@ -52,7 +52,7 @@ def export_to(store: GraphStore, out: BinaryIO, fmt: str, graph: URIRef | None =
         _stream_trig(native, out, include_schema)
         return
     if native is not None and graph is None and fmt in NATIVE:  # merged: every graph's triples as one graph
-        triples = native.query(query("triples") if include_schema else
+        triples = native.query(query("triples", g=None) if include_schema else
                                query("triples-except-schema", schema=SCHEMA_GRAPH))
         pyoxigraph.serialize(triples, out, NATIVE[fmt], prefixes=None if fmt == "ntriples" else _PREFIXES)
         return
