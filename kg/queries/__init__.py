@@ -27,19 +27,20 @@ FOLDER = Path(__file__).resolve().parent
 # The questions docs/ documents and the query page offers as examples; the other files are whytag's own.
 DOCUMENTED = ("why-tagged", "why-tagged-rules", "what-would-change", "tagged-because-of-feature",
               "value-provenance", "tag-counts", "tracks-by-artist")
-# What `$name` is read past: a `$` inside a string, an IRI or a comment is no variable.
+# One pass over a text reads, left to right: a VALUES slot — `VALUES $x { UNDEF }` or `VALUES ($x $y)
+# { (UNDEF UNDEF) }`, one unbound row that a list binding of $x fills — or a string, an IRI or a comment (a
+# `$` inside them is no variable), or a variable. What the binder puts in is never read again.
 TOKENS = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'       # long strings
+    r"(?P<slot>VALUES\s*(?:\$(?P<one>\w+)\s*\{\s*UNDEF\s*\}"
+    r"|\((?P<vars>(?:\s*\$\w+)+)\s*\)\s*\{\s*\((?:\s*UNDEF)+\s*\)\s*\}))"
+    r'|"""(?:[^"\\]|\\.|"(?!""))*"""'       # long strings
     r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
     r'|"(?:[^"\\\n]|\\.)*"'                 # short strings
     r"|'(?:[^'\\\n]|\\.)*'"
     r'|<[^<>"{}|^`\\\x00-\x20]*>'          # IRIs
     r"|#[^\n]*"                             # comments
     r"|[?$]\w+",                            # variables
-    re.S)
-# `VALUES $x { UNDEF }` or `VALUES ($x $y) { (UNDEF UNDEF) }`: one unbound row, filled by a list binding of $x
-VALUES_SLOT = re.compile(r"VALUES\s*(?:\$(?P<one>\w+)\s*\{\s*UNDEF\s*\}"
-                         r"|\((?P<vars>(?:\s*\$\w+)+)\s*\)\s*\{\s*\((?:\s*UNDEF)+\s*\)\s*\})", re.I)
+    re.S | re.I)
 
 
 class QueryError(WhytagError, ValueError):
@@ -61,10 +62,7 @@ def query(name: str, /, *, limit: int | None = None, **bindings: object) -> str:
     missing = sorted(slots - bindings.keys())
     if missing:
         raise QueryError(f"query {name}: ${missing[0]} is not bound")
-    for slot in sorted(lists):
-        text = _fill_values(text, name, slot, bindings.pop(slot))
-    if bindings:
-        text = TOKENS.sub(lambda m: _bound(m.group(), name, bindings), text)
+    text = TOKENS.sub(lambda m: _bound(m, name, bindings, lists), text)
     if limit is not None:
         if type(limit) is not int or limit < 0:
             raise QueryError(f"query {name}: LIMIT {limit!r} is not a whole number ≥ 0")
@@ -88,12 +86,17 @@ def _text(name: str) -> str:
 
 @cache
 def _slots(text: str) -> tuple[frozenset[str], frozenset[str]]:
-    """The `$name` variables of a text (outside strings, IRIs and comments), and those of them that are
-    VALUES slots (lists)."""
-    names = {m.group()[1:] for m in TOKENS.finditer(text) if m.group().startswith("$")}
-    slots = [_slot_variables(m) for m in VALUES_SLOT.finditer(text)]
-    columns = {v for variables in slots for v in variables[1:]}  # filled with the first variable's rows
-    return frozenset(names - columns), frozenset({variables[0] for variables in slots} & names)
+    """The `$name` variables of a text to bind (outside strings, IRIs and comments), and those of them that
+    name VALUES slots (lists; a slot's other variables are filled with its rows)."""
+    names, lists, columns = set(), set(), set()
+    for match in TOKENS.finditer(text):
+        if match["slot"]:
+            first, *rest = _slot_variables(match)
+            lists.add(first)
+            columns.update(rest)
+        elif match.group().startswith("$"):
+            names.add(match.group()[1:])
+    return frozenset((names | lists) - columns), frozenset(lists)
 
 
 def _slot_variables(match: re.Match) -> list[str]:
@@ -101,34 +104,34 @@ def _slot_variables(match: re.Match) -> list[str]:
     return [match["one"]] if match["one"] else [v.lstrip("$") for v in match["vars"].split()]
 
 
-def _fill_values(text: str, name: str, slot: str, rows: object) -> str:
-    """The text with the VALUES slot of $slot holding one row per item (kept as is for None: all rows)."""
+def _bound(match: re.Match, name: str, bindings: dict[str, object], lists: frozenset[str]) -> str:
+    """A token of the text as bound: a `$name` given a value becomes its term, another the same variable
+    written `?name` (what every engine reads), a VALUES slot its rows; anything else stays as it is."""
+    token = match.group()
+    if match["slot"]:
+        return _filled(_slot_variables(match), name, bindings[_slot_variables(match)[0]])
+    if not token.startswith("$"):
+        return token
+    if token[1:] in lists or token[1:] not in bindings:  # a slot's variable used elsewhere in the text
+        return "?" + token[1:]
+    return _term(bindings[token[1:]], name, token[1:])
+
+
+def _filled(variables: list[str], name: str, rows: object) -> str:
+    """A VALUES block of `variables` with one row per item of `rows`; none at all for None (all rows)."""
+    slot = variables[0]
     if rows is None:
-        return text
+        return ""
     if isinstance(rows, str | bytes) or not isinstance(rows, Iterable):
         raise QueryError(f"query {name}: ${slot} takes a list, not {type(rows).__name__} {rows!r}")
+    if len(variables) == 1:  # a list of IRIs, plain strings among them
+        cells = " ".join(_iri(URIRef(r) if isinstance(r, str) else r, name, slot) for r in rows)
+        return f"VALUES ?{slot} {{ {cells} }}"
     rows = list(rows)
-
-    def filled(match: re.Match) -> str:
-        variables = _slot_variables(match)
-        if variables[0] != slot:
-            return match.group()
-        if len(variables) == 1:  # a list of IRIs, plain strings among them
-            cells = " ".join(_iri(URIRef(r) if isinstance(r, str) else r, name, slot) for r in rows)
-            return f"VALUES ?{slot} {{ {cells} }}"
-        if not all(isinstance(r, tuple) and len(r) == len(variables) for r in rows):
-            raise QueryError(f"query {name}: ${slot} takes tuples of {len(variables)} terms")
-        cells = " ".join("(" + " ".join(_term(v, name, slot) for v in r) + ")" for r in rows)
-        return f"VALUES ({' '.join('?' + v for v in variables)}) {{ {cells} }}"
-
-    return VALUES_SLOT.sub(filled, text)
-
-
-def _bound(token: str, name: str, bindings: dict[str, object]) -> str:
-    """A token of the text: a bound `$name` becomes its value's term; anything else stays as it is."""
-    if not token.startswith("$") or token[1:] not in bindings:
-        return token
-    return _term(bindings[token[1:]], name, token[1:])
+    if not all(isinstance(r, tuple) and len(r) == len(variables) for r in rows):
+        raise QueryError(f"query {name}: ${slot} takes tuples of {len(variables)} terms")
+    cells = " ".join("(" + " ".join(_term(v, name, slot) for v in r) + ")" for r in rows)
+    return f"VALUES ({' '.join('?' + v for v in variables)}) {{ {cells} }}"
 
 
 def _term(value: object, name: str, slot: str) -> str:
