@@ -3,8 +3,8 @@ values into them.
 
 A query names what it takes as SPARQL variables written `$name` (`$track` and `?track` are the same
 variable), so each file is a valid query as it stands — run unbound, it answers for every track, tag or
-graph. `query(name, track=…)` replaces `$track` with a checked term: an IRI through `checked_iri`
-(Oxigraph's own parser), any other value as an RDF literal (rdflib's `Literal(...).n3()`, which escapes
+graph. `query(name, track=…)` replaces `$track` with a checked term: an IRI through `checked_iri`'s
+test (Oxigraph's own parser), any other value as an RDF literal (rdflib's `Literal(...).n3()`, which escapes
 quotes and newlines). A list of IRIs fills a `VALUES $name { UNDEF }` block (one unbound row: "all")
 with one row per IRI; a list of tuples fills `VALUES ($name $other …) { (UNDEF UNDEF …) }`, bound by
 its first variable's name. Nothing is ever pasted into query text elsewhere, so a value cannot change a
@@ -21,7 +21,7 @@ from pathlib import Path
 from rdflib import Literal, URIRef
 
 from whytag.errors import WhytagError
-from whytag.kg.iris import checked_iri
+from whytag.kg.iris import iri_problem
 
 FOLDER = Path(__file__).resolve().parent
 # The questions docs/ documents and the query page offers as examples; the other files are whytag's own.
@@ -54,15 +54,15 @@ def query(name: str, /, *, limit: int | None = None, **bindings: object) -> str:
     IRIs may be plain strings, as a list slot holds IRIs only), and every value
     given must have its `$name` in the text, so a misspelt binding fails here rather than matching nothing.
     """
-    text = _text(name)
-    slots, lists = _slots(text)
+    parts, slots, lists = _parsed(name)
     unknown = sorted(bindings.keys() - slots)
     if unknown:
         raise QueryError(f"query {name}: no ${unknown[0]} in {FOLDER / (name + '.rq')}")
     missing = sorted(slots - bindings.keys())
     if missing:
         raise QueryError(f"query {name}: ${missing[0]} is not bound")
-    text = TOKENS.sub(lambda m: _bound(m, name, bindings, lists), text)
+    terms = {key: _term(value, name, key) for key, value in bindings.items() if key not in lists}  # once each
+    text = "".join(part if isinstance(part, str) else _bound(part, name, bindings, terms) for part in parts)
     if limit is not None:
         if type(limit) is not int or limit < 0:
             raise QueryError(f"query {name}: LIMIT {limit!r} is not a whole number ≥ 0")
@@ -84,19 +84,29 @@ def _text(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-@cache
-def _slots(text: str) -> tuple[frozenset[str], frozenset[str]]:
-    """The `$name` variables of a text to bind (outside strings, IRIs and comments), and those of them that
-    name VALUES slots (lists; a slot's other variables are filled with its rows)."""
-    names, lists, columns = set(), set(), set()
+@cache  # a text is read once; binding it then joins its parts
+def _parsed(name: str) -> tuple[tuple[str | tuple[str, ...], ...], frozenset[str], frozenset[str]]:
+    """The named text as parts: verbatim text, or a tuple — ("$", name) for a variable written `$name`
+    (outside strings, IRIs and comments), ("VALUES", first, other…) for a VALUES slot; and the names to
+    bind, and those of them that name VALUES slots (lists; a slot's other variables are filled with its rows)."""
+    text = _text(name)
+    parts: list[str | tuple[str, ...]] = []
+    names, lists, columns, start = set(), set(), set(), 0
     for match in TOKENS.finditer(text):
         if match["slot"]:
-            first, *rest = _slot_variables(match)
-            lists.add(first)
-            columns.update(rest)
+            variables = _slot_variables(match)
+            lists.add(variables[0])
+            columns.update(variables[1:])
+            part: tuple[str, ...] = ("VALUES", *variables)
         elif match.group().startswith("$"):
             names.add(match.group()[1:])
-    return frozenset((names | lists) - columns), frozenset(lists)
+            part = ("$", match.group()[1:])
+        else:
+            continue
+        parts += [text[start:match.start()], part]
+        start = match.end()
+    parts.append(text[start:])
+    return tuple(parts), frozenset((names | lists) - columns), frozenset(lists)
 
 
 def _slot_variables(match: re.Match) -> list[str]:
@@ -104,17 +114,14 @@ def _slot_variables(match: re.Match) -> list[str]:
     return [match["one"]] if match["one"] else [v.lstrip("$") for v in match["vars"].split()]
 
 
-def _bound(match: re.Match, name: str, bindings: dict[str, object], lists: frozenset[str]) -> str:
-    """A token of the text as bound: a `$name` given a value becomes its term, another the same variable
-    written `?name` (what every engine reads), a VALUES slot its rows; anything else stays as it is."""
-    token = match.group()
-    if match["slot"]:
-        return _filled(_slot_variables(match), name, bindings[_slot_variables(match)[0]])
-    if not token.startswith("$"):
-        return token
-    if token[1:] in lists or token[1:] not in bindings:  # a slot's variable used elsewhere in the text
-        return "?" + token[1:]
-    return _term(bindings[token[1:]], name, token[1:])
+def _bound(part: tuple[str, ...], name: str, bindings: dict[str, object], terms: dict[str, str]) -> str:
+    """A part of the text as bound: a `$name` given a value becomes its term, another the same variable
+    written `?name` (what every engine reads: a slot's variable used elsewhere, a slot's column), a VALUES
+    slot its rows."""
+    kind, variable, *_ = part
+    if kind == "VALUES":
+        return _filled(list(part[1:]), name, bindings[variable])
+    return terms.get(variable, "?" + variable)
 
 
 def _filled(variables: list[str], name: str, rows: object) -> str:
@@ -125,7 +132,7 @@ def _filled(variables: list[str], name: str, rows: object) -> str:
     if isinstance(rows, str | bytes) or not isinstance(rows, Iterable):
         raise QueryError(f"query {name}: ${slot} takes a list, not {type(rows).__name__} {rows!r}")
     if len(variables) == 1:  # a list of IRIs, plain strings among them
-        cells = " ".join(_iri(URIRef(r) if isinstance(r, str) else r, name, slot) for r in rows)
+        cells = " ".join([_iri(r, name, slot) for r in rows])
         return f"VALUES ?{slot} {{ {cells} }}"
     rows = list(rows)
     if not all(isinstance(r, tuple) and len(r) == len(variables) for r in rows):
@@ -148,10 +155,11 @@ def _term(value: object, name: str, slot: str) -> str:
 
 
 def _iri(value: object, name: str, slot: str) -> str:
-    """`<iri>` for a URIRef that passes checked_iri; QueryError naming the query and slot otherwise."""
-    if not isinstance(value, URIRef):
+    """`<iri>` for an IRI (a URIRef; in a list slot, a str too) that checked_iri would accept; QueryError
+    naming the query, the slot and the problem otherwise."""
+    if not isinstance(value, str) or isinstance(value, Literal):
         raise QueryError(f"query {name}: ${slot} takes IRIs (URIRef), not {type(value).__name__} {value!r}")
-    try:
-        return f"<{checked_iri(str(value), f'${slot}')}>"
-    except WhytagError as err:
-        raise QueryError(f"query {name}: {err}") from None
+    problem = iri_problem(value)  # checked_iri's test, without building a URIRef per IRI of a long list
+    if problem:
+        raise QueryError(f"query {name}: ${slot} {str(value)!r} is not a valid IRI: {problem}")
+    return f"<{value}>"
