@@ -7,8 +7,9 @@ graph. `query(name, track=…)` replaces `$track` with a checked term: an IRI th
 test (Oxigraph's own parser), any other value as an RDF literal (rdflib's `Literal(...).n3()`, which escapes
 quotes and newlines). A list of IRIs fills a `VALUES $name { UNDEF }` block (one unbound row: "all")
 with one row per IRI; a list of tuples fills `VALUES ($name $other …) { (UNDEF UNDEF …) }`, bound by
-its first variable's name. Nothing is ever pasted into query text elsewhere, so a value cannot change a
-query's meaning.
+its first variable's name; given None, the block is left out. A value bound this way cannot change a
+query's meaning. (The modules that still build SPARQL text themselves are listed in tests/kg/test_queries.py,
+a list that may only shrink.)
 """
 
 from __future__ import annotations
@@ -50,9 +51,9 @@ class QueryError(WhytagError, ValueError):
 def query(name: str, /, *, limit: int | None = None, **bindings: object) -> str:
     """The text of the named query with each `$name` bound to its value (and a LIMIT appended, if given).
 
-    Every `$name` in the text must be given (a list slot may be given None: all rows; its
-    IRIs may be plain strings, as a list slot holds IRIs only), and every value
-    given must have its `$name` in the text, so a misspelt binding fails here rather than matching nothing.
+    Every `$name` in the text must be given (a list slot may be given None: all rows; its IRIs may be
+    plain strings, as a list slot holds IRIs only), and every value given must have its `$name` in the
+    text, so a misspelt binding fails here rather than matching nothing.
     """
     parts, slots, lists = _parsed(name)
     unknown = sorted(bindings.keys() - slots)
