@@ -11,7 +11,7 @@ import pytest
 from rdflib import Literal, URIRef
 from whytag_testing import REPO
 
-from whytag.kg.iris import EXTRACTORS_GRAPH, SCHEMA_GRAPH
+from whytag.kg.iris import CATALOG_GRAPH, EXTRACTORS_GRAPH, SCHEMA_GRAPH
 from whytag.kg.namespaces import sparql_prefixes
 from whytag.kg.queries import DOCUMENTED, FOLDER, QueryError, documented, query
 
@@ -116,7 +116,7 @@ def test_a_values_slot_takes_a_list_and_none_means_all(engine):
     with pytest.raises(QueryError, match=r"\$t takes a list, not str"):
         query("audio-files", t="urn:a")
     text = query("sampled-data", modelGraphs=Literal("urn:whytag:graph/model/"), extractors=EXTRACTORS_GRAPH,
-                 t=[URIRef("urn:whytag:track/t1")])
+                 catalog=CATALOG_GRAPH, t=[URIRef("urn:whytag:track/t1")])
     assert len(rows(engine, text)) == 1  # the one track's graph, one triple
 
 
