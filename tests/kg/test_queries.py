@@ -13,6 +13,7 @@ from whytag_testing import REPO
 
 from whytag.kg.iris import CATALOG_GRAPH, EXTRACTORS_GRAPH, SCHEMA_GRAPH
 from whytag.kg.namespaces import sparql_prefixes
+from whytag.kg.operations import update_keyword
 from whytag.kg.queries import DOCUMENTED, FOLDER, QueryError, documented, query
 
 NAMES = sorted(p.stem for p in FOLDER.glob("*.rq"))
@@ -48,6 +49,13 @@ def rows(engine: pyoxigraph.Store, text: str) -> list:
 def test_every_named_query_runs_as_it_stands(engine, name):
     """Unbound, `$track` is just a variable: the file is the query a user can paste into /sparql."""
     rows(engine, (FOLDER / f"{name}.rq").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_named_query_reads_as_a_query_not_an_update(name):
+    """Their comments say "tagged with …": read in part, a comment once made `whytag query` refuse them as
+    updates (keyword WITH)."""
+    assert update_keyword((FOLDER / f"{name}.rq").read_text(encoding="utf-8")) is None
 
 
 def test_documented_queries_are_files_and_the_docs_name_them():
