@@ -16,6 +16,7 @@ from whytag.errors import WhytagError
 from whytag.kg.export import export
 from whytag.kg.extraction import extract_tracks
 from whytag.kg.ingest import ingest
+from whytag.kg.queries import query
 from whytag.kg.store import GraphStore, open_store
 from whytag.kg.tables import labels_from, read_table
 from whytag.kg.tracks import label_tracks
@@ -38,9 +39,9 @@ def demo(folder: Path, clips: int, learner: str) -> Iterator[str]:
     yield f"1. generated {clips} clips in {folder / 'audio'} (labels: {labels})"
     with open_store(folder / "graph") as store:
         report = ingest(store, [folder / "audio"], progress=False)
-        count = store.select("SELECT (COUNT(?t) AS ?n) WHERE { ?t a wt:Track }").rows[0][0]
-        yield (f"2. ingested {len(report.tracks)} tracks; SPARQL: SELECT (COUNT(?t) AS ?n) WHERE {{ ?t a wt:Track }}"
-               f" → {count}")
+        counting = " ".join(line for line in query("track-count").splitlines() if not line.startswith("#"))
+        count = store.select(counting).rows[0][0]
+        yield f"2. ingested {len(report.tracks)} tracks; SPARQL: {counting} → {count}"
         extracted = extract_tracks(store, ("signal", "symbolic"), progress=False)
         yield f"3. extracted {sum(extracted.done.values())} feature values (signal + symbolic)"
         failures = report.failures + extracted.failures

@@ -67,10 +67,10 @@ WHY_TAGGED = """SELECT DISTINCT ?reason ?score ?contribution ?feature ?value ?le
                GRAPH ?labels { ?l rdfs:label ?level . } FILTER(?lf = ?f) }
   }
 } ORDER BY DESC(ABS(?contribution))"""
-"""docs/queries/why-tagged.rq with each pattern in a GRAPH clause, so that it finds the same rows whether or not
+"""kg/queries/why-tagged.rq with each pattern in a GRAPH clause, so that it finds the same rows whether or not
 a store's default graph is the union of its graphs (through `values` the embedded one was not, at first)."""
 QUERY_NAMES = ["tracks tagged T", "why X tagged T", "tag counts", "fast and minor", "rules using F"]
-TAG_COUNTS = (HERE.parents[1] / "docs" / "queries" / "tag-counts.rq").read_text()
+TAG_COUNTS = (HERE.parents[1] / "kg" / "queries" / "tag-counts.rq").read_text()
 """The documented "how many tracks carry each tag": the counts the tagging run stored as it wrote. Until
 2026-12-02 the bench counted every predicted assignment instead, which grows with the catalog."""
 
@@ -118,8 +118,8 @@ def count_rows(rows: Iterator[tuple]) -> int:
 
 
 def typical_queries(store, track: str) -> list[str]:
-    """The five typical queries (see QUERY_NAMES), the second docs/queries/why-tagged.rq for `track`, the third
-    docs/queries/tag-counts.rq."""
+    """The five typical queries (see QUERY_NAMES), the second kg/queries/why-tagged.rq for `track`, the third
+    kg/queries/tag-counts.rq."""
     from whytag.kg.iris import tag_iri, wt_individual
     from whytag.kg.mapping import feature_node
 

@@ -40,7 +40,7 @@ QUERIES = {
                   "\"energetic\" ; wt:justifiedBy ?j . ?j wt:contribution ?contribution . "
                   "OPTIONAL {{ ?j wt:effect ?e . "
                   "?e wt:onFeature ?f . OPTIONAL {{ ?f rdfs:label ?feature }} OPTIONAL {{ <{track}> ?f ?value }} }} }} "
-                  "ORDER BY DESC(ABS(?contribution))",  # docs/queries/why-tagged.rq's shape
+                  "ORDER BY DESC(ABS(?contribution))",  # kg/queries/why-tagged.rq's shape
     "tagged best first": "SELECT ?t ?score WHERE { ?a wt:tag/skos:notation \"calm\" ; wt:track ?t ; wt:score ?score ; "
                          "wt:predicted true } ORDER BY DESC(?score) LIMIT 20",
     "a track's features": "SELECT ?label ?value WHERE {{ <{track}> ?f ?value . ?f a wt:Feature ; rdfs:label ?label }}",

@@ -21,6 +21,7 @@ from whytag.kg.federation import uses_service
 from whytag.kg.iris import checked_iri
 from whytag.kg.namespaces import PREFIXES, prefixed_name
 from whytag.kg.operations import update_keyword
+from whytag.kg.queries import query as named_query
 from whytag.kg.store import INTEGERS, QueryTable, typed
 from whytag.kg.validate import validate_store
 from whytag.reasoning.rederive import TOLERANCE
@@ -189,7 +190,7 @@ def export(ctx: click.Context, fmt: str, output: str | None, graph: str | None, 
     """Export the graph as linked data."""
     named = checked_iri(graph, "--graph") if graph else None
     with command_store(ctx) as store:
-        if named is not None and not store.select(f"ASK {{ GRAPH <{named}> {{ ?s ?p ?o }} }}").rows[0][0]:
+        if named is not None and not store.select(named_query("graph-exists", g=named)).rows[0][0]:
             raise click.ClickException(f"--graph {graph}: no such graph in {store.location}")
         if output:
             partial = Path(output).with_name(f".{Path(output).name}.partial")

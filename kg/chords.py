@@ -26,12 +26,14 @@ from whytag.kg.iris import chord_prefix, extraction_iri
 from whytag.kg.mapping import extractor_output_pattern, extractors_declared, feature_triples
 from whytag.kg.namespaces import KEYS, WT, sparql_prefixes
 from whytag.kg.ntriples import NTriples
+from whytag.kg.queries import query
 from whytag.kg.store import GraphStore, Triple, triples_block
 from whytag.ontology import HERE
 
 HARMONY = HERE / "harmony.ttl"
 FUNCTIONS = {"tonic": WT.Tonic, "sub": WT.Subdominant, "dom": WT.Dominant, "glob": WT.SecondaryDominant}
 QUALITIES = {"maj": WT.MajorTriad, "min": WT.MinorTriad, "7": WT.DominantSeventh, "dim": WT.DiminishedTriad}
+NGRAM_QUERIES = {1: "chord-unigrams", 2: "chord-bigrams", 3: "chord-trigrams"}  # by the n-grams' length
 MODES = {"major": WT.MajorMode, "minor": WT.MinorMode}
 DEGREES = tuple(WT["Degree" + numeral] for numeral in (
     "I", "FlatII", "II", "FlatIII", "III", "IV", "SharpIV", "V", "FlatVI", "VI", "FlatVII", "VII"))  # by semitone
@@ -84,27 +86,6 @@ def reason(facts: Graph) -> list[Triple]:
             if p == RDF.type and s in events and str(o).startswith(str(WT)) and (s, p, o) not in facts]
 
 
-def _chain(var: str, n: int) -> str:
-    """SPARQL path of n consecutive events ?{var}0 wt:next ?{var}1 … along a track."""
-    return " ".join(f"?{var}{i} wt:next ?{var}{i + 1} ." for i in range(n - 1))
-
-
-def _ngram_query(patterns: dict[str, tuple[URIRef, ...]]) -> str:
-    """One SELECT for all n-grams of one length: per name, count/total and the first events counted."""
-    n = len(next(iter(patterns.values())))
-    columns = " ".join(f"?c{i}" for i in range(n))
-    rows = "\n".join(f'("{name}" {" ".join(c.n3() for c in classes)})' for name, classes in patterns.items())
-    typed = " ".join(f"?e{i} a ?c{i} ." for i in range(n))
-    return f"""
-        SELECT ?name (IF(?total > 0, COUNT(?e0) / ?total, 0) AS ?value)
-               (GROUP_CONCAT(STR(?e0); separator=" ") AS ?from)
-        WHERE {{
-          VALUES (?name {columns}) {{ {rows} }}
-          {{ SELECT (COUNT(*) AS ?total) WHERE {{ ?t0 a wt:ChordEvent . {_chain("t", n)} }} }}
-          OPTIONAL {{ ?e0 a wt:ChordEvent . {_chain("e", n)} {typed} }}
-        }} GROUP BY ?name ?total"""
-
-
 def feature_values(reasoned: Graph) -> dict[str, tuple[float, list[URIRef]]]:
     """The 32 features of one track's reasoned chord graph: name → (ratio, first events of the counted n-grams).
 
@@ -118,8 +99,9 @@ def feature_values(reasoned: Graph) -> dict[str, tuple[float, list[URIRef]]]:
         classes = tuple(FUNCTIONS[part] for part in name.split("-"))
         by_length.setdefault(len(classes), {})[name] = classes
     values: dict[str, tuple[float, list[URIRef]]] = {}
-    for patterns in by_length.values():
-        for name, value, starts in engine.query(sparql_prefixes() + _ngram_query(patterns)):
+    for n, patterns in by_length.items():
+        rows = [(Literal(name), *classes) for name, classes in patterns.items()]
+        for name, value, starts in engine.query(sparql_prefixes() + query(NGRAM_QUERIES[n], name=rows)):
             values[str(name)] = (float(value), [URIRef(e) for e in str(starts or "").split()])
     return values
 

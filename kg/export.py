@@ -14,6 +14,7 @@ from rdflib import URIRef
 
 from whytag.kg.iris import SCHEMA_GRAPH
 from whytag.kg.namespaces import PREFIXES
+from whytag.kg.queries import query
 from whytag.kg.store import GraphStore
 
 FORMATS = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt", "nquads": "nquads", "trig": "trig"}
@@ -51,8 +52,8 @@ def export_to(store: GraphStore, out: BinaryIO, fmt: str, graph: URIRef | None =
         _stream_trig(native, out, include_schema)
         return
     if native is not None and graph is None and fmt in NATIVE:  # merged: every graph's triples as one graph
-        keep = "" if include_schema else f"FILTER(?g != <{SCHEMA_GRAPH}>)"
-        triples = native.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {keep} }}")
+        triples = native.query(query("triples", g=None) if include_schema else
+                               query("triples-except-schema", schema=SCHEMA_GRAPH))
         pyoxigraph.serialize(triples, out, NATIVE[fmt], prefixes=None if fmt == "ntriples" else _PREFIXES)
         return
     out.write(_through_rdflib(store, fmt, graph, include_schema))

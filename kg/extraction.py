@@ -13,7 +13,8 @@ from whytag.extractors.batch import DEFAULT_GROUPS, extract_many
 from whytag.extractors.cluster import SCHEDULER_TIMEOUT
 from whytag.kg.mapping import extractor_output_pattern, extractors_declared, feature_triples, union_pattern
 from whytag.kg.ntriples import NTriples
-from whytag.kg.store import GraphStore, StoreError, values_clause
+from whytag.kg.queries import query
+from whytag.kg.store import GraphStore, StoreError
 
 
 @dataclass
@@ -35,9 +36,7 @@ class AudioSource:
 
 def audio_files(store: GraphStore, tracks: list[URIRef] | None = None) -> tuple[dict[str, AudioSource], list[str]]:
     """One readable audio path per ingested track, and a line for each path two tracks claim (stale graphs)."""
-    scope = values_clause("t", tracks) if tracks is not None else ""
-    rows = store.select(f"""SELECT ?t ?f ?p ?h WHERE {{ {scope} GRAPH ?g {{ ?t mo:available_as ?f .
-                            ?f wt:path ?p ; wt:sha256 ?h }} }} ORDER BY ?t ?p""").rows
+    rows = store.select(query("audio-files", t=tracks)).rows
     chosen: dict[URIRef, tuple[str, AudioSource]] = {}
     for track, audio_file, path, digest in rows:
         track = URIRef(track)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-UPDATE = re.compile(r"(?:\s|#[^\n]*\n?|BASE\s*<[^>]*>|PREFIX\s*[^\s:]*:\s*<[^>]*>)*"
+# a comment is read whole (*+): matched in part, "# … tagged with …" read as the keyword WITH
+UPDATE = re.compile(r"(?:\s|#[^\n]*+\n?|BASE\s*<[^>]*>|PREFIX\s*[^\s:]*:\s*<[^>]*>)*"
                     r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.I)
 
 

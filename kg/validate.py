@@ -9,7 +9,8 @@ from rdflib import Graph, Literal
 from rdflib.namespace import RDF, SH, XSD
 
 from whytag.kg.iris import CATALOG_GRAPH, EXTRACTORS_GRAPH, SCHEMA_GRAPH, graph_iri
-from whytag.kg.store import GraphStore, values_clause
+from whytag.kg.queries import query
+from whytag.kg.store import GraphStore
 from whytag.ontology import SHAPES, schema_files
 
 
@@ -57,30 +58,24 @@ def validate_store(store: GraphStore, sample: int | None = None) -> list[Violati
     `sample` tracks drawn at random (each with its graph and its tag assignments); the checks for
     partial extractions and interrupted runs still cover the whole store.
     """
-    data = store.construct(_sampled(sample) if sample is not None else
-                           f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
-                           f"FILTER(?g != <{SCHEMA_GRAPH}>) }}")
+    data = store.construct(_sampled(store, sample) if sample is not None else
+                           query("triples-except-schema", schema=SCHEMA_GRAPH))
     shapes = validate_graph(_plain_strings(data), _plain_strings(store.graph_triples(SCHEMA_GRAPH)))
     return sorted(shapes + partial_extractions(store) + interrupted_runs(store) + stale_tag_counts(store),
                   key=lambda v: (v.focus, v.path, v.message))
 
 
-def _sampled(sample: int) -> str:
+def _sampled(store: GraphStore, sample: int) -> str:
     """CONSTRUCT of the model and extractors graphs, and `sample` random tracks' graphs with their
     assignments and reasons, and the artists and albums they name (kg.metadata)."""
-    return f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
-        {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{graph_iri("model/")}") || ?g = <{EXTRACTORS_GRAPH}>) }}
-        UNION {{ {{ SELECT ?t WHERE {{ GRAPH ?t {{ ?t a wt:Track }} }} ORDER BY RAND() LIMIT {int(sample)} }}
-                 {{ GRAPH ?t {{ ?s ?p ?o }} }}
-                 UNION {{ GRAPH ?tg {{ ?a wt:track ?t . ?a (wt:justifiedBy|wt:decisionChangesIf)? ?s . ?s ?p ?o }} }}
-                 UNION {{ GRAPH ?t {{ ?t foaf:maker|^mo:track ?s }} GRAPH <{CATALOG_GRAPH}> {{ ?s ?p ?o }} }} }}
-    }}"""
+    tracks = [t for (t,) in store.values(query("random-tracks", limit=sample))]
+    return query("sampled-data", modelGraphs=Literal(str(graph_iri("model/"))), extractors=EXTRACTORS_GRAPH,
+                 catalog=CATALOG_GRAPH, t=tracks)
 
 
 def interrupted_runs(store: GraphStore) -> list[Violation]:
     """Tagging runs that started and never ended: some batches of tracks carry the run's tags, the rest none."""
-    rows = store.select("""SELECT ?run WHERE { GRAPH ?g { ?run a wt:Tagging ; prov:startedAtTime ?start
-                           FILTER NOT EXISTS { ?run prov:endedAtTime ?end } } }""").rows
+    rows = store.select(query("interrupted-runs")).rows
     return [Violation(str(run), "endedAtTime", "interrupted tagging run: only some tracks carry its tags "
                       "(run `whytag tag` again)", "") for (run,) in rows]
 
@@ -88,11 +83,7 @@ def interrupted_runs(store: GraphStore) -> list[Violation]:
 def stale_tag_counts(store: GraphStore) -> list[Violation]:
     """Per-tag counts a tagging run wrote that no longer match its graph's predicted assignments (tags
     edited since, or a run cut short): one count over every assignment, as the stored counts save."""
-    rows = store.select("""
-        SELECT ?c ?stored (COUNT(DISTINCT ?a) AS ?found) WHERE {
-          GRAPH ?g { ?run wt:tagCount ?c . ?c wt:countedTag ?tag ; wt:trackCount ?stored .
-                     OPTIONAL { ?a wt:tag ?tag ; wt:predicted true } }
-        } GROUP BY ?c ?stored HAVING (COUNT(DISTINCT ?a) != ?stored)""").rows
+    rows = store.select(query("stale-tag-counts")).rows
     return [Violation(str(c), "trackCount", f"stale tag count: {stored} recorded, {found} tracks carry the tag "
                       "(run `whytag tag` again)", "") for c, stored, found in rows]
 
@@ -106,22 +97,15 @@ def partial_extractions(store: GraphStore, batch: int = 1000) -> list[Violation]
     features each extractor measures. A missing value that another, unrecorded one makes up for is not
     found here; SHACL flags the latter when no extractor measures its feature.
     """
-    expected = dict(store.values("""SELECT ?g (SUM(?n) AS ?e) WHERE {
-        GRAPH ?g { ?a a wt:Extraction ; wt:valueCount ?n } } GROUP BY ?g"""))
-    found = dict(store.values(f"""SELECT ?g (COUNT(*) AS ?n) WHERE {{
-        {{ SELECT DISTINCT ?f WHERE {{ GRAPH <{EXTRACTORS_GRAPH}> {{ ?x wt:measures ?f }} }} }}
-        GRAPH ?g {{ ?g ?f ?v }} }} GROUP BY ?g"""))
+    expected = dict(store.values(query("recorded-value-counts")))
+    found = dict(store.values(query("value-counts", extractors=EXTRACTORS_GRAPH)))
     uneven = sorted(g for g in expected.keys() | found.keys() if expected.get(g, 0) != found.get(g, 0))
     ambiguous = _ambiguous_extractions(store)  # their graphs' counts differ as a feature keeps its last value
     overlapping = {v.focus.split("/extraction/")[0] for v in ambiguous}
     violations = []
     for start in range(0, len(uneven), batch):
         graphs = uneven[start:start + batch]
-        rows = store.values(f"""SELECT ?g ?a ?expected (COUNT(DISTINCT ?f) AS ?found) WHERE {{
-            {values_clause("g", graphs)}
-            GRAPH ?g {{ ?a a wt:Extraction ; wt:valueCount ?expected ; prov:wasAssociatedWith ?x .
-                       OPTIONAL {{ ?g ?f ?v . GRAPH <{EXTRACTORS_GRAPH}> {{ ?x wt:measures ?f }} }} }}
-            }} GROUP BY ?g ?a ?expected HAVING (COUNT(DISTINCT ?f) != ?expected)""")
+        rows = store.values(query("partial-extractions", g=graphs, extractors=EXTRACTORS_GRAPH))
         explained = set()
         for graph, extraction, count, seen in rows:
             explained.add(graph)
@@ -136,10 +120,7 @@ def partial_extractions(store: GraphStore, batch: int = 1000) -> list[Violation]
 def _ambiguous_extractions(store: GraphStore) -> list[Violation]:
     """Two extractions in one track's graph whose extractors measure a common feature: which of them
     generated that feature's value can no longer be read from the graph."""
-    rows = store.values(f"""SELECT DISTINCT ?a ?b WHERE {{
-        {{ SELECT DISTINCT ?x ?y WHERE {{ GRAPH <{EXTRACTORS_GRAPH}> {{ ?x wt:measures ?f . ?y wt:measures ?f }}
-                                       FILTER(STR(?x) < STR(?y)) }} }}
-        GRAPH ?g {{ ?a prov:wasAssociatedWith ?x . ?b prov:wasAssociatedWith ?y }} }}""")
+    rows = store.values(query("ambiguous-extractions", extractors=EXTRACTORS_GRAPH))
     return [Violation(a, "measures", f"its extractor and {b}'s measure a common feature: which of them "
                       "generated its value is ambiguous", "") for a, b in rows]
 

@@ -29,6 +29,7 @@ from starlette.templating import Jinja2Templates
 
 from whytag.kg.iris import DEFAULT_BASE
 from whytag.kg.namespaces import PREFIXES, SKOS, WT, prefixed_name
+from whytag.kg.queries import documented
 from whytag.kg.store import GraphStore, StoreError
 from whytag.serve.cache import Kept
 from whytag.serve.chart import bar_chart
@@ -46,7 +47,6 @@ from whytag.serve.sparql import (
 )
 
 TEMPLATES = Path(__file__).parent / "templates"
-EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "queries"
 PAGE_TYPES = ["text/html", *GRAPH_TYPES]
 QUERY_TYPES = ("application/sparql-query", "application/sparql-update")
 # a query calling these answers differently each time, so its answer is never kept (a mention in a string
@@ -112,7 +112,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
         return html(request, "catalog.html", {"tag": tag, "q": text, **data})
 
     async def query_page(request: Request) -> Response:
-        examples = {p.stem: p.read_text(encoding="utf-8") for p in sorted(EXAMPLES.glob("*.rq"))}
+        examples = documented()
         return html(request, "query.html", {"examples": examples, "prefixes": PREFIXES,
                                             "limits": settings.limits, "query": request.query_params.get("query", "")})
 

@@ -8,9 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from cli_run import whytag
-from whytag_testing import DAVIS, KELLY, KIND_OF_BLUE, REPO, SO_WHAT, write_tagged_audio
+from rdflib import Literal
+from whytag_testing import DAVIS, KELLY, KIND_OF_BLUE, SO_WHAT, write_tagged_audio
 
 from whytag.kg.iris import artist_iri
+from whytag.kg.queries import query
 
 QUADS = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
@@ -104,8 +106,9 @@ def test_explain_accepts_and_shows_artist_and_title_and_lists_the_tracks_an_ambi
     as_json = json.loads(whytag("explain", "Bill Evans - So What", "--format", "json", store=store).stdout)
     assert (as_json["track"], as_json["title"], as_json["artist"]) == (
         "urn:whytag:track/table/t10", "So What", "Bill Evans")
-    by_artist = json.loads(whytag("query", "--format", "json", "--file", str(REPO / "docs/queries/tracks-by-artist.rq"),
-                                  store=store).stdout)
+    miles = tmp_path / "miles.rq"
+    miles.write_text(query("tracks-by-artist", artistName=Literal("Miles Davis")))
+    by_artist = json.loads(whytag("query", "--format", "json", "--file", str(miles), store=store).stdout)
     assert by_artist == [{"track": "urn:whytag:track/table/t9", "credit": "Miles Davis", "title": "So What",
                           "notation": "fast"}]
     ambiguous = whytag("explain", "So What", store=store, check=False)

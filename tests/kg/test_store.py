@@ -5,8 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from rdflib import Literal
-from whytag_testing import REPO
+from rdflib import Literal, URIRef
 
 from whytag.extractors.audio import probe
 from whytag.extractors.base import FeatureSet
@@ -15,6 +14,7 @@ from whytag.kg.ingest import ingest
 from whytag.kg.iris import EXTRACTORS_GRAPH, SCHEMA_GRAPH
 from whytag.kg.mapping import feature_table
 from whytag.kg.namespaces import WT
+from whytag.kg.queries import query
 from whytag.kg.store import StoreError, open_store
 from whytag.kg.validate import partial_extractions, validate_store
 
@@ -87,8 +87,7 @@ def test_each_value_names_the_extraction_that_made_it(store, audio_folder):
         for name, value in values.items():
             features.add(name, value)
         write_measurements(store, track, None, [features])
-    text = (REPO / "docs/queries/value-provenance.rq").read_text()
-    rows = store.select(text.replace("<urn:whytag:track/gtzan-perceptual-features/100072>", f"<{track}>")).rows
+    rows = store.select(query("value-provenance", track=URIRef(track))).rows
     found = {str(feature).rsplit("#", 1)[1]: (float(value), str(extraction), str(extractor), str(version))
              for feature, value, extraction, extractor, version, _, _ in rows}
     assert len(rows) == len(found) == 2  # demo.x's second run replaced its first, Spectral-Centroid included
@@ -147,8 +146,7 @@ def test_a_store_of_the_earlier_layout_is_upgraded_when_opened(tmp_path):
         assert count(reopened, f"GRAPH <{EXTRACTORS_GRAPH}> {{ <{x}> wt:measures ?f }}") == 2
         assert count(reopened, f"GRAPH <{t}> {{ <{t}/extraction/demo-x> wt:softwareVersion '1.0' }}") == 1
         assert count(reopened, f"GRAPH <{t}> {{ <{x}> ?p ?o }}") == 0
-        text = (REPO / "docs/queries/value-provenance.rq").read_text()
-        rows = reopened.select(text.replace("<urn:whytag:track/gtzan-perceptual-features/100072>", f"<{t}>")).rows
+        rows = reopened.select(query("value-provenance", track=URIRef(t))).rows
         assert sorted((str(f).rsplit("#")[1], str(e), str(v)) for f, _, _, e, v, _, _ in rows) == [
             ("bpm", "demo.x", "1.0"), ("key", "demo.x", "1.0")]
         assert count(reopened, f"GRAPH <{t}> {{ <{t}> wt:bpm 96e0 ; wt:key 3e0 }}") == 1

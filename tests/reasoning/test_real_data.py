@@ -13,12 +13,14 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 import pytest
+from rdflib import Literal, URIRef
 from sklearn.model_selection import train_test_split
-from whytag_testing import REPO, shared_table
+from whytag_testing import shared_table
 
 from whytag.datasets.gtzan import GENRES
 from whytag.datasets.paper_tables import GTZAN_TABLE
 from whytag.evaluation import multi_label_metrics
+from whytag.kg.queries import query
 from whytag.kg.tables import import_features
 from whytag.reasoning.learners import BoostedLinearLearner
 from whytag.reasoning.reasoner import apply_model
@@ -42,36 +44,36 @@ def test_gtzan_tags_in_the_store_are_the_learners_predictions(store, gtzan):
     assert accuracy >= 0.73  # measured 0.75 (bench/RESULTS.md); XGBoost 0.765
     assert max(m.n_conditions for m in learner.models_.values()) <= 100
 
-    # The documented queries run as written, with a track and tag of this run put in.
-    track, genre = tracks[0], predicted.loc[X_test.index[0]]
+    # The documented queries run as written, with a track and tag of this run bound.
+    track, genre = URIRef(tracks[0]), predicted.loc[X_test.index[0]]
 
-    def documented(name: str) -> list:
-        text = (REPO / "docs/queries" / name).read_text()
-        text = text.replace("<urn:whytag:track/gtzan-perceptual-features/100072>", f"<{track}>")
-        return store.select(text.replace('"blues"', f'"{genre}"')).rows
+    tag = {"notation": Literal(genre)}
 
-    rows = documented("why-tagged.rq")
+    def documented(name: str, **bindings: object) -> list:
+        return store.select(query(name, track=track, **bindings)).rows
+
+    rows = documented("why-tagged", **tag)
     contributions = {str(reason): float(c) for reason, _, c, *_ in rows}
     assert len(contributions) == 1 + len(learner.models_[genre].effects())  # the base rate + one per feature
     score = float(rows[0][1])
     assert score == pytest.approx(1 / (1 + math.exp(-sum(contributions.values()))), abs=1e-12)
     parts = defaultdict(float)  # the rule-level breakdown adds up to each feature reason
     offsets = {}
-    for feature, contribution, offset, _, weight, _, _, coefficient, center, value in documented("why-tagged-rules.rq"):
+    breakdown = documented("why-tagged-rules", **tag)
+    for feature, contribution, offset, _, weight, _, _, coefficient, center, value in breakdown:
         key = (str(feature), float(contribution))
         offsets[key] = float(offset)
         parts[key] += float(weight) if weight is not None else float(coefficient) * (float(value) - float(center))
     assert len(parts) >= len(learner.models_[genre].linear)
     assert all(parts[key] - offsets[key] == pytest.approx(key[1], abs=1e-9) for key in parts)
-    changes = documented("what-would-change.rq")
+    changes = documented("what-would-change")
     assert len(changes) <= 1 and all(str(op) in {"<", "<=", ">", ">="} for _, _, _, op, _, _ in changes)
-    provenance = documented("value-provenance.rq")  # every value of the track, each from the table's import
+    provenance = documented("value-provenance")  # every value of the track, each from the table's import
     assert len(provenance) == int(np.isfinite(X_test.iloc[0].to_numpy(dtype=float)).sum())
     assert {(str(extractor), str(used)) for _, _, _, extractor, _, _, used in provenance} == {
         ("table:gtzan-test", "urn:whytag:table/gtzan-test")}
-    because = (REPO / "docs/queries/tagged-because-of-feature.rq").read_text().replace('"blues"', f'"{genre}"')
     top = max(learner.models_[genre].reasons(X_test.iloc[[0]]).iloc[0].items(), key=lambda kv: kv[1])
-    found = store.select(because.replace('"dom"', f'"{top[0][0]}"')).rows
+    found = store.select(query("tagged-because-of-feature", feature=Literal(top[0][0]), **tag)).rows
     assert found and all(float(c) > 0 for *_, c in found)
 
 

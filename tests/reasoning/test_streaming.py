@@ -4,7 +4,6 @@ and the in-store SPARQL path re-deriving the written scores."""
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,6 +11,7 @@ import pytest
 from rdflib import URIRef
 
 from whytag.kg.namespaces import WT
+from whytag.kg.queries import query
 from whytag.kg.tables import import_features
 from whytag.kg.validate import interrupted_runs, stale_tag_counts
 from whytag.reasoning.model import Condition, LinearTerm, Rule, TagModel, annotate
@@ -85,7 +85,7 @@ def test_the_run_s_tag_counts_match_its_assignments_until_one_is_edited(catalog)
     # as for a shipped vocabulary, each tag's notation also in a second graph (the schema's, beside the model's)
     store.update("INSERT { GRAPH <urn:test:vocabulary> { ?t skos:notation ?n } } "
                  "WHERE { GRAPH ?a { ?c wt:countedTag ?t } GRAPH ?b { ?t skos:notation ?n } }")
-    rows = store.rows((Path(__file__).resolve().parents[2] / "docs/queries/tag-counts.rq").read_text())
+    rows = store.rows(query("tag-counts"))
     stored = {str(n): int(c) for n, c in rows}
     counted = {str(n): int(c) for n, c in store.rows(
         "SELECT ?n (COUNT(DISTINCT ?a) AS ?c) WHERE { ?a wt:predicted true ; wt:tag/skos:notation ?n } GROUP BY ?n")}

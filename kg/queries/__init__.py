@@ -1,0 +1,166 @@
+"""Every SPARQL text whytag runs, one named `.rq` file each in this folder, and the one binder that puts
+values into them.
+
+A query names what it takes as SPARQL variables written `$name` (`$track` and `?track` are the same
+variable), so each file is a valid query as it stands — run unbound, it answers for every track, tag or
+graph. `query(name, track=…)` replaces `$track` with a checked term: an IRI through `checked_iri`'s
+test (Oxigraph's own parser), any other value as an RDF literal (rdflib's `Literal(...).n3()`, which escapes
+quotes and newlines). A list of IRIs fills a `VALUES $name { UNDEF }` block (one unbound row: "all")
+with one row per IRI; a list of tuples fills `VALUES ($name $other …) { (UNDEF UNDEF …) }`, bound by
+its first variable's name; given None, the block is left out. A value bound this way cannot change a
+query's meaning. (The modules that still build SPARQL text themselves are listed in tests/kg/test_queries.py,
+a list that may only shrink.)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+from rdflib import Literal, URIRef
+
+from whytag.errors import WhytagError
+from whytag.kg.iris import iri_problem
+
+FOLDER = Path(__file__).resolve().parent
+# The questions docs/ documents and the query page offers as examples; the other files are whytag's own.
+DOCUMENTED = ("why-tagged", "why-tagged-rules", "what-would-change", "tagged-because-of-feature",
+              "value-provenance", "tag-counts", "tracks-by-artist")
+# One pass over a text reads, left to right: a VALUES slot — `VALUES $x { UNDEF }` or `VALUES ($x $y)
+# { (UNDEF UNDEF) }`, one unbound row that a list binding of $x fills — or a string, an IRI or a comment (a
+# `$` inside them is no variable), or a variable. What the binder puts in is never read again.
+TOKENS = re.compile(
+    r"(?P<slot>VALUES\s*(?:\$(?P<one>\w+)\s*\{\s*UNDEF\s*\}"
+    r"|\((?P<vars>(?:\s*\$\w+)+)\s*\)\s*\{\s*\((?:\s*UNDEF)+\s*\)\s*\}))"
+    r'|"""(?:[^"\\]|\\.|"(?!""))*"""'       # long strings
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"'                 # short strings
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r'|<[^<>"{}|^`\\\x00-\x20]*>'          # IRIs
+    r"|#[^\n]*"                             # comments
+    r"|[?$]\w+",                            # variables
+    re.S | re.I)
+
+
+class QueryError(WhytagError, ValueError):
+    """A named query that does not exist, or a value that cannot be bound into it; the message says which."""
+
+
+def query(name: str, /, *, limit: int | None = None, **bindings: object) -> str:
+    """The text of the named query with each `$name` bound to its value (and a LIMIT appended, if given).
+
+    Every `$name` in the text must be given (a list slot may be given None: all rows; its IRIs may be
+    plain strings, as a list slot holds IRIs only), and every value given must have its `$name` in the
+    text, so a misspelt binding fails here rather than matching nothing.
+    """
+    parts, slots, lists = _parsed(name)
+    unknown = sorted(bindings.keys() - slots)
+    if unknown:
+        raise QueryError(f"query {name}: no ${unknown[0]} in {FOLDER / (name + '.rq')}")
+    missing = sorted(slots - bindings.keys())
+    if missing:
+        raise QueryError(f"query {name}: ${missing[0]} is not bound")
+    terms = {key: _term(value, name, key) for key, value in bindings.items() if key not in lists}  # once each
+    text = "".join(part if isinstance(part, str) else _bound(part, name, bindings, terms) for part in parts)
+    if limit is not None:
+        if type(limit) is not int or limit < 0:
+            raise QueryError(f"query {name}: LIMIT {limit!r} is not a whole number ≥ 0")
+        text = f"{text.rstrip()}\nLIMIT {limit}"
+    return text
+
+
+def documented() -> dict[str, str]:
+    """The documented questions' names and texts (unbound), in the order the docs list them."""
+    return {name: _text(name) for name in DOCUMENTED}
+
+
+@cache  # read once per process: the same few files, on every call
+def _text(name: str) -> str:
+    """The named file's text; QueryError for a name with no file."""
+    path = FOLDER / f"{name}.rq"
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name) or not path.is_file():
+        raise QueryError(f"no query named {name!r} in {FOLDER}")
+    return path.read_text(encoding="utf-8")
+
+
+@cache  # a text is read once; binding it then joins its parts
+def _parsed(name: str) -> tuple[tuple[str | tuple[str, ...], ...], frozenset[str], frozenset[str]]:
+    """The named text as parts: verbatim text, or a tuple — ("$", name) for a variable written `$name`
+    (outside strings, IRIs and comments), ("VALUES", first, other…) for a VALUES slot; and the names to
+    bind, and those of them that name VALUES slots (lists; a slot's other variables are filled with its rows)."""
+    text = _text(name)
+    parts: list[str | tuple[str, ...]] = []
+    names, lists, columns, start = set(), set(), set(), 0
+    for match in TOKENS.finditer(text):
+        if match["slot"]:
+            variables = _slot_variables(match)
+            lists.add(variables[0])
+            columns.update(variables[1:])
+            part: tuple[str, ...] = ("VALUES", *variables)
+        elif match.group().startswith("$"):
+            names.add(match.group()[1:])
+            part = ("$", match.group()[1:])
+        else:
+            continue
+        parts += [text[start:match.start()], part]
+        start = match.end()
+    parts.append(text[start:])
+    return tuple(parts), frozenset((names | lists) - columns), frozenset(lists)
+
+
+def _slot_variables(match: re.Match) -> list[str]:
+    """The variables of a VALUES slot, without their `$`."""
+    return [match["one"]] if match["one"] else [v.lstrip("$") for v in match["vars"].split()]
+
+
+def _bound(part: tuple[str, ...], name: str, bindings: dict[str, object], terms: dict[str, str]) -> str:
+    """A part of the text as bound: a `$name` given a value becomes its term, another the same variable
+    written `?name` (what every engine reads: a slot's variable used elsewhere, a slot's column), a VALUES
+    slot its rows."""
+    kind, variable, *_ = part
+    if kind == "VALUES":
+        return _filled(list(part[1:]), name, bindings[variable])
+    return terms.get(variable, "?" + variable)
+
+
+def _filled(variables: list[str], name: str, rows: object) -> str:
+    """A VALUES block of `variables` with one row per item of `rows`; none at all for None (all rows)."""
+    slot = variables[0]
+    if rows is None:
+        return ""
+    if isinstance(rows, str | bytes) or not isinstance(rows, Iterable):
+        raise QueryError(f"query {name}: ${slot} takes a list, not {type(rows).__name__} {rows!r}")
+    if len(variables) == 1:  # a list of IRIs, plain strings among them
+        cells = " ".join([_iri(r, name, slot) for r in rows])
+        return f"VALUES ?{slot} {{ {cells} }}"
+    rows = list(rows)
+    if not all(isinstance(r, tuple) and len(r) == len(variables) for r in rows):
+        raise QueryError(f"query {name}: ${slot} takes tuples of {len(variables)} terms")
+    cells = " ".join("(" + " ".join(_term(v, name, slot) for v in r) + ")" for r in rows)
+    return f"VALUES ({' '.join('?' + v for v in variables)}) {{ {cells} }}"
+
+
+def _term(value: object, name: str, slot: str) -> str:
+    """A value as a SPARQL term: a checked IRI for a URIRef, an escaped literal for a Literal or a number."""
+    if isinstance(value, URIRef):
+        return _iri(value, name, slot)
+    if isinstance(value, Literal):
+        return value.n3()
+    if isinstance(value, int | float | bool):
+        return Literal(value).n3()
+    # a plain str could be meant as either, and the wrong guess matches nothing: say URIRef or Literal
+    raise QueryError(f"query {name}: ${slot} takes a URIRef, a Literal or a number, not {type(value).__name__} "
+                     f"{value!r}")
+
+
+def _iri(value: object, name: str, slot: str) -> str:
+    """`<iri>` for an IRI (a URIRef; in a list slot, a str too) that checked_iri would accept; QueryError
+    naming the query, the slot and the problem otherwise."""
+    if not isinstance(value, str) or isinstance(value, Literal):
+        raise QueryError(f"query {name}: ${slot} takes IRIs (URIRef), not {type(value).__name__} {value!r}")
+    problem = iri_problem(value)  # checked_iri's test, without building a URIRef per IRI of a long list
+    if problem:
+        raise QueryError(f"query {name}: ${slot} {str(value)!r} is not a valid IRI: {problem}")
+    return f"<{value}>"
