@@ -78,11 +78,12 @@ def _sampled(sample: int) -> str:
 
 
 def interrupted_runs(store: GraphStore) -> list[Violation]:
-    """Tagging runs that started and never ended: some batches of tracks carry the run's tags, the rest none."""
+    """Tagging runs that started and never ended: some batches of tracks carry the run's tags, the rest those of
+    the run before (or none)."""
     rows = store.select("""SELECT ?run WHERE { GRAPH ?g { ?run a wt:Tagging ; prov:startedAtTime ?start
                            FILTER NOT EXISTS { ?run prov:endedAtTime ?end } } }""").rows
-    return [Violation(str(run), "endedAtTime", "interrupted tagging run: only some tracks carry its tags "
-                      "(run `whytag tag` again)", "") for (run,) in rows]
+    return [Violation(str(run), "endedAtTime", "interrupted tagging run: some tracks carry its tags, the rest "
+                      "their earlier ones (run `whytag tag` again)", "") for (run,) in rows]
 
 
 def stale_tag_counts(store: GraphStore) -> list[Violation]:
