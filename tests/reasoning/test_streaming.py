@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from rdflib import URIRef
+from whytag_testing import tags_of_each_track
 
 from whytag.kg.namespaces import WT
 from whytag.kg.tables import import_features
@@ -123,15 +124,6 @@ def test_a_value_is_one_quad_and_its_unit_comes_from_the_feature(catalog):
         ("bpm", TRACKS), ("dom", TRACKS - 1), ("madeUp", TRACKS), ("spectralCentroid", TRACKS)]
     units = store.select("SELECT ?symbol WHERE { GRAPH ?s { wt:bpm wt:defaultUnit ?u . ?u qudt:symbol ?symbol } }").rows
     assert [str(u) for (u,) in units] == ["BPM"]
-
-
-def tags_of_each_track(store, graph: URIRef) -> dict[str, frozenset]:
-    """Each track's tag triples in the tagging graph (assignments, reasons, flips), keyed by track IRI."""
-    out: dict[str, set] = {}
-    for s, p, o in store.graph_triples(graph):
-        if "/tags/" in str(s) and not str(s).startswith(str(graph)):
-            out.setdefault(str(s).split("/tags/")[0], set()).add((s, p, o))
-    return {t: frozenset(triples) for t, triples in out.items()}
 
 
 def test_a_stopped_retag_leaves_each_track_its_old_or_new_tags_and_ends_with_the_run_s_tracks(catalog):
