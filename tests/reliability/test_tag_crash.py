@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -121,3 +122,63 @@ def test_sigkill_at_every_write_of_a_retag_leaves_each_track_old_or_new_tags(ret
         print(f"\n{kills} kills at {writes} write points of a re-tag ({len(order)} tracks, batches of {BATCH}); "
               f"track states after them: {totals}")
     assert kills >= 20 and totals["new"] > 0 and totals["old"] > 0
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 64 MB ext4 filesystem, loop-mounted for the test (root and a loop device needed), or skip saying why."""
+    image, mount = tmp_path / "disk.img", tmp_path / "disk"
+    mount.mkdir()
+    if shutil.which("mkfs.ext4") is None:
+        pytest.skip("mkfs.ext4 is not installed (e2fsprogs), so no small filesystem can be made")
+    with image.open("wb") as handle:
+        handle.truncate(64 << 20)
+    subprocess.run(["mkfs.ext4", "-q", "-m", "0", str(image)], check=True, capture_output=True)
+    mounted = subprocess.run(["mount", "-o", "loop", str(image), str(mount)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot loop-mount a small filesystem here ({mounted.stderr.strip() or 'mount failed'}); "
+                    "the full-disk case needs root and a loop device")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "--lazy", str(mount)], check=True)  # lazy: a failed test's files may be open
+
+
+def fill(folder: Path) -> Path:
+    """Fill the filesystem holding `folder` to its last byte with one file; returns the file."""
+    filler = folder / "filler"
+    with filler.open("wb", buffering=0) as handle:
+        for size in (1 << 20, 1 << 12, 1):
+            try:
+                while True:
+                    handle.write(b"\0" * size)
+                    handle.flush()
+            except OSError:
+                pass
+    return filler
+
+
+def test_a_retag_stopped_by_a_full_disk_keeps_each_track_old_or_new_tags(retag, small_disk, tmp_path, capsys):
+    before, old, new, order = retag
+    store = small_disk / "graph"
+    shutil.copytree(before, store)
+    held = hold_at_write(*TAG, store=store, k=3, log=tmp_path / "stderr.txt")  # its start and two batches written
+    try:
+        assert held.reached
+        filler = fill(small_disk)
+        status = held.go_on()
+    finally:
+        if held.process.poll() is None:
+            held.kill()
+    error = (tmp_path / "stderr.txt").read_text()
+    assert status == 1 and "Traceback" not in error, error
+    reported = [line for line in error.splitlines() if line.startswith("Error:")]
+    assert len(reported) == 1 and "No space left on device" in reported[0], error
+    with capsys.disabled():
+        print(f"\nfull disk after 3 writes: {reported[0]}")
+    filler.unlink()
+    states = check_whole(store, old, new, order)
+    assert states["new"] == 2 * BATCH, states  # the two batches written before the disk filled, and no more
+    assert run_whytag(*TAG, store=store).returncode == 0  # space again: the command completes the run
+    with open_store(store, read_only=True) as reopened:
+        assert tags_of_each_track(reopened, tags_graph(MODEL)) == new

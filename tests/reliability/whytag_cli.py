@@ -119,15 +119,15 @@ class Held:
         return self.process.wait()
 
 
-def hold_at_write(*args: str, store: Path | str, k: int, started: bool = False) -> Held:
+def hold_at_write(*args: str, store: Path | str, k: int, started: bool = False, log: Path | None = None) -> Held:
     """Run `whytag --store STORE ARGS…` so that it stops after its k-th write to the store (k = 0: never), in a
     session of its own; returns once it is held there (or, with `started`, once that write has begun), or
-    once it has finished without reaching it. Its stderr goes to STORE's sibling file `stderr.txt`.
+    once it has finished without reaching it. Its stderr goes to `log` (default: `stderr.txt` beside STORE).
 
     The point is defined by the command's own progress, so where a kill lands does not depend on how
     loaded the machine is: a held command cannot finish by itself."""
     read_end, write_end = os.pipe()
-    with open(Path(store).parent / "stderr.txt", "w") as errors:
+    with open(log or Path(store).parent / "stderr.txt", "w") as errors:
         process = subprocess.Popen([sys.executable, "-c", HELD, str(k), str(write_end), "--store", str(store), *args],
                                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors, text=True,
                                    pass_fds=(write_end,), start_new_session=True)
