@@ -127,7 +127,9 @@ def hold_at_write(*args: str, store: Path | str, k: int, started: bool = False, 
     The point is defined by the command's own progress, so where a kill lands does not depend on how
     loaded the machine is: a held command cannot finish by itself."""
     read_end, write_end = os.pipe()
-    with open(log or Path(store).parent / "stderr.txt", "w") as errors:
+    log = log or Path(store).parent / "stderr.txt"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w") as errors:
         process = subprocess.Popen([sys.executable, "-c", HELD, str(k), str(write_end), "--store", str(store), *args],
                                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors, text=True,
                                    pass_fds=(write_end,), start_new_session=True)
