@@ -98,8 +98,8 @@ def test_a_second_writer_waits_then_writes(tmp_path, clips):
     second = subprocess.Popen(whytag_command("--wait", "600", "ingest", "--quiet", str(clips), store=store),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        said = [line for line in iter(second.stderr.readline, "") if "waiting up to" in line][:1]
-        assert said and "waiting up to 600 s for another whytag command" in said[0], said
+        said = next((line for line in iter(second.stderr.readline, "") if "waiting up to" in line), "")
+        assert "waiting up to 600 s for another whytag command" in said, said
     finally:
         writer.release()  # only now can the second writer take the store
     out, err = second.communicate(timeout=300)
