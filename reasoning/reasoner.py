@@ -148,7 +148,7 @@ def replace_tags(store: GraphStore, graph: URIRef, tracks: list[URIRef], triples
     """Write a batch's tags in place of its tracks' earlier ones, in one transaction: a reader, or a run killed
     at any point, sees each track with its old tags or its new ones, never neither. Tracks that had none are
     loaded natively (several times faster than an Update: kg.store.GraphStore._load)."""
-    if store.select(f"ASK {{ {values_clause('t', tracks)} GRAPH <{graph}> {{ ?a wt:track ?t }} }}").rows[0][0]:
+    if store.rows(f"SELECT ?a WHERE {{ {values_clause('t', tracks)} GRAPH <{graph}> {{ ?a wt:track ?t }} }} LIMIT 1"):
         store.write_graph(graph, triples, clear=old_tags(tracks))
     else:
         store.add(graph, triples)
