@@ -1,9 +1,12 @@
-"""Decoding audio files, in one place: probe metadata, hash bytes, load samples (mono, and the channels)."""
+"""Decoding audio files, in one place: probe metadata, hash bytes, load samples (mono, and the channels), whole
+or, for a long recording, one window at a time (`load_windows`: memory that of one window, not of the file)."""
 
 from __future__ import annotations
 
 import hashlib
+import math
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +19,9 @@ from whytag.extractors.base import Audio
 
 SUPPORTED_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".au")
 PROBE_FRAMES = 4096  # frames decoded at each end of a file to check its header's promise
+# Files up to 10 minutes are decoded and measured whole; longer ones (DJ mixes, concerts, radio archives) in
+# windows of at most this length: extracting a 2-hour WAV whole took 9.2 GB (issue #29), ~1.3 MB a second.
+WINDOW_SECONDS = 600.0
 
 
 class AudioError(WhytagError):
@@ -90,6 +96,38 @@ def load(path: str | os.PathLike, sample_rate: int | None = 44100) -> Audio:
     """Decode a file to mono float32, resampled to `sample_rate` (None keeps the file's rate); a file of
     several channels also keeps them, at its own rate."""
     data, rate = _decode(path)
+    return _audio(data, rate, path, sample_rate)
+
+
+def load_windows(path: str | os.PathLike, sample_rate: int | None = 44100,
+                 seconds: float = WINDOW_SECONDS) -> Iterator[tuple[float, Audio]]:
+    """The file as (start in seconds, Audio) windows of equal length, at most `seconds` each, decoded one at a time
+    so that memory is that of one window whatever the file's length. A file no longer than `seconds` is one
+    window, decoded whole by `load` (so measured exactly as before); longer ones are read in blocks by libsndfile."""
+    try:
+        info = sf.info(str(path))
+    except (sf.LibsndfileError, RuntimeError) as err:
+        raise AudioError(f"{path}: not decodable audio ({_reason(err)})") from None
+    if info.frames <= seconds * info.samplerate:
+        yield 0.0, load(path, sample_rate)
+        return
+    step = math.ceil(info.frames / math.ceil(info.frames / (seconds * info.samplerate)))
+    try:
+        with sf.SoundFile(str(path)) as handle:
+            for start in range(0, info.frames, step):
+                data = handle.read(step, dtype="float32", always_2d=True)
+                if len(data) == 0:  # the header promised more than the data holds
+                    return
+                window = _audio(data, int(info.samplerate), path, sample_rate)
+                del data
+                yield start / info.samplerate, window
+                del window  # freed before the next read when the caller let go of it too: one window at a time
+    except (sf.LibsndfileError, RuntimeError) as err:
+        raise AudioError(f"{path}: audio data unreadable ({_reason(err)})") from None
+
+
+def _audio(data: np.ndarray, rate: int, path: str | os.PathLike, sample_rate: int | None) -> Audio:
+    """Decoded frames (frames x channels) as Audio: the mono mix resampled to `sample_rate`, the channels kept."""
     if data.shape[0] == 0:
         raise AudioError(f"{path}: no audio frames")
     mono = data @ np.full(data.shape[1], 1.0 / data.shape[1], dtype=np.float32)  # 2x faster than mean(axis=1)

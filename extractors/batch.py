@@ -11,9 +11,10 @@ from multiprocessing import get_context
 from typing import Any
 
 from whytag.errors import first_line
-from whytag.extractors.audio import load, sha256_of
+from whytag.extractors.audio import WINDOW_SECONDS, load_windows, sha256_of
 from whytag.extractors.base import Extractor, FeatureSet, c_library
 from whytag.extractors.cluster import SCHEDULER_TIMEOUT, connect
+from whytag.extractors.windows import combine
 
 ANALYSIS_RATE = 44100  # every extractor analyses at MusicExtractor's rate
 DEFAULT_GROUPS = ("signal", "symbolic")  # of base.GROUPS: dnn needs networks installed on their own
@@ -39,17 +40,25 @@ def make_extractor(group: str) -> Extractor:
     raise ValueError(f"unknown extractor group {group!r}; choose from signal, symbolic, dnn")
 
 
-def extract_file(path: str, groups: tuple[str, ...] = ("signal",), sha256: str | None = None) -> Result:
+def extract_file(path: str, groups: tuple[str, ...] = ("signal",), sha256: str | None = None,
+                 window: float = WINDOW_SECONDS) -> Result:
     """Decode one file once and run each group's extractor on it; a failure comes back as 'PATH: reason'.
 
-    With `sha256` (the digest recorded at ingest), a file whose bytes changed since is refused: its
-    features would otherwise be filed under the track of the audio it used to hold.
+    A file longer than `window` seconds is decoded and measured a window at a time, so memory stays that of
+    one window (extractors.windows says how the windows' values become the file's). With `sha256` (the
+    digest recorded at ingest), a file whose bytes changed since is refused: its features would otherwise
+    be filed under the track of the audio it used to hold.
     """
     try:
         if sha256 is not None and sha256_of(path) != sha256:
             return path, None, f"{path}: the file changed since it was ingested (run `whytag ingest` on it again)"
-        audio = load(path, ANALYSIS_RATE)
-        return path, [make_extractor(group).extract(audio) for group in groups], None
+        extractors = [make_extractor(group) for group in groups]
+        measured: list[list[tuple[float, float, FeatureSet]]] = [[] for _ in extractors]
+        for start, audio in load_windows(path, ANALYSIS_RATE, window):
+            for parts, extractor in zip(measured, extractors):
+                parts.append((start, audio.duration, extractor.extract(audio)))
+            del audio  # before the next window is decoded: one in memory at a time
+        return path, [combine(parts) for parts in measured], None
     except Exception as err:  # noqa: BLE001 - one bad file must not stop a batch
         return path, None, error_message(path, err)
 

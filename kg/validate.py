@@ -74,10 +74,11 @@ def _sampled(store: GraphStore, sample: int) -> str:
 
 
 def interrupted_runs(store: GraphStore) -> list[Violation]:
-    """Tagging runs that started and never ended: some batches of tracks carry the run's tags, the rest none."""
+    """Tagging runs that started and never ended: some batches of tracks carry the run's tags, the rest those of
+    the run before (or none)."""
     rows = store.select(query("interrupted-runs")).rows
-    return [Violation(str(run), "endedAtTime", "interrupted tagging run: only some tracks carry its tags "
-                      "(run `whytag tag` again)", "") for (run,) in rows]
+    return [Violation(str(run), "endedAtTime", "interrupted tagging run: some tracks carry its tags, the rest "
+                      "their earlier ones (run `whytag tag` again)", "") for (run,) in rows]
 
 
 def stale_tag_counts(store: GraphStore) -> list[Violation]:

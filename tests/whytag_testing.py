@@ -1,4 +1,4 @@
-"""Helpers the test modules import: the repository, the paper's feature tables, HermiT runs.
+"""Helpers the test modules import: the repository, the paper's feature tables, HermiT runs, tags by track.
 
 Kept out of conftest.py because tests/serve has a conftest of its own, and `from conftest import …`
 would then find whichever conftest module pytest imported last.
@@ -80,3 +80,13 @@ def write_tagged_audio(folder: Path) -> dict[str, Path]:
         id3.add(frame)
     id3.save(paths["so-what.mp3"])
     return paths
+
+
+def tags_of_each_track(store, graph) -> dict[str, frozenset]:
+    """Each track's triples in a tagging graph (assignments, reasons, flips, and any about the track itself),
+    keyed by track IRI: what must be a run's whole output for that track, never a part of it."""
+    out: dict[str, set] = {}
+    for s, p, o in store.graph_triples(graph):
+        if not str(s).startswith(str(graph)):  # the run node and its counts
+            out.setdefault(str(s).split("/tags/")[0], set()).add((s, p, o))
+    return {track: frozenset(triples) for track, triples in out.items()}

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from rdflib import URIRef
+from whytag_testing import tags_of_each_track
 
 from whytag.kg.namespaces import WT
 from whytag.kg.queries import query
@@ -123,3 +124,24 @@ def test_a_value_is_one_quad_and_its_unit_comes_from_the_feature(catalog):
         ("bpm", TRACKS), ("dom", TRACKS - 1), ("madeUp", TRACKS), ("spectralCentroid", TRACKS)]
     units = store.select("SELECT ?symbol WHERE { GRAPH ?s { wt:bpm wt:defaultUnit ?u . ?u qudt:symbol ?symbol } }").rows
     assert [str(u) for (u,) in units] == ["BPM"]
+
+
+def test_a_stopped_retag_leaves_each_track_its_old_or_new_tags_and_ends_with_the_run_s_tracks(catalog):
+    store, frame, tracks, models = catalog
+    graph = tags_graph(ModelInfo("toy", ""))
+    list(tag_batches(store, "toy", every_score=True))
+    old = tags_of_each_track(store, graph)
+    for model in models:
+        model.intercept += 0.5  # every score moves: each track's new tags differ from its old ones
+    write_models(store, ModelInfo("toy", "toy-moods", "hand-written", "synthetic"), models)
+    batches = tag_batches(store, "toy", every_score=True, batch_size=10)
+    first = next(batches)
+    batches.close()  # stopped after one batch, as a killed process would be
+    now = tags_of_each_track(store, graph)
+    renewed = {str(a.track) for a in first}
+    assert set(now) == set(old) and len(renewed) == 10
+    assert all((now[t] != old[t]) == (t in renewed) for t in now)  # the batch's tracks new, the rest as they were
+    assert [v.path for v in interrupted_runs(store)] == ["endedAtTime"] and stale_tag_counts(store) == []
+    list(tag_batches(store, "toy", every_score=True, tracks=[URIRef(t) for t in sorted(old)[:5]], batch_size=2))
+    assert set(tags_of_each_track(store, graph)) == set(sorted(old)[:5])  # a run ends holding its tracks' tags only
+    assert interrupted_runs(store) == [] and stale_tag_counts(store) == []

@@ -1,15 +1,18 @@
 """Readers beside a writer see whole transactions; a second writer waits (saying so) or stops with one line;
-a store the user may only read can still be queried."""
+a store the user may only read can still be queried.
+
+The writer holds the store and writes each round when the test asks, so what a reader or a second writer
+meets is set by the test's steps, not by timing: a loaded machine slows the test, never changes its outcome.
+"""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
-from whytag_cli import assert_one_clear_line, run_whytag
+from whytag_cli import assert_one_clear_line, run_whytag, whytag_command
 
 from whytag.kg.store import open_store
 
@@ -17,31 +20,47 @@ TRIPLES_PER_GRAPH = 20
 GRAPHS = 10
 
 WRITER = textwrap.dedent("""
-    import sys, time
+    import sys
     from rdflib import Literal, URIRef
     from whytag.kg.store import open_store
-    store_path, seconds, per_graph, graphs = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    store_path, per_graph, graphs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     with open_store(store_path) as store:
         print("writing", flush=True)
-        end, round_ = time.monotonic() + seconds, 0
-        while time.monotonic() < end:
+        round_ = 0
+        while sys.stdin.readline():  # a round per line; the store (and its lock) is held until stdin closes
             round_ += 1
             batch = {}
             for g in range(graphs):
                 graph = URIRef(f"urn:test:g{g}")
                 batch[graph] = [(graph, URIRef(f"urn:test:p{k}"), Literal(round_)) for k in range(per_graph)]
             store.replace_graphs(batch)  # one transaction: every graph moves to the next round at once
-            time.sleep(0.2)  # a writer's pace: each read-only open replays what it wrote since
-        print("rounds", round_, flush=True)
+            print("wrote", round_, flush=True)
 """)
+ROUNDS = 6
 
 
-def start_writer(store: Path, seconds: float) -> subprocess.Popen:
-    """A process holding the store for writing and rewriting it in whole rounds for `seconds`."""
-    process = subprocess.Popen([sys.executable, "-c", WRITER, str(store), str(seconds), str(TRIPLES_PER_GRAPH),
-                                str(GRAPHS)], stdout=subprocess.PIPE, text=True)
-    assert process.stdout.readline().strip() == "writing"
-    return process
+class Writer:
+    """A process holding the store for writing until `release`, rewriting it in whole rounds when asked: the
+    test, not the clock, decides what happens while it holds the store."""
+
+    def __init__(self, store: Path) -> None:
+        self.process = subprocess.Popen([sys.executable, "-c", WRITER, str(store), str(TRIPLES_PER_GRAPH),
+                                         str(GRAPHS)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout.readline().strip() == "writing"
+
+    def start_round(self) -> None:
+        """Ask for the next round; it is being written when this returns."""
+        self.process.stdin.write("round\n")
+        self.process.stdin.flush()
+
+    def round_written(self) -> int:
+        """Wait until the round asked for is committed; its number."""
+        return int(self.process.stdout.readline().split()[1])
+
+    def release(self) -> None:
+        """Close the store and end the process."""
+        self.process.stdin.close()
+        assert self.process.wait() == 0
 
 
 def rounds_seen(store: Path) -> set[int]:
@@ -58,47 +77,54 @@ def rounds_seen(store: Path) -> set[int]:
 
 def test_readers_see_whole_transactions_while_a_writer_runs(tmp_path):
     store = tmp_path / "graph"
-    writer = start_writer(store, seconds=10)
-    seen, readers = set(), 0
-    cli = run_whytag("query", "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
-                     "--format", "csv", store=store)
-    assert cli.returncode == 0, cli.stderr  # the command line reads beside the writer too
-    while writer.poll() is None:
-        seen |= rounds_seen(store)
-        readers += 1
-    assert writer.returncode == 0
-    total = int(writer.stdout.read().split()[-1])
-    assert readers >= 3 and len(seen) >= 2, (readers, seen)  # they overlapped the writer and saw it progress
-    assert rounds_seen(store) == {total}
+    writer = Writer(store)
+    try:
+        cli = run_whytag("query", "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+                         "--format", "csv", store=store)
+        assert cli.returncode == 0, cli.stderr  # the command line reads beside the writer too
+        for expected in range(1, ROUNDS + 1):
+            writer.start_round()
+            during = rounds_seen(store)  # opened while round `expected` is written: the one before or it, whole
+            assert during <= {expected - 1, expected} and (during or expected == 1), (expected, during)
+            assert writer.round_written() == expected
+            assert rounds_seen(store) == {expected}  # committed before this reader opened: seen whole
+    finally:
+        writer.release()
 
 
 def test_a_second_writer_waits_then_writes(tmp_path, clips):
     store = tmp_path / "graph"
-    writer = start_writer(store, seconds=3)
-    result = run_whytag("--wait", "60", "ingest", "--quiet", str(clips), store=store)
-    writer.wait()
-    assert result.returncode == 0, result.stderr
-    assert "waiting up to 60 s for another whytag command" in result.stderr
-    assert "ingested 3 file(s) as 3 track(s)" in result.stdout
+    writer = Writer(store)
+    second = subprocess.Popen(whytag_command("--wait", "600", "ingest", "--quiet", str(clips), store=store),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        said = next((line for line in iter(second.stderr.readline, "") if "waiting up to" in line), "")
+        assert "waiting up to 600 s for another whytag command" in said, said
+    finally:
+        writer.release()  # only now can the second writer take the store
+    out, err = second.communicate(timeout=300)
+    assert second.returncode == 0, err
+    assert "ingested 3 file(s) as 3 track(s)" in out
     assert run_whytag("validate", store=store).returncode == 0
 
 
 def test_a_writer_that_may_not_wait_stops_with_one_line(tmp_path, clips):
     store = tmp_path / "graph"
-    writer = start_writer(store, seconds=4)
-    started = time.monotonic()
-    result = run_whytag("--wait", "0", "ingest", "--quiet", str(clips), store=store)
-    assert time.monotonic() - started < 4
-    writer.wait()
+    writer = Writer(store)
+    try:
+        result = run_whytag("--wait", "0", "ingest", "--quiet", str(clips), store=store)
+    finally:
+        writer.release()
     assert_one_clear_line(result, "in use by another whytag command", "--wait")
+    assert "waiting" not in result.stderr
 
 
 def test_two_writing_commands_at_once_both_land(tmp_path, clips):
     store = tmp_path / "graph"
     assert run_whytag("ingest", "--quiet", str(clips / "clip0.wav"), store=store).returncode == 0
-    commands = [subprocess.Popen([sys.executable, "-m", "whytag", "--store", str(store), "ingest", "--quiet",
-                                  str(clips / name)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                for name in ("clip1.wav", "clip2.wav")]
+    commands = [subprocess.Popen(whytag_command("--wait", "600", "ingest", "--quiet", str(clips / name), store=store),
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for name in ("clip1.wav", "clip2.wav")]  # the second waits as long as the first may take
     for command in commands:
         out, err = command.communicate(timeout=300)
         assert command.returncode == 0, err
