@@ -65,13 +65,22 @@ def test_values_are_track_properties_and_no_observation_is_left(upgraded):
     assert validate_store(upgraded) == []
 
 
+def kept(now, before):
+    """`now` with only the fields the 2026-12-06 answer had (later whytags add fields, e.g. training ranges)."""
+    if isinstance(now, dict) and isinstance(before, dict):
+        return {k: kept(now[k], before[k]) if k in now else None for k in before}
+    if isinstance(now, list) and isinstance(before, list) and len(now) == len(before):
+        return [kept(a, b) for a, b in zip(now, before)]
+    return now
+
+
 def test_the_same_reasons_as_before(upgraded):
     expected = json.loads((DATA / "store-2026-12-06-explain.json").read_text())
     for name, before in expected.items():
         track = find_track(upgraded, name)
         now = {"track": str(track),
                "explanations": [e.as_dict(5) for e in explain(upgraded, track, detail=True) if e.predicted]}
-        assert json.loads(json.dumps(now)) == renamed(before), name
+        assert kept(json.loads(json.dumps(now)), renamed(before)) == renamed(before), name
 
 
 def test_the_same_tags_from_the_store_and_again(upgraded):
