@@ -4,6 +4,9 @@ Tested against `oxigraph serve` and Virtuoso 7 (tests/kg/test_engines.py). Virtu
 - updates need a user with the SPARQL_UPDATE role at /sparql-auth, which asks for HTTP Digest auth: the
   client answers whichever challenge (Basic or Digest) the server sends for the URL's `user:password@`;
 - an ASK comes back as a one-column table (`__ASK_RETVAL`, one row when true, none when false);
+- before 7.2.12 (Debian 12 ships 7.2.5) it writes xsd:double values in every result format with 6 significant
+  digits (C's "%lg"), Turtle aside, which writes them as decimals: no answer keeps both value and type. The
+  values are stored exactly, but read back rounded; the client says so once (`rounded_doubles`);
 - an answer longer than its [SPARQL] ResultSetMaxRows (10,000 by default) is cut there without an error,
   and a query past MaxQueryExecutionTime returns what it found so far ("anytime" answers). Both would
   read as a smaller catalog, so both are refused with the setting to raise.
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from collections.abc import Generator
 from urllib.parse import urlsplit, urlunsplit
 
@@ -23,7 +27,10 @@ from rdflib.query import Result
 from whytag.errors import StoreError
 from whytag.kg.namespaces import PREFIXES
 
+LOG = logging.getLogger("whytag")
 VIRTUOSO_ASK = "__ASK_RETVAL"
+PROBE_DOUBLE = 0.12345678901234566
+PROBE = f'SELECT ?x WHERE {{ BIND(<http://www.w3.org/2001/XMLSchema#double>("{PROBE_DOUBLE!r}") AS ?x) }}'
 ANYTIME_STATES = {"S1TAT"}  # Virtuoso's X-SQL-State when a query ran out of time and answered in part
 
 
@@ -40,11 +47,13 @@ class Endpoint:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.http = httpx.Client(timeout=timeout, headers=headers, transport=httpx.HTTPTransport(retries=retries))
         self.auth = {self.query_url: query_auth, self.update_url: update_auth or query_auth}
-        self.row_cap: int | None = None  # rows of the last SELECT, when the server said it cut the answer there
+        self.rounded_doubles: bool | None = None  # does the server round xsd:double values it sends? (None: not asked)
 
     def query(self, text: str) -> Result:
         """POST a query (form-encoded); SELECT/ASK come back as SPARQL JSON, CONSTRUCT/DESCRIBE as RDF."""
         response = self._post(self.query_url, data={"query": text}, headers={"Accept": self.ACCEPT})
+        if self.rounded_doubles is None:
+            self.rounded_doubles = self._rounds_doubles(response.headers.get("server", ""))
         media_type = response.headers.get("content-type", "").split(";")[0].strip()
         if media_type in ("application/sparql-results+json", "application/json"):
             return _solutions(response, self.query_url)
@@ -54,6 +63,19 @@ class Endpoint:
         for prefix, namespace in PREFIXES.items():
             result.graph.bind(prefix, namespace)
         return result
+
+    def _rounds_doubles(self, server: str) -> bool:
+        """Whether a Virtuoso server sends doubles rounded (see the module's note); said once, on stderr."""
+        if not server.startswith("Virtuoso/"):
+            return False
+        answer = json.loads(self._post(self.query_url, data={"query": PROBE},
+                                       headers={"Accept": "application/sparql-results+json"}).content)
+        sent = float(answer["results"]["bindings"][0]["x"]["value"])
+        if sent != PROBE_DOUBLE:
+            LOG.warning(f"{self.query_url}: {server.split()[0]} sends xsd:double values with 6 significant digits "
+                        f"({PROBE_DOUBLE!r} as {sent!r}; Virtuoso fixed it in 7.2.12): values read from it, and its "
+                        "exports, are rounded so")
+        return sent != PROBE_DOUBLE
 
     def update(self, text: str) -> None:
         """POST an update (the protocol's direct POST); the server applies it atomically."""

@@ -29,6 +29,19 @@ class ServerMissing(Exception):
     """The server's binary is not installed; the message names the package that provides it."""
 
 
+def binaries(kind: str) -> list[str]:
+    """The server's programs ('oxigraph': its one binary; 'virtuoso': the server and its SQL client)."""
+    if kind == "oxigraph":
+        binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+        if not Path(binary).exists():
+            raise ServerMissing("the oxigraph server (pip package `oxigraph`, in the test extra) is not installed")
+        return [binary]
+    found = [shutil.which("virtuoso-t"), shutil.which("isql-vt")]
+    if None in found:
+        raise ServerMissing("Virtuoso is not installed (Debian package virtuoso-opensource; tests/system-deps.sh)")
+    return found
+
+
 def free_port() -> int:
     """A TCP port on loopback that nothing listens on now."""
     with socket.socket() as sock:
@@ -39,9 +52,7 @@ def free_port() -> int:
 @contextmanager
 def oxigraph_server(folder: Path, union_default_graph: bool = True) -> Iterator[str]:
     """`oxigraph serve` on a store in `folder`: yields 'QUERY_URL|UPDATE_URL'."""
-    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
-    if not Path(binary).exists():
-        raise ServerMissing("the oxigraph server (pip package `oxigraph`, in the test extra) is not installed")
+    [binary] = binaries("oxigraph")
     port = free_port()
     command = [binary, "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}"]
     url = f"http://127.0.0.1:{port}"
@@ -58,9 +69,7 @@ def virtuoso_server(folder: Path, max_rows: int = 10_000) -> Iterator[str]:
     role (HTTP digest auth; whytag answers whichever challenge the server sends). `max_rows` is the
     [SPARQL] ResultSetMaxRows cap; Virtuoso's default of 10,000 is kept so that the tests meet it.
     """
-    binary, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt")
-    if binary is None or isql is None:
-        raise ServerMissing("Virtuoso is not installed (Debian package virtuoso-opensource; tests/system-deps.sh)")
+    binary, isql = binaries("virtuoso")
     folder.mkdir(parents=True, exist_ok=True)
     sql_port, http_port = free_port(), free_port()
     ini = folder / "virtuoso.ini"

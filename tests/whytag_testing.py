@@ -80,3 +80,26 @@ def write_tagged_audio(folder: Path) -> dict[str, Path]:
         id3.add(frame)
     id3.save(paths["so-what.mp3"])
     return paths
+
+
+def sparql_server(kind: str, folder: Path, **options):
+    """A SPARQL server process on loopback ('oxigraph' or 'virtuoso', tests/sparql_servers.py) as a context
+    manager yielding its store URL; skip saying which package is missing."""
+    from sparql_servers import ServerMissing, binaries, oxigraph_server, virtuoso_server
+
+    try:
+        binaries(kind)
+    except ServerMissing as missing:
+        pytest.skip(str(missing))
+    return (oxigraph_server if kind == "oxigraph" else virtuoso_server)(folder, **options)
+
+
+def double_tolerance(url: str) -> float:
+    """The relative error of the xsd:double values a server sends back: 0, or 5e-6 for a Virtuoso that rounds
+    them to 6 significant digits (kg/endpoint.py)."""
+    from whytag.kg.endpoint import Endpoint
+
+    endpoint = Endpoint(url.split("|")[0], url.split("|")[0], 30, 0, None)
+    endpoint.query("ASK {}")
+    endpoint.close()
+    return 5e-6 if endpoint.rounded_doubles else 0.0
