@@ -1,0 +1,135 @@
+"""The whole pipeline through the `whytag` command against real SPARQL servers (oxigraph serve, Virtuoso 7),
+each started on loopback: the same tags, reasons, query answers and export as the embedded store gives."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+from cli_run import whytag
+from rdflib import Dataset, Graph, Literal
+from rdflib.compare import to_isomorphic
+from rdflib.namespace import XSD
+from whytag_testing import REPO, double_tolerance
+
+TRACKS = ["c03", "c42"]  # explained one by one
+NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
+NUMBERS = {XSD.double, XSD.float, XSD.decimal}
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> dict:
+    """A labelled feature table of 60 tracks (values of at most 5 digits, which every server sends back exactly)
+    and a folder of two real audio files, shared by every store so that paths and hashes agree."""
+    folder = tmp_path_factory.mktemp("inputs")
+    rng = np.random.default_rng(3)
+    table = pd.DataFrame({"BPM": np.round(rng.uniform(60, 180, 60), 1),
+                          "Spectral-Centroid": np.round(rng.uniform(500, 4000, 60), 1),
+                          "Danceability": np.round(rng.uniform(0.5, 2.5, 60), 4)},
+                         index=pd.Index([f"c{i:02d}" for i in range(60)], name="id"))
+    table["mood"] = np.where(table.BPM > 120, "energetic", "calm")
+    table.loc[table["Spectral-Centroid"] > 3000, "mood"] += ";bright"
+    table.to_csv(folder / "catalog.csv")
+    audio = folder / "audio"
+    audio.mkdir()
+    t = np.arange(22050) / 22050
+    sf.write(audio / "a.wav", (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 22050)
+    sf.write(audio / "b.flac", (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32), 22050)
+    return {"table": folder / "catalog.csv", "audio": audio, "folder": folder}
+
+
+def run_pipeline(store: str, inputs: dict, name: str) -> dict:
+    """ingest (audio and a feature table), learn, tag, explain, query and export, as a user types them."""
+    out = {"ingest": whytag("ingest", "--quiet", str(inputs["audio"]), store=store).stdout}
+    out["ingest"] += whytag("ingest", "--quiet", "--features", str(inputs["table"]), store=store).stdout
+    table = str(inputs["table"])  # learned from with --features again: its rows replace those ingested
+    out["learn"] = whytag("learn", "--labels", table, "--features", table, "--label-columns", "mood",
+                          store=store).stdout
+    out["tag"] = whytag("tag", "--quiet", store=store).stdout
+    out["explain"] = {track: whytag("explain", track, store=store).stdout for track in TRACKS}
+    out["explain_json"] = {track: json.loads(whytag("explain", "--format", "json", track, store=store).stdout)
+                           for track in TRACKS}
+    out["tag_counts"] = whytag("query", "--format", "csv", "--file", str(REPO / "docs" / "queries" / "tag-counts.rq"),
+                               store=store).stdout
+    export = inputs["folder"] / f"{name}.nq"
+    whytag("export", "--format", "nquads", "-o", str(export), store=store)
+    out["export"] = export
+    return out
+
+
+@pytest.fixture(scope="module")
+def embedded(inputs, tmp_path_factory) -> dict:
+    return run_pipeline(str(tmp_path_factory.mktemp("embedded") / "graph"), inputs, "embedded")
+
+
+@pytest.fixture(scope="module")
+def served(engine, inputs) -> tuple[dict, float]:
+    """The pipeline's outputs on the module's server, and the relative error of the doubles it sends back."""
+    kind, url = engine
+    return run_pipeline(url, inputs, kind), double_tolerance(url)
+
+
+def test_same_tags_counts_and_query_answers(embedded, served):
+    ours, _ = served
+    for step in ("ingest", "learn", "tag", "tag_counts"):
+        assert ours[step] == embedded[step], step
+    assert "tagged 60 tracks" in ours["tag"] and "calm,30" in ours["tag_counts"]
+
+
+def test_same_reasons_in_words_and_numbers(embedded, served):
+    ours, rounding = served
+    for track in TRACKS:
+        assert same_text(ours["explain"][track], embedded["explain"][track], rounding), track
+        assert same_numbers(ours["explain_json"][track], embedded["explain_json"][track], rounding), track
+
+
+def test_same_export(embedded, served):
+    ours, rounding = served
+    mine, theirs = graphs(embedded["export"], 0.0), graphs(ours["export"], rounding)
+    assert sorted(mine) == sorted(theirs)
+    assert sum(len(g) for g in mine.values()) > 3000
+    for name in mine:
+        assert to_isomorphic(mine[name]) == to_isomorphic(theirs[name]), name
+
+
+def graphs(path, rounding: float) -> dict[str, Graph]:
+    """An N-Quads export as one graph per name, times left out (each run has its own) and numbers as their
+    values (rounded to 6 significant digits where the server rounds what it sends)."""
+    dataset = Dataset()
+    dataset.parse(path, format="nquads")
+    out: dict[str, Graph] = {}
+    for s, p, o, g in dataset.quads():
+        if isinstance(o, Literal) and o.datatype == XSD.dateTime:
+            continue
+        if isinstance(o, Literal) and o.datatype in NUMBERS:
+            value = float(o)
+            o = Literal(float(f"{value:.6g}") if rounding else value, datatype=XSD.double)
+        out.setdefault(str(g), Graph()).add((s, p, o))
+    return out
+
+
+def same_text(a: str, b: str, rounding: float) -> bool:
+    """Two explanations the same; where the server rounds doubles, a number shown may differ by one in its last
+    digit (9.4265 sent as 9.42649 shows as 9.426)."""
+    if not rounding or a == b:
+        return a == b
+    numbers = NUMBER.findall(a), NUMBER.findall(b)
+    return NUMBER.split(a) == NUMBER.split(b) and len(numbers[0]) == len(numbers[1]) and all(
+        len(x) == len(y) and abs(float(x) - float(y)) <= 1.01 * 10 ** -len((x + ".").split(".")[1])
+        for x, y in zip(*numbers))
+
+
+def same_numbers(a, b, rounding: float) -> bool:
+    """Two JSON values equal, numbers within `rounding` (relative)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_numbers(a[k], b[k], rounding) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_numbers(x, y, rounding) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, (int, float)):
+        return math.isclose(a, b, rel_tol=rounding, abs_tol=1e-12)
+    return a == b
