@@ -5,12 +5,14 @@ Each starts in its own folder on free ports, answers before the context manager 
 `ServerMissing` says which package provides it (tests skip with that reason).
 
 Run as a script to keep one running for a bench or by hand:
-`python tests/sparql_servers.py virtuoso|oxigraph FOLDER` prints the URL and serves until interrupted.
+`python tests/sparql_servers.py virtuoso|oxigraph FOLDER [MAX_ROWS]` prints the URL and serves until
+interrupted (MAX_ROWS: Virtuoso's answer cap, to raise for a bench).
 """
 
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -141,7 +143,9 @@ def _running(command: list[str], log: Path, probe: str) -> Iterator[None]:
 
 if __name__ == "__main__":
     kind, where = sys.argv[1], Path(sys.argv[2]).resolve()
-    with (virtuoso_server if kind == "virtuoso" else oxigraph_server)(where) as served:
+    options = {"max_rows": int(sys.argv[3])} if kind == "virtuoso" and len(sys.argv) > 3 else {}
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # `kill PID` stops the server too
+    with (virtuoso_server if kind == "virtuoso" else oxigraph_server)(where, **options) as served:
         print(served, flush=True)
         try:
             while True:
