@@ -9,13 +9,13 @@ come, the other formats and JSON-LD build an rdflib graph first.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
 import pyoxigraph
-from rdflib import BNode, URIRef
+from rdflib import URIRef
 
+from whytag.kg import ntriples as nt
 from whytag.kg.iris import SCHEMA_GRAPH
 from whytag.kg.namespaces import PREFIXES
 from whytag.kg.store import GraphStore
@@ -63,7 +63,7 @@ def export_to(store: GraphStore, out: BinaryIO, fmt: str, graph: URIRef | None =
     if native is None and fmt in ("nquads", "ntriples"):
         for g, s, p, o in endpoint_quads(store, graph, include_schema):
             named = "" if fmt == "ntriples" else f" <{g}>"
-            out.write(f"{_term(s)} {_term(p)} {_term(o)}{named} .\n".encode())
+            out.write(f"{nt.term(s)} {nt.term(p)} {nt.term(o)}{named} .\n".encode())
         return
     out.write(_through_rdflib(store, fmt, graph, include_schema))
 
@@ -146,10 +146,3 @@ def _pages(store: GraphStore, sparql: str) -> Iterator[list]:
         if len(rows) < PAGE:
             return
         offset += PAGE
-
-
-def _term(term) -> str:
-    """A term as N-Triples; a blank node's label made safe for it (Virtuoso's are `nodeID://b1001`)."""
-    if isinstance(term, BNode):
-        return "_:" + re.sub(r"[^A-Za-z0-9]", "_", str(term))
-    return term.n3()

@@ -31,6 +31,7 @@ from rdflib.query import Result
 from rdflib.term import Node
 
 from whytag.errors import StoreError, first_line
+from whytag.kg import ntriples as nt
 from whytag.kg.endpoint import Endpoint
 from whytag.kg.iris import SCHEMA_GRAPH
 from whytag.kg.namespaces import PREFIXES, WT, sparql_prefixes
@@ -393,10 +394,10 @@ def values_clause(variable: str, iris: Iterable[str]) -> str:
 
 
 def triples_block(triples: Iterable[Triple] | NTriples) -> str:
-    """Triples as the body of an INSERT DATA block (N-Triples lines)."""
+    """Triples as the body of an INSERT DATA block: N-Triples, one line a triple (`data_operations` splits lines)."""
     if isinstance(triples, NTriples):
         return triples
-    return "".join(f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in triples)
+    return "".join(f"{nt.term(s)} {nt.term(p)} {nt.term(o)} .\n" for s, p, o in triples)
 
 
 def serving_note(location: str | os.PathLike) -> Path:
