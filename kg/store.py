@@ -2,8 +2,11 @@
 
 Both sit behind one small interface, chosen by location like rdflib's store plugins: a directory
 path opens Oxigraph on disk (as an rdflib Dataset); an http(s) URL opens a remote SPARQL 1.1
-Query/Update endpoint, spoken to over httpx. Every write is atomic (one SPARQL Update request, or on
-the embedded store a native load of new graphs), so a crash never leaves half a track.
+Query/Update endpoint, spoken to over httpx. Every write is atomic on the embedded store (one Update, or a
+native load of new graphs), so a crash never leaves half a track. An endpoint gets writes in requests of
+about 1 MB (`update_groups`: Virtuoso refuses larger ones), each track's graph whole in one; a large batch of
+additions (a tagging batch) may land in several, and Virtuoso applies even one request operation by
+operation, so after a failed command against a server, run it again (each stage replaces what it wrote).
 
 A directory store is opened either for writing (one process at a time: RocksDB's lock; a second
 writer waits up to `wait` seconds for it, saying so) or read-only (any number of readers, even while
@@ -43,6 +46,7 @@ Triple = tuple[Node, Node, Node]
 DEFAULT_LOCATION = "whytag-graph"
 LOCK_POLL_SECONDS = 0.25
 BULK_FROM = 10_000  # triples in one write from which the embedded store bulk-loads (GraphStore._load)
+REQUEST_CHARS = 1_000_000  # the text of one Update request to an endpoint (see GraphStore.update_groups)
 DATA_CHUNK = 2_000  # triples in one INSERT/DELETE DATA operation (see data_operations)
 TEMPLATE_CHUNK = 500  # triples in one template insert of blank nodes (see _blank_groups)
 BLANK_NODE = re.compile(r"_:[A-Za-z0-9_][A-Za-z0-9_.-]*")
@@ -142,9 +146,27 @@ class GraphStore:
             self.update(" ;\n".join(parts))
 
     def replace_graphs(self, graphs: dict[URIRef, list[Triple] | NTriples]) -> None:
-        """Replace several named graphs in one transaction (a batch of tracks, say)."""
-        if graphs:
-            self.update(" ;\n".join(f"DROP SILENT GRAPH <{g}> ; {insert_data({g: t})}" for g, t in graphs.items()))
+        """Replace several named graphs in one transaction (a batch of tracks, say; see `update_groups`)."""
+        self.update_groups([f"DROP SILENT GRAPH <{g}> ; {insert_data({g: t})}" for g, t in graphs.items()])
+
+    def update_groups(self, groups: list[str]) -> None:
+        """Run Updates, each group of operations whole: the embedded store all in one transaction, an endpoint in
+        requests of about REQUEST_CHARS, a group never split (Virtuoso compiles a request into one SQL statement
+        and refuses one of ~800 operations or ~3 MB: "Query too large"). A batch of tracks on a server thus
+        lands track by track, each whole."""
+        groups = [group for group in groups if group]
+        if self.oxigraph is not None:
+            if groups:
+                self.update(" ;\n".join(groups))
+            return
+        request: list[str] = []
+        for group in groups:
+            if request and sum(map(len, request)) + len(group) > REQUEST_CHARS:
+                self.update(" ;\n".join(request))
+                request = []
+            request.append(group)
+        if request:
+            self.update(" ;\n".join(request))
 
     def change(self, removed: dict[URIRef, NTriples], added: dict[URIRef, NTriples]) -> None:
         """Remove some triples and add others, per named graph, in one step that lands whole or not at all
@@ -152,13 +174,13 @@ class GraphStore:
         if not any(removed.values()):
             self.add_graphs(added, fresh=True)
             return
-        self.update(" ;\n".join(part for part in (data_operations("DELETE", removed), insert_data(added)) if part))
+        self.update(" ;\n".join(data_operations("DELETE", removed) + data_operations("INSERT", added)))
 
     def add(self, graph: URIRef, triples: Iterable[Triple] | NTriples) -> None:
         """Add triples to a named graph in one transaction (a batch of tag assignments, say).
 
         The embedded store parses them natively as TriG (no SPARQL Update text to plan); an endpoint
-        gets one INSERT DATA request.
+        gets INSERT DATA requests (see `update_groups`).
         """
         self.add_graphs({graph: triples}, fresh=True)
 
@@ -174,7 +196,7 @@ class GraphStore:
             return
         if self.oxigraph is None or self.read_only:
             if fresh:
-                self.update(insert_data(graphs))
+                self.update_groups(data_operations("INSERT", graphs))  # additions alone may land apart
             else:
                 self.replace_graphs(graphs)
             return
@@ -336,19 +358,19 @@ def insert_data(graphs: Mapping[str, Iterable[Triple] | NTriples]) -> str:
     """An Update adding named graphs' triples (nothing for none), as `data_operations` splits it. Triples with
     blank nodes go in as templates (`INSERT { … } WHERE {}`, the same triples), each blank node's triples in
     one: Virtuoso refuses blank nodes in INSERT DATA."""
-    return data_operations("INSERT", graphs)
+    return " ;\n".join(data_operations("INSERT", graphs))
 
 
-def data_operations(verb: str, graphs: Mapping[str, Iterable[Triple] | NTriples]) -> str:
-    """`verb` DATA operations (INSERT or DELETE) over named graphs' triples, joined into one request, at most
-    DATA_CHUNK triples each: Virtuoso's parser runs out of memory at ~5,000 triples in one operation."""
+def data_operations(verb: str, graphs: Mapping[str, Iterable[Triple] | NTriples]) -> list[str]:
+    """`verb` DATA operations (INSERT or DELETE) over named graphs' triples, at most DATA_CHUNK triples each:
+    Virtuoso's parser runs out of memory at ~5,000 triples in one operation."""
     ground: list[tuple[str, str]] = []
     blank: list[tuple[str, str]] = []
     for graph, triples in graphs.items():
         for line in triples_block(triples).splitlines():
             (blank if "_:" in line else ground).append((graph, line))
     parts = [f"{verb} DATA {{ {_quads(ground[i:i + DATA_CHUNK])} }}" for i in range(0, len(ground), DATA_CHUNK)]
-    return " ;\n".join(parts + [f"INSERT {{ {_quads(group)} }} WHERE {{}}" for group in _blank_groups(blank)])
+    return parts + [f"INSERT {{ {_quads(group)} }} WHERE {{}}" for group in _blank_groups(blank)]
 
 
 def _quads(quads: list[tuple[str, str]]) -> str:
