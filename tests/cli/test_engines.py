@@ -132,11 +132,11 @@ def same_text(a: str, b: str, rounding: float) -> bool:
 
 
 def same_numbers(a, b, rounding: float) -> bool:
-    """Two JSON values equal, numbers within `rounding` (relative)."""
+    """Two JSON values equal, numbers within `rounding` (relative, or absolute near 0)."""
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(same_numbers(a[k], b[k], rounding) for k in a)
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(same_numbers(x, y, rounding) for x, y in zip(a, b))
     if isinstance(a, float) and isinstance(b, (int, float)):
-        return math.isclose(a, b, rel_tol=rounding, abs_tol=1e-12)
+        return math.isclose(a, b, rel_tol=rounding, abs_tol=rounding or 1e-12)  # a sum of rounded weights near 0
     return a == b
