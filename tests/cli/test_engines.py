@@ -85,7 +85,7 @@ def test_same_reasons_in_words_and_numbers(embedded, served):
     ours, rounding = served
     for track in TRACKS:
         assert same_text(ours["explain"][track], embedded["explain"][track], rounding), track
-        assert same_numbers(ours["explain_json"][track], embedded["explain_json"][track], rounding), track
+        assert not differences(ours["explain_json"][track], embedded["explain_json"][track], rounding), track
 
 
 def test_same_export(embedded, served):
@@ -97,7 +97,7 @@ def test_same_export(embedded, served):
         assert to_isomorphic(graph) == to_isomorphic(theirs[name][0]), name
         assert numbers.keys() == theirs[name][1].keys(), name
         for predicate, values in numbers.items():
-            assert same_numbers(values, theirs[name][1][predicate], rounding), (name, predicate)
+            assert not differences(theirs[name][1][predicate], values, rounding), (name, predicate)
 
 
 def graphs(path) -> dict[str, tuple[Graph, dict[str, list[float]]]]:
@@ -131,12 +131,19 @@ def same_text(a: str, b: str, rounding: float) -> bool:
         for x, y in zip(*numbers))
 
 
-def same_numbers(a, b, rounding: float) -> bool:
-    """Two JSON values equal, numbers within `rounding` (relative, or absolute near 0)."""
+def differences(a, b, rounding: float, where: str = "") -> list[str]:
+    """Where two JSON values differ (none: equal), numbers compared within `rounding` (relative, or absolute near
+    0: a sum of rounded weights)."""
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same_numbers(a[k], b[k], rounding) for k in a)
+        if a.keys() != b.keys():
+            return [f"{where}: keys {sorted(a)} != {sorted(b)}"]
+        return [d for k in a for d in differences(a[k], b[k], rounding, f"{where}.{k}")]
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same_numbers(x, y, rounding) for x, y in zip(a, b))
-    if isinstance(a, float) and isinstance(b, (int, float)):
-        return math.isclose(a, b, rel_tol=rounding, abs_tol=rounding or 1e-12)  # a sum of rounded weights near 0
-    return a == b
+        if len(a) != len(b):
+            return [f"{where}: {len(a)} items != {len(b)}"]
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in differences(x, y, rounding, f"{where}[{i}]")]
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        same = math.isclose(a, b, rel_tol=rounding, abs_tol=rounding or 1e-12)
+    else:
+        same = a == b
+    return [] if same else [f"{where}: {a!r} != {b!r}"]
