@@ -91,7 +91,8 @@ def test_same_reasons_in_words_and_numbers(embedded, served):
 def test_same_export(embedded, served):
     ours, rounding = served
     mine, theirs = graphs(embedded["export"]), graphs(ours["export"])
-    assert sorted(mine) == sorted(theirs)
+    # a server exports every graph it holds: Virtuoso's own (its system graphs) beside whytag's
+    assert set(mine) <= set(theirs) and not [g for g in set(theirs) - set(mine) if g.startswith("urn:whytag:")]
     assert sum(len(g) for g, _ in mine.values()) > 3000
     for name, (graph, numbers) in mine.items():
         assert to_isomorphic(graph) == to_isomorphic(theirs[name][0]), name
@@ -139,6 +140,8 @@ def differences(a, b, rounding: float, where: str = "") -> list[str]:
             return [f"{where}: keys {sorted(a)} != {sorted(b)}"]
         return [d for k in a for d in differences(a[k], b[k], rounding, f"{where}.{k}")]
     if isinstance(a, list) and isinstance(b, list):
+        if where.endswith(".rules"):  # a reason's rules come in the order the store sent them
+            a, b = (sorted(x, key=lambda rule: rule["rule"]) for x in (a, b))
         if len(a) != len(b):
             return [f"{where}: {len(a)} items != {len(b)}"]
         return [d for i, (x, y) in enumerate(zip(a, b)) for d in differences(x, y, rounding, f"{where}[{i}]")]
