@@ -64,6 +64,11 @@ class Endpoint:
             result.graph.bind(prefix, namespace)
         return result
 
+    def open_query(self, text: str) -> httpx.Response:
+        """POST a query and return the response with its body unread, to be parsed as it arrives (kg.answers; the
+        checks of `query` are not made on it)."""
+        return self._post(self.query_url, stream=True, data={"query": text}, headers={"Accept": self.ACCEPT})
+
     def _rounds_doubles(self, server: str) -> bool:
         """Whether a Virtuoso server sends doubles rounded (see the module's note); said once, on stderr."""
         if not server.startswith("Virtuoso/"):
