@@ -16,6 +16,14 @@ class DatasetError(WhytagError, ValueError):
     """
 
 
+class StoreError(WhytagError):
+    """The store cannot be opened or a request to it failed; the message says which and why.
+
+    Defined here so that the store (`kg.store`) and its SPARQL protocol client (`kg.endpoint`) raise the same
+    type; `whytag.kg.store` re-exports it.
+    """
+
+
 def first_line(err: BaseException) -> str:
     """An exception's message in one line (its type's name when it has none)."""
     text = str(err).strip()

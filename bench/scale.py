@@ -20,6 +20,12 @@ SPARQL Update); (b) owlready2 + HermiT classifying the tracks into the rules' OW
 ontology, the model graph and the tracks' values), with each class's member count checked
 against the tracks on which whytag's rules fire.
 
+Engines: with `--store [LABEL=]URL` (repeatable) the same whytag steps also run against each SPARQL endpoint
+(e.g. `oxigraph serve`, Virtuoso; `python tests/sparql_servers.py virtuoso DIR` starts one on loopback), in
+the same run, after the embedded store at each size; whytag's graphs (IRIs under urn:whytag:) are dropped from
+the server before each size. Bytes on disk are not measured there (the server's files are its own).
+`--no-baselines` skips (a) and (b).
+
 Output: a printed table, DIR/scale.json with every number, and bench/scale.png (seconds vs tracks, log-log).
 """
 
@@ -197,7 +203,8 @@ def dump_graphs(store, path: Path) -> None:
 
 
 def run_whytag(n: int, args: argparse.Namespace, journal: Journal) -> None:
-    """The whole pipeline on an embedded store of n synthetic tracks."""
+    """The whole pipeline on n synthetic tracks: a fresh embedded store, or the endpoint `args.endpoint` emptied of
+    whytag's graphs."""
     from whytag.kg.export import export_to
     from whytag.kg.store import open_store
     from whytag.kg.tables import import_features, table_track
@@ -209,8 +216,10 @@ def run_whytag(n: int, args: argparse.Namespace, journal: Journal) -> None:
     X, y = synthetic_catalog(n, args.seed)
     folder = args.out / f"store-{n}"
     shutil.rmtree(folder, ignore_errors=True)
+    if args.endpoint:
+        empty_endpoint(args.endpoint)
     journal.write({"setup_rss_mb": peak_rss_mb()})
-    with open_store(folder) as store:
+    with open_store(args.endpoint or folder) as store:
         with journal.step("import"):
             import_features(store, X, TABLE)
         Y = labelled_sample(y, args.seed)
@@ -230,11 +239,23 @@ def run_whytag(n: int, args: argparse.Namespace, journal: Journal) -> None:
             rederived = rederive(store, 100)
             out.update(rederived=len(rederived), agree=sum(r.agrees for r in rederived))
         time_queries(store, journal, [0, 1, 2, 3, 4])
-        journal.write({**directory_bytes(folder, n), **quads_per_track(store, n),
+        journal.write({**({} if args.endpoint else directory_bytes(folder, n)), **quads_per_track(store, n),
                        "fired": fired_counts(store, X)})
-        dump_graphs(store, args.out / f"model-{n}.nq")
+        if not args.endpoint:
+            dump_graphs(store, args.out / f"model-{n}.nq")
     if not args.keep:
-        shutil.rmtree(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def empty_endpoint(url: str) -> None:
+    """Drop every graph named under urn:whytag: from the endpoint (a fresh store for the next size)."""
+    from whytag.kg.store import open_store
+
+    with open_store(url, read_only=False) as store:
+        graphs = [g for (g,) in store.values("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+                  if g.startswith("urn:whytag:")]
+        for i in range(0, len(graphs), 500):
+            store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs[i:i + 500]))
 
 
 def rdflib_store():
@@ -368,6 +389,8 @@ def run_child(kind: str, n: int, args: argparse.Namespace, limit: float | None) 
     journal = args.out / f"{kind}-{n}.jsonl"
     command = [sys.executable, str(HERE), "--one-size", str(n), "--kind", kind, "--out", str(args.out),
                "--learner", args.learner, "--seed", str(args.seed)] + (["--keep"] if args.keep else [])
+    if kind in args.engines:  # whytag's own steps, against the engine's endpoint, journalled under its label
+        command += ["--kind", WHYTAG, "--label", kind, "--endpoint", args.engines[kind]]
     print(f"[{time.strftime('%H:%M:%S')}] {kind} at {n:,} tracks …", flush=True)
     child = subprocess.Popen(command, start_new_session=True)
     timed_out = None
@@ -390,15 +413,16 @@ def run_child(kind: str, n: int, args: argparse.Namespace, limit: float | None) 
 def run_all(args: argparse.Namespace) -> dict:
     """whytag at every size first (the main result), then each baseline from 1,000 tracks (or the smallest
     size, if smaller) up until it runs past the limit or fails."""
-    sizes = sorted(set(args.sizes) | {min(1000, *args.sizes)})
+    sizes = sorted(set(args.sizes) | ({min(1000, *args.sizes)} if args.baselines else set()))
     results: dict = {"sizes": sizes, "learner": args.learner, "baseline_limit_s": args.baseline_limit,
                      "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpus": os.cpu_count(),
-                     WHYTAG: {}, RDFLIB: {}, HERMIT: {}}
+                     "engines": list(args.engines), WHYTAG: {}, RDFLIB: {}, HERMIT: {}}
     stopped: set[str] = set()
     for n in sizes:
-        results[WHYTAG][n] = run_child(WHYTAG, n, args, None)
-        save(results, args.out)
-    for n in sizes:
+        for kind in [WHYTAG, *args.engines]:
+            results.setdefault(kind, {})[n] = run_child(kind, n, args, None)
+            save(results, args.out)
+    for n in sizes if args.baselines else []:
         for kind in (RDFLIB, HERMIT):
             if kind in stopped or "failed" in results[WHYTAG][n]:
                 results[kind][n] = {"skipped": True}
@@ -471,6 +495,31 @@ def whytag_rows(results: dict) -> list[list[str]]:
             f"{fmt(get(s, 'queries', f'q{i + 1}_ms'))} ({get(s, 'queries', f'q{i + 1}_rows')})"
             if "queries" in s else "–"
             for s in runs.values()])
+    return rows
+
+
+def engine_rows(results: dict) -> list[list[str]]:
+    """The embedded store beside each endpoint, per size: the same steps' seconds, rates and query times."""
+    kinds = [WHYTAG, *results.get("engines", [])]
+    runs = [(n, kind, results[kind].get(n) or results[kind].get(str(n), {}))
+            for n in results["sizes"] for kind in kinds]
+    get = lambda s, step, key: s.get(step, {}).get(key)  # noqa: E731
+    rows = [["tracks, store"] + [f"{n:,}, {'embedded' if kind == WHYTAG else kind}" for n, kind, _ in runs]]
+    for step in ("import", "learn", "tag", "export", "validate"):
+        rows.append([f"{step} s"] + [fmt(seconds(s, step)) for _, _, s in runs])
+    rows += [[f"{step} tracks/s"] + [fmt(ratio(n, seconds(s, step)), 0) for n, _, s in runs]
+             for step in ("import", "tag")]
+    rows.append(["export quads/s"] + [fmt(ratio(get(s, "facts", "export_quads"), seconds(s, "export")), 0)
+                                      for _, _, s in runs])
+    rows.append(["triples/track"] + [fmt(get(s, "facts", "triples_per_track")) for _, _, s in runs])
+    rows.append(["validate: violations; re-derived agree"] + [
+        f"{get(s, 'validate', 'violations')}; {get(s, 'validate', 'agree')}/{get(s, 'validate', 'rederived')}"
+        if "validate" in s else s.get("failed", "–") for _, _, s in runs])
+    for i, name in enumerate(QUERY_NAMES):
+        rows.append([f"Q{i + 1} {name}, ms (rows)"] + [
+            f"{fmt(get(s, 'queries', f'q{i + 1}_ms'))} ({get(s, 'queries', f'q{i + 1}_rows')})" if "queries" in s
+            else "–" for _, _, s in runs])
+    rows.append(["peak RSS of whytag, MB"] + [fmt(get(s, "queries", "rss_mb"), 0) for _, _, s in runs])
     return rows
 
 
@@ -559,11 +608,19 @@ def plot(results: dict, path: Path) -> None:
 def report(results: dict, png: Path) -> None:
     """Print the tables and write the plot."""
     print("\nwhytag (embedded Oxigraph)\n" + table(whytag_rows(results)))
+    if results.get("engines"):
+        print("\nThe embedded store and SPARQL endpoints (same run)\n" + table(engine_rows(results)))
     print("\nBaselines (same run; ratio = baseline / whytag)\n" + table(baseline_rows(results)))
     for line in hermit_agreement(results):
         print(line)
     plot(results, png)
     print(f"\nplot: {png}")
+
+
+def engine_label(i: int, text: str) -> tuple[str, str]:
+    """(label, URL) from `--store [LABEL=]URL` (the label defaults to 'endpoint I')."""
+    label, _, url = text.partition("=") if "=" in text.split("://")[0] else ("", "", text)
+    return label or f"endpoint {i}", url
 
 
 def main() -> None:
@@ -575,10 +632,16 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep each store after measuring it")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--plot", type=Path, default=HERE.parent / "scale.png")
+    parser.add_argument("--store", action="append", default=[], metavar="[LABEL=]URL",
+                        help="also run whytag's steps against this SPARQL endpoint (repeatable)")
+    parser.add_argument("--no-baselines", dest="baselines", action="store_false", help="skip rdflib and HermiT")
     parser.add_argument("--one-size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--kind", default=WHYTAG, help=argparse.SUPPRESS)
+    parser.add_argument("--label", help=argparse.SUPPRESS)  # an engine's journal name
+    parser.add_argument("--endpoint", help=argparse.SUPPRESS)
     parser.add_argument("--report", type=Path, help=argparse.SUPPRESS)  # re-print a scale.json
     args = parser.parse_args()
+    args.engines = dict(engine_label(i, text) for i, text in enumerate(args.store, 1))
     if args.report:
         return report(json.loads(args.report.read_text()), args.plot)
     try:
@@ -589,8 +652,8 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     if args.one_size:
         run = {WHYTAG: run_whytag, RDFLIB: run_rdflib, HERMIT: run_hermit}[args.kind]
-        return in_deep_thread(
-            lambda: run(args.one_size, args, Journal(args.out / f"{args.kind}-{args.one_size}.jsonl")))
+        name = args.label or args.kind
+        return in_deep_thread(lambda: run(args.one_size, args, Journal(args.out / f"{name}-{args.one_size}.jsonl")))
     results = run_all(args)
     save(results, args.out)
     print(f"\nall numbers: {args.out / 'scale.json'}")

@@ -14,7 +14,7 @@ from whytag.extractors.tags import Metadata, TagError, read_tags
 from whytag.kg.iris import DEFAULT_BASE
 from whytag.kg.mapping import audio_triples
 from whytag.kg.metadata import metadata_update
-from whytag.kg.store import GraphStore, StoreError, triples_block
+from whytag.kg.store import GraphStore, StoreError, insert_data
 
 
 @dataclass
@@ -52,7 +52,7 @@ def _record(store: GraphStore, path: str | os.PathLike, info: AudioInfo, base: s
     meta = _tags(path, report)
     earlier = [row[0] for row in store.select(_claims(track, info.path, "SELECT DISTINCT ?t")).rows]
     store.update(" ;\n".join([_claims(track, info.path, "DELETE { GRAPH ?g { ?t mo:available_as ?f . ?f ?p ?o } }"),
-                               f"INSERT DATA {{ GRAPH <{track}> {{\n{triples_block(triples)}\n}} }}",
+                               insert_data({track: triples}),
                                *metadata_update({track: meta}, base)]))
     report.changed += [f"{info.path}: changed since it was ingested as {old}, which no longer claims it"
                        for old in earlier]

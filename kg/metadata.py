@@ -25,7 +25,7 @@ from whytag.kg import ntriples as nt
 from whytag.kg.iris import CATALOG_GRAPH, DEFAULT_BASE, album_iri, artist_iri, musicbrainz_iri, musicbrainz_page
 from whytag.kg.namespaces import DC, FOAF, MO, WT
 from whytag.kg.ntriples import NTriples
-from whytag.kg.store import GraphStore, Triple, triples_block, values_clause
+from whytag.kg.store import GraphStore, Triple, data_operations, triples_block, values_clause
 
 BATCH = 500  # tracks per update of a metadata table
 ALBUM_FIELDS = {"album", "album_artist", "release_id"}
@@ -98,7 +98,7 @@ def _artist(name: str, mbid: str | None, base: str, catalog: list[str]) -> str:
 def metadata_update(tracks: Mapping[URIRef, Metadata], base: str = DEFAULT_BASE) -> list[str]:
     """SPARQL Update operations that replace, in each track's graph, the fields its Metadata gives (nothing for
     tracks whose metadata gives none): a DELETE of the (track, predicate) pairs those fields write and of the
-    album links, then one INSERT DATA, the artists and albums in it said once however many tracks name them.
+    album links, then INSERT DATA operations, the artists and albums in it said once however many tracks name them.
 
     The pairs are one VALUES block: the same tracks and predicates as two VALUES blocks took Oxigraph 15x as
     long (a cross product it joins before the graph pattern).
@@ -123,7 +123,7 @@ def metadata_update(tracks: Mapping[URIRef, Metadata], base: str = DEFAULT_BASE)
                      f"GRAPH ?t {{ ?album {_TRACK} ?t }} }}")
     if graphs:
         graphs[CATALOG_GRAPH] = NTriples("".join(catalog))
-        parts.append(f"INSERT DATA {{ {' '.join(f'GRAPH <{g}> {{{chr(10)}{t}}}' for g, t in graphs.items() if t)} }}")
+        parts += data_operations("INSERT", graphs)  # in chunks a server's parser takes (kg.store.data_operations)
     return parts
 
 

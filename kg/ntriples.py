@@ -10,13 +10,16 @@ from __future__ import annotations
 import math
 import re
 
+from rdflib import BNode, Literal
 from rdflib.namespace import XSD
+from rdflib.term import Node
 
 # What an IRI reference may not contain in N-Triples (RFC 3987 excludes these; the parser would refuse them
 # or, for '>', read a different triple): refused here with the IRI named, before anything is written.
 _NOT_IN_IRI = re.compile(r'[<>"{}|\\^`\x00-\x20]')
 _DOUBLE = f"^^<{XSD.double}>"
 _INTEGER = f"^^<{XSD.integer}>"
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 TRUE, FALSE = f'"true"^^<{XSD.boolean}>', f'"false"^^<{XSD.boolean}>'
 # what a string literal may not hold as it is: the quote, the backslash and control characters (\n, \r, \u0000 …)
 _ESCAPES = {**{c: f"\\u{c:04X}" for c in range(0x20)}, ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t",
@@ -61,3 +64,15 @@ def boolean(value: bool) -> str:
 def line(subject: str, predicate: str, obj: str) -> str:
     """One triple: three terms already in N-Triples syntax."""
     return f"{subject} {predicate} {obj} .\n"
+
+
+def term(node: Node) -> str:
+    """An rdflib term in N-Triples syntax: a literal on one line, whatever its text (rdflib's `n3()` writes a
+    multi-line one in Turtle's triple quotes, which N-Triples lacks and which a line-by-line reader splits), a
+    blank node with a label N-Triples allows (Virtuoso's are `nodeID://b1001`)."""
+    if isinstance(node, Literal):
+        text = '"' + node.translate(_ESCAPES) + '"'
+        return text + (f"@{node.language}" if node.language else f"^^<{node.datatype}>" if node.datatype else "")
+    if isinstance(node, BNode):
+        return "_:" + re.sub(r"[^A-Za-z0-9]", "_", node)
+    return iri(node)

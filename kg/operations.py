@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-# a comment is read whole (*+): matched in part, "# … tagged with …" read as the keyword WITH
-UPDATE = re.compile(r"(?:\s|#[^\n]*+\n?|BASE\s*<[^>]*>|PREFIX\s*[^\s:]*:\s*<[^>]*>)*"
+UPDATE = re.compile(r"(?:\s|#[^\n]*(?:\n|\Z)|BASE\s*<[^>]*>|PREFIX\s*[^\s:]*:\s*<[^>]*>)*"
                     r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.I)
+# A comment runs to its line's end: with `\n?` the pattern could stop inside one and read a word of it
+# ("which grows with the catalog") as the keyword.
 
 
 def update_keyword(text: str) -> str | None:

@@ -2,8 +2,11 @@
 
 Both sit behind one small interface, chosen by location like rdflib's store plugins: a directory
 path opens Oxigraph on disk (as an rdflib Dataset); an http(s) URL opens a remote SPARQL 1.1
-Query/Update endpoint, spoken to over httpx. Every write is atomic (one SPARQL Update request, or on
-the embedded store a native load of new graphs), so a crash never leaves half a track.
+Query/Update endpoint, spoken to over httpx. Every write is atomic on the embedded store (one Update, or a
+native load of new graphs), so a crash never leaves half a track. An endpoint gets writes in requests of
+about 1 MB (`update_groups`: Virtuoso refuses larger ones), each track's graph whole in one; a large batch of
+additions (a tagging batch) may land in several, and Virtuoso applies even one request operation by
+operation, so after a failed command against a server, run it again (each stage replaces what it wrote).
 
 A directory store is opened either for writing (one process at a time: RocksDB's lock; a second
 writer waits up to `wait` seconds for it, saying so) or read-only (any number of readers, even while
@@ -14,17 +17,15 @@ opened). Only writers create a store, so a mistyped location is an error, never 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import httpx
 import pyoxigraph
 from oxrdflib import OxigraphStore
 from rdflib import Dataset, Graph, Literal, URIRef
@@ -32,7 +33,9 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.query import Result
 from rdflib.term import Node
 
-from whytag.errors import WhytagError, first_line
+from whytag.errors import StoreError, first_line
+from whytag.kg import ntriples as nt
+from whytag.kg.endpoint import Endpoint
 from whytag.kg.iris import SCHEMA_GRAPH
 from whytag.kg.namespaces import PREFIXES, WT, sparql_prefixes
 from whytag.kg.ntriples import NTriples
@@ -43,11 +46,11 @@ Triple = tuple[Node, Node, Node]
 DEFAULT_LOCATION = "whytag-graph"
 LOCK_POLL_SECONDS = 0.25
 BULK_FROM = 10_000  # triples in one write from which the embedded store bulk-loads (GraphStore._load)
+REQUEST_CHARS = 1_000_000  # the text of one Update request to an endpoint (see GraphStore.update_groups)
+DATA_CHUNK = 2_000  # triples in one INSERT/DELETE DATA operation (see data_operations)
+TEMPLATE_CHUNK = 500  # triples in one template insert of blank nodes (see _blank_groups)
+BLANK_NODE = re.compile(r"_:[A-Za-z0-9_][A-Za-z0-9_.-]*")
 READ_ONLY_RETRIES = 3  # a read-only open can race a writer's compaction; it is retried, never trusted half-open
-
-
-class StoreError(WhytagError):
-    """The store cannot be opened or a request to it failed; the message says which and why."""
 
 
 @dataclass
@@ -132,22 +135,38 @@ class GraphStore:
         `also` adds triples to other graphs in the same transaction (what the write depends on).
         """
         data = triples_block(triples)
-        parts = [f"INSERT DATA {{ {_quad_data(also)} }}"] if also and any(also.values()) else []
+        parts = [insert_data(also)] if also and any(also.values()) else []
         if clear == "all":
             parts.append(f"DROP SILENT GRAPH <{graph}>")
         elif clear:
             parts.append(f"DELETE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{graph}> {{ {clear} }} }}")
         if data:
-            parts.append(f"INSERT DATA {{ GRAPH <{graph}> {{\n{data}\n}} }}")
+            parts.append(insert_data({graph: NTriples(data)}))
         if parts:
             self.update(" ;\n".join(parts))
 
     def replace_graphs(self, graphs: dict[URIRef, list[Triple] | NTriples]) -> None:
-        """Replace several named graphs in one transaction (a batch of tracks, say)."""
-        if graphs:
-            self.update(" ;\n".join(f"DROP SILENT GRAPH <{g}> ; "
-                                    f"INSERT DATA {{ GRAPH <{g}> {{\n{triples_block(t)}\n}} }}"
-                                    for g, t in graphs.items()))
+        """Replace several named graphs in one transaction (a batch of tracks, say; see `update_groups`)."""
+        self.update_groups([f"DROP SILENT GRAPH <{g}> ; {insert_data({g: t})}" for g, t in graphs.items()])
+
+    def update_groups(self, groups: list[str]) -> None:
+        """Run Updates, each group of operations whole: the embedded store all in one transaction, an endpoint in
+        requests of about REQUEST_CHARS, a group never split (Virtuoso compiles a request into one SQL statement
+        and refuses one of ~800 operations or ~3 MB: "Query too large"). A batch of tracks on a server thus
+        lands track by track, each whole."""
+        groups = [group for group in groups if group]
+        if self.oxigraph is not None:
+            if groups:
+                self.update(" ;\n".join(groups))
+            return
+        request: list[str] = []
+        for group in groups:
+            if request and sum(map(len, request)) + len(group) > REQUEST_CHARS:
+                self.update(" ;\n".join(request))
+                request = []
+            request.append(group)
+        if request:
+            self.update(" ;\n".join(request))
 
     def change(self, removed: dict[URIRef, NTriples], added: dict[URIRef, NTriples]) -> None:
         """Remove some triples and add others, per named graph, in one step that lands whole or not at all
@@ -155,14 +174,13 @@ class GraphStore:
         if not any(removed.values()):
             self.add_graphs(added, fresh=True)
             return
-        self.update(" ;\n".join(f"{verb} DATA {{ {_quad_data(graphs)} }}" for verb, graphs in
-                                (("DELETE", removed), ("INSERT", added)) if any(graphs.values())))
+        self.update(" ;\n".join(data_operations("DELETE", removed) + data_operations("INSERT", added)))
 
     def add(self, graph: URIRef, triples: Iterable[Triple] | NTriples) -> None:
         """Add triples to a named graph in one transaction (a batch of tag assignments, say).
 
         The embedded store parses them natively as TriG (no SPARQL Update text to plan); an endpoint
-        gets one INSERT DATA request.
+        gets INSERT DATA requests (see `update_groups`).
         """
         self.add_graphs({graph: triples}, fresh=True)
 
@@ -178,7 +196,7 @@ class GraphStore:
             return
         if self.oxigraph is None or self.read_only:
             if fresh:
-                self.update(f"INSERT DATA {{ {_quad_data(graphs)} }}")
+                self.update_groups(data_operations("INSERT", graphs))  # additions alone may land apart
             else:
                 self.replace_graphs(graphs)
             return
@@ -336,9 +354,60 @@ def _plain(term: Node | None) -> object:
     return None if term is None else str(term)
 
 
-def _quad_data(graphs: Mapping[str, list[Triple] | NTriples]) -> str:
-    """Named graphs' triples as the quads of a DELETE DATA or INSERT DATA block (graphs with none left out)."""
-    return " ".join(f"GRAPH <{g}> {{\n{triples_block(t)}\n}}" for g, t in graphs.items() if t)
+def insert_data(graphs: Mapping[str, Iterable[Triple] | NTriples]) -> str:
+    """An Update adding named graphs' triples (nothing for none), as `data_operations` splits it. Triples with
+    blank nodes go in as templates (`INSERT { … } WHERE {}`, the same triples), each blank node's triples in
+    one: Virtuoso refuses blank nodes in INSERT DATA."""
+    return " ;\n".join(data_operations("INSERT", graphs))
+
+
+def data_operations(verb: str, graphs: Mapping[str, Iterable[Triple] | NTriples]) -> list[str]:
+    """`verb` DATA operations (INSERT or DELETE) over named graphs' triples, at most DATA_CHUNK triples each:
+    Virtuoso's parser runs out of memory at ~5,000 triples in one operation."""
+    ground: list[tuple[str, str]] = []
+    blank: list[tuple[str, str]] = []
+    for graph, triples in graphs.items():
+        for line in triples_block(triples).splitlines():
+            (blank if "_:" in line else ground).append((graph, line))
+    parts = [f"{verb} DATA {{ {_quads(ground[i:i + DATA_CHUNK])} }}" for i in range(0, len(ground), DATA_CHUNK)]
+    return parts + [f"INSERT {{ {_quads(group)} }} WHERE {{}}" for group in _blank_groups(blank)]
+
+
+def _quads(quads: list[tuple[str, str]]) -> str:
+    """(graph, N-Triples line) pairs as the body of a DATA block or template, one GRAPH block per graph."""
+    graphs: dict[str, list[str]] = {}
+    for graph, line in quads:
+        graphs.setdefault(graph, []).append(line)
+    return " ".join(f"GRAPH <{graph}> {{\n{chr(10).join(lines)}\n}}" for graph, lines in graphs.items())
+
+
+def _blank_groups(quads: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """Quads with blank nodes, packed into templates of about TEMPLATE_CHUNK quads; blank nodes that share a
+    triple stay in one template, where a label names one node (Virtuoso compiles a template to SQL: at most
+    10,000 lines, ~1,500 triples)."""
+    parent: dict[str, str] = {}
+
+    def root(label: str) -> str:
+        parent.setdefault(label, label)
+        while parent[label] != label:
+            parent[label] = label = parent[parent[label]]
+        return label
+
+    keys = []
+    for quad in quads:
+        labels = [root(label) for label in BLANK_NODE.findall(quad[1])] or [root(quad[1])]
+        for label in labels[1:]:
+            parent[root(label)] = root(labels[0])
+        keys.append(labels[0])
+    components: dict[str, list[tuple[str, str]]] = {}
+    for quad, key in zip(quads, keys):
+        components.setdefault(root(key), []).append(quad)
+    groups: list[list[tuple[str, str]]] = [[]]
+    for component in components.values():
+        if groups[-1] and len(groups[-1]) + len(component) > TEMPLATE_CHUNK:
+            groups.append([])
+        groups[-1].extend(component)
+    return [group for group in groups if group]
 
 
 def values_clause(variable: str, iris: Iterable[str]) -> str:
@@ -347,10 +416,10 @@ def values_clause(variable: str, iris: Iterable[str]) -> str:
 
 
 def triples_block(triples: Iterable[Triple] | NTriples) -> str:
-    """Triples as the body of an INSERT DATA block (N-Triples lines)."""
+    """Triples as the body of an INSERT DATA block: N-Triples, one line a triple (`data_operations` splits lines)."""
     if isinstance(triples, NTriples):
         return triples
-    return "".join(f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in triples)
+    return "".join(f"{nt.term(s)} {nt.term(p)} {nt.term(o)} .\n" for s, p, o in triples)
 
 
 def serving_note(location: str | os.PathLike) -> Path:
@@ -485,66 +554,3 @@ def _open_endpoint(url: str, read_only: bool, timeout: float, retries: int, toke
     send = partial(_refuse_update, url) if read_only else endpoint.update
     return GraphStore(url, lambda text: endpoint.query(sparql_prefixes() + text), send, endpoint.close,
                       read_only=read_only, concurrent=True, endpoint=endpoint)
-
-
-class Endpoint:
-    """A SPARQL 1.1 Protocol client on httpx: a timeout per request, retries when the connection is lost
-    or refused, basic auth from the URL's `user:password@` or a bearer token, one-line errors naming the URL."""
-
-    ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
-
-    def __init__(self, query_url: str, update_url: str, timeout: float, retries: int, token: str | None):
-        self.query_url, auth = _split_credentials(query_url)
-        self.update_url, _ = _split_credentials(update_url)
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self.http = httpx.Client(timeout=timeout, auth=auth, headers=headers,
-                                 transport=httpx.HTTPTransport(retries=retries))
-
-    def query(self, text: str) -> Result:
-        """POST a query (form-encoded); SELECT/ASK come back as SPARQL JSON, CONSTRUCT/DESCRIBE as RDF."""
-        response = self._post(self.query_url, data={"query": text}, headers={"Accept": self.ACCEPT})
-        media_type = response.headers.get("content-type", "").split(";")[0].strip()
-        if media_type in ("application/sparql-results+json", "application/json"):
-            return Result.parse(io.BytesIO(response.content), format="json")
-        result = Result("CONSTRUCT")
-        result.graph = Graph().parse(data=response.content,
-                                     format="nt" if media_type == "application/n-triples" else "turtle")
-        for prefix, namespace in PREFIXES.items():
-            result.graph.bind(prefix, namespace)
-        return result
-
-    def open_query(self, text: str) -> httpx.Response:
-        """POST a query and return the response with its body unread, to be parsed as it arrives (kg.answers)."""
-        return self._post(self.query_url, stream=True, data={"query": text}, headers={"Accept": self.ACCEPT})
-
-    def update(self, text: str) -> None:
-        """POST an update (the protocol's direct POST); the server applies it atomically."""
-        self._post(self.update_url, content=text.encode("utf-8"),
-                   headers={"Content-Type": "application/sparql-update; charset=utf-8"})
-
-    def close(self) -> None:
-        self.http.close()
-
-    def _post(self, url: str, stream: bool = False, **request) -> httpx.Response:
-        try:
-            response = self.http.send(self.http.build_request("POST", url, **request), stream=stream)
-            if stream and response.status_code >= 400:
-                response.read()  # the error's text, for the message below
-        except httpx.TimeoutException:
-            raise StoreError(f"{url}: no answer within {self.http.timeout.read:g} s") from None
-        except httpx.TransportError as err:
-            raise StoreError(f"{url}: cannot reach the endpoint ({err or type(err).__name__})") from None
-        if response.status_code >= 400:
-            response.close()
-            detail = response.text.strip().splitlines()
-            raise StoreError(f"{url}: HTTP {response.status_code}: {detail[0] if detail else response.reason_phrase}")
-        return response
-
-
-def _split_credentials(url: str) -> tuple[str, httpx.BasicAuth | None]:
-    """The URL without `user:password@`, and those as basic auth (None if absent)."""
-    parts = urlsplit(url)
-    if parts.username is None:
-        return url, None
-    netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc)), httpx.BasicAuth(parts.username, parts.password or "")

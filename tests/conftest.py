@@ -87,3 +87,13 @@ def not_root():
 
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         pytest.skip("running as root: file permissions cannot be withheld from this user")
+
+
+@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+def engine(request, tmp_path_factory):
+    """(kind, store URL) of a fresh server for the module's tests: `oxigraph serve` with the union default graph
+    (as docs/scale.md starts it), then Virtuoso 7; each stopped when the module's tests end."""
+    from whytag_testing import sparql_server
+
+    with sparql_server(request.param, tmp_path_factory.mktemp(request.param)) as url:
+        yield request.param, url

@@ -90,3 +90,27 @@ def tags_of_each_track(store, graph) -> dict[str, frozenset]:
         if not str(s).startswith(str(graph)):  # the run node and its counts
             out.setdefault(str(s).split("/tags/")[0], set()).add((s, p, o))
     return {track: frozenset(triples) for track, triples in out.items()}
+
+
+def sparql_server(kind: str, folder: Path, **options):
+    """A SPARQL server process on loopback ('oxigraph' or 'virtuoso', tests/sparql_servers.py) as a context
+    manager yielding its store URL; skip saying which package is missing."""
+    from sparql_servers import ServerMissing, binaries, oxigraph_server, virtuoso_server
+
+    try:
+        binaries(kind)
+    except ServerMissing as missing:
+        pytest.skip(str(missing))
+    return (oxigraph_server if kind == "oxigraph" else virtuoso_server)(folder, **options)
+
+
+def double_tolerance(url: str) -> float:
+    """The relative error of the numbers read back from a server: 0, or 1e-4 for a Virtuoso that rounds the doubles
+    it sends to 6 significant digits (kg/endpoint.py), the model's weights among them, so that a logit summed
+    from several of them agrees to about 5 digits."""
+    from whytag.kg.endpoint import Endpoint
+
+    endpoint = Endpoint(url.split("|")[0], url.split("|")[0], 30, 0, None)
+    endpoint.query("ASK {}")
+    endpoint.close()
+    return 1e-4 if endpoint.rounded_doubles else 0.0
