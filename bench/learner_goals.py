@@ -16,12 +16,12 @@ import time
 
 import numpy as np
 import pandas as pd
-from explain_frontier import summarise  # bench/ is on the path of a script run from it
+from explain_frontier import fit_and_score, summarise  # bench/ is on the path of a script run from it
 from joblib import Parallel, delayed
 from sklearn.model_selection import KFold, train_test_split
 
 from whytag.datasets import load_gtzan, load_jamendo_moodtheme
-from whytag.evaluation import baselines, coverage_shares, multi_label_metrics
+from whytag.evaluation import baselines
 from whytag.extractors.batch import DEFAULT_GROUPS
 from whytag.reasoning.learners import DEFAULT_LEARNER, registry
 from whytag.reasoning.training import learning_features
@@ -46,20 +46,7 @@ def run(name: str, X: pd.DataFrame, Y, train: np.ndarray, test: np.ndarray) -> d
     if not single:
         tags = [t for t in Y.columns if Y_train[t].nunique() == 2]
         Y_train, Y_test = Y_train[tags], Y_test[tags]
-    model = make(name, single)
-    start = time.perf_counter()
-    model.fit(X.iloc[train], Y_train)
-    out = {"seconds": time.perf_counter() - start}
-    X_test = X.iloc[test]
-    if single:
-        out["accuracy"] = float((model.predict(X_test) == Y_test).mean())
-    else:
-        macro, _ = multi_label_metrics(Y_test, model.predict_proba(X_test))
-        out["roc_auc"], out["pr_auc"] = macro["roc_auc"], macro["pr_auc"]
-    if hasattr(model, "models_"):
-        out["shares"] = coverage_shares(model, X_test)
-        out["features"] = float(np.mean([len(m.effects()) for m in model.models_.values()]))
-    return out
+    return fit_and_score(make(name, single), X.iloc[train], Y_train, X.iloc[test], Y_test)
 
 
 def numbered(k: int, *task) -> tuple[int, dict]:
