@@ -23,7 +23,7 @@ from whytag.kg.extraction import extract_tracks
 from whytag.kg.ingest import ingest
 from whytag.kg.mapping import feature_table
 from whytag.kg.store import GraphStore
-from whytag.kg.tables import TableError, labels_from, numeric_features, read_table
+from whytag.kg.tables import TableError, labels_from, names, numeric_features, read_table
 from whytag.reasoning.reasoner import apply_model
 from whytag.reasoning.rules import ModelInfo, write_models
 
@@ -41,11 +41,15 @@ def evaluate_table(features_file: str, test_file: str | None, split: float, seed
         if test_file:
             test = read_table(test_file, id_column)
             X_train, Y_train = X, Y
-            X_test, Y_test = numeric_features(test, exclude=columns)[X.columns], labels_from(test, columns)
+            X_test = numeric_features(test, exclude=columns)
+            missing = [c for c in X.columns if c not in X_test.columns]
+            if missing:
+                raise TableError(f"{features_file}: its feature(s) {names(missing[:5])} are not in {test_file}")
+            X_test, Y_test = X_test[X.columns], labels_from(test, columns)
         else:
             X_train, X_test, Y_train, Y_test = train_test_split(X, Y, train_size=split, random_state=seed)
-    except (TableError, KeyError) as err:  # KeyError: the test table lacks some of the training table's features
-        raise TableError(f"{features_file}: {err}") from None
+    except TableError as err:
+        raise TableError(str(err) if str(err).startswith(features_file) else f"{features_file}: {err}") from None
     single = Y.ndim == 1
     kind = "single-label" if single else f"multi-label, {Y.shape[1]} tags"
     note(f"{len(X_train)} training and {len(X_test)} test tracks, {X.shape[1]} features, {kind}")

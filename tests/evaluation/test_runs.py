@@ -20,7 +20,7 @@ def test_a_test_table_without_the_training_features_is_a_table_error_naming_the_
     train, test = tmp_path / "train.csv", tmp_path / "test.csv"
     pd.DataFrame({"id": ["a", "b"], "bpm": [90.0, 140.0], "fast": [0, 1]}).to_csv(train, index=False)
     pd.DataFrame({"id": ["c"], "loudness": [-9.0], "fast": [1]}).to_csv(test, index=False)
-    with pytest.raises(TableError, match=r"train\.csv: .*bpm"):  # the training table names what the test one lacks
+    with pytest.raises(TableError, match=r"train\.csv: its feature\(s\) BPM are not in .*test\.csv"):  # bpm → BPM
         evaluate_table(str(train), str(test), 0.8, 0, ["fast"], None, {}, None, fail, {}, fail)
 
 
