@@ -1,5 +1,5 @@
 """What the ontology says about each feature (ontology/features.ttl, the one place it is said): IRI,
-canonical name, unit, group, label and description, read once per process."""
+canonical name, unit, group, family, label and description, read once per process."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from rdflib.namespace import RDF, RDFS
 from whytag.extractors.base import GROUPS
 from whytag.kg.iris import feature_iri
 from whytag.kg.namespaces import WT
-from whytag.ontology import FEATURES
+from whytag.ontology import FEATURES, ONTOLOGY
 
 GROUP_IRIS = {group: WT[f"{group.capitalize()}Group"] for group in GROUPS}  # signal → wt:SignalGroup
 
@@ -35,6 +35,26 @@ class FeatureInfo:
     true_text: str = ""
     false_text: str = ""
     categories: tuple[str, ...] = ()
+    family: str = ""  # what a listener hears it as part of: rhythm, dynamics, timbre… (its wt:inFamily's label)
+
+
+@dataclass(frozen=True)
+class Family:
+    """A feature family (wt:FeatureFamily): its IRI, label, description and place when pages list them."""
+
+    iri: URIRef
+    label: str
+    description: str
+    order: int
+
+
+@cache
+def families() -> dict[str, Family]:
+    """The feature families the ontology declares, by label, in their order."""
+    graph = Graph().parse(ONTOLOGY, format="turtle")
+    found = [Family(URIRef(f), str(graph.value(f, RDFS.label)), str(graph.value(f, RDFS.comment) or ""),
+                    int(graph.value(f, WT.familyOrder))) for f in graph.subjects(RDF.type, WT.FeatureFamily)]
+    return {family.label: family for family in sorted(found, key=lambda f: f.order)}
 
 
 @cache
@@ -43,6 +63,7 @@ def known_features() -> dict[str, FeatureInfo]:
     derived IRI is theirs (MFCC1 is MFCC-1): two names never share an IRI as different features."""
     graph = Graph().parse(FEATURES, format="turtle")
     groups = {v: k for k, v in GROUP_IRIS.items()}
+    family_labels = {family.iri: label for label, family in families().items()}
     table: dict[str, FeatureInfo] = {}
     for iri in graph.subjects(RDF.type, WT.Feature):
         name = str(graph.value(iri, WT.featureName))
@@ -52,7 +73,8 @@ def known_features() -> dict[str, FeatureInfo]:
                            str(graph.value(iri, RDFS.label)), str(graph.value(iri, RDFS.comment) or ""),
                            graph.value(iri, WT.perceptual) != Literal(False),
                            str(graph.value(iri, WT.trueText) or ""), str(graph.value(iri, WT.falseText) or ""),
-                           tuple(c.strip() for c in categories.split(",")) if categories else ())
+                           tuple(c.strip() for c in categories.split(",")) if categories else (),
+                           family_labels.get(graph.value(iri, WT.inFamily), ""))
         table[name] = info
         for alias in graph.objects(iri, WT.featureAlias):
             table[str(alias)] = info

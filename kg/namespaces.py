@@ -27,17 +27,23 @@ class WT(DefinedNamespace):
     Condition: URIRef
     Counterfactual: URIRef
     DnnGroup: URIRef
+    DynamicsFamily: URIRef
     Evaluation: URIRef
     Extraction: URIRef
     Extractor: URIRef
     Feature: URIRef
     FeatureEffect: URIRef
+    FeatureFamily: URIRef
     FeatureGroup: URIRef
+    FormFamily: URIRef
+    HarmonyFamily: URIRef
     Justification: URIRef
     LevelThreshold: URIRef
     LinearTerm: URIRef
+    MelodyFamily: URIRef
     ModelSet: URIRef
     PerceptualLevel: URIRef
+    RhythmFamily: URIRef
     Rule: URIRef
     ShippedModelSet: URIRef
     SignalGroup: URIRef
@@ -47,6 +53,8 @@ class WT(DefinedNamespace):
     TagModel: URIRef
     TagScheme: URIRef
     Tagging: URIRef
+    TimbreFamily: URIRef
+    TonalityFamily: URIRef
     Track: URIRef
     artistCredit: URIRef
     bodyClass: URIRef
@@ -58,6 +66,7 @@ class WT(DefinedNamespace):
     coefficient: URIRef
     countedFor: URIRef
     conditionCount: URIRef
+    familyOrder: URIRef
     contribution: URIRef
     countedTag: URIRef
     decisionChangesIf: URIRef
@@ -81,6 +90,7 @@ class WT(DefinedNamespace):
     hasLinearTerm: URIRef
     hasRule: URIRef
     hasTagModel: URIRef
+    inFamily: URIRef
     inGroup: URIRef
     inTrack: URIRef
     ingestedAt: URIRef

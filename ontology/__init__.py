@@ -4,6 +4,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 FEATURES = HERE / "features.ttl"
+ONTOLOGY = HERE / "whytag.ttl"  # classes and properties, the feature groups and families among them
 SHAPES = HERE / "shapes.ttl"
 VOCABULARIES = HERE / "vocabularies"
 MODELS = HERE / "models"  # the shipped model sets: NAME.card.ttl (the model card) and NAME.rules.ttl.xz

@@ -23,7 +23,7 @@ import pyoxigraph as ox
 from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
@@ -33,7 +33,8 @@ from whytag.kg.queries import documented
 from whytag.kg.store import GraphStore, StoreError
 from whytag.serve.cache import Kept
 from whytag.serve.chart import bar_chart
-from whytag.serve.pages import Iri, Reader
+from whytag.serve.links import AUDIO, audio_url
+from whytag.serve.pages import AudioNotFound, Iri, Reader
 from whytag.serve.sparql import (
     GRAPH_TYPES,
     OX_PREFIXES,
@@ -122,6 +123,16 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
             return PlainTextResponse("give the IRI as ?iri=…\n", status_code=400)
         return await describe(request, iri)
 
+    async def audio(request: Request) -> Response:
+        """A track's ingested file, with HTTP Range (Starlette's FileResponse: 206, Content-Range, 416). The
+        request names the track only; the file's path comes from the store."""
+        try:
+            path, media_type = await anyio.to_thread.run_sync(
+                reader.audio_file, settings.base + request.path_params["path"], limiter=page_threads)
+        except AudioNotFound as err:
+            return PlainTextResponse(f"{err}\n", status_code=404)
+        return FileResponse(path, media_type=media_type, content_disposition_type="inline")
+
     async def by_path(request: Request) -> Response:
         return await describe(request, settings.base + request.path_params["path"])
 
@@ -174,6 +185,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
         Route("/", catalog),
         Route("/query", query_page),
         Route("/resource", resource),
+        Route(AUDIO + "{path:path}", audio),
         Route("/{path:path}", by_path),
     ]
     app = Starlette(routes=routes)

@@ -7,19 +7,23 @@ same words.
 
 from __future__ import annotations
 
+import mimetypes
 import threading
 from dataclasses import dataclass, field
-from urllib.parse import quote
+from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
+from whytag.errors import WhytagError
 from whytag.kg.metadata import display_name, name_pattern
+from whytag.kg.queries import QueryError, query
 from whytag.kg.store import GraphStore, json_value, solutions_json
 from whytag.reasoning.concepts import prefer_level
 from whytag.reasoning.explain import Explanation, condition_text, explain
 from whytag.serve.cache import Kept
 from whytag.serve.chart import Bar
+from whytag.serve.links import page_url
 from whytag.serve.sparql import OX_PREFIXES
 
 PAGE = 50
@@ -34,6 +38,13 @@ NAMED = f"{name_pattern('track', 'label')} OPTIONAL {{ ?track mo:available_as/wt
 SEARCHED = """{ SELECT DISTINCT ?track WHERE { { ?track dc:title ?searched } UNION { ?track rdfs:label ?searched }
   UNION { ?track wt:artistCredit ?credit ; dc:title ?title BIND(CONCAT(?credit, " - ", ?title) AS ?searched) }
   UNION { ?track mo:available_as/wt:path ?searched } FILTER(CONTAINS(LCASE(STR(?searched)), LCASE({text}))) } }"""
+
+AUDIO_TYPES = {"wav": "audio/wav", "flac": "audio/flac", "ogg": "audio/ogg", "mp3": "audio/mpeg", "mp4": "audio/mp4",
+               "m4a": "audio/mp4", "aiff": "audio/aiff", "opus": "audio/ogg"}  # by the format ingest recorded
+
+
+class AudioNotFound(WhytagError, LookupError):
+    """No audio to send for a track: none ingested, or its file is gone; the message says which."""
 
 
 class Iri(str):
@@ -112,10 +123,22 @@ class Reader:
         return Page(rows[:PAGE], number, len(rows) > PAGE)
 
     def href(self, iri: str) -> str:
-        """Where an IRI's page is: a path under the server for IRIs under the base, else /resource?iri=."""
-        if self.base and iri.startswith(self.base) and len(iri) > len(self.base):
-            return "/" + quote(iri[len(self.base):], safe="/-_.~")
-        return "/resource?iri=" + quote(iri, safe="")
+        """Where an IRI's page is (serve.links: the one place page URLs are made)."""
+        return page_url(iri, self.base)
+
+    def audio_file(self, iri: str) -> tuple[Path, str]:
+        """A track's ingested audio file and its media type, found in the store only (no path from a request
+        reaches the file system); AudioNotFound saying why when there is none to send."""
+        try:
+            rows = self.graph.rows(query("track-audio-file", track=iri))
+        except QueryError as err:
+            raise AudioNotFound(f"{iri}: not a track IRI ({err})") from err
+        if not rows:
+            raise AudioNotFound(f"{iri}: no audio file was ingested for it")
+        path, kind = Path(rows[0][0]), str(rows[0][1] or "")
+        if not path.is_file():
+            raise AudioNotFound(f"{iri}: its file {path} is gone")
+        return path, AUDIO_TYPES.get(kind.lower(), mimetypes.guess_type(path.name)[0] or "application/octet-stream")
 
     def heading(self, iri: str) -> tuple[set[Iri], str]:
         """An IRI's rdf:types and its label (a skos:prefLabel or foaf:name first, then a track's "Artist - Title",

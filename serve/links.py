@@ -1,0 +1,21 @@
+"""Where the server answers for an IRI: its page, and a track's audio. The one place these URLs are made, so
+every page (track, tag, catalog rows) links alike."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+AUDIO = "/audio/"  # a track's audio: this prefix, then its page's path (IRIs under the base only)
+
+
+def page_url(iri: str, base: str) -> str:
+    """Where an IRI's page is: a path under the server for IRIs under the base, else /resource?iri=."""
+    if base and iri.startswith(base) and len(iri) > len(base):
+        return "/" + quote(iri[len(base):], safe="/-_.~")
+    return "/resource?iri=" + quote(iri, safe="")
+
+
+def audio_url(track: str, base: str) -> str | None:
+    """Where a track's audio is served (None for a track outside the base, which has no path here)."""
+    page = page_url(track, base)
+    return None if page.startswith("/resource") else AUDIO + page[1:]
