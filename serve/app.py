@@ -32,7 +32,7 @@ from whytag.kg.namespaces import PREFIXES, SKOS, WT, prefixed_name
 from whytag.kg.queries import documented
 from whytag.kg.store import GraphStore, StoreError
 from whytag.serve.cache import Kept
-from whytag.serve.chart import bar_chart
+from whytag.serve.chart import by_family, position_bar
 from whytag.serve.links import AUDIO, audio_url
 from whytag.serve.pages import AudioNotFound, Iri, Reader
 from whytag.serve.sparql import (
@@ -46,6 +46,7 @@ from whytag.serve.sparql import (
     run_update,
     timeout_error,
 )
+from whytag.serve.waterfall import waterfall
 
 TEMPLATES = Path(__file__).parent / "templates"
 PAGE_TYPES = ["text/html", *GRAPH_TYPES]
@@ -87,6 +88,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
     templates.env.filters["href"] = reader.href
     templates.env.filters["short"] = prefixed_name
     templates.env.tests["iri"] = lambda value: isinstance(value, Iri)
+    templates.env.filters["position"] = lambda bar: Markup(position_bar(bar))
 
     def html(request: Request, name: str, context: dict) -> Response:
         return templates.TemplateResponse(request, name, context, headers={"Vary": "Accept"})
@@ -173,7 +175,11 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
         context = {"iri": Iri(iri), "label": label}
         if WT.Track in types:
             data = reader.track(iri)
-            return html(request, "track.html", {**context, **data, "chart": Markup(bar_chart(data["bars"]))})
+            families, folded = by_family(data["bars"])
+            return html(request, "track.html", {
+                **context, **data, "families": families, "folded": folded,
+                "audio": audio_url(iri, settings.base) if data["info"].get("path") else None,
+                "waterfalls": {e.tag: Markup(waterfall(e, reader.href)) for e in data["explanations"]}})
         if SKOS.Concept in types:
             return html(request, "tag.html", {**context, **reader.tag(iri, number)})
         if WT.Rule in types:

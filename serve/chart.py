@@ -1,22 +1,23 @@
-"""A track's perceptual features as a small inline SVG bar chart, drawn on the server (no scripts, no CDN)."""
+"""A track's features as pages list them: grouped by family (rhythm, dynamics, timbre, ...), the features the tag
+models read first, each with a small inline SVG of where its value lies in the catalog (no scripts, no CDN)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
+from whytag.kg.features import families
 from whytag.reasoning.explain import amount
 
-ROW = 18
-LABEL_WIDTH = 190
-BAR_WIDTH = 240
-TEXT_WIDTH = 190
+BAR_WIDTH = 120
+BAR_HEIGHT = 12
 
 
 @dataclass
 class Bar:
-    """One feature: its label, value (with unit), where it lies in the catalog's range (None: not read
-    yet), and its level."""
+    """One feature of a track: its IRI, label, value (with unit), where it lies in the catalog's range (None: not
+    read yet), its level, the ontology's description and family, whether a listener perceives it, and the tags
+    whose models read it."""
 
     label: str
     value: float
@@ -24,6 +25,11 @@ class Bar:
     low: float | None
     high: float | None
     level: str | None = None
+    iri: str = ""
+    description: str = ""
+    family: str = ""
+    perceptual: bool = True
+    used_by: list[str] = field(default_factory=list)
 
     @property
     def share(self) -> float:
@@ -38,24 +44,54 @@ class Bar:
             return "the catalog's range is still being read"
         return f"catalog range {self.low:.4g} to {self.high:.4g}"
 
+    @property
+    def amount(self) -> str:
+        return amount(self.value, self.unit)
 
-def bar_chart(bars: list[Bar]) -> str:
-    """An <svg> with one row per feature: label, a bar scaled to the catalog's range, value and level."""
-    height = ROW * len(bars) + 4
-    width = LABEL_WIDTH + BAR_WIDTH + TEXT_WIDTH
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="features" role="img" width="{width}" '
-             f'height="{height}" viewBox="0 0 {width} {height}" font-size="12" font-family="sans-serif">',
-             "<title>perceptual features, each bar scaled from the catalog's lowest to highest value</title>"]
-    for i, bar in enumerate(bars):
-        y = 2 + i * ROW
-        value = amount(bar.value, bar.unit)
-        level = f" — {bar.level}" if bar.level else ""
-        parts.append(f'<g><title>{escape(bar.label)}: {escape(value)}{escape(level)} '
-                     f'({escape(bar.range_text)})</title>'
-                     f'<text x="{LABEL_WIDTH - 6}" y="{y + 12}" text-anchor="end">{escape(bar.label)}</text>'
-                     f'<rect x="{LABEL_WIDTH}" y="{y + 2}" width="{BAR_WIDTH}" height="{ROW - 5}" fill="#eee"/>'
-                     f'<rect x="{LABEL_WIDTH}" y="{y + 2}" width="{max(1.0, bar.share * BAR_WIDTH):.1f}" '
-                     f'height="{ROW - 5}" fill="#4a7fb0"/>'
-                     f'<text x="{LABEL_WIDTH + BAR_WIDTH + 6}" y="{y + 12}">{escape(value)}{escape(level)}</text></g>')
-    parts.append("</svg>")
-    return "".join(parts)
+    @property
+    def band(self) -> str:
+        """low, middle or high in the catalog: the level's colour (the level is also said in words)."""
+        return "low" if self.share < 1 / 3 else "high" if self.share > 2 / 3 else "middle"
+
+    @property
+    def folded(self) -> bool:
+        """Listed only when asked for: a zero, or a descriptor no listener perceives (MFCCs), that no model reads."""
+        return not self.used_by and (self.value == 0.0 or not self.perceptual)
+
+
+@dataclass
+class FamilyRows:
+    """One family's features on a track page: its name, description, and rows (those the models read first)."""
+
+    name: str
+    description: str
+    bars: list[Bar]
+
+    @property
+    def used(self) -> int:
+        return sum(1 for bar in self.bars if bar.used_by)
+
+
+def by_family(bars: list[Bar]) -> tuple[list[FamilyRows], list[Bar]]:
+    """The unfolded features by family (families holding features the models read first, then the ontology's
+    order), and the folded ones (zeros and raw descriptors) apart, by label."""
+    known = families()
+    grouped: dict[str, list[Bar]] = {}
+    for bar in sorted(bars, key=lambda b: (not b.used_by, b.label.lower())):
+        if not bar.folded:
+            grouped.setdefault(bar.family or "other", []).append(bar)
+    order = {name: i for i, name in enumerate(known)}
+    rows = [FamilyRows(name, known[name].description if name in known else "", found)
+            for name, found in grouped.items()]
+    rows.sort(key=lambda f: (f.used == 0, order.get(f.name, len(order))))
+    return rows, sorted((b for b in bars if b.folded), key=lambda b: b.label.lower())
+
+
+def position_bar(bar: Bar) -> str:
+    """A small <svg>: the catalog's range as a track, the value as a filled part, its words in a <title>."""
+    level = f" — {bar.level}" if bar.level else ""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="position" role="img" width="{BAR_WIDTH}" '
+            f'height="{BAR_HEIGHT}" viewBox="0 0 {BAR_WIDTH} {BAR_HEIGHT}"><title>{escape(bar.label)}: '
+            f'{escape(bar.amount)}{escape(level)} ({escape(bar.range_text)})</title>'
+            f'<rect width="{BAR_WIDTH}" height="{BAR_HEIGHT}" fill="#eee"/>'
+            f'<rect width="{max(1.0, bar.share * BAR_WIDTH):.1f}" height="{BAR_HEIGHT}" fill="#4a7fb0"/></svg>')

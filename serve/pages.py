@@ -16,6 +16,7 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
 from whytag.errors import WhytagError
+from whytag.kg.features import features_by_iri
 from whytag.kg.metadata import display_name, name_pattern
 from whytag.kg.queries import QueryError, query
 from whytag.kg.store import GraphStore, json_value, solutions_json
@@ -130,7 +131,7 @@ class Reader:
         """A track's ingested audio file and its media type, found in the store only (no path from a request
         reaches the file system); AudioNotFound saying why when there is none to send."""
         try:
-            rows = self.graph.rows(query("track-audio-file", track=iri))
+            rows = self.graph.rows(query("track-audio-file", track=URIRef(iri)))
         except QueryError as err:
             raise AudioNotFound(f"{iri}: not a track IRI ({err})") from err
         if not rows:
@@ -196,13 +197,13 @@ class Reader:
         return {"meta": meta[0] if meta else {}, "artists": artists}
 
     def bars(self, iri: str) -> list[Bar]:
-        """The track's features with units, catalog ranges and levels (a level from music knowledge first)."""
-        described, named = self.features(), self.levels()
-        rows = self.rows(f"""SELECT ?f ?value ?l WHERE {{ {{ <{iri}> ?f ?value . ?f a wt:Feature }}
-                UNION {{ <{iri}> wt:hasLevel ?l }} }}""")
+        """The track's features with units, catalog ranges, levels (a level from music knowledge first), the
+        ontology's description and family, and the tags whose models read each."""
+        described, named, used = self.features(), self.levels(), self.used_features()
+        rows = self.graph.rows(query("track-features", track=URIRef(iri)))
         levels: dict[str, str] = {}
-        for r in (r for r in rows if r["l"] is not None):
-            for feature, level, source in named.get(r["l"], ()):
+        for _, _, level_iri in (r for r in rows if r[2] is not None):
+            for feature, level, source in named.get(level_iri, ()):
                 if prefer_level(levels.get(feature), source):
                     levels[feature] = level
         ranges = self.kept.peek("ranges")
@@ -210,11 +211,22 @@ class Reader:
             self.warm()
             ranges = {}
         bars = []
-        for r in (r for r in rows if r["f"] is not None):
-            label, symbol = described.get(r["f"], (r["f"].rsplit("#", 1)[-1], ""))
-            low, high = ranges.get(r["f"], (None, None))
-            bars.append(Bar(label, float(r["value"]), symbol, low, high, levels.get(r["f"])))
+        for feature, value, _ in (r for r in rows if r[0] is not None):
+            label, symbol = described.get(feature, (feature.rsplit("#", 1)[-1], ""))
+            info = features_by_iri().get(feature)
+            bars.append(Bar(label, float(value), symbol, *ranges.get(feature, (None, None)), levels.get(feature),
+                            feature, info.description if info else "", info.family if info else "",
+                            info.perceptual if info else True, used.get(feature, [])))
         return sorted(bars, key=lambda b: b.label.lower())
+
+    def used_features(self) -> dict[str, list[str]]:
+        """The tags whose stored models read each feature (kept: the same for every track page)."""
+        def read() -> dict[str, list[str]]:
+            used: dict[str, list[str]] = {}
+            for feature, notation in self.graph.rows(query("model-features")):
+                used.setdefault(feature, []).append(str(notation))
+            return used
+        return self.kept.get("used-features", read)
 
     def features(self) -> dict[str, tuple[str, str]]:
         """Each feature's label and its default unit's symbol (kept: the same for every track page)."""

@@ -70,7 +70,7 @@ def waterfall(explanation: Explanation, href: Callable[[str], str], top: int = T
     ends = _running(bars)
     scale = _scale([0.0, *ends])
     rows = len(bars) + 1
-    height = ROW * rows + 30
+    height = ROW * (rows + 2) + 8
     width = LABEL_WIDTH + PLOT_WIDTH + NUMBER_WIDTH
     mark = "predicted" if explanation.predicted else "not predicted"
     title = (f"why {explanation.tag}: logit {explanation.logit:+.3f}, score {explanation.score:.2f} ({mark}); "
@@ -83,8 +83,8 @@ def waterfall(explanation: Explanation, href: Callable[[str], str], top: int = T
              f'<line x1="{scale(0.0):.1f}" x2="{scale(0.0):.1f}" y1="0" y2="{ROW * rows}" stroke="#999" '
              f'stroke-dasharray="2,2"/>']
     start = 0.0
-    for i, (bar, end) in enumerate(zip(bars, ends)):
-        parts.append(_row(bar, start if bar.kind != "base" else 0.0, end, i * ROW, scale, href))
+    for i, (bar, end) in enumerate(zip(bars, ends)):  # each bar floats from the last one's end
+        parts.append(_row(bar, start, end, i * ROW, scale, href))
         start = end
     y = len(bars) * ROW
     parts.append(f'<g class="total" data-contribution="{explanation.logit!r}"><title>logit '
@@ -94,7 +94,11 @@ def waterfall(explanation: Explanation, href: Callable[[str], str], top: int = T
                  f'<text x="{LABEL_WIDTH + PLOT_WIDTH + 6}" y="{y + 15}" font-weight="bold">'
                  f'{explanation.logit:+.3f}</text></g>')
     parts.append(f'<text class="score" x="{LABEL_WIDTH - 8}" y="{y + ROW + 16}" text-anchor="end">score '
-                 f'{explanation.score:.2f} ({mark})</text></svg>')
+                 f'{explanation.score:.2f} ({mark})</text>')
+    flip = next((bar.flip for bar in bars if bar.flip), None)
+    if flip:  # said in full under the chart, beside the ⇄ on its feature's bar
+        parts.append(f'<text class="flip" x="4" y="{y + 2 * ROW + 16}">⇄ {escape(flip)}</text>')
+    parts.append("</svg>")
     return "".join(parts)
 
 
@@ -103,9 +107,9 @@ def _row(bar: Step, start: float, end: float, y: int, scale: Callable[[float], f
     """One step's row: its words (linked to the feature's page), its floating bar, its number, and on the flip's
     feature the change that would reverse the decision."""
     colour = TOTAL if bar.kind == "base" else UP if bar.contribution >= 0 else DOWN
-    label = escape(bar.words)
+    label = escape(_fitted(bar.words + (" ⇄" if bar.flip else "")))
     text = (f'<text x="{LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end">{label}'
-            f'{" ⇄" if bar.flip else ""}</text>')
+            "</text>")
     if bar.feature:
         text = f'<a href={quoteattr(href(bar.feature))}>{text}</a>'
     flip = ""
@@ -117,6 +121,11 @@ def _row(bar: Step, start: float, end: float, y: int, scale: Callable[[float], f
     return (f'<g class="step {bar.kind}" data-contribution="{bar.contribution!r}"><title>{escape(tooltip)}</title>'
             f'{text}{_rect(scale, start, end, y, colour)}{flip}'
             f'<text x="{LABEL_WIDTH + PLOT_WIDTH + 6}" y="{y + 15}">{bar.contribution:+.3f}</text></g>')
+
+
+def _fitted(words: str, room: int = (LABEL_WIDTH - 12) // 7) -> str:
+    """The words cut with an ellipsis to what the label column holds (the row's <title> says them all)."""
+    return words if len(words) <= room else words[:room - 1].rstrip() + "…"
 
 
 def _rect(scale: Callable[[float], float], start: float, end: float, y: int, colour: str) -> str:
