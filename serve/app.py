@@ -46,7 +46,7 @@ from whytag.serve.sparql import (
     run_update,
     timeout_error,
 )
-from whytag.serve.waterfall import waterfall
+from whytag.serve.waterfall import mini_waterfall, waterfall
 
 TEMPLATES = Path(__file__).parent / "templates"
 PAGE_TYPES = ["text/html", *GRAPH_TYPES]
@@ -89,6 +89,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
     templates.env.filters["short"] = prefixed_name
     templates.env.tests["iri"] = lambda value: isinstance(value, Iri)
     templates.env.filters["position"] = lambda bar: Markup(position_bar(bar))
+    templates.env.filters["mini"] = lambda explanation: Markup(mini_waterfall(explanation))
 
     def html(request: Request, name: str, context: dict) -> Response:
         return templates.TemplateResponse(request, name, context, headers={"Vary": "Accept"})

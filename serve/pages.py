@@ -16,15 +16,17 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
 from whytag.errors import WhytagError
-from whytag.kg.features import features_by_iri
+from whytag.kg.features import features_by_iri, known_features
 from whytag.kg.metadata import display_name, name_pattern
 from whytag.kg.queries import QueryError, query
 from whytag.kg.store import GraphStore, json_value, solutions_json
 from whytag.reasoning.concepts import prefer_level
 from whytag.reasoning.explain import Explanation, condition_text, explain
+from whytag.reasoning.rules import read_models
 from whytag.serve.cache import Kept
 from whytag.serve.chart import Bar
 from whytag.serve.links import page_url
+from whytag.serve.shapes import Shape, shape_chart, shapes
 from whytag.serve.sparql import OX_PREFIXES
 
 PAGE = 50
@@ -72,6 +74,17 @@ class RuleView:
     tag: Iri | None = None
     notation: str | None = None
     conditions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ShapeView:
+    """One feature's learned shape on a tag page: the model set, the feature's label and IRI, the shape, its SVG."""
+
+    model_set: str
+    label: str
+    iri: Iri | None
+    shape: Shape
+    svg: str
 
 
 class Reader:
@@ -260,8 +273,35 @@ class Reader:
               ORDER BY DESC(?score) ?a {{window}} }}
             ?a wt:track ?track . {name_pattern('track', 'label')} }} ORDER BY DESC(?score) ?a""", number)
         rules = self.rules(f"?rule a wt:Rule ; wt:forTag <{iri}> .")
+        notation = str(info[0]["notation"]) if info and info[0]["notation"] is not None else None
         return {"info": info[0] if info else {}, "tracks": tracks,
-                "rules": sorted(rules, key=lambda r: -abs(r.weight))}
+                "rules": sorted(rules, key=lambda r: -abs(r.weight)),
+                "explained": self.explained(tracks.rows, notation), "shapes": self.shapes(iri, notation)}
+
+    def explained(self, rows: list[dict], notation: str | None) -> dict[str, Explanation]:
+        """Each listed track's explanation of the tag (the predicted one, where several model sets give it)."""
+        found: dict[str, Explanation] = {}
+        for row in rows if notation else ():
+            explanations = explain(self.graph, URIRef(row["track"]), tag=notation)
+            if explanations:
+                found[row["track"]] = max(explanations, key=lambda e: (e.predicted, e.score))
+        return found
+
+    def shapes(self, iri: str, notation: str | None) -> list[ShapeView]:
+        """How each model set's model of the tag reads its features, the largest effect first (kept: a model set
+        is read whole, seconds for a shipped one)."""
+        def read() -> list[ShapeView]:
+            described, views = self.features(), []
+            for (name,) in self.graph.rows(query("tag-model-sets", tag=URIRef(iri))):
+                _, models = read_models(self.graph, str(name))
+                for model in (m for m in models if m.tag == notation):
+                    for shape in shapes(model):
+                        feature = str(known_features()[shape.feature].iri) if shape.feature in known_features() else ""
+                        label, unit = described.get(feature, (shape.feature, ""))
+                        views.append(ShapeView(str(name), label, Iri(feature) if feature else None, shape,
+                                               shape_chart(shape, label, unit, notation)))
+            return views
+        return self.kept.get(("shapes", iri), read) if notation else []
 
     def rules(self, pattern: str) -> list[RuleView]:
         """Rules matching a pattern over ?rule, with their conditions in the graph's words (kept: a tag

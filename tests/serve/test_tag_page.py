@@ -1,0 +1,99 @@
+"""The tag page: its tracks best first with a mini waterfall each, and how its model reads each feature."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from rdflib import URIRef
+
+from whytag.reasoning.explain import explain
+
+
+def _tag_page(client, store, notation: str) -> str:
+    tag = store.select(f"SELECT ?tag WHERE {{ ?tag skos:notation '{notation}' }}").rows[0][0]
+    return html.unescape(client.get("/resource", params={"iri": str(tag)}).text)
+
+
+def test_each_track_row_has_a_mini_waterfall_of_its_explanation(client, tagged_store):
+    text = _tag_page(client, tagged_store, "energetic")
+    rows = re.findall(r'<tr><td><a href="/track/synthetic/(t\d+)">t\d+</a></td><td>([\d.]+)</td>\s*<td>(.*?)</td></tr>',
+                      text, re.S)
+    assert rows and [float(s) for _, s, _ in rows] == sorted((float(s) for _, s, _ in rows), reverse=True)
+    for row_id, _, cell in rows:
+        [e] = [e for e in explain(tagged_store, URIRef(f"urn:whytag:track/synthetic/{row_id}"), tag="energetic")]
+        assert float(re.search(r'data-logit="([^"]+)"', cell).group(1)) == e.logit
+        assert [float(v) for v in re.findall(r'class="step" data-contribution="([^"]+)"', cell)] == [
+            e.base_rate, *(r.contribution for r in e.ranked())]
+
+
+def test_the_model_is_drawn_one_chart_per_feature_largest_effect_first(client, tagged_store):
+    text = _tag_page(client, tagged_store, "energetic")
+    titles = re.findall(r"<title>how energetic's model reads ([^:]+): [^;]+; its part of the logit from "
+                        r"([-+][\d.e+-]+) to ([-+][\d.e+-]+)", text)
+    assert {t[0] for t in titles} == {"tempo", "spectral centroid", "dom ratio"}
+    spreads = [float(high) - float(low) for _, low, high in titles]
+    assert spreads == sorted(spreads, reverse=True)
+
+
+def test_a_shape_gives_each_track_the_contribution_its_reason_has(tagged_store):
+    from whytag.kg.features import known_features
+    from whytag.reasoning.rules import read_models
+    from whytag.serve.shapes import contributions, shapes
+
+    [model] = [m for m in read_models(tagged_store, "toy")[1] if m.tag == "energetic"]
+    by_iri = {str(info.iri): info.name for info in known_features().values()}
+    checked = 0
+    explained = [e for i in range(40)
+                 for e in explain(tagged_store, URIRef(f"urn:whytag:track/synthetic/t{i}"), tag="energetic")]
+    for e in explained:
+        for reason in e.ranked():
+            [reading] = reason.readings
+            value = np.array([reading.value])
+            assert contributions(model, by_iri[reading.feature], value)[0] == pytest.approx(reason.contribution,
+                                                                                             abs=1e-9)
+            checked += 1
+    assert len(explained) >= 10 and checked == 3 * len(explained)
+    for shape in shapes(model):  # a step at each rule threshold inside the range, flat between (no linear term)
+        assert shape.low == model.ranges[shape.feature][0] and not shape.linear
+        jumps = shape.values[1:][np.abs(np.diff(shape.contributions)) > 1e-12]
+        assert all(any(abs(j - t) <= (shape.high - shape.low) * 1e-5 for t in shape.thresholds) for j in jumps)
+
+
+@pytest.fixture(scope="module")
+def shipped_client(tmp_path_factory):
+    """A store tagged by the shipped genres set (`whytag tag --model genres`): five tracks with its features."""
+    from starlette.testclient import TestClient
+
+    from whytag.kg.store import open_store
+    from whytag.kg.tables import import_features
+    from whytag.reasoning.reasoner import apply_model
+    from whytag.reasoning.rules import read_models
+    from whytag.reasoning.shipped import install
+    from whytag.serve.app import create_app
+
+    with open_store(tmp_path_factory.mktemp("shipped") / "graph") as store:
+        install(store, "genres")
+        models = read_models(store, "genres")[1]
+        ranges = {f: r for m in models for f, r in m.ranges.items()}
+        rng = np.random.default_rng(1)
+        frame = pd.DataFrame({f: rng.uniform(low, high, 5) for f, (low, high) in ranges.items()},
+                             index=[f"s{i}" for i in range(5)])
+        import_features(store, frame, "shipped")
+        apply_model(store, "genres")
+        with TestClient(create_app(store)) as client:
+            yield client, store
+
+
+def test_pages_render_for_a_store_tagged_by_a_shipped_model_set(shipped_client):
+    client, store = shipped_client
+    page = html.unescape(client.get("/track/shipped/s0").text)
+    assert page.count('<section class="tag">') >= 1 and 'class="waterfall"' in page
+    [(tag,)] = store.select("""SELECT DISTINCT ?tag WHERE { ?a wt:track <urn:whytag:track/shipped/s0> ;
+        wt:predicted true ; wt:tag ?tag }""").rows
+    text = html.unescape(client.get("/resource", params={"iri": str(tag)}).text)
+    assert text.count('<svg xmlns="http://www.w3.org/2000/svg" class="shape"') >= 5
+    assert re.search(r'class="waterfall mini"', text) and "/track/shipped/s0" in text
