@@ -1,7 +1,8 @@
 """The Starlette app behind `whytag serve`: /sparql, the pages, and every IRI under the base by path.
 
 Routes: `/sparql` (SPARQL 1.1 Protocol: query by GET or POST, update by POST with the bearer token),
-`/` (the catalog), `/query` (a form over /sparql), `/resource?iri=IRI` (any IRI), and any other path
+`/` (the catalog), `/query` (a form over /sparql), `/resource?iri=IRI` (any IRI), `/audio/P` (the audio file
+ingested for the track whose page is at /P, found in the store), and any other path
 P, which is the IRI base + P (so `<urn:whytag:track/…>` is at `/track/…`). Pages answer HTML to
 browsers and Turtle, JSON-LD or N-Triples to clients that ask for them.
 """
