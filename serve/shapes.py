@@ -14,7 +14,8 @@ from whytag.reasoning.explain import amount
 from whytag.reasoning.model import TagModel
 
 POINTS = 120  # values read across the training range, besides each threshold's two sides
-WIDTH, HEIGHT, PAD = 240, 110, 22
+WIDTH, HEIGHT, PAD = 250, 110, 22
+LEFT = 36  # room for the contributions' extremes written left of the plot
 
 
 @dataclass
@@ -67,7 +68,7 @@ def shape_chart(shape: Shape, label: str, unit: str, tag: str) -> str:
     span_x = (shape.high - shape.low) or 1.0
 
     def x(value: float) -> float:
-        return PAD + (value - shape.low) / span_x * (WIDTH - 2 * PAD)
+        return LEFT + (value - shape.low) / span_x * (WIDTH - LEFT - PAD)
 
     def y(contribution: float) -> float:
         return 6 + (high_c - contribution) / span_c * (HEIGHT - 6 - PAD)
@@ -81,9 +82,10 @@ def shape_chart(shape: Shape, label: str, unit: str, tag: str) -> str:
              f"{amount(shape.high, unit)} (values beyond count as the range's edge)")
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="shape" role="img" width="{WIDTH}" height="{HEIGHT}" '
             f'viewBox="0 0 {WIDTH} {HEIGHT}" font-size="10" font-family="sans-serif"><title>{escape(title)}</title>'
-            f'<line x1="{PAD}" x2="{WIDTH - PAD}" y1="{y(0.0):.1f}" y2="{y(0.0):.1f}" stroke="#999" '
+            f'<line x1="{LEFT}" x2="{WIDTH - PAD}" y1="{y(0.0):.1f}" y2="{y(0.0):.1f}" stroke="#999" '
             f'stroke-dasharray="2,2"/>'
             f'<polyline points="{points}" fill="none" stroke="#4a6fa5" stroke-width="2"/>'
-            f'<text x="{PAD}" y="{HEIGHT - 6}">{escape(amount(shape.low, unit))}</text>'
+            f'<text x="{LEFT}" y="{HEIGHT - 6}">{escape(amount(shape.low, unit))}</text>'
             f'<text x="{WIDTH - PAD}" y="{HEIGHT - 6}" text-anchor="end">{escape(amount(shape.high, unit))}</text>'
-            f'<text x="2" y="12">{high_c:+.2g}</text><text x="2" y="{HEIGHT - PAD}">{low_c:+.2g}</text></svg>')
+            f'<text x="{LEFT - 4}" y="12" text-anchor="end">{high_c:+.2g}</text>'
+            f'<text x="{LEFT - 4}" y="{HEIGHT - PAD}" text-anchor="end">{low_c:+.2g}</text></svg>')

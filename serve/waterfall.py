@@ -15,8 +15,8 @@ from whytag.reasoning.explain import Explanation, Reason, flip_text
 
 TOP = 8  # feature reasons drawn one bar each; the rest are summed into one bar
 ROW = 22
-LABEL_WIDTH = 330  # the feature, its value with unit and its level, right-aligned before the bars
-PLOT_WIDTH = 300
+LABEL_WIDTH = 400  # the feature, its value with unit and its level, right-aligned before the bars
+PLOT_WIDTH = 280
 NUMBER_WIDTH = 70  # the contribution, in its own column, so no label is cut at the plot's edge
 UP, DOWN, TOTAL = "#2f7d4f", "#b0413e", "#4a6fa5"  # towards the tag, away from it, the sums
 
@@ -123,7 +123,7 @@ def _row(bar: Step, start: float, end: float, y: int, scale: Callable[[float], f
             f'<text x="{LABEL_WIDTH + PLOT_WIDTH + 6}" y="{y + 15}">{bar.contribution:+.3f}</text></g>')
 
 
-def _fitted(words: str, room: int = (LABEL_WIDTH - 12) // 7) -> str:
+def _fitted(words: str, room: int = (LABEL_WIDTH - 12) * 10 // 65) -> str:
     """The words cut with an ellipsis to what the label column holds (the row's <title> says them all)."""
     return words if len(words) <= room else words[:room - 1].rstrip() + "…"
 
