@@ -57,7 +57,9 @@ SELECT ?j ?coefficient ?center ?offset ?low ?high WHERE {{
   VALUES (?j ?effect) {{ {pairs} }}
   GRAPH ?mg {{ ?effect wt:offset ?offset }}
   OPTIONAL {{ GRAPH ?mg {{ ?effect wt:trainingMinimum ?low ; wt:trainingMaximum ?high }} }}
-  OPTIONAL {{ GRAPH ?mg {{ ?term wt:effect ?effect ; wt:coefficient ?coefficient ; wt:center ?center }} }}
+  # the few linear terms' coefficients first, not every justification's wt:effect: 70-110 ms an explain, now 9-19
+  # (600 tracks)
+  OPTIONAL {{ GRAPH ?mg {{ ?term wt:coefficient ?coefficient ; wt:center ?center ; wt:effect ?effect }} }}
 }}"""
 """Each reason's offset, its feature's training range and its linear term."""
 
