@@ -279,8 +279,9 @@ class Reader:
                 "explained": self.explained(tracks.rows, iri, notation), "shapes": self.shapes(iri, notation)}
 
     def explained(self, rows: list[dict], iri: str, notation: str | None) -> dict[str, Explanation]:
-        """Each listed track's reasons for the tag, read at once (one query, not an `explain` a row): the numbers
-        and feature words a mini waterfall shows (the predicted assignment, where several model sets give it)."""
+        """Each listed track's reasons for the tag, read for the whole list at once (two queries, ~0.1 s for 50 rows
+        at 600 tracks; an `explain` a row is ~10 ms each): the numbers and feature words a mini waterfall shows (the
+        predicted assignment, where several model sets give it)."""
         if not rows or notation is None:
             return {}
         described = self.features()
@@ -300,6 +301,8 @@ class Reader:
                 reason.readings.append(Reading(feature, label, None if value is None else float(value), symbol))
         found: dict[str, Explanation] = {}
         for (track, a), head in heads.items():
+            for reason in reasons[(track, a)].values():
+                reason.readings.sort(key=lambda r: r.label)  # as explain orders an interaction's readings
             explanation = Explanation(*head, list(reasons[(track, a)].values()))
             kept = found.get(track)
             if kept is None or (explanation.predicted, explanation.score) > (kept.predicted, kept.score):
