@@ -1,6 +1,6 @@
 """The pages in a real headless Chromium (Debian's chromium + chromium-driver, installed by
-tests/system-deps.sh): a track page shows its reasons and its chart, and links lead to a tag page and a
-rule page. Screenshots are left in tests/serve/artifacts/ (ignored by git) for a person to look at."""
+tests/system-deps.sh): a track page shows its reasons as waterfalls and its features by family, and links
+lead to a tag page and a rule page. Screenshots are left in tests/serve/artifacts/ (ignored by git) for a person to look at."""
 
 from __future__ import annotations
 
@@ -40,14 +40,16 @@ def test_track_page_then_tag_page_then_rule_page(browser, server_url, tagged_sto
     ARTIFACTS.mkdir(exist_ok=True)
     track = "urn:whytag:track/synthetic/t1"
     browser.get(f"{server_url}/track/synthetic/t1")
-    reasons = browser.find_elements(By.CSS_SELECTOR, "pre.why")
-    assert reasons and all(r.is_displayed() for r in reasons)
+    waterfalls = browser.find_elements(By.CSS_SELECTOR, "section.tag svg.waterfall")
+    assert waterfalls and all(w.is_displayed() and w.size["width"] > 200 for w in waterfalls)
     first = next(e for e in explain(tagged_store, URIRef(track)) if e.predicted)
-    assert first.text().splitlines()[0] in reasons[0].text
-    chart = browser.find_element(By.CSS_SELECTOR, "svg.features")
-    assert chart.is_displayed() and chart.size["height"] > 20 and chart.size["width"] > 200
-    bars = chart.find_elements(By.CSS_SELECTOR, "rect[fill='#4a7fb0']")
-    assert len(bars) == 3
+    assert float(waterfalls[0].get_attribute("data-logit")) == first.logit
+    words = browser.find_element(By.CSS_SELECTOR, "section.tag details pre.why")
+    assert not words.is_displayed()  # the same reasons in words, folded under the picture
+    browser.find_element(By.CSS_SELECTOR, "section.tag details summary").click()
+    assert words.is_displayed() and first.text().splitlines()[0] in words.text
+    bars = browser.find_elements(By.CSS_SELECTOR, "details.family svg.position")
+    assert len(bars) == 3 and all(b.is_displayed() for b in bars)
     browser.save_screenshot(str(ARTIFACTS / "track-page.png"))
 
     browser.find_element(By.CSS_SELECTOR, "section.tag h3 a").click()
