@@ -265,7 +265,8 @@ class Reader:
 
     # -- tags and rules ---------------------------------------------------------------------
     def tag(self, iri: str, number: int) -> dict:
-        """A tag: its label, scheme, tracks carrying it best first (paged), and the rules deciding it."""
+        """A tag: its label, scheme, tracks carrying it best first (paged) with their reasons (kept, like the list),
+        the rules deciding it and how its model reads each feature."""
         info = self.rows(f"""SELECT ?notation ?scheme WHERE {{ OPTIONAL {{ <{iri}> skos:notation ?notation }}
                                 OPTIONAL {{ <{iri}> skos:inScheme ?scheme }} }} LIMIT 1""")
         tracks = self.page(f"""SELECT ?track ?label ?score WHERE {{
@@ -276,7 +277,8 @@ class Reader:
         notation = str(info[0]["notation"]) if info and info[0]["notation"] is not None else None
         return {"info": info[0] if info else {}, "tracks": tracks,
                 "rules": sorted(rules, key=lambda r: -abs(r.weight)),
-                "explained": self.explained(tracks.rows, iri, notation), "shapes": self.shapes(iri, notation)}
+                "explained": self.kept.get(("explained", iri, number), lambda: self.explained(tracks.rows, iri, notation)),
+                "shapes": self.shapes(iri, notation)}
 
     def explained(self, rows: list[dict], iri: str, notation: str | None) -> dict[str, Explanation]:
         """Each listed track's reasons for the tag, read for the whole list at once (two queries, ~0.1 s for 50 rows

@@ -1,6 +1,7 @@
 """The pages in a real headless Chromium (Debian's chromium + chromium-driver, installed by
 tests/system-deps.sh): a track page shows its reasons as waterfalls and its features by family, and links
-lead to a tag page and a rule page. Screenshots are left in tests/serve/artifacts/ (ignored by git) for a person to look at."""
+lead to a tag page and a rule page. Screenshots are left in tests/serve/artifacts/ (ignored by git) for a
+person to look at."""
 
 from __future__ import annotations
 
