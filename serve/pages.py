@@ -277,7 +277,8 @@ class Reader:
         notation = str(info[0]["notation"]) if info and info[0]["notation"] is not None else None
         return {"info": info[0] if info else {}, "tracks": tracks,
                 "rules": sorted(rules, key=lambda r: -abs(r.weight)),
-                "explained": self.kept.get(("explained", iri, number), lambda: self.explained(tracks.rows, iri, notation)),
+                "explained": self.kept.get(("explained", iri, number),
+                                           lambda: self.explained(tracks.rows, iri, notation)),
                 "shapes": self.shapes(iri, notation)}
 
     def explained(self, rows: list[dict], iri: str, notation: str | None) -> dict[str, Explanation]:
