@@ -1,7 +1,7 @@
 """The Starlette app behind `whytag serve`: /sparql, the pages, and every IRI under the base by path.
 
 Routes: `/sparql` (SPARQL 1.1 Protocol: query by GET or POST, update by POST with the bearer token),
-`/` (the catalog), `/query` (a form over /sparql), `/resource?iri=IRI` (any IRI), and any other path
+`/` (the catalog: serve/catalog.py), `/query` (a form over /sparql), `/resource?iri=IRI` (any IRI), and any other path
 P, which is the IRI base + P (so `<urn:whytag:track/…>` is at `/track/…`). Pages answer HTML to
 browsers and Turtle, JSON-LD or N-Triples to clients that ask for them.
 """
@@ -32,6 +32,7 @@ from whytag.kg.namespaces import PREFIXES, SKOS, WT, prefixed_name
 from whytag.kg.queries import documented
 from whytag.kg.store import GraphStore, StoreError
 from whytag.serve.cache import Kept
+from whytag.serve.catalog import Catalog, CatalogError, View, audio_href
 from whytag.serve.chart import bar_chart
 from whytag.serve.pages import Iri, Reader
 from whytag.serve.sparql import (
@@ -79,16 +80,19 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
     store: ox.Store = graph.oxigraph
     reader = Reader(graph, settings.base)
     answers = Kept(int(settings.cache_mb * 2**20), size=lambda answer: len(answer.body))
+    catalog = Catalog(graph)
     reader.warm()
+    catalog.warm()
     query_threads, page_threads = anyio.CapacityLimiter(QUERY_THREADS), anyio.CapacityLimiter(PAGE_THREADS)
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.auto_reload = False  # the templates ship with the package: no stat of each file per page
     templates.env.filters["href"] = reader.href
     templates.env.filters["short"] = prefixed_name
+    templates.env.filters["audio"] = lambda track: audio_href(reader.href(track))
     templates.env.tests["iri"] = lambda value: isinstance(value, Iri)
 
-    def html(request: Request, name: str, context: dict) -> Response:
-        return templates.TemplateResponse(request, name, context, headers={"Vary": "Accept"})
+    def html(request: Request, name: str, context: dict, status: int = 200) -> Response:
+        return templates.TemplateResponse(request, name, context, status_code=status, headers={"Vary": "Accept"})
 
     async def sparql(request: Request) -> Response:
         if request.method == "GET" and not request.query_params and "text/html" in request.headers.get("accept", ""):
@@ -99,17 +103,22 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
                 _authorize(request, settings.update_token)
                 await anyio.to_thread.run_sync(run_update, store, text, settings.limits)
                 reader.changed()
+                catalog.changed()
                 answers.clear()
                 return Response(status_code=204)
             return await _answer_query(store, text, request, params, settings.limits, query_threads, answers)
         except ProtocolError as err:
             return PlainTextResponse(f"{err}\n", status_code=err.status, headers=err.headers)
 
-    async def catalog(request: Request) -> Response:
-        tag, text = request.query_params.get("tag", ""), request.query_params.get("q", "")
-        data = await anyio.to_thread.run_sync(reader.catalog, tag, text, _page_number(request),
-                                             limiter=page_threads)
-        return html(request, "catalog.html", {"tag": tag, "q": text, **data})
+    async def catalog_page(request: Request) -> Response:
+        params: dict[str, list[str]] = {}
+        for key, value in request.query_params.multi_items():
+            params.setdefault(key, []).append(value)
+        try:
+            data = await anyio.to_thread.run_sync(catalog.page, View.read(params), limiter=page_threads)
+        except CatalogError as err:  # a bad parameter: its reason in one line, never a traceback
+            return html(request, "problem.html", {"reason": str(err)}, status=err.status)
+        return html(request, "catalog.html", data)
 
     async def query_page(request: Request) -> Response:
         examples = documented()
@@ -171,7 +180,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
 
     routes = [
         Route("/sparql", sparql, methods=["GET", "POST"]),
-        Route("/", catalog),
+        Route("/", catalog_page),
         Route("/query", query_page),
         Route("/resource", resource),
         Route("/{path:path}", by_path),
