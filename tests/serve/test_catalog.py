@@ -174,9 +174,10 @@ def test_rows_name_untitled_files_by_file_name_with_duration_artist_and_a_player
     assert artist, "the artist facet counts the artist's tracks"
     by_artist = html.unescape(client.get(artist.group(1)).text)
     assert sorted(t for _, t in TRACKS.findall(by_artist)) == ["Blue Train", "Naima"]
-    for order in ("asc", "desc"):  # untitled files have no artist: last, whichever the direction
-        _, texts = listed(client, {"sort": "artist", "order": order})
-        assert [t for _, t in TRACKS.findall(texts[0])][:2] == ["Blue Train", "Naima"][::1 if order == "asc" else -1]
+    up, down = ([t for _, t in TRACKS.findall(listed(client, {"sort": "artist", "order": order})[1][0])]
+                for order in ("asc", "desc"))
+    assert set(up[:2]) == {"Blue Train", "Naima"} and up[:2] == down[:2][::-1]  # a tie: IRI order, either way
+    assert up[2:] == down[2:], "untitled files have no artist: last, whichever the direction"
 
 
 def test_a_row_without_audio_has_no_player(client):
