@@ -114,6 +114,7 @@ def test_pages_cover_every_track_once_and_say_where_they_are(client, short_pages
     ({"tag": "polka"}, 400, "tag=polka: no track is tagged 'polka' (known: calm, energetic)"),
     ({"level": "TempoWarp"}, 400, "level=TempoWarp: no track has a perceptual level"),
     ({"artist": "urn:whytag:artist/nobody"}, 400, "artist=urn:whytag:artist/nobody: no track"),
+    ({"set": "genres"}, 400, "set=genres: no tags from a model set of that name (known: toy)"),
     ({"page": "0"}, 400, "page=0: pages are numbered 1, 2, 3"),
     ({"page": "two"}, 400, "page=two"),
     ({"page": "2"}, 404, "page=2: past the end (the catalog as chosen has 1 page)"),
@@ -139,7 +140,7 @@ def test_a_track_named_by_a_number_is_listed_by_it(client):
 
 @pytest.fixture(scope="module")
 def audio_client(tmp_path_factory):
-    """Five real clips ingested (two named by a metadata table, both by one artist), served."""
+    """Five real 2-second clips and one of 61 s ingested (two named by a metadata table, both by one artist), served."""
     from starlette.testclient import TestClient
 
     from whytag.datasets.demo import write_demo
@@ -150,14 +151,15 @@ def audio_client(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("clips")
     write_demo(folder, n=5, seconds=2.0)
+    write_demo(folder / "long", n=1, seconds=61.0)
     clips = sorted(p.name for p in (folder / "audio").iterdir())
     (folder / "names.csv").write_text(f"track,title,artist\naudio/{clips[0]},Naima,John Coltrane\n"
                                       f"audio/{clips[1]},Blue Train,John Coltrane\n")
     with open_store(folder / "graph") as store:
-        assert ingest(store, [folder / "audio"], progress=False).failures == []
+        assert ingest(store, [folder / "audio", folder / "long" / "audio"], progress=False).failures == []
         assert import_metadata(store, folder / "names.csv").failures == []
         with TestClient(create_app(store, Settings())) as client:
-            yield client, clips
+            yield client, clips + [p.name for p in (folder / "long" / "audio").iterdir()]
 
 
 def test_rows_name_untitled_files_by_file_name_with_duration_artist_and_a_player(audio_client):
@@ -166,10 +168,13 @@ def test_rows_name_untitled_files_by_file_name_with_duration_artist_and_a_player
     titles = [title for _, title in TRACKS.findall(page)]
     assert titles == sorted(["Naima", "Blue Train", *clips[2:]], key=str.casefold)
     assert "sha256" not in "".join(titles)
-    assert page.count('<td class="duration">0:02</td>') == 5
+    assert page.count('<td class="duration">0:02</td>') == 5 and page.count('<td class="duration">1:01</td>') == 1
     players = re.findall(r'<tr>\n<td class="title"><a href="/track/([^"]+)">.*?<audio class="player" controls '
                          r'preload="none" src="([^"]+)"', page, re.S)
-    assert len(players) == 5 and all(src == "/audio/" + track for track, src in players)
+    assert len(players) == 6 and all(src == "/audio/" + track for track, src in players)
+    longest = [re.findall(r'<td class="duration">([\d:]+)</td>', listed(client, {"sort": "duration", "order": order})
+                          [1][0]) for order in ("asc", "desc")]
+    assert longest[0][-1] == longest[1][0] == "1:01" and longest[0][:-1] == ["0:02"] * 5
     artist = re.search(r'<a href="(/\?artist=[^"]+)">John Coltrane</a> <span class="count">\(2\)', page)
     assert artist, "the artist facet counts the artist's tracks"
     by_artist = html.unescape(client.get(artist.group(1)).text)
@@ -177,7 +182,13 @@ def test_rows_name_untitled_files_by_file_name_with_duration_artist_and_a_player
     up, down = ([t for _, t in TRACKS.findall(listed(client, {"sort": "artist", "order": order})[1][0])]
                 for order in ("asc", "desc"))
     assert set(up[:2]) == {"Blue Train", "Naima"} and up[:2] == down[:2][::-1]  # a tie: IRI order, either way
+    assert len(up) == 6
     assert up[2:] == down[2:], "untitled files have no artist: last, whichever the direction"
+
+
+def test_a_model_set_chosen_shows_only_its_tags(client):
+    assert client.get("/", params={"set": "toy"}).text.count('title="model set toy"') == \
+        client.get("/").text.count('title="model set toy"') > 0
 
 
 def test_a_row_without_audio_has_no_player(client):
