@@ -319,9 +319,10 @@ def _ordered(index: Index, column: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def read_index(graph: GraphStore) -> Index:
-    """Read the catalog's tracks, artists, tags and levels (five queries) into an Index."""
+    """Read the catalog's tracks, artists, tags and levels (six queries, streamed: handed over at once, as
+    `rows` does, 70,000 rows took twice as long) into an Index."""
     found: dict[str, tuple] = {}
-    for row in graph.rows(query("catalog-tracks")):
+    for row in graph.values(query("catalog-tracks")):
         found.setdefault(row[0], row)  # a track with two titles or files: its first
     tracks = sorted(found)
     position = {t: i for i, t in enumerate(tracks)}
@@ -329,7 +330,7 @@ def read_index(graph: GraphStore) -> Index:
     artist_number: dict[str, int] = {}
     artist_names: list[str] = []
     pairs: list[tuple[int, int]] = []
-    for track, artist, name in sorted(graph.rows(query("catalog-artists")), key=lambda r: (r[0], r[2] or "", r[1])):
+    for track, artist, name in sorted(graph.values(query("catalog-artists")), key=lambda r: (r[0], r[2] or "", r[1])):
         if track in position and (artist, name or artist) not in artists[position[track]]:
             number = artist_number.setdefault(artist, len(artist_names))
             if number == len(artist_names):
@@ -344,25 +345,29 @@ def read_index(graph: GraphStore) -> Index:
         paths.append(path)
         durations.append(np.nan if duration is None else float(duration))
         searched.append(" ".join(s for s in (title, credit and f"{credit} - {title}", label, path) if s).lower())
+    names = dict(graph.values(query("tag-names")))
     scores: dict[str, np.ndarray] = {}
     assigned: list[list[tuple[str, str, float]]] = [[] for _ in tracks]
-    for track, notation, score, model_set in graph.rows(query("catalog-tags")):
+    for track, tag, score, model_set in graph.values(query("catalog-tags")):
         if track in position:
-            i = position[track]
-            column = scores.setdefault(notation, np.full(len(tracks), np.nan))
+            i, notation = position[track], names.get(tag, tag.rsplit("/", 1)[-1])
+            if notation not in scores:
+                scores[notation] = np.full(len(tracks), np.nan)
+            column = scores[notation]
             column[i] = score if np.isnan(column[i]) else max(column[i], score)
-            assigned[i].append((model_set or "", notation, score))
+            assigned[i].append((names.get(model_set, model_set or ""), notation, score))
     for tags in assigned:
         tags.sort(key=lambda a: (a[0], -a[2], a[1]))
     levels: dict[str, Level] = {}
-    for level, label, _, feature_label, source in sorted(graph.rows(query("level-names"))):
+    for level, label, _, feature_label, source in sorted(graph.values(query("level-names"))):
         name = level.rsplit("#", 1)[-1]
         known = source.startswith("music knowledge") or (name in levels and levels[name].known)
         levels[name] = Level(name, label, feature_label or "", known)
     level_names = sorted(levels)
     level_number = {name: j for j, name in enumerate(level_names)}
-    level_pairs = [(position[t], level_number[lv.rsplit("#", 1)[-1]]) for t, lv in graph.rows(query("catalog-levels"))
-                   if t in position and lv.rsplit("#", 1)[-1] in level_number]
+    level_pairs = [(position[t], level_number[level.rsplit("#", 1)[-1]])
+                   for level, held in graph.values(query("catalog-levels")) if level.rsplit("#", 1)[-1] in level_number
+                   for t in held.split() if t in position]
     return Index(tracks, titles, credits, artists, paths, np.array(durations, dtype=float), searched, scores,
                  assigned, sorted({a[0] for tags in assigned for a in tags}), levels, _pairs(level_pairs),
                  level_names, _pairs(pairs), list(artist_number), artist_names)
