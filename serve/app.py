@@ -111,14 +111,22 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
             return PlainTextResponse(f"{err}\n", status_code=err.status, headers=err.headers)
 
     async def catalog_page(request: Request) -> Response:
+        """A catalog page, kept like a track page until the server's own update (a kept one is answered
+        without a page thread: rendering one takes longer than choosing its rows)."""
+        key = ("catalog", tuple(request.query_params.multi_items()))
+        kept = answers.peek(key) or await anyio.to_thread.run_sync(
+            answers.get, key, lambda: catalog_answer(request), limiter=page_threads)
+        return Response(kept.body, status_code=kept.status, media_type=kept.media_type)
+
+    def catalog_answer(request: Request) -> Answer:
         params: dict[str, list[str]] = {}
-        for key, value in request.query_params.multi_items():
-            params.setdefault(key, []).append(value)
+        for name, value in request.query_params.multi_items():
+            params.setdefault(name, []).append(value)
         try:
-            data = await anyio.to_thread.run_sync(catalog.page, View.read(params), limiter=page_threads)
+            response = html(request, "catalog.html", catalog.page(View.read(params)))
         except CatalogError as err:  # a bad parameter: its reason in one line, never a traceback
-            return html(request, "problem.html", {"reason": str(err)}, status=err.status)
-        return html(request, "catalog.html", data)
+            response = html(request, "problem.html", {"reason": str(err)}, status=err.status)
+        return Answer(response.body, response.headers["content-type"], response.status_code)
 
     async def query_page(request: Request) -> Response:
         examples = documented()
