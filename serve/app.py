@@ -32,7 +32,7 @@ from whytag.kg.namespaces import PREFIXES, SKOS, WT, prefixed_name
 from whytag.kg.queries import documented
 from whytag.kg.store import GraphStore, StoreError
 from whytag.serve.cache import Kept
-from whytag.serve.catalog import Catalog, CatalogError, View, audio_href
+from whytag.serve.catalog import Catalog, CatalogError, View
 from whytag.serve.chart import bar_chart
 from whytag.serve.pages import Iri, Reader
 from whytag.serve.sparql import (
@@ -80,7 +80,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
     store: ox.Store = graph.oxigraph
     reader = Reader(graph, settings.base)
     answers = Kept(int(settings.cache_mb * 2**20), size=lambda answer: len(answer.body))
-    catalog = Catalog(graph)
+    catalog = Catalog(graph, reader.href)
     reader.warm()
     catalog.warm()
     query_threads, page_threads = anyio.CapacityLimiter(QUERY_THREADS), anyio.CapacityLimiter(PAGE_THREADS)
@@ -88,7 +88,6 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
     templates.env.auto_reload = False  # the templates ship with the package: no stat of each file per page
     templates.env.filters["href"] = reader.href
     templates.env.filters["short"] = prefixed_name
-    templates.env.filters["audio"] = lambda track: audio_href(reader.href(track))
     templates.env.tests["iri"] = lambda value: isinstance(value, Iri)
 
     def html(request: Request, name: str, context: dict, status: int = 200) -> Response:

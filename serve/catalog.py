@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from urllib.parse import urlencode
@@ -95,16 +95,14 @@ class View:
 
     def url(self, **changes: object) -> str:
         """The query string of this view with `changes` (a changed facet or sort starts again at page 1)."""
-        if "page" not in changes:
-            changes["page"] = 0
-        view = replace(self, **changes)
-        params = [*(("tag", t) for t in view.tags), *(("level", lv) for lv in view.levels),
-                  *(("artist", a) for a in view.artists)]
-        params += [(name, value) for name, value, default in (
-            ("q", view.text, ""), ("set", view.model_set, ""), ("sort", view.sort, "title"),
-            ("order", view.order, "desc" if view.sort.startswith("tag:") else "asc")) if value != default]
-        if view.page:
-            params.append(("page", str(view.page + 1)))
+        view = {**self.__dict__, "page": 0, **changes}  # not dataclasses.replace: a page makes dozens of these
+        params = [*(("tag", t) for t in view["tags"]), *(("level", lv) for lv in view["levels"]),
+                  *(("artist", a) for a in view["artists"])]
+        params += [(name, view[key]) for name, key, default in (
+            ("q", "text", ""), ("set", "model_set", ""), ("sort", "sort", "title"),
+            ("order", "order", "desc" if view["sort"].startswith("tag:") else "asc")) if view[key] != default]
+        if view["page"]:
+            params.append(("page", str(view["page"] + 1)))
         return "/?" + urlencode(params) if params else "/"
 
     def sorted_by(self, column: str) -> str:
@@ -162,8 +160,9 @@ class Catalog:
     """Answers catalog pages from the index, read once (in the background at start) and again after
     `changed` (the server's own updates: it holds the store's write lock, so nothing else changes it)."""
 
-    def __init__(self, graph: GraphStore):
+    def __init__(self, graph: GraphStore, href: Callable[[str], str]):
         self.graph = graph
+        self.href = href  # where an IRI's page is (serve.pages.Reader.href)
         self.kept = Kept(1)
         self.texts = Kept(TEXTS_KEPT)
         self._sorting = threading.Lock()  # orders are computed once, by the first request that needs one
@@ -240,17 +239,18 @@ class Catalog:
         return index.orders[column]
 
     def _row(self, index: Index, i: int, view: View) -> dict:
-        """One table row: the track's title, artists, duration, file and top tags (and chosen tags' scores)."""
-        assigned = [a for a in index.assigned[i] if not view.model_set or a[0] == view.model_set]
-        top: dict[str, list[tuple[str, float]]] = {}
-        for model_set, notation, score in assigned:  # best first already
-            if len(top.setdefault(model_set, [])) < TOP:
-                top[model_set].append((notation, score))
-        duration = index.durations[i]
-        return {"track": index.tracks[i], "title": index.titles[i], "credit": index.credits[i],
-                "artists": index.artists[i], "path": index.paths[i],
-                "duration": None if np.isnan(duration) else duration_text(float(duration)),
-                "top": top, "scores": {t: float(index.scores[t][i]) for t in view.tags}}
+        """One table row: the track's title, artists, duration, player and top tags (and the chosen tags'
+        scores), links and numbers made text here (in the template they took most of a page's time)."""
+        top: dict[str, list[tuple[str, str]]] = {}
+        for model_set, notation, score in index.assigned[i]:  # best first already
+            if (not view.model_set or model_set == view.model_set) and len(top.setdefault(model_set, [])) < TOP:
+                top[model_set].append((notation, f"{score:.2f}"))
+        duration, href = index.durations[i], self.href(index.tracks[i])
+        return {"href": href, "title": index.titles[i], "credit": index.credits[i],
+                "artists": [(self.href(a), name) for a, name in index.artists[i]],
+                "audio": audio_href(href) if index.paths[i] else None,
+                "duration": "" if np.isnan(duration) else duration_text(float(duration)),
+                "top": top, "scores": [f"{index.scores[t][i]:.2f}" for t in view.tags]}
 
 
 def _known(names: list[str], shown: int = 12) -> str:
