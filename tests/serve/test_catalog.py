@@ -112,6 +112,10 @@ def test_pages_cover_every_track_once_and_say_where_they_are(paged):
     assert sorted(shown) == sorted(f"synthetic/t{i}" for i in range(40)) and len(shown) == 40
     assert "page 2 of 3" in texts[1] and "Tracks 16–30 of 40" in texts[1]
     assert '<nav class="paging"' in texts[0] and 'rel="last" href="/?page=3"' in texts[0]
+    assert '<table class="catalog">' in texts[0] and '<nav class="facets"' in texts[0]
+    assert re.findall(r'<th scope="col"( aria-sort="\w+")?><a href="([^"]+)">(\w+)', texts[0])[:3] == [
+        (' aria-sort="ascending"', "/?order=desc", "title"), ("", "/?sort=artist", "artist"),
+        ("", "/?sort=duration", "duration")]
 
 
 @pytest.mark.parametrize(("params", "status", "reason"), [
