@@ -1,23 +1,29 @@
 """`whytag serve` under load: concurrent clients running typical queries and page loads against a catalog.
 
 Usage: python bench/serve.py [--tracks 10000] [--clients 32] [--seconds 60] [--store DIR] [--cache-mb 0 64]
+                             [--mix all|catalog] [--baseline DIR]
 Builds (or reuses, with --store) a catalog of synthetic tracks: tempo, brightness, loudness and two
 more features per track, 'energetic' and 'calm' learned with the boosted learner and applied. Then it
 starts `whytag serve` as its own process and runs the clients (asyncio, one lean keep-alive HTTP/1.1
-connection each) for the given time, each picking the next of seven requests in turn: the five typical
-queries (count tracks, a track's tags, why a track has a tag, tracks with a tag best first, features of a
-track) and two pages (a track page, a tag page). Each client has its own share of the catalog's tracks,
-so a per-track request is asked once in a run: a client through its share stops (the run then ends
-early, and says so); the catalog-wide ones (count tracks, tracks with a tag best first, the tag page) are the
-same text every time. One run per `--cache-mb`
-(the server's kept answers; 0: none), side by side. Prints per request kind: count, errors, p50 and
-p99 latency; and the overall throughput. Goals (issue #15): queries p99 < 100 ms, a track page < 150 ms, zero errors.
+connection each) for the given time. With `--mix all` each client picks the next of eleven requests in
+turn: the five typical queries (count tracks, a track's tags, why a track has a tag, tracks with a tag best
+first, features of a track), a track page, a tag page and a catalog page, the four kinds of catalog page in
+turn (the first page; a deep one, pages 100-199 of 200; sorted by title backwards; tagged calm and fast);
+with `--mix catalog` only the catalog pages. Each client has its own share of the catalog's tracks, so a
+per-track request is asked once in a run: a client through its share stops (the run then ends early, and
+says so); the catalog-wide ones (count tracks, tracks with a tag best first, the tag page) are the same text
+every time, and the catalog pages vary their page number with the track. One run per `--cache-mb` (the
+server's kept answers; 0: none), side by side; with `--baseline DIR` (a folder whose `whytag` package is
+another checkout, e.g. today's main) each run is made against that one's server too, and the ratio of their
+latencies printed. Prints per request kind: count, errors, p50 and p99 latency; and the overall throughput.
+Goals (issues #15, #28): queries p99 < 100 ms, a track page and a catalog page < 150 ms, zero errors.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import socket
 import statistics
 import subprocess
@@ -47,6 +53,12 @@ QUERIES = {
 }
 
 ACCEPT = "application/sparql-results+json, text/html"
+CATALOG = {  # the catalog pages asked, by kind: {n} is the client's count of tracks so far (varies the page)
+    "catalog first page": "/",
+    "catalog deep page": "/?page={deep}",
+    "catalog sorted": "/?sort=title&order=desc&page={near}",
+    "catalog faceted": "/?tag=calm&level=TempoFast&page={near}",
+}
 
 
 def build(location: Path, n: int) -> None:
@@ -123,16 +135,21 @@ async def client(host: str, port: int, requests: list[tuple[str, str]], until: f
     connection.close()
 
 
-async def load(port: int, tracks: list[str], tag_page: str, clients: int, seconds: float) -> None:
+async def load(port: int, tracks: list[str], tag_page: str, clients: int, seconds: float,
+               mix: str) -> dict[str, list[float]]:
+    """Run the clients; print and return each request kind's latencies."""
     def requests(share: list[str]) -> list[tuple[str, str]]:
         asked = []
         for n, track in enumerate(share):
-            for kind, query in QUERIES.items():
-                asked.append((kind, "/sparql?" + urlencode({"query": query.format(track=track) if "{track}" in query
-                                                             else query})))
-            asked.append(("track page", "/resource?" + urlencode({"iri": track})))
-            if n % 4 == 0:
-                asked.append(("tag page", "/resource?" + urlencode({"iri": tag_page})))
+            if mix == "all":
+                for kind, query in QUERIES.items():
+                    asked.append((kind, "/sparql?" + urlencode({"query": query.format(track=track) if "{track}" in query
+                                                                 else query})))
+                asked.append(("track page", "/resource?" + urlencode({"iri": track})))
+                if n % 4 == 0:
+                    asked.append(("tag page", "/resource?" + urlencode({"iri": tag_page})))
+            kinds = list(CATALOG.items()) if mix == "catalog" else [list(CATALOG.items())[n % len(CATALOG)]]
+            asked += [(kind, target.format(deep=100 + n % 100, near=1 + n % 10)) for kind, target in kinds]
         return asked
 
     times: dict[str, list[float]] = defaultdict(list)
@@ -147,10 +164,15 @@ async def load(port: int, tracks: list[str], tag_page: str, clients: int, second
           f"requests/s, {sum(errors.values())} errors")
     print(f"{'request':<20} {'count':>7} {'errors':>6} {'p50 ms':>7} {'p99 ms':>7}")
     for kind in sorted(set(times) | set(errors)):
-        lat = sorted(times[kind]) or [float("nan")]
-        p99 = lat[min(len(lat) - 1, int(0.99 * len(lat)))]
-        print(f"{kind:<20} {len(times[kind]):>7} {errors[kind]:>6} {statistics.median(lat) * 1000:>7.1f} "
-              f"{p99 * 1000:>7.1f}")
+        p50, p99 = percentiles(times[kind])
+        print(f"{kind:<20} {len(times[kind]):>7} {errors[kind]:>6} {p50:>7.1f} {p99:>7.1f}")
+    return times
+
+
+def percentiles(latencies: list[float]) -> tuple[float, float]:
+    """p50 and p99 in ms (NaN for none)."""
+    lat = sorted(latencies) or [float("nan")]
+    return statistics.median(lat) * 1000, lat[min(len(lat) - 1, int(0.99 * len(lat)))] * 1000
 
 
 def main() -> None:
@@ -161,6 +183,10 @@ def main() -> None:
     parser.add_argument("--store", type=Path, help="Reuse (or build once into) this store directory.")
     parser.add_argument("--cache-mb", type=float, nargs="+", default=[0, 64],
                         help="Run once per value of the server's --cache-mb.")
+    parser.add_argument("--mix", choices=["all", "catalog"], default="all",
+                        help="Every kind of request in turn, or only catalog pages.")
+    parser.add_argument("--baseline", type=Path,
+                        help="A folder whose whytag package (another checkout) serves each run too, for the ratio.")
     args = parser.parse_args()
     location = args.store or Path(tempfile.mkdtemp(prefix="whytag-bench-serve-")) / "graph"
     if not location.exists():
@@ -172,17 +198,28 @@ def main() -> None:
         tag_page = str(store.select("SELECT DISTINCT ?tag WHERE { ?a wt:tag ?tag . ?tag skos:notation 'calm' }")
                        .rows[0][0])
     for cache_mb in args.cache_mb:
-        print(f"\n--cache-mb {cache_mb:g}")
-        serve_and_load(location, cache_mb, tracks, tag_page, args)
+        runs = {}
+        for name, package in ([("baseline", args.baseline)] if args.baseline else []) + [("this", None)]:
+            print(f"\n--cache-mb {cache_mb:g}, {name}{f' ({package})' if package else ''}")
+            runs[name] = serve_and_load(location, cache_mb, tracks, tag_page, args, package)
+        if args.baseline:
+            print(f"\n--cache-mb {cache_mb:g}: baseline / this")
+            print(f"{'request':<20} {'p50 ratio':>9} {'p99 ratio':>9}")
+            for kind in sorted(runs["this"]):
+                (b50, b99), (t50, t99) = percentiles(runs["baseline"].get(kind, [])), percentiles(runs["this"][kind])
+                print(f"{kind:<20} {b50 / t50:>9.1f} {b99 / t99:>9.1f}")
 
 
-def serve_and_load(location: Path, cache_mb: float, tracks: list[str], tag_page: str, args: argparse.Namespace) -> None:
-    """Start `whytag serve` on the store, wait until it answers, run the clients, stop it."""
+def serve_and_load(location: Path, cache_mb: float, tracks: list[str], tag_page: str, args: argparse.Namespace,
+                   package: Path | None) -> dict[str, list[float]]:
+    """Start `whytag serve` on the store (from the `whytag` package in folder `package`, if given), wait until it
+    answers and has read the catalog (its first page), run the clients, stop it; each request kind's latencies."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(package)} if package else None
     server = subprocess.Popen([sys.executable, "-m", "whytag", "--store", str(location), "serve", "--port", str(port),
-                               "--query-timeout", "30", "--cache-mb", str(cache_mb)])
+                               "--query-timeout", "30", "--cache-mb", str(cache_mb)], env=env)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -194,7 +231,10 @@ def serve_and_load(location: Path, cache_mb: float, tracks: list[str], tag_page:
                 if server.poll() is not None or time.monotonic() > deadline:
                     sys.exit("whytag serve did not start")
                 time.sleep(0.2)
-        asyncio.run(load(port, tracks, tag_page, args.clients, args.seconds))
+        started = time.perf_counter()
+        httpx.get(f"{url}/", timeout=120)  # the catalog read once, before the clients (a visitor after the start)
+        print(f"first catalog page: {time.perf_counter() - started:.2f} s")
+        return asyncio.run(load(port, tracks, tag_page, args.clients, args.seconds, args.mix))
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -1,8 +1,8 @@
 """The Starlette app behind `whytag serve`: /sparql, the pages, and every IRI under the base by path.
 
 Routes: `/sparql` (SPARQL 1.1 Protocol: query by GET or POST, update by POST with the bearer token),
-`/` (the catalog), `/query` (a form over /sparql), `/resource?iri=IRI` (any IRI), `/audio/P` (the audio file
-ingested for the track whose page is at /P, found in the store), and any other path
+`/` (the catalog: serve/catalog.py), `/query` (a form over /sparql), `/resource?iri=IRI` (any IRI), `/audio/P`
+(the audio file ingested for the track whose page is at /P, found in the store), and any other path
 P, which is the IRI base + P (so `<urn:whytag:track/…>` is at `/track/…`). Pages answer HTML to
 browsers and Turtle, JSON-LD or N-Triples to clients that ask for them.
 """
@@ -33,6 +33,7 @@ from whytag.kg.namespaces import PREFIXES, SKOS, WT, prefixed_name
 from whytag.kg.queries import documented
 from whytag.kg.store import GraphStore, StoreError
 from whytag.serve.cache import Kept
+from whytag.serve.catalog import Catalog, CatalogError, View
 from whytag.serve.chart import by_family, position_bar
 from whytag.serve.links import AUDIO, audio_url
 from whytag.serve.pages import AudioNotFound, Iri, Reader
@@ -82,7 +83,9 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
     store: ox.Store = graph.oxigraph
     reader = Reader(graph, settings.base)
     answers = Kept(int(settings.cache_mb * 2**20), size=lambda answer: len(answer.body))
+    catalog = Catalog(graph, reader.href)
     reader.warm()
+    catalog.warm()
     query_threads, page_threads = anyio.CapacityLimiter(QUERY_THREADS), anyio.CapacityLimiter(PAGE_THREADS)
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.auto_reload = False  # the templates ship with the package: no stat of each file per page
@@ -92,8 +95,8 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
     templates.env.filters["position"] = lambda bar: Markup(position_bar(bar))
     templates.env.filters["mini"] = lambda explanation: Markup(mini_waterfall(explanation))
 
-    def html(request: Request, name: str, context: dict) -> Response:
-        return templates.TemplateResponse(request, name, context, headers={"Vary": "Accept"})
+    def html(request: Request, name: str, context: dict, status: int = 200) -> Response:
+        return templates.TemplateResponse(request, name, context, status_code=status, headers={"Vary": "Accept"})
 
     async def sparql(request: Request) -> Response:
         if request.method == "GET" and not request.query_params and "text/html" in request.headers.get("accept", ""):
@@ -104,17 +107,30 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
                 _authorize(request, settings.update_token)
                 await anyio.to_thread.run_sync(run_update, store, text, settings.limits)
                 reader.changed()
+                catalog.changed()
                 answers.clear()
                 return Response(status_code=204)
             return await _answer_query(store, text, request, params, settings.limits, query_threads, answers)
         except ProtocolError as err:
             return PlainTextResponse(f"{err}\n", status_code=err.status, headers=err.headers)
 
-    async def catalog(request: Request) -> Response:
-        tag, text = request.query_params.get("tag", ""), request.query_params.get("q", "")
-        data = await anyio.to_thread.run_sync(reader.catalog, tag, text, _page_number(request),
-                                             limiter=page_threads)
-        return html(request, "catalog.html", {"tag": tag, "q": text, **data})
+    async def catalog_page(request: Request) -> Response:
+        """A catalog page, kept like a track page until the server's own update (a kept one is answered
+        without a page thread: rendering one takes longer than choosing its rows)."""
+        key = ("catalog", tuple(request.query_params.multi_items()))
+        kept = answers.peek(key) or await anyio.to_thread.run_sync(
+            answers.get, key, lambda: catalog_answer(request), limiter=page_threads)
+        return Response(kept.body, status_code=kept.status, media_type=kept.media_type)
+
+    def catalog_answer(request: Request) -> Answer:
+        params: dict[str, list[str]] = {}
+        for name, value in request.query_params.multi_items():
+            params.setdefault(name, []).append(value)
+        try:
+            response = html(request, "catalog.html", catalog.page(View.read(params)))
+        except CatalogError as err:  # a bad parameter: its reason in one line, never a traceback
+            response = html(request, "problem.html", {"reason": str(err)}, status=err.status)
+        return Answer(response.body, response.headers["content-type"], response.status_code)
 
     async def query_page(request: Request) -> Response:
         examples = documented()
@@ -190,7 +206,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
 
     routes = [
         Route("/sparql", sparql, methods=["GET", "POST"]),
-        Route("/", catalog),
+        Route("/", catalog_page),
         Route("/query", query_page),
         Route("/resource", resource),
         Route(AUDIO + "{path:path}", audio),

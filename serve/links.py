@@ -17,5 +17,9 @@ def page_url(iri: str, base: str) -> str:
 
 def audio_url(track: str, base: str) -> str | None:
     """Where a track's audio is served (None for a track outside the base, which has no path here)."""
-    page = page_url(track, base)
+    return page_audio_url(page_url(track, base))
+
+
+def page_audio_url(page: str) -> str | None:
+    """Where the audio of the track whose page is at `page` (a page_url) is served: AUDIO + the page's path."""
     return None if page.startswith("/resource") else AUDIO + page[1:]

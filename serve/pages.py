@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Literal, URIRef
+from rdflib import URIRef
 
 from whytag.errors import WhytagError
 from whytag.kg.features import features_by_iri, known_features
@@ -31,16 +31,6 @@ from whytag.serve.sparql import OX_PREFIXES
 
 PAGE = 50
 CACHED = 512  # answers over many tracks (pages of lists, feature ranges) kept until the store changes
-# catalog lists this long or shorter are read once, sorted by name and kept; longer ones are listed in the
-# store's order, page by page: sorting means reading every track's name (0.5 s a page at 10,000 tracks)
-SORTED_UP_TO = 1000
-NAMED = f"{name_pattern('track', 'label')} OPTIONAL {{ ?track mo:available_as/wt:path ?path }}"
-# what the catalog's search matches ({text}, case aside) in: a track's title, "Artist - Title", row id or path. One
-# scan of each kind of value, in a sub-select of its own: joining every track's names first took 3x as long, and
-# the same union beside `?track a wt:Track` (not in a sub-select) 5x (10,000 tracks)
-SEARCHED = """{ SELECT DISTINCT ?track WHERE { { ?track dc:title ?searched } UNION { ?track rdfs:label ?searched }
-  UNION { ?track wt:artistCredit ?credit ; dc:title ?title BIND(CONCAT(?credit, " - ", ?title) AS ?searched) }
-  UNION { ?track mo:available_as/wt:path ?searched } FILTER(CONTAINS(LCASE(STR(?searched)), LCASE({text}))) } }"""
 
 AUDIO_TYPES = {"wav": "audio/wav", "flac": "audio/flac", "ogg": "audio/ogg", "mp3": "audio/mpeg", "mp4": "audio/mp4",
                "m4a": "audio/mp4", "aiff": "audio/aiff", "opus": "audio/ogg"}  # by the format ingest recorded
@@ -90,7 +80,7 @@ class ShapeView:
 class Reader:
     """Reads pages' contents from the embedded store (pyoxigraph directly; explanations as `whytag explain`).
 
-    Lists that sort thousands of tracks (a tag's tracks, a rule's, the catalog), rules and the feature ranges
+    Lists that sort thousands of tracks (a tag's tracks, a rule's), rules and the feature ranges
     are kept until `changed` is called: the server holds the store's write lock, so only its own
     updates can change them.
     """
@@ -357,37 +347,3 @@ class Reader:
             ?j wt:rule <{iri}> . ?a wt:justifiedBy ?j ; wt:track ?track . {name_pattern('track', 'label')} }}
             ORDER BY ?label ?track {{window}} }} }} ORDER BY ?label ?track""", number)
         return {"rule": found[0] if found else None, "tracks": tracks}
-
-    # -- the catalog ------------------------------------------------------------------------
-    def catalog(self, tag: str, text: str, number: int) -> dict:
-        """Tracks, optionally only those with a predicted tag (by notation) or matching a text (in their "Artist -
-        Title", row id or path), paged: by name when at most SORTED_UP_TO match, else in the store's order
-        (`sorted` says which)."""
-        chosen = (f"?tag skos:notation ?n FILTER(STR(?n) = {Literal(tag).n3()}) "  # the tag's tracks first, then labels
-                  f"?a wt:tag ?tag ; wt:predicted true ; wt:track ?track ." if tag else "")
-        matching = SEARCHED.replace("{text}", Literal(text).n3()) if text else ""
-        few = self.kept.get(("few", chosen, matching), lambda: self._sorted_if_few(chosen, matching))
-        if few is not None:
-            tracks = Page([{"track": t, "label": label, "path": path}
-                           for t, label, path in few[number * PAGE:(number + 1) * PAGE]],
-                          number, len(few) > (number + 1) * PAGE)
-        else:  # sorting every track by its name would cost each page seconds at 100,000 tracks
-            tracks = self.page(f"""SELECT ?track ?label ?path WHERE {{ {{ SELECT DISTINCT ?track WHERE {{
-                {chosen} ?track a wt:Track . {matching} }} {{window}} }} {NAMED} }}""", number)
-        tags = [str(r["notation"]) for r in self.kept.get("tags", lambda: self.rows("""SELECT DISTINCT ?notation WHERE {
-            ?tag skos:notation ?notation FILTER EXISTS { ?a wt:tag ?tag ; wt:predicted true } } ORDER BY ?notation"""))]
-        return {"tracks": tracks, "tags": tags, "sorted": few is not None, "sorted_up_to": SORTED_UP_TO}
-
-    def _sorted_if_few(self, chosen: str, matching: str) -> list[tuple] | None:
-        """The listed tracks as (track, label, path), sorted as ORDER BY ?label ?path ?track would; None
-        when more than SORTED_UP_TO match. Without a text to match, counted first, without their names."""
-        if not matching and self.rows(f"""SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?track WHERE {{
-                {chosen} ?track a wt:Track }} LIMIT {SORTED_UP_TO + 1} }}""")[0]["n"] > SORTED_UP_TO:
-            return None
-        rows = self.rows(f"""SELECT DISTINCT ?track ?label ?path WHERE {{ {{ SELECT DISTINCT ?track WHERE {{
-            {chosen} ?track a wt:Track . {matching} }} LIMIT {SORTED_UP_TO + 1} }} {NAMED} }}""")
-        if len({r["track"] for r in rows}) > SORTED_UP_TO:
-            return None
-        return sorted(((r["track"], r["label"], r["path"]) for r in rows),  # unbound first, as in ORDER BY
-                      key=lambda t: (t[1] is not None, "" if t[1] is None else str(t[1]),
-                                     t[2] is not None, "" if t[2] is None else str(t[2]), t[0]))

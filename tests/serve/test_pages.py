@@ -1,4 +1,5 @@
-"""Linked-data pages: content negotiation on IRIs, and what a curator reads on track, tag, rule and catalog pages."""
+"""Linked-data pages: content negotiation on IRIs, and what a curator reads on track, tag and rule pages (the
+catalog's: test_catalog.py)."""
 
 from __future__ import annotations
 
@@ -63,16 +64,6 @@ def test_tag_page_lists_tracks_best_first_and_the_rules_that_decide_it(client, t
     assert re.search(r"if (tempo|spectral centroid|dom ratio) (≥|>|≤|<) [\d.]+", html.unescape(rule_page))
     assert "precision" in rule_page and "support" in rule_page
     assert 'href="/track/synthetic/' in rule_page  # the tracks it fired on
-
-
-def test_catalog_filters_by_tag_and_text_and_pages(client):
-    everything = client.get("/").text  # 40 tracks fit on one page of 50
-    assert len(set(re.findall(r'href="/track/synthetic/(t\d+)"', everything))) == 40 and 'rel="next"' not in everything
-    only = client.get("/", params={"q": "t12"}).text
-    assert re.findall(r'href="/track/synthetic/([^"]+)"', only) == ["t12"]
-    energetic = client.get("/", params={"tag": "energetic"}).text
-    calm = client.get("/", params={"tag": "calm"}).text
-    assert set(re.findall(r'/track/synthetic/(t\d+)"', energetic)) != set(re.findall(r'/track/synthetic/(t\d+)"', calm))
 
 
 def test_query_page_offers_the_documented_queries(client):
@@ -192,47 +183,3 @@ def test_pages_render_a_bounded_number_at_once_and_queries_answer_meanwhile(serv
         finally:
             release.set()
         assert [p.result().status_code for p in pages] == [200] * loads
-
-
-def test_catalog_sorts_short_lists_by_name_and_pages_long_ones_in_store_order(client, monkeypatch):
-    """Sorting a large catalog by name costs every page seconds: past SORTED_UP_TO tracks it is listed in
-    the store's order, said on the page, with every track on exactly one page."""
-    from whytag.serve import pages
-
-    def listed(params):
-        shown, number = [], 0
-        while True:
-            text = client.get("/", params={**params, "page": number}).text
-            shown.append(re.findall(r'href="/track/synthetic/(t\d+)"', text))
-            if 'rel="next"' not in text:
-                return shown, text
-            number += 1
-
-    monkeypatch.setattr(pages, "PAGE", 15)
-    monkeypatch.setattr(pages, "SORTED_UP_TO", 1000)
-    short, text = listed({})
-    assert [len(p) for p in short] == [15, 15, 10] and "store's order" not in text
-    assert sum(short, []) == sorted(sum(short, [])), "a short catalog is in name order across its pages"
-    monkeypatch.setattr(pages, "SORTED_UP_TO", 20)
-    client.post("/sparql", data={"update": "INSERT DATA { GRAPH <urn:test:nothing> { <urn:test:a> <urn:test:b> 1 } }"},
-                headers={"Authorization": "Bearer s3cret"})  # an update: kept lists are read again
-    try:
-        long, text = listed({})
-        assert [len(p) for p in long] == [15, 15, 10] and "store's order" in text
-        assert sorted(sum(long, [])) == sorted(sum(short, [])), "every track on exactly one page"
-        calm, _ = listed({"tag": "calm"})  # fewer than 20: sorted again
-        assert sum(calm, []) == sorted(sum(calm, [])) and 0 < len(sum(calm, [])) <= 20
-    finally:
-        client.post("/sparql", data={"update": "DROP GRAPH <urn:test:nothing>"},
-                    headers={"Authorization": "Bearer s3cret"})
-
-
-def test_catalog_lists_a_track_whose_name_is_a_number(client):
-    auth = {"Authorization": "Bearer s3cret"}
-    named = "GRAPH <urn:test:numbered> { <urn:whytag:track/synthetic/t3> rdfs:label 42 }"
-    assert client.post("/sparql", data={"update": f"INSERT DATA {{ {named} }}"}, headers=auth).status_code == 204
-    try:
-        page = client.get("/")
-        assert page.status_code == 200 and ">42</a>" in page.text
-    finally:
-        client.post("/sparql", data={"update": "DROP GRAPH <urn:test:numbered>"}, headers=auth)

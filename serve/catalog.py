@@ -1,0 +1,380 @@
+"""The catalog page: every track's title, artists, duration and top tags, sorted by any column, narrowed by
+tag, perceptual level, artist and text, and paged.
+
+Sorting every track by its name in SPARQL cost half a second a page at 10,000 tracks, and paging with OFFSET
+more the deeper the page. So the catalog is read once (the kg/queries/catalog-*.rq and level-names.rq
+queries) into arrays kept until the store changes; a page is then a few vectorised steps over them — a mask
+per facet, an order per sort column computed once — and costs the same on page 1 and page 2,000.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import PurePath
+from urllib.parse import urlencode
+
+import numpy as np
+
+from whytag.errors import WhytagError
+from whytag.kg.queries import query
+from whytag.kg.store import GraphStore
+from whytag.serve.cache import Kept
+from whytag.serve.links import page_audio_url
+
+PAGE = 50  # tracks a page
+TOP = 3  # tags shown a track, of each model set
+ARTISTS_SHOWN = 20  # artists in the facet, most tracks first (those chosen always)
+COLUMNS = ("title", "artist", "duration")  # the sortable columns; "tag:NOTATION" sorts by a chosen tag's score
+ORDERS = ("asc", "desc")
+TEXTS_KEPT = 64  # searches whose matches are kept
+
+
+class CatalogError(WhytagError):
+    """A catalog request that cannot be answered as asked (an unknown column, tag or level, a page past the
+    end): its HTTP status and a one-line reason."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+
+
+def duration_text(seconds: float) -> str:
+    """A duration as m:ss (h:mm:ss from an hour), to the nearest second."""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+@dataclass(frozen=True)
+class View:
+    """What one request asks of the catalog: facets (all must hold), a search text, the sort, the page."""
+
+    tags: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()  # level IRIs' local names, e.g. TempoFast
+    artists: tuple[str, ...] = ()  # artist IRIs
+    text: str = ""
+    model_set: str = ""  # the model set whose top tags rows show ("": each set's)
+    sort: str = "title"
+    order: str = "asc"
+    page: int = 0
+
+    @classmethod
+    def read(cls, params: Mapping[str, list[str]]) -> View:
+        """The view a request's query parameters ask for (empty values ignored); CatalogError 400 for a sort,
+        order or page that cannot mean anything."""
+        def many(name: str) -> tuple[str, ...]:
+            return tuple(dict.fromkeys(v.strip() for v in params.get(name, []) if v.strip()))
+
+        def one(name: str, default: str) -> str:
+            values = [v.strip() for v in params.get(name, []) if v.strip()]
+            return values[-1] if values else default
+
+        view = cls(many("tag"), many("level"), many("artist"), one("q", ""), one("set", ""),
+                   one("sort", "title"), one("order", ""), 0)
+        if view.sort not in COLUMNS and not view.sort.startswith("tag:"):
+            raise CatalogError(400, f"sort={view.sort}: no such column (sort by {', '.join(COLUMNS)} or tag:NAME, "
+                                    f"a chosen tag's score)")
+        if view.sort.startswith("tag:") and view.sort[4:] not in view.tags:
+            raise CatalogError(400, f"sort={view.sort}: sorting by a tag's score needs that tag chosen "
+                                    f"(add tag={view.sort[4:]})")
+        order = view.order or ("desc" if view.sort.startswith("tag:") else "asc")
+        if order not in ORDERS:
+            raise CatalogError(400, f"order={order}: give asc or desc")
+        page = one("page", "1")
+        if not page.isdigit() or int(page) < 1:
+            raise CatalogError(400, f"page={page}: pages are numbered 1, 2, 3 …")
+        return replace(view, order=order, page=int(page) - 1)
+
+    def url(self, **changes: object) -> str:
+        """The query string of this view with `changes` (a changed facet or sort starts again at page 1)."""
+        view = {**self.__dict__, "page": 0, **changes}  # not dataclasses.replace: a page makes dozens of these
+        params = [*(("tag", t) for t in view["tags"]), *(("level", lv) for lv in view["levels"]),
+                  *(("artist", a) for a in view["artists"])]
+        params += [(name, view[key]) for name, key, default in (
+            ("q", "text", ""), ("set", "model_set", ""), ("sort", "sort", "title"),
+            ("order", "order", "desc" if view["sort"].startswith("tag:") else "asc")) if view[key] != default]
+        if view["page"]:
+            params.append(("page", str(view["page"] + 1)))
+        return "/?" + urlencode(params) if params else "/"
+
+    def sorted_by(self, column: str) -> str:
+        """The link of a column's heading: this column, the other way round if it is the sort now."""
+        if self.sort == column:
+            return self.url(order="desc" if self.order == "asc" else "asc")
+        return self.url(sort=column, order="desc" if column.startswith("tag:") else "asc")
+
+    def without(self, facet: str, value: str) -> str:
+        """The link that removes one chosen facet value (a tag's removal also drops a sort by its score)."""
+        left = tuple(v for v in getattr(self, facet) if v != value)
+        if facet == "tags" and self.sort == f"tag:{value}":
+            return self.url(tags=left, sort="title", order="asc")
+        return self.url(**{facet: left})
+
+    def adding(self, facet: str, value: str) -> str:
+        """The link that adds a facet value to those chosen."""
+        return self.url(**{facet: (*getattr(self, facet), value)})
+
+
+@dataclass(frozen=True)
+class Level:
+    """A perceptual level as the facet shows it: its local name (the URL's value), label and feature."""
+
+    name: str
+    label: str
+    feature: str
+    known: bool  # stated by music knowledge (ontology/levels.ttl) rather than learned tertiles
+
+
+@dataclass
+class Index:
+    """The whole catalog as arrays, one position a track (tracks in IRI order, so position is the tiebreak)."""
+
+    tracks: list[str]
+    titles: list[str]  # the title, else the file's name, else the row id, else "untitled"
+    credits: list[str | None]  # the artist column's text (the credit, else the artists' names)
+    artists: list[list[tuple[str, str]]]  # each track's artists as (IRI, name)
+    paths: list[str | None]
+    durations: np.ndarray  # seconds, NaN where unknown
+    searched: list[str]  # what a search text matches, lower case: title, credit, row id, path
+    scores: dict[str, np.ndarray]  # a tag's notation → each track's score (NaN: not tagged)
+    assigned: list[list[tuple[str, str, float]]]  # each track's predicted tags as (model set, notation, score)
+    sets: list[str]
+    levels: dict[str, Level]  # by local name
+    level_pairs: tuple[np.ndarray, np.ndarray]  # (track position, level number) for each wt:hasLevel
+    level_names: list[str]
+    artist_pairs: tuple[np.ndarray, np.ndarray]  # (track position, artist number) for each foaf:maker
+    artist_iris: list[str]
+    artist_names: list[str]
+    orders: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # column → (present, missing)
+
+
+class Catalog:
+    """Answers catalog pages from the index, read once (in the background at start) and again after
+    `changed` (the server's own updates: it holds the store's write lock, so nothing else changes it)."""
+
+    def __init__(self, graph: GraphStore, href: Callable[[str], str]):
+        self.graph = graph
+        self.href = href  # where an IRI's page is (serve.pages.Reader.href)
+        self.kept = Kept(1)
+        self.texts = Kept(TEXTS_KEPT)
+        self._sorting = threading.Lock()  # orders are computed once, by the first request that needs one
+
+    def warm(self) -> None:
+        """Read the index in a background thread, so the first visitor does not wait for it."""
+        threading.Thread(target=self.index, name="whytag-catalog", daemon=True).start()
+
+    def changed(self) -> None:
+        """Forget the index: the store was updated."""
+        self.kept.clear()
+        self.texts.clear()
+
+    def index(self) -> Index:
+        return self.kept.get("index", lambda: read_index(self.graph))
+
+    def page(self, view: View) -> dict:
+        """A page's rows and facets for a template; CatalogError for a facet value the catalog lacks (400)
+        or a page past the end (404)."""
+        index = self.index()
+        mask = self._mask(index, view)
+        present, missing = self._order(index, view.sort)
+        if view.order == "desc":
+            present = present[::-1]
+        order = np.concatenate([present, missing])
+        if mask is not None:
+            order = order[mask[order]]
+        total = len(order)
+        pages = max(1, math.ceil(total / PAGE))
+        if view.page >= pages:
+            raise CatalogError(404, f"page={view.page + 1}: past the end (the catalog as chosen has {pages} "
+                                    f"page{'s' if pages > 1 else ''})")
+        shown = order[view.page * PAGE:(view.page + 1) * PAGE]
+        return {"view": view, "rows": [self._row(index, int(i), view) for i in shown], "total": total,
+                "first": view.page * PAGE + 1, "pages": pages, "sets": index.sets,
+                "facets": _facets(index, view, mask), "columns": COLUMNS}
+
+    def _mask(self, index: Index, view: View) -> np.ndarray | None:
+        """Which tracks every chosen facet and the search text allow (None: every track)."""
+        mask = None
+
+        def both(allowed: np.ndarray) -> None:
+            nonlocal mask
+            mask = allowed if mask is None else mask & allowed
+
+        for tag in view.tags:
+            if tag not in index.scores:
+                raise CatalogError(400, f"tag={tag}: no track is tagged {tag!r}" + _known(sorted(index.scores)))
+            both(~np.isnan(index.scores[tag]))
+        for name in view.levels:
+            if name not in index.levels:
+                raise CatalogError(400, f"level={name}: no track has a perceptual level {name!r}"
+                                        + _known(sorted(index.levels)))
+            both(_holding(len(index.tracks), index.level_pairs, index.level_names.index(name)))
+        for artist in view.artists:
+            if artist not in index.artist_iris:
+                raise CatalogError(400, f"artist={artist}: no track in the catalog is by this artist")
+            both(_holding(len(index.tracks), index.artist_pairs, index.artist_iris.index(artist)))
+        if view.model_set and view.model_set not in index.sets:
+            raise CatalogError(400, f"set={view.model_set}: no tags from a model set of that name"
+                                    + _known(index.sets))
+        if view.text:
+            both(self.texts.get(view.text.lower(), lambda: np.array(
+                [view.text.lower() in s for s in index.searched], dtype=bool)))
+        return mask
+
+    def _order(self, index: Index, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """The positions holding a value of the column in ascending order (ties in IRI order), and those
+        without one (in IRI order: last, whichever the direction)."""
+        if column not in index.orders:
+            with self._sorting:
+                if column not in index.orders:
+                    index.orders[column] = _ordered(index, column)
+        return index.orders[column]
+
+    def _row(self, index: Index, i: int, view: View) -> dict:
+        """One table row: the track's title, artists, duration, player and top tags (and the chosen tags'
+        scores), links and numbers made text here (in the template they took most of a page's time)."""
+        top: dict[str, list[tuple[str, str]]] = {}
+        for model_set, notation, score in index.assigned[i]:  # best first already
+            if (not view.model_set or model_set == view.model_set) and len(top.setdefault(model_set, [])) < TOP:
+                top[model_set].append((notation, f"{score:.2f}"))
+        duration, href = index.durations[i], self.href(index.tracks[i])
+        return {"href": href, "title": index.titles[i], "credit": index.credits[i],
+                "artists": [(self.href(a), name) for a, name in index.artists[i]],
+                "audio": page_audio_url(href) if index.paths[i] else None,
+                "duration": "" if np.isnan(duration) else duration_text(float(duration)),
+                "top": top, "scores": [f"{index.scores[t][i]:.2f}" for t in view.tags]}
+
+
+def _known(names: list[str], shown: int = 12) -> str:
+    """ " (known: a, b, …)" for an error line."""
+    if not names:
+        return " (none in this catalog)"
+    return f" (known: {', '.join(names[:shown])}{', …' if len(names) > shown else ''})"
+
+
+def _holding(n: int, pairs: tuple[np.ndarray, np.ndarray], number: int) -> np.ndarray:
+    """The tracks paired with `number` (a level or an artist), as a mask."""
+    allowed = np.zeros(n, dtype=bool)
+    allowed[pairs[0][pairs[1] == number]] = True
+    return allowed
+
+
+def _counts(n: int, pairs: tuple[np.ndarray, np.ndarray], mask: np.ndarray | None, size: int) -> np.ndarray:
+    """How many of the allowed tracks each level or artist holds."""
+    tracks, numbers = pairs
+    return np.bincount(numbers if mask is None else numbers[mask[tracks]], minlength=size)
+
+
+def _facets(index: Index, view: View, mask: np.ndarray | None) -> dict:
+    """What each facet offers among the tracks now shown (values with a track among them, counted) and
+    which are chosen: tags, levels by feature (music knowledge's first), artists (most tracks first)."""
+    n = len(index.tracks)
+    tags = [(t, int(np.count_nonzero(~np.isnan(s) if mask is None else ~np.isnan(s) & mask)))
+            for t, s in index.scores.items()]
+    tags.sort(key=lambda tc: (-tc[1], tc[0]))
+    level_counts = _counts(n, index.level_pairs, mask, len(index.level_names))
+    by_feature: dict[str, list[tuple[Level, int]]] = {}
+    for number, name in enumerate(index.level_names):
+        level = index.levels[name]
+        if level_counts[number] and name not in view.levels:
+            by_feature.setdefault(level.feature, []).append((level, int(level_counts[number])))
+    for levels in by_feature.values():
+        levels.sort(key=lambda lc: (not lc[0].known, lc[0].label))
+    artist_counts = _counts(n, index.artist_pairs, mask, len(index.artist_iris))
+    most = np.argsort(-artist_counts, kind="stable")[:ARTISTS_SHOWN]
+    artists = [(index.artist_iris[a], index.artist_names[a], int(artist_counts[a]))
+               for a in most if artist_counts[a] and index.artist_iris[a] not in view.artists]
+    names = dict(zip(index.artist_iris, index.artist_names))
+    return {"tags": [(t, c) for t, c in tags if c and t not in view.tags],
+            "levels": sorted(by_feature.items()),
+            "artists": artists,
+            "chosen": [("tags", t, t) for t in view.tags]
+                      + [("levels", lv, f"{index.levels[lv].feature}: {index.levels[lv].label}") for lv in view.levels]
+                      + [("artists", a, names[a]) for a in view.artists]
+                      + ([("text", view.text, f"“{view.text}”")] if view.text else [])}
+
+
+def _ordered(index: Index, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """A column's order (see Catalog._order)."""
+    n = len(index.tracks)
+    if column == "duration" or column.startswith("tag:"):
+        values = index.durations if column == "duration" else index.scores[column[4:]]
+        held = np.flatnonzero(~np.isnan(values))
+        present = held[np.argsort(values[held], kind="stable")]  # positions are in IRI order: ties keep it
+    else:
+        keys = index.titles if column == "title" else index.credits
+        present = np.array(sorted((i for i in range(n) if keys[i]), key=lambda i: keys[i].casefold()),
+                           dtype=np.int64)  # sorted() is stable: ties stay in IRI order
+    held = np.zeros(n, dtype=bool)
+    held[present] = True
+    return present, np.flatnonzero(~held)
+
+
+def read_index(graph: GraphStore) -> Index:
+    """Read the catalog's tracks, artists, tags and levels (six queries, streamed: handed over at once, as
+    `rows` does, 70,000 rows took twice as long) into an Index."""
+    found: dict[str, tuple] = {}
+    for row in graph.values(query("catalog-tracks")):
+        found.setdefault(row[0], row)  # a track with two titles or files: its first
+    tracks = sorted(found)
+    position = {t: i for i, t in enumerate(tracks)}
+    artists: list[list[tuple[str, str]]] = [[] for _ in tracks]
+    artist_number: dict[str, int] = {}
+    artist_names: list[str] = []
+    pairs: list[tuple[int, int]] = []
+    for track, artist, name in sorted(graph.values(query("catalog-artists")), key=lambda r: (r[0], r[2] or "", r[1])):
+        if track in position and (artist, name or artist) not in artists[position[track]]:
+            number = artist_number.setdefault(artist, len(artist_names))
+            if number == len(artist_names):
+                artist_names.append(name or artist)
+            artists[position[track]].append((artist, name or artist))
+            pairs.append((position[track], number))
+    titles, credits, paths, durations, searched = [], [], [], [], []
+    for i, track in enumerate(tracks):
+        _, title, credit, label, path, duration = found[track]
+        titles.append(title or (PurePath(path).name if path else None) or label or f"untitled ({_short(track)})")
+        credits.append(credit or ", ".join(name for _, name in artists[i]) or None)
+        paths.append(path)
+        durations.append(np.nan if duration is None else float(duration))
+        searched.append(" ".join(s for s in (title, credit and f"{credit} - {title}", label, path) if s).lower())
+    names = dict(graph.values(query("tag-names")))
+    scores: dict[str, np.ndarray] = {}
+    assigned: list[list[tuple[str, str, float]]] = [[] for _ in tracks]
+    for track, tag, score, model_set in graph.values(query("catalog-tags")):
+        if track in position:
+            i, notation = position[track], names.get(tag, tag.rsplit("/", 1)[-1])
+            if notation not in scores:
+                scores[notation] = np.full(len(tracks), np.nan)
+            column = scores[notation]
+            column[i] = score if np.isnan(column[i]) else max(column[i], score)
+            assigned[i].append((names.get(model_set, model_set or ""), notation, score))
+    for tags in assigned:
+        tags.sort(key=lambda a: (a[0], -a[2], a[1]))
+    levels: dict[str, Level] = {}
+    for level, label, _, feature_label, source in sorted(graph.values(query("level-names"))):
+        name = level.rsplit("#", 1)[-1]
+        known = source.startswith("music knowledge") or (name in levels and levels[name].known)
+        levels[name] = Level(name, label, feature_label or "", known)
+    level_names = sorted(levels)
+    level_number = {name: j for j, name in enumerate(level_names)}
+    level_pairs = [(position[t], level_number[level.rsplit("#", 1)[-1]])
+                   for level, held in graph.values(query("catalog-levels")) if level.rsplit("#", 1)[-1] in level_number
+                   for t in held.split() if t in position]
+    return Index(tracks, titles, credits, artists, paths, np.array(durations, dtype=float), searched, scores,
+                 assigned, sorted({a[0] for tags in assigned for a in tags}), levels, _pairs(level_pairs),
+                 level_names, _pairs(pairs), list(artist_number), artist_names)
+
+
+def _pairs(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """(track positions, numbers) as two integer arrays."""
+    both = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    return both[:, 0].copy(), both[:, 1].copy()
+
+
+def _short(track: str) -> str:
+    """The end of a track's IRI, its hash cut to 12 characters: what an untitled track is called."""
+    tail = track.rstrip("/").rsplit("/", 1)[-1]
+    return tail[:len("sha256-") + 12] if tail.startswith("sha256-") else tail
