@@ -36,11 +36,13 @@ SELECT ?j ?f ?featureLabel ?value ?symbol ?levelLabel ?source WHERE {{
   OPTIONAL {{ GRAPH ?fg {{ ?f rdfs:label ?featureLabel }} }}
   OPTIONAL {{ GRAPH <{track}> {{ <{track}> ?f ?value }} }}
   OPTIONAL {{ GRAPH ?fg {{ ?f wt:defaultUnit ?unit }} GRAPH ?ug {{ ?unit qudt:symbol ?symbol }} }}
-  OPTIONAL {{ GRAPH ?lg {{ <{track}> wt:hasLevel ?level }}
-             GRAPH ?dg {{ ?lt wt:level ?level ; wt:feature ?f ; wt:thresholdSource ?source .
-                         ?level rdfs:label ?levelLabel }} }}
+  OPTIONAL {{ GRAPH ?dg {{ ?lt wt:feature ?f ; wt:level ?level ; wt:thresholdSource ?source .
+                         ?level rdfs:label ?levelLabel .
+                         OPTIONAL {{ ?lt wt:lowerBound ?lo }} OPTIONAL {{ ?lt wt:upperBound ?hi }} }}
+             FILTER((!BOUND(?lo) || ?value >= ?lo) && (!BOUND(?hi) || ?value < ?hi)) }}
 }}"""
-"""What each feature reason read: per feature, its label, the track's value and unit, and its level."""
+"""What each feature reason read: per feature, its label, the track's value and unit, and its levels (those whose
+thresholds hold the value: derived here, as only music-knowledge levels are materialised, reasoning.concepts)."""
 
 RULES_QUERY = """
 SELECT ?j ?rule ?weight ?precision ?support ?c ?featureLabel ?op ?threshold ?f WHERE {{
