@@ -57,6 +57,7 @@ from whytag.datasets.paper_tables import GTZAN_TABLE, table_path
 HERE = Path(__file__).resolve()
 TABLE, MODEL, VOCABULARY = "catalog", "catalog", "gtzan"
 TAG, FEATURE, LEVELS = "blues", "BPM", ("TempoFast", "ModeHigh")  # ModeHigh: the top tertile of GTZAN's minorness
+"""Query 4 asks for the tracks both fast (a stored level) and minor (ModeHigh, derived from its threshold)."""
 SAMPLE, REPEATS, JAVA_MB = 2000, 5, 8000
 WHYTAG, RDFLIB, HERMIT = "whytag", "rdflib", "hermit"
 STEPS = {WHYTAG: ["import", "learn", "tag", "export", "validate", "queries"],
@@ -69,8 +70,10 @@ WHY_TAGGED = """SELECT DISTINCT ?reason ?score ?contribution ?feature ?value ?le
     GRAPH ?tags { ?reason wt:effect ?effect . } GRAPH ?model { ?effect wt:onFeature ?f . }
     OPTIONAL { GRAPH ?schema { ?f rdfs:label ?feature . } }
     OPTIONAL { GRAPH ?track { <TRACK> ?f ?value . } }
-    OPTIONAL { GRAPH ?track2 { <TRACK> wt:hasLevel ?l . } GRAPH ?levels { ?threshold wt:level ?l ; wt:feature ?lf . }
-               GRAPH ?labels { ?l rdfs:label ?level . } FILTER(?lf = ?f) }
+    OPTIONAL { GRAPH ?levels { ?threshold wt:feature ?lf ; wt:level ?l .
+                               OPTIONAL { ?threshold wt:lowerBound ?lo } OPTIONAL { ?threshold wt:upperBound ?hi } }
+               GRAPH ?labels { ?l rdfs:label ?level . }
+               FILTER(?lf = ?f && (!BOUND(?lo) || ?value >= ?lo) && (!BOUND(?hi) || ?value < ?hi)) }
   }
 } ORDER BY DESC(ABS(?contribution))"""
 """kg/queries/why-tagged.rq with each pattern in a GRAPH clause, so that it finds the same rows whether or not
@@ -135,7 +138,9 @@ def typical_queries(store, track: str) -> list[str]:
         f"SELECT ?track WHERE {{ GRAPH ?tg {{ ?track wt:taggedAs <{tag_iri(VOCABULARY, TAG)}> }} }}",
         why,
         TAG_COUNTS,
-        f"SELECT ?track WHERE {{ GRAPH ?g {{ ?track wt:hasLevel <{fast}> , <{minor}> }} }}",
+        # fast: a music-knowledge level, stored; minor: a tertile, derived from the value (since 2026-12-07)
+        f"SELECT ?track WHERE {{ GRAPH ?c {{ <{minor}Threshold> wt:feature ?f ; wt:lowerBound ?lo }} "
+        f"GRAPH ?g {{ ?track wt:hasLevel <{fast}> ; ?f ?m }} FILTER(?m >= ?lo) }}",
         # ?f in a FILTER: as the object of wt:feature (in the model's conditions), Oxigraph matched
         # the feature's uses first and the query grew with the catalog
         f"SELECT DISTINCT ?rule WHERE {{ GRAPH ?mg {{ ?rule wt:hasCondition ?c . ?c wt:feature ?f }} "

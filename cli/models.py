@@ -13,6 +13,7 @@ from tqdm import tqdm
 from whytag.cli.group import command_store
 from whytag.kg.tables import import_features, labels_from, numeric_features, read_table, unknown_rows
 from whytag.kg.tracks import find_track, label_tracks, track_names
+from whytag.reasoning.concepts import assert_levels
 from whytag.reasoning.explain import explain as explain_track
 from whytag.reasoning.learners import DEFAULT_LEARNER, registry
 from whytag.reasoning.reasoner import BATCH, tag_batches
@@ -91,7 +92,7 @@ def learn(ctx, labels, id_column, label_columns, features_file, learner, raw_fea
 @click.pass_context
 def tag(ctx, name: str | None, every_score: bool, batch_size: int | None, quiet: bool) -> None:
     """Apply a model set (learned, or shipped: --model genres) to every track with features: tags with
-    justifications in the graph."""
+    justifications in the graph, and each track's music-knowledge levels (fast, minor, loud)."""
     batch_size = batch_size or BATCH
     predicted: Counter = Counter()
     scored = tracks = 0
@@ -104,6 +105,7 @@ def tag(ctx, name: str | None, every_score: bool, batch_size: int | None, quiet:
                 scored += len(batch)
                 tracks += len({a.track for a in batch})
                 bar.update(min(batch_size, bar.total - bar.n))
+        assert_levels(store)  # fast, minor, loud: stored for tracks added since `learn` (or with no `learn`)
     click.echo(f"tagged {tracks} tracks with model set '{name}': {scored} scored assignments, "
                f"{sum(predicted.values())} predicted")
     for notation, n in sorted(predicted.items(), key=lambda kv: -kv[1]):

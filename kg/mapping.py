@@ -162,12 +162,13 @@ def feature_values(store: GraphStore, tracks: Sequence[str],
     if not tracks or not features:
         return iter(())
     track_rows = " ".join(f"(<{t}> {i})" for i, t in enumerate(tracks))
-    feature_rows = " ".join(f"(<{f}> {j})" for j, f in enumerate(features))
     # Track and feature come back as positions: a number travels in the row, while Oxigraph looks up each
-    # IRI of an answer (two thirds of the time when they were asked for).
-    rows = store.values(f"""SELECT ?i ?j ?v WHERE {{
-        VALUES (?track ?i) {{ {track_rows} }} VALUES (?f ?j) {{ {feature_rows} }}
-        GRAPH ?track {{ ?track ?f ?v }} }}""")
+    # IRI of an answer (two thirds of the time when they were asked for). One pattern a feature, joined by
+    # UNION: with the features as a second VALUES block (?f a variable) Oxigraph took 15× as long
+    # (1,000 tracks × 27 features: 27 s against 1.7 s on a loaded machine, 2026-12-07).
+    per_feature = " UNION ".join(f"{{ GRAPH ?track {{ ?track <{f}> ?v }} BIND({j} AS ?j) }}"
+                                 for j, f in enumerate(features))
+    rows = store.values(f"SELECT ?i ?j ?v WHERE {{ VALUES (?track ?i) {{ {track_rows} }} {{ {per_feature} }} }}")
     return ((int(i), int(j), float(v)) for i, j, v in rows)
 
 

@@ -1,8 +1,11 @@
 """Numeric features → perceptual levels (slow/moderate/fast tempo, low/mid/high brightness, …).
 
 Levels come from stated thresholds: music knowledge (ontology/levels.ttl) or tertiles of a training
-table. The thresholds are triples, and `wt:hasLevel` is asserted on every track whose value falls
-in a level's range, so "why is this track fast?" is a query.
+table. The thresholds are triples, so "why is this track fast?" is a query. Only the music-knowledge
+levels (fast, minor, loud: what a catalog is browsed by) are materialised as `wt:hasLevel`; a tertile
+level is derived from the value and its thresholds where it is read (explain, the pages, why-tagged.rq),
+as DESIGN.md says ("materialised where a rule or query uses them"): one per feature per track was
+~30% of a catalog's quads, and it went stale for tracks added after `learn`.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from whytag.kg.namespaces import WT
 from whytag.kg.ntriples import NTriples, line
 from whytag.kg.store import GraphStore, Triple, values_clause
 
+KNOWLEDGE = "music knowledge"
+"""How every threshold source from ontology/levels.ttl starts (wt:thresholdSource)."""
 TERTILES = (("Low", "low"), ("Mid", "middling"), ("High", "high"))
 _HAS_LEVEL = nt.iri(WT.hasLevel)
 
@@ -42,7 +47,7 @@ class LevelThreshold:
 def prefer_level(chosen: str | None, source: str) -> bool:
     """Whether a feature's level stated by `source` replaces the level `chosen` for it so far (None: none
     yet): a level from music knowledge (ontology/levels.ttl) beats one from training tertiles."""
-    return chosen is None or source.startswith("music knowledge")
+    return chosen is None or source.startswith(KNOWLEDGE)
 
 
 def tertile_levels(X: pd.DataFrame, source: str, features: list[str] | None = None) -> list[LevelThreshold]:
@@ -89,9 +94,10 @@ def write_levels(store: GraphStore, levels: list[LevelThreshold]) -> None:
 
 
 def assert_levels(store: GraphStore, batch: int = 1000) -> int:
-    """Re-derive every track's wt:hasLevel from its values and all thresholds; return the count.
+    """Re-derive every track's materialised wt:hasLevel (the music-knowledge levels) from its values; return
+    the count. A level of any other source held by a track (a store written before 2026-12-07) is removed.
 
-    The thresholds (music knowledge and learned) are read once; per batch of tracks the values and
+    The thresholds are read once; per batch of tracks the values and
     the levels held are read in bulk, each level decided as `lower <= value < upper`, and the difference
     kept (compressed) until every batch is read: reads between bulk loads took twice as long. Then each
     batch's levels become exactly the derived ones in one step that lands whole or not at all (new levels
@@ -135,11 +141,12 @@ def assert_levels(store: GraphStore, batch: int = 1000) -> int:
 
 
 def _thresholds(store: GraphStore) -> dict[str, list[tuple[str, float | None, float | None]]]:
-    """Each feature's levels as (level IRI in N-Triples, lower, upper), read once from every graph."""
+    """Each feature's materialised levels (music knowledge) as (level IRI in N-Triples, lower, upper)."""
     thresholds: dict[str, set[tuple[str, float | None, float | None]]] = {}
     for feature, level, lower, upper in store.values("""SELECT ?f ?level ?lo ?hi WHERE { GRAPH ?tg {
-            ?th a wt:LevelThreshold ; wt:feature ?f ; wt:level ?level .
-            OPTIONAL { ?th wt:lowerBound ?lo } OPTIONAL { ?th wt:upperBound ?hi } } }"""):
+            ?th a wt:LevelThreshold ; wt:feature ?f ; wt:level ?level ; wt:thresholdSource ?source .
+            OPTIONAL { ?th wt:lowerBound ?lo } OPTIONAL { ?th wt:upperBound ?hi } }
+            FILTER(STRSTARTS(?source, "music knowledge")) }"""):
         thresholds.setdefault(feature, set()).add((nt.iri(level), lower, upper))
     return {feature: list(levels) for feature, levels in thresholds.items()}
 

@@ -36,11 +36,13 @@ SELECT ?j ?f ?featureLabel ?value ?symbol ?levelLabel ?source WHERE {{
   OPTIONAL {{ GRAPH ?fg {{ ?f rdfs:label ?featureLabel }} }}
   OPTIONAL {{ GRAPH <{track}> {{ <{track}> ?f ?value }} }}
   OPTIONAL {{ GRAPH ?fg {{ ?f wt:defaultUnit ?unit }} GRAPH ?ug {{ ?unit qudt:symbol ?symbol }} }}
-  OPTIONAL {{ GRAPH ?lg {{ <{track}> wt:hasLevel ?level }}
-             GRAPH ?dg {{ ?lt wt:level ?level ; wt:feature ?f ; wt:thresholdSource ?source .
-                         ?level rdfs:label ?levelLabel }} }}
+  OPTIONAL {{ GRAPH ?dg {{ ?lt wt:feature ?f ; wt:level ?level ; wt:thresholdSource ?source .
+                         ?level rdfs:label ?levelLabel .
+                         OPTIONAL {{ ?lt wt:lowerBound ?lo }} OPTIONAL {{ ?lt wt:upperBound ?hi }} }}
+             FILTER((!BOUND(?lo) || ?value >= ?lo) && (!BOUND(?hi) || ?value < ?hi)) }}
 }}"""
-"""What each feature reason read: per feature, its label, the track's value and unit, and its level."""
+"""What each feature reason read: per feature, its label, the track's value and unit, and its levels (those whose
+thresholds hold the value: derived here, as only music-knowledge levels are materialised, reasoning.concepts)."""
 
 RULES_QUERY = """
 SELECT ?j ?rule ?weight ?precision ?support ?c ?featureLabel ?op ?threshold ?f WHERE {{
@@ -258,7 +260,7 @@ def _read_readings(store: GraphStore, track: URIRef, chunks: list[Chunk], owner:
                 owner[str(j)].readings.append(reading)
             if value is not None:
                 reading.value, reading.unit = float(value), str(symbol or "")
-            if level is not None and prefer_level(reading.level, str(source)):
+            if level is not None and not _worded(str(f)) and prefer_level(reading.level, str(source)):
                 reading.level = str(level)
     for reason in owner.values():
         reason.readings.sort(key=lambda r: r.label)
@@ -317,12 +319,18 @@ def value_text(label: str, value: float, unit: str, feature: str = "") -> str:
     return f"{label} {amount(value, unit)}"
 
 
+def _worded(feature: str) -> bool:
+    """Whether a feature's values are said in words of their own ('in a major key', 'key F'): no level is added."""
+    info = features_by_iri().get(feature)
+    return info is not None and bool(info.true_text or info.categories)
+
+
 def coded_values(feature: str, op: str, threshold: float) -> list[float] | None:
     """Of a binary or categorical feature's codes (0/1, or 0 … n−1), those that satisfy `op threshold`;
     None for a numeric feature (or an unknown one)."""
-    info = features_by_iri().get(feature)
-    if info is None or not (info.true_text or info.categories):
+    if not _worded(feature):
         return None
+    info = features_by_iri()[feature]
     codes = [0.0, 1.0] if info.true_text else [float(i) for i in range(len(info.categories))]
     return [code for code in codes if OPERATORS[op].test(code, threshold)]
 

@@ -57,6 +57,9 @@ def test_tag_with_a_shipped_model_set_on_a_store_with_features_and_no_model(tmp_
     assert len(re.findall(r"^  \w+: \d+$", tagged, re.M)) >= 3  # ten clips of ten genres: several genres
     again = whytag("tag", "--model", "genres", "--quiet", store=store).stdout  # the loaded set is reused
     assert again == tagged
+    bpm = [float(row.split(",")[header.index("BPM")]) for row in rows[1::100]]
+    fast = whytag("query", "SELECT ?t WHERE { ?t wt:hasLevel wt:TempoFast }", "--format", "csv", store=store).stdout
+    assert len(fast.splitlines()) - 1 == sum(b >= 120 for b in bpm) > 0  # tag stores the music-knowledge levels
     explained = whytag("explain", rows[1].split(",")[0], "--model", "genres", store=store).stdout
     assert "(predicted); logit" in explained and "= base rate" in explained and "feature reasons" in explained
     cards = {c["name"]: c for c in json.loads(whytag("models", "--format", "json", store=store).stdout)["model_sets"]}

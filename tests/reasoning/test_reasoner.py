@@ -153,12 +153,10 @@ def test_tagged_graph_conforms_and_retagging_replaces(store, table):
 
 
 def test_explanation_reads_the_graph_in_plain_words(store, table):
-    from whytag.reasoning.concepts import assert_levels
     from whytag.reasoning.explain import explain
 
     tracks, _ = stored(store, table)
-    apply_model(store, "toy", every_score=True)
-    assert_levels(store)  # BPM levels from music knowledge: 120 is fast
+    apply_model(store, "toy", every_score=True)  # no level is materialised: explain derives "fast" from 120 BPM
     [energetic] = explain(store, tracks[0], tag="energetic", detail=True)
     assert energetic.logit == pytest.approx(-1.0 + 1.4)
     assert sum(r.contribution for r in energetic.reasons) == pytest.approx(energetic.logit, abs=1e-12)
@@ -173,24 +171,26 @@ def test_explanation_reads_the_graph_in_plain_words(store, table):
 
 
 def test_levels_are_rederived_in_place(store, table):
-    """A second run replaces, never duplicates; stale levels in any graph go, and a track's missing ones come back."""
+    """Only music-knowledge levels are materialised; a second run replaces, never duplicates; stale levels in any
+    graph go (a tertile level a store written before 2026-12-07 holds among them), and missing ones come back."""
     from whytag.kg.namespaces import WT
     from whytag.reasoning.concepts import assert_levels, tertile_levels, write_levels
 
     tracks = import_features(store, table, "synthetic")
     write_levels(store, tertile_levels(table, "synthetic"))
     quads = "SELECT ?g ?t ?l WHERE { GRAPH ?g { ?t wt:hasLevel ?l } }"
-    assert assert_levels(store, batch=16) == 4 * len(table)  # a tertile of each of three features, and a tempo
+    assert assert_levels(store, batch=16) == len(table)  # each track's tempo; no tertile is materialised
     levels = set(store.values(quads))
-    assert len(levels) == 4 * len(table)
+    assert len(levels) == len(table)
     assert (str(tracks[0]), str(tracks[0]), str(WT.TempoFast)) in levels  # t0: exactly 120 BPM
-    assert assert_levels(store, batch=16) == 4 * len(table)
+    assert assert_levels(store, batch=16) == len(table)
     assert set(store.values(quads)) == levels
     a, b = tracks[0], tracks[1]
-    store.update(f"""INSERT DATA {{ GRAPH <{a}> {{ <{a}> wt:hasLevel wt:TempoSlow }}
+    tertile = next(level.level for level in tertile_levels(table, "synthetic"))
+    store.update(f"""INSERT DATA {{ GRAPH <{a}> {{ <{a}> wt:hasLevel wt:TempoSlow , wt:{tertile} }}
         GRAPH <urn:x:other> {{ <{a}> wt:hasLevel wt:ModeMinor . <urn:x:no-track> wt:hasLevel wt:ModeMinor }} }} ;
         DELETE WHERE {{ GRAPH <{b}> {{ <{b}> wt:hasLevel ?l }} }}""")
-    assert assert_levels(store) == 4 * len(table) + 1  # what is no track keeps its level
+    assert assert_levels(store) == len(table) + 1  # what is no track keeps its level
     assert set(store.values(quads)) == levels | {("urn:x:other", "urn:x:no-track", str(WT.ModeMinor))}
 
 
