@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 
@@ -96,14 +95,14 @@ def pages(library, site):
     """The URL of one page of each kind: the catalog, a track, its first tag, a rule for it, a feature, the
     query form."""
     from whytag.kg.iris import DEFAULT_BASE, feature_iri, tag_iri
+    from whytag.serve.pages import Reader
 
     store, ids, _ = library
+    href = Reader(store, DEFAULT_BASE).href
     tag = tag_iri("demo-moods", "energetic")
     rule = store.select(f"SELECT ?rule WHERE {{ ?rule a wt:Rule ; wt:forTag <{tag}> }} LIMIT 1").rows[0][0]
-    path = {iri: "/" + str(iri).removeprefix(DEFAULT_BASE) for iri in (ids["00-happy-energetic"], tag, rule)}
-    return {"catalog": f"{site}/", "track": site + path[ids["00-happy-energetic"]], "tag": site + path[tag],
-            "rule": site + path[rule], "feature": f"{site}/resource?iri={quote(str(feature_iri('BPM')), safe='')}",
-            "query": f"{site}/query"}
+    return {"catalog": f"{site}/", "track": site + href(str(ids["00-happy-energetic"])), "tag": site + href(str(tag)),
+            "rule": site + href(str(rule)), "feature": site + href(str(feature_iri("BPM"))), "query": f"{site}/query"}
 
 
 def visible(driver, selector: str):
