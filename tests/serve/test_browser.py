@@ -121,42 +121,61 @@ def shot(driver, name: str) -> None:
     driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
 
 
-def test_catalog_then_track_then_tag_then_rule(browser, site, library):
+def walk(driver, site: str, library, shots: bool) -> None:
+    """Catalog → track → tag → rule by clicking links, asserting what each page shows; screenshots if asked."""
     from selenium.webdriver.common.by import By
 
     from whytag.reasoning.explain import explain
 
     store, ids, names = library
     first = names["00-happy-energetic"]
-    browser.get(site)
-    assert browser.find_element(By.TAG_NAME, "h1").text == "Catalog"
-    rows = visible(browser, "table.tracks td a")
+    driver.get(site)
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Catalog"
+    rows = visible(driver, "table.tracks td a")
     assert sorted(row.text for row in rows) == sorted(names.values())
-    shot(browser, "catalog")
+    if shots:
+        shot(driver, "catalog")
 
-    browser.find_element(By.LINK_TEXT, first).click()
-    assert browser.find_element(By.TAG_NAME, "h1").text == first
+    driver.find_element(By.LINK_TEXT, first).click()
+    assert driver.find_element(By.TAG_NAME, "h1").text == first
     predicted = [e for e in explain(store, ids["00-happy-energetic"]) if e.predicted]
     assert {e.tag for e in predicted} == {"energetic", "happy"}
-    headings = [h.text for h in visible(browser, "section.tag h3")]
+    headings = [h.text for h in visible(driver, "section.tag h3")]
     assert [h.split()[0] for h in headings] == [e.tag for e in predicted]
-    reasons = visible(browser, "pre.why")
+    reasons = visible(driver, "pre.why")
     assert predicted[0].text().splitlines()[0] in reasons[0].text
-    chart = visible(browser, "svg.features")[0]
+    chart = visible(driver, "svg.features")[0]
     assert chart.size["height"] > 20 and chart.size["width"] > 200
-    shot(browser, "track")
+    if shots:
+        shot(driver, "track")
 
-    browser.find_element(By.CSS_SELECTOR, "section.tag h3 a").click()
-    assert browser.find_element(By.TAG_NAME, "h1").text == predicted[0].tag
+    driver.find_element(By.CSS_SELECTOR, "section.tag h3 a").click()
+    assert driver.find_element(By.TAG_NAME, "h1").text == predicted[0].tag
     energetic = [clip for clip in ids if clip.endswith("-energetic")]
-    assert len(visible(browser, "table.tracks td a")) == len(energetic)
-    shot(browser, "tag")
+    assert len(visible(driver, "table.tracks td a")) == len(energetic)
+    if shots:
+        shot(driver, "tag")
 
-    browser.find_element(By.CSS_SELECTOR, "table.rules a").click()
-    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("rule ")
-    assert visible(browser, "p.conditions")[0].text.startswith("if ")
-    assert visible(browser, "ul.tracks a")
-    shot(browser, "rule")
+    driver.find_element(By.CSS_SELECTOR, "table.rules a").click()
+    assert driver.find_element(By.TAG_NAME, "h1").text.startswith("rule ")
+    assert visible(driver, "p.conditions")[0].text.startswith("if ")
+    assert visible(driver, "ul.tracks a")
+    if shots:
+        shot(driver, "rule")
+
+
+def test_catalog_then_track_then_tag_then_rule(browser, site, library):
+    walk(browser, site, library, shots=True)
+
+
+def test_the_same_links_without_javascript(site, library):
+    driver = chrome(javascript=False)
+    try:
+        driver.get("data:text/html,<title>off</title><script>document.title = 'on'</script>")
+        assert driver.title == "off", "JavaScript is still on"
+        walk(driver, site, library, shots=False)
+    finally:
+        driver.quit()
 
 
 @pytest.mark.parametrize("kind", ["catalog", "track", "tag", "rule", "feature", "query"])
