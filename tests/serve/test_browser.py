@@ -6,6 +6,7 @@ person to look at."""
 
 from __future__ import annotations
 
+import base64
 import shutil
 from pathlib import Path
 
@@ -116,9 +117,14 @@ def visible(driver, selector: str):
 
 
 def shot(driver, name: str) -> None:
-    """Keep a full-width screenshot of the page as a test artefact."""
+    """Keep a screenshot of the whole page, beyond the window's height, as a test artefact (as Puppeteer's
+    fullPage does it: DevTools' content size as the clip)."""
     ARTIFACTS.mkdir(exist_ok=True)
-    driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+    size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    image = driver.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}})
+    (ARTIFACTS / f"{name}.png").write_bytes(base64.b64decode(image["data"]))
 
 
 def walk(driver, site: str, library, shots: bool) -> None:
