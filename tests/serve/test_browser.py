@@ -184,6 +184,18 @@ def test_the_same_links_without_javascript(site, library):
         driver.quit()
 
 
+def test_the_keyboard_reaches_the_links_and_shows_where_it_is(browser, pages):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(pages["track"])
+    ActionChains(browser).send_keys(Keys.TAB).perform()
+    focused = browser.switch_to.active_element
+    assert (focused.tag_name, focused.text) == ("a", "catalog")
+    assert focused.value_of_css_property("outline-style") != "none"
+    assert float(focused.value_of_css_property("outline-width").removesuffix("px")) >= 2
+
+
 @pytest.mark.parametrize("kind", ["catalog", "track", "tag", "rule", "feature", "query"])
 def test_no_serious_accessibility_violations(browser, pages, kind):
     if not AXE.exists():
