@@ -52,7 +52,7 @@ def browser():
 def library(tmp_path_factory):
     """The demo's clips as tagged FLAC files by two artists, ingested, measured, learned and tagged in a store
     (the real pipeline, once for the module); yields the open store, and the clips' track IRIs and their
-    "Artist - Title" by the clips' names."""
+    (artist, title) by the clips' names."""
     import pandas as pd
     import soundfile as sf
     from mutagen.flac import FLAC
@@ -72,7 +72,7 @@ def library(tmp_path_factory):
         tags = FLAC(path)
         tags["title"], tags["artist"] = f"Study {i + 1} in {clip.progression}", ARTISTS[i % 2]
         tags.save()
-        names[clip.name] = f"{ARTISTS[i % 2]} - Study {i + 1} in {clip.progression}"
+        names[clip.name] = (ARTISTS[i % 2], f"Study {i + 1} in {clip.progression}")
     with open_store(folder / "graph") as store:
         report = ingest(store, [folder], progress=False)
         assert report.failures == []
@@ -128,37 +128,57 @@ def shot(driver, name: str) -> None:
 
 
 def walk(driver, site: str, library, shots: bool) -> None:
-    """Catalog → track → tag → rule by clicking links, asserting what each page shows; screenshots if asked."""
+    """Catalog → track → feature → tag → rule by clicking links, asserting what each page shows (the reasons
+    in `whytag explain`'s numbers); screenshots if asked."""
     from selenium.webdriver.common.by import By
 
     from whytag.reasoning.explain import explain
 
     store, ids, names = library
-    first = names["00-happy-energetic"]
+    artist, title = names["00-happy-energetic"]
     driver.get(site)
     assert driver.find_element(By.TAG_NAME, "h1").text == "Catalog"
-    rows = visible(driver, "table.tracks td a")
-    assert sorted(row.text for row in rows) == sorted(names.values())
+    assert [a.text for a in visible(driver, "table.catalog td.title a")] == sorted(t for _, t in names.values())
+    assert len(visible(driver, "table.catalog audio.player")) == CLIPS
     if shots:
         shot(driver, "catalog")
 
-    driver.find_element(By.LINK_TEXT, first).click()
-    assert driver.find_element(By.TAG_NAME, "h1").text == first
+    driver.find_element(By.LINK_TEXT, title).click()
+    assert driver.find_element(By.TAG_NAME, "h1").text == f"{artist} - {title}"
+    visible(driver, "audio.player")
     predicted = [e for e in explain(store, ids["00-happy-energetic"]) if e.predicted]
     assert {e.tag for e in predicted} == {"energetic", "happy"}
-    headings = [h.text for h in visible(driver, "section.tag h3")]
-    assert [h.split()[0] for h in headings] == [e.tag for e in predicted]
-    reasons = visible(driver, "pre.why")
-    assert predicted[0].text().splitlines()[0] in reasons[0].text
-    chart = visible(driver, "svg.features")[0]
-    assert chart.size["height"] > 20 and chart.size["width"] > 200
+    sections = visible(driver, "section.tag:not(.not-predicted)")
+    assert [s.find_element(By.TAG_NAME, "h3").text.split()[0] for s in sections] == [e.tag for e in predicted]
+    for section, explanation in zip(sections, predicted):
+        chart = section.find_element(By.CSS_SELECTOR, "svg.waterfall")
+        assert float(chart.get_attribute("data-logit")) == pytest.approx(explanation.logit)
+        steps = chart.find_elements(By.CSS_SELECTOR, "g.step")
+        assert float(steps[0].get_attribute("data-contribution")) == pytest.approx(explanation.base_rate)
+        assert sum(float(g.get_attribute("data-contribution")) for g in steps) == pytest.approx(explanation.logit)
+        assert all(g.find_element(By.TAG_NAME, "rect").size["width"] >= 1 for g in steps)
+        top = explanation.ranked()[0].readings[0]
+        assert top.text() in steps[1].get_attribute("textContent")
+    words = sections[0].find_element(By.CSS_SELECTOR, "details pre.why")
+    assert not words.is_displayed()  # the same reasons in words, folded under the picture: a click opens them
+    sections[0].find_element(By.CSS_SELECTOR, "details summary").click()
+    assert words.is_displayed() and predicted[0].text().splitlines()[0] in words.text
+    assert [f.text for f in visible(driver, "details.family[open] > summary h3")]
+    assert visible(driver, "details.family[open] svg.position")
     if shots:
         shot(driver, "track")
+
+    top = predicted[0].ranked()[0].readings[0]
+    sections[0].find_element(By.CSS_SELECTOR, "svg.waterfall g.step.reason a").click()
+    assert driver.find_element(By.TAG_NAME, "h1").text == top.label
+    driver.back()
 
     driver.find_element(By.CSS_SELECTOR, "section.tag h3 a").click()
     assert driver.find_element(By.TAG_NAME, "h1").text == predicted[0].tag
     energetic = [clip for clip in ids if clip.endswith("-energetic")]
     assert len(visible(driver, "table.tracks td a")) == len(energetic)
+    assert len(visible(driver, "table.tracks svg.waterfall.mini")) == len(energetic)
+    assert visible(driver, "figure.shape svg")
     if shots:
         shot(driver, "tag")
 
@@ -182,6 +202,55 @@ def test_the_same_links_without_javascript(site, library):
         walk(driver, site, library, shots=False)
     finally:
         driver.quit()
+
+
+def test_sorting_and_facets_change_the_rows_as_the_store_says(browser, site, library):
+    from selenium.webdriver.common.by import By
+
+    store, ids, names = library
+    hrefs = {str(track): clip for clip, track in ids.items()}
+
+    def shown() -> list[str]:
+        """The clips the catalog lists now, in its order, by the tracks its title links name."""
+        links = visible(browser, "table.catalog td.title a")
+        return [hrefs[f"urn:whytag:{link.get_attribute('href').removeprefix(site + '/')}"] for link in links]
+
+    def tagged(tag: str) -> set[str]:
+        found = store.select(f'SELECT ?t WHERE {{ ?t wt:taggedAs/skos:notation "{tag}" }}').rows
+        return {hrefs[str(row[0])] for row in found}
+
+    browser.get(site)
+    by_title = sorted(names, key=lambda clip: names[clip][1])
+    assert shown() == by_title
+    browser.find_element(By.XPATH, "//table[@class='catalog']//th/a[starts-with(., 'artist')]").click()
+    assert [names[clip][0] for clip in shown()] == sorted(names[clip][0] for clip in names)
+    browser.find_element(By.XPATH, "//table[@class='catalog']//th/a[starts-with(., 'title')]").click()
+    assert shown() == by_title
+    browser.find_element(By.XPATH, "//table[@class='catalog']//th/a[starts-with(., 'title')]").click()
+    assert shown() == by_title[::-1]
+    assert browser.find_element(By.CSS_SELECTOR, "th[aria-sort]").get_attribute("aria-sort") == "descending"
+
+    energetic = tagged("energetic")
+    browser.find_element(By.XPATH, "//nav[@class='facets']//a[text()='energetic']").click()
+    assert set(shown()) == energetic and len(energetic) == CLIPS // 2
+    browser.find_element(By.XPATH, f"//nav[@class='facets']//a[text()='{ARTISTS[0]}']").click()
+    assert set(shown()) == {clip for clip in energetic if names[clip][0] == ARTISTS[0]}
+    browser.find_element(By.CSS_SELECTOR, f"nav.facets.chosen a[aria-label='remove {ARTISTS[0]}']").click()
+    assert set(shown()) == energetic
+
+
+def test_the_player_plays_the_ingested_file(browser, pages):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    player = "document.querySelector('audio.player')"
+    for page in (pages["track"], pages["catalog"]):
+        browser.get(page)
+        browser.execute_script(f"{player}.play()")
+        WebDriverWait(browser, 30, poll_frequency=0.1).until(
+            lambda driver: driver.execute_script(f"return {player}.error !== null || {player}.currentTime > 0.5"),
+            f"{page}: the player did not play")
+        assert browser.execute_script(f"return {player}.error") is None, f"{page}: the player failed"
+        browser.execute_script(f"{player}.pause()")
 
 
 def test_the_keyboard_reaches_the_links_and_shows_where_it_is(browser, pages):
