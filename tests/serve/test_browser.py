@@ -1,8 +1,8 @@
 """The pages in a real headless Chromium (Debian's chromium + chromium-driver, installed by
 tests/system-deps.sh) over a store the real pipeline built from generated audio: a click-through from the
-catalog to a track, its tag and a rule, axe-core's accessibility check on each kind of page, and the same
-links followed with JavaScript off. Screenshots are left in tests/serve/artifacts/ (ignored by git) for a
-person to look at."""
+catalog to a track, a feature, its tag and a rule; the catalog sorted and narrowed; the players playing;
+the keyboard's focus; axe-core's accessibility check on each kind of page; and the same links followed with
+JavaScript off. Screenshots are left in tests/serve/artifacts/ (ignored by git) for a person to look at."""
 
 from __future__ import annotations
 
@@ -46,6 +46,21 @@ def browser():
     driver = chrome(javascript=True)
     yield driver
     driver.quit()
+
+
+@pytest.fixture(scope="module")
+def browser_without_js():
+    driver = chrome(javascript=False)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def axe() -> str:
+    """axe-core's script, or skip (before any store is built) saying how to fetch it."""
+    if not AXE.exists():
+        pytest.skip(f"{AXE} is absent: tests/system-deps.sh fetches axe-core with npm")
+    return AXE.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -194,14 +209,10 @@ def test_catalog_then_track_then_tag_then_rule(browser, site, library):
     walk(browser, site, library, shots=True)
 
 
-def test_the_same_links_without_javascript(site, library):
-    driver = chrome(javascript=False)
-    try:
-        driver.get("data:text/html,<title>off</title><script>document.title = 'on'</script>")
-        assert driver.title == "off", "JavaScript is still on"
-        walk(driver, site, library, shots=False)
-    finally:
-        driver.quit()
+def test_the_same_links_without_javascript(browser_without_js, site, library):
+    browser_without_js.get("data:text/html,<title>off</title><script>document.title = 'on'</script>")
+    assert browser_without_js.title == "off", "JavaScript is still on"
+    walk(browser_without_js, site, library, shots=False)
 
 
 def test_sorting_and_facets_change_the_rows_as_the_store_says(browser, site, library):
@@ -266,11 +277,9 @@ def test_the_keyboard_reaches_the_links_and_shows_where_it_is(browser, pages):
 
 
 @pytest.mark.parametrize("kind", ["catalog", "track", "tag", "rule", "feature", "query"])
-def test_no_serious_accessibility_violations(browser, pages, kind):
-    if not AXE.exists():
-        pytest.skip(f"{AXE} is absent: tests/system-deps.sh fetches axe-core with npm")
+def test_no_serious_accessibility_violations(axe, browser, pages, kind):
     browser.get(pages[kind])
-    browser.execute_script(AXE.read_text(encoding="utf-8"))
+    browser.execute_script(axe)
     result = browser.execute_async_script(
         "const done = arguments[arguments.length - 1];"
         "axe.run(document, {resultTypes: ['violations']}).then(done, e => done({error: String(e)}));")
