@@ -111,14 +111,17 @@ def pages(library, site):
     """The URL of one page of each kind: the catalog, a track, its first tag, a rule for it, a feature, the
     query form."""
     from whytag.kg.iris import DEFAULT_BASE, feature_iri, tag_iri
-    from whytag.serve.pages import Reader
+    from whytag.serve.links import page_url
 
     store, ids, _ = library
-    href = Reader(store, DEFAULT_BASE).href
+
+    def href(iri) -> str:
+        return page_url(str(iri), DEFAULT_BASE)
+
     tag = tag_iri("demo-moods", "energetic")
     rule = store.select(f"SELECT ?rule WHERE {{ ?rule a wt:Rule ; wt:forTag <{tag}> }} LIMIT 1").rows[0][0]
-    return {"catalog": f"{site}/", "track": site + href(str(ids["00-happy-energetic"])), "tag": site + href(str(tag)),
-            "rule": site + href(str(rule)), "feature": site + href(str(feature_iri("BPM"))), "query": f"{site}/query"}
+    return {"catalog": f"{site}/", "track": site + href(ids["00-happy-energetic"]), "tag": site + href(tag),
+            "rule": site + href(rule), "feature": site + href(feature_iri("BPM")), "query": f"{site}/query"}
 
 
 def visible(driver, selector: str):
@@ -174,6 +177,7 @@ def walk(driver, site: str, library, shots: bool) -> None:
         assert all(g.find_element(By.TAG_NAME, "rect").size["width"] >= 1 for g in steps)
         top = explanation.ranked()[0].readings[0]
         assert top.text() in steps[1].get_attribute("textContent")
+        assert bool(chart.find_elements(By.CSS_SELECTOR, "g.flip line")) == (explanation.flip is not None)
     words = sections[0].find_element(By.CSS_SELECTOR, "details pre.why")
     assert not words.is_displayed()  # the same reasons in words, folded under the picture: a click opens them
     sections[0].find_element(By.CSS_SELECTOR, "details summary").click()
@@ -242,7 +246,9 @@ def test_sorting_and_facets_change_the_rows_as_the_store_says(browser, site, lib
     assert browser.find_element(By.CSS_SELECTOR, "th[aria-sort]").get_attribute("aria-sort") == "descending"
 
     energetic = tagged("energetic")
-    browser.find_element(By.XPATH, "//nav[@class='facets']//a[text()='energetic']").click()
+    facet = browser.find_element(By.XPATH, "//nav[@class='facets']//li[a[text()='energetic']]")
+    assert facet.text == f"energetic ({len(energetic)})"
+    facet.find_element(By.TAG_NAME, "a").click()
     assert set(shown()) == energetic and len(energetic) == CLIPS // 2
     browser.find_element(By.XPATH, f"//nav[@class='facets']//a[text()='{ARTISTS[0]}']").click()
     assert set(shown()) == {clip for clip in energetic if names[clip][0] == ARTISTS[0]}
