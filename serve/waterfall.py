@@ -75,7 +75,8 @@ def waterfall(explanation: Explanation, href: Callable[[str], str], top: int = T
     mark = "predicted" if explanation.predicted else "not predicted"
     title = (f"why {explanation.tag}: logit {explanation.logit:+.3f}, score {explanation.score:.2f} ({mark}); "
              f"base rate {explanation.base_rate:+.3f} and {len(explanation.ranked())} feature reasons")
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="waterfall" role="img" width="{width}" '
+    # a group, not an image: its bars' labels are links, which an image's children cannot be (axe-core)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="waterfall" role="group" width="{width}" '
              f'height="{height}" viewBox="0 0 {width} {height}" font-size="12" font-family="sans-serif" '
              f'data-tag={quoteattr(explanation.tag)} data-logit="{explanation.logit!r}" '
              f'data-score="{explanation.score!r}">',

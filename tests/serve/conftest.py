@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -50,17 +51,16 @@ def client(tagged_store):
         yield test_client
 
 
-@pytest.fixture(scope="session")
-def server_url(tagged_store):
-    """The app behind a real uvicorn server on a free local port (its own app: one event loop per app)."""
+@contextmanager
+def serving(store):
+    """The app over `store` behind a real uvicorn server on a free local port (its own app: one event loop per
+    app); yields its URL."""
     import uvicorn
-
-    app = make_app(tagged_store)
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(make_app(store), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -68,6 +68,21 @@ def server_url(tagged_store):
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("uvicorn did not start within 20 s")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def serve():
+    """`with serve(store) as url:` — a module's own store behind a real server (see `serving`)."""
+    return serving
+
+
+@pytest.fixture(scope="session")
+def server_url(tagged_store):
+    """The tagged store behind a real uvicorn server."""
+    with serving(tagged_store) as url:
+        yield url
