@@ -74,6 +74,19 @@ def body_rules(tag: str, bodies: dict[Body, float], tol: float) -> tuple[float, 
     return intercept, rules
 
 
+def best_f1_cut(scores: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, int]:
+    """The distinct scores (ascending) and the index of the first whose cut `score >= cut` has the best F1 on
+    labels y: counts from one sort (n log n, not a pass over the rows per cut), the same integers divided."""
+    cuts = np.unique(scores)
+    order = np.argsort(scores, kind="stable")
+    ranked = scores[order]
+    start = np.searchsorted(ranked, cuts, side="left")  # rows below each cut
+    positives_below = np.concatenate(([0], np.cumsum(y[order])))[start]
+    predicted = len(scores) - start
+    f1 = 2 * (y.sum() - positives_below) / (y.sum() + predicted)
+    return cuts, int(np.argmax(f1))
+
+
 class OneVsRestRuleLearner(ClassifierMixin, BaseEstimator, ABC):
     """Shared plumbing: validation, one model per tag, ids, annotation and prediction via TagModels.
 
@@ -125,10 +138,7 @@ class OneVsRestRuleLearner(ClassifierMixin, BaseEstimator, ABC):
         scores = self.predict_proba(X)
         best = {}
         for tag in self.tags_:
-            y = labels[tag].to_numpy().astype(bool)
-            cuts = np.unique(scores[tag])
-            f1 = [2 * (y & (scores[tag] >= c)).sum() / (y.sum() + (scores[tag] >= c).sum()) for c in cuts]
-            i = int(np.argmax(f1))
+            cuts, i = best_f1_cut(scores[tag].to_numpy(), labels[tag].to_numpy().astype(bool))
             if i == 0:
                 best[tag] = float(cuts[0])
             else:  # midway (in logits) to the next lower training score: no training track sits on the boundary
