@@ -71,3 +71,17 @@ def test_the_learner_text_of_a_model_graph_is_unchanged() -> None:
         "SparseBoostedLinearLearner(max_features=8, linear_C=0.1, linear_weight=0.5, linear_rank=16, max_depth=1, "
         "max_iter=200, learning_rate=0.1, max_bins=32, l2_regularization=0.0, min_samples_leaf=10, "
         "max_conditions=100, shared_splits=None, random_state=0, id_prefix='tag', threshold=0.5)")
+
+
+def test_the_f1_cut_is_the_distinct_score_whose_cut_has_the_best_training_f1():
+    from whytag.reasoning.learners.base import best_f1_cut
+
+    rng = np.random.default_rng(1)
+    for _ in range(200):  # ties (rounded scores), rare and common tags, a tag with no positive
+        n = int(rng.integers(2, 300))
+        scores, y = np.round(rng.random(n), int(rng.integers(1, 4))), rng.random(n) < rng.random()
+        cuts = np.unique(scores)
+        f1 = [2 * (y & (scores >= c)).sum() / (y.sum() + (scores >= c).sum()) for c in cuts]
+        found, i = best_f1_cut(scores, y)
+        assert list(found) == list(cuts) and i == int(np.argmax(f1))
+    assert best_f1_cut(np.array([0.1, 0.4, 0.4, 0.9]), np.array([False, True, False, True]))[1] == 1
