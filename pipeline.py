@@ -1,5 +1,5 @@
 """The whole pipeline on generated audio, offline: ingest → extract → learn → tag → explain → validate → export,
-and the shipped `genres` model set on the same clips (no labels needed).
+and the shipped `genres` and `moods` model sets on the same clips (no labels needed).
 
 `whytag demo` prints the lines `demo` yields, one per stage, as each stage finishes.
 """
@@ -63,7 +63,7 @@ def demo(folder: Path, clips: int, learner: str) -> Iterator[str]:
         for explanation in explain(store, ids[first], model="demo"):
             if explanation.predicted:
                 yield "   " + explanation.text(top=3).replace("\n", "\n   ")
-        yield from shipped_genres(store, ids, first)
+        yield from shipped_sets(store, ids, first)
         violations = validate_store(store)
         yield f"8. SHACL validation: {'conforms' if not violations else f'{len(violations)} violation(s)'}"
         (folder / "graph.ttl").write_bytes(export(store, "turtle"))
@@ -73,13 +73,17 @@ def demo(folder: Path, clips: int, learner: str) -> Iterator[str]:
         raise DemoError("the demo graph does not conform to the shapes")
 
 
-def shipped_genres(store: GraphStore, ids: dict[str, URIRef], first: str) -> Iterator[str]:
-    """Tag the clips with the shipped `genres` set (no labels needed) and give the first clip's reasons."""
+def shipped_sets(store: GraphStore, ids: dict[str, URIRef], first: str) -> Iterator[str]:
+    """Tag the clips with the shipped `genres` and `moods` sets (no labels needed): each clip's predicted tags,
+    likeliest first (three at most), then the first clip's reasons for its genre."""
     names = {track: clip for clip, track in ids.items()}
-    genres = sorted((Path(names[a.track]).stem, a.notation)
-                    for a in apply_model(store, model_set_to_apply(store, "genres")) if a.predicted)
-    yield ("7. whytag tag --model genres (shipped, learned from GTZAN's table; no labels needed): "
-           + ", ".join(f"{clip} {genre}" for clip, genre in genres))
+    for name, source in (("genres", "GTZAN's"), ("moods", "MTG-Jamendo's")):
+        tags: dict[str, list[str]] = {}
+        for a in sorted(apply_model(store, model_set_to_apply(store, name)), key=lambda a: -a.score):
+            if a.predicted:
+                tags.setdefault(Path(names[a.track]).stem, []).append(a.notation)
+        yield (f"7. whytag tag --model {name} (shipped, learned from {source} table; no labels needed): "
+               + ", ".join(f"{clip} {' '.join(tags[clip][:3])}" for clip in sorted(tags)))
     for explanation in explain(store, ids[first], model="genres"):
         if explanation.predicted:
             yield "   " + explanation.text(top=3).replace("\n", "\n   ")

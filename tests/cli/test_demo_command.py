@@ -12,5 +12,6 @@ def test_demo_runs_the_whole_pipeline_offline(tmp_path):
     assert "tagged 8 tracks inside the store" in out
     assert "= base rate" in out and "of the reasons' weight" in out  # per-feature reasons read from the graph
     assert "tempo" in out and " BPM" in out  # the energetic clip's reasons name its own cause, in the ontology's words
+    assert "tag --model genres (shipped" in out and "tag --model moods (shipped" in out  # no labels needed
     assert "SHACL validation: conforms" in out
     assert (tmp_path / "demo" / "graph.ttl").stat().st_size > 10_000

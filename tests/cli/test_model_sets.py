@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from cli_run import whytag
 
 from whytag.reasoning.shipped import shipped_names
@@ -67,3 +68,28 @@ def test_tag_with_a_shipped_model_set_on_a_store_with_features_and_no_model(tmp_
     assert cards["genres"]["version"] and cards["genres"]["scores"]["xgboost (paper) accuracy"] > 0.5
     listed = whytag("models", store=store).stdout
     assert "genres (shipped, version" in listed and "licence https://www.apache.org/licenses/LICENSE-2.0" in listed
+
+
+def test_tag_with_the_shipped_moods_on_tracks_without_labels(tmp_path):
+    from whytag_testing import shared_table
+
+    from whytag.evaluation.shipped import SHIPPED, table
+
+    if "moods" not in shipped_names():
+        pytest.skip("shipped set moods is not built yet: run `whytag models build moods`")
+    spec = SHIPPED["moods"]
+    X, Y = table(spec, shared_table(spec.table).parent)
+    library = tmp_path / "library.csv"
+    X.iloc[::200].rename_axis("id").to_csv(library)  # 12 tracks' features, none of their mood columns
+    store = tmp_path / "graph"
+    whytag("ingest", "--features", str(library), store=store)
+    tagged = whytag("tag", "--model", "moods", "--quiet", store=store).stdout
+    assert "tagged 12 tracks with model set 'moods'" in tagged
+    predicted = dict(re.findall(r"^  ([\w-]+): (\d+)$", tagged, re.M))
+    assert len(predicted) >= 3 and set(predicted) <= set(Y.columns)  # several moods, all of the vocabulary
+    explained = whytag("explain", str(X.index[0]), "--model", "moods", store=store).stdout
+    assert "logit" in explained and "= base rate" in explained
+    cards = {c["name"]: c for c in json.loads(whytag("models", "--format", "json", store=store).stdout)["model_sets"]}
+    assert (cards["moods"]["source"], cards["moods"]["tags"]) == ("shipped", 56)
+    assert 0 < cards["moods"]["tagged_tracks"] <= 12  # a track may carry no mood: each tag has its own cut
+    assert cards["moods"]["scores"]["xgboost (paper) roc_auc"] > 0.5
