@@ -27,8 +27,10 @@ from whytag.kg.namespaces import WT
 from whytag.reasoning.learners import DEFAULT_LEARNER
 from whytag.reasoning.shipped import shipped_names
 
-# Rebuilding moods fits the learner on 2,270 tracks × 56 tags (minutes); measuring any card's scores again fits
-# it once per split. Those run when WHYTAG_SLOW_TESTS=1; genres' rebuild (one fit on 999 clips) always does.
+# Rebuilding moods (its scores kept) fits the learner on 2,270 tracks × 56 tags and writes its 3,735 rules through
+# learn's store path: ~80 CPU-seconds (6% on top of `make test`'s 23 minutes), so it runs when WHYTAG_SLOW_TESTS=1 (as
+# does measuring a card's scores again: a fit per split, moods' 10 folds ~7 CPU-minutes). Genres' rebuild (one fit
+# on 999 clips) always runs; `whytag models build moods` rebuilt moods' rules to the same bytes (bench/RESULTS.md).
 SLOW = os.environ.get("WHYTAG_SLOW_TESTS") == "1"
 slow = pytest.mark.skipif(not SLOW, reason="minutes of fitting: set WHYTAG_SLOW_TESTS=1 to run it")
 
