@@ -27,10 +27,10 @@ from whytag.kg.namespaces import WT
 from whytag.reasoning.learners import DEFAULT_LEARNER
 from whytag.reasoning.shipped import shipped_names
 
-# Rebuilding moods (its scores kept) fits the learner on 2,270 tracks × 56 tags and writes its 3,735 rules through
-# learn's store path: 118 CPU-seconds in pytest (9% on top of `make test`'s 23 minutes), so it runs when WHYTAG_SLOW_TESTS=1 (as
-# does measuring a card's scores again: a fit per split, moods' 10 folds ~7 CPU-minutes). Genres' rebuild (one fit
-# on 999 clips) always runs; `whytag models build moods` rebuilt moods' rules to the same bytes (bench/RESULTS.md).
+# Rebuilding moods (its scores kept) fits the learner on 2,270 tracks × 56 tags and writes its 3,735 rules
+# through learn's store path: 118 CPU-seconds in pytest (9% on top of `make test`'s 23 minutes), so it runs when
+# WHYTAG_SLOW_TESTS=1, as does measuring a card's scores again (a fit per split: moods' 10 folds ~7 CPU-minutes).
+# Genres' rebuild (one fit on 999 clips) always runs. bench/RESULTS.md records moods' last rebuild check.
 SLOW = os.environ.get("WHYTAG_SLOW_TESTS") == "1"
 slow = pytest.mark.skipif(not SLOW, reason="minutes of fitting: set WHYTAG_SLOW_TESTS=1 to run it")
 
