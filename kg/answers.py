@@ -21,10 +21,9 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from whytag.errors import first_line
-from whytag.kg.namespaces import PREFIXES, sparql_prefixes
+from whytag.kg.namespaces import sparql_prefixes
 from whytag.kg.store import XSD_NS, GraphStore, StoreError
 
-OX_PREFIXES = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 TRIPLE_COLUMNS = ["subject", "predicate", "object"]
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
@@ -60,12 +59,8 @@ class Answer:
 def stream(store: GraphStore, sparql: str) -> Answer:
     """Run any query form over the union of all graphs (whytag's prefixes predeclared) and read its answer lazily;
     ASK gives one row with the column `ask`. Errors, at the start or while reading, are StoreErrors."""
-    if store.oxigraph is not None:
-        try:
-            result = store.oxigraph.query(sparql, prefixes=OX_PREFIXES, use_default_graph_as_union=True)
-        except (SyntaxError, OSError, ValueError, RuntimeError) as err:
-            raise StoreError(f"{store.location}: query failed: {first_line(err)}") from None
-        return _answer(result, store.location)
+    if store.embedded:
+        return _answer(store.native_results(sparql), store.location)
     if store.endpoint is None:
         raise StoreError(f"{store.location}: this store cannot stream answers")
     return _answer(_endpoint_result(store, sparql), store.location)

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph
 from oxrdflib import OxigraphStore
@@ -34,6 +35,7 @@ from rdflib.query import Result
 from rdflib.term import Node
 
 from whytag.errors import StoreError, first_line
+from whytag.kg import dump, protocol
 from whytag.kg import ntriples as nt
 from whytag.kg.endpoint import Endpoint
 from whytag.kg.iris import SCHEMA_GRAPH
@@ -71,12 +73,17 @@ class GraphStore:
         self._run_query = run_query
         self._send_update = send_update
         self._close = close
-        # The embedded pyoxigraph Store (None for an endpoint), for callers such as `whytag serve` that
-        # stream results and serialize them without rdflib's per-term conversion.
+        # The embedded pyoxigraph Store (None for an endpoint): only this module and its family (kg.protocol,
+        # kg.dump) touch it; every other module goes through the methods below (tests/kg/test_store_interface.py).
         self.oxigraph = oxigraph
         self.endpoint = endpoint  # the SPARQL Protocol client of an endpoint store (None when embedded)
         self.read_only = read_only
         self.concurrent = concurrent  # may one thread write while another reads (kg.write_behind)?
+
+    @property
+    def embedded(self) -> bool:
+        """Whether this is the embedded Oxigraph store (False: a SPARQL endpoint)."""
+        return self.oxigraph is not None
 
     # -- reading ---------------------------------------------------------------------------
     def select(self, sparql: str) -> QueryTable:
@@ -273,6 +280,40 @@ class GraphStore:
         except (SyntaxError, OSError, ValueError) as err:
             raise StoreError(f"{self.location}: query failed: {first_line(err)}") from err
         return [tuple(json_value(row.get(name)) for name in names) for row in bindings]
+
+    def native_results(self, sparql: str):
+        """The embedded store's own lazy result of a query over the union of all graphs, whytag's prefixes
+        predeclared beside the text (kg.answers reads it row by row); StoreError for a text that fails."""
+        try:
+            return self._native("stream answers").query(sparql, prefixes=protocol.OX_PREFIXES,
+                                                        use_default_graph_as_union=True)
+        except (SyntaxError, OSError, ValueError, RuntimeError) as err:
+            raise StoreError(f"{self.location}: query failed: {first_line(err)}") from None
+
+    def answer(self, text: str, choose: Callable[[str], str], cpu_seconds: float, max_rows: int,
+               default_graphs: Iterable[str] = (), named_graphs: Iterable[str] = ()) -> bytes:
+        """A user's query answered in a SPARQL Protocol format, within a CPU-time limit and a cap on its rows
+        (`kg.protocol.answer`: `choose(form)` names the format; a `protocol.Refused` says why not)."""
+        return protocol.answer(self._native("answer SPARQL Protocol queries"), text, choose, cpu_seconds, max_rows,
+                               default_graphs, named_graphs)
+
+    def apply_update(self, text: str) -> None:
+        """A user's SPARQL Update (the text as typed: error positions are its own) as one transaction;
+        `protocol.Malformed` with the engine's message."""
+        if self.read_only:
+            raise protocol.Refused(f"{self.location}: opened read-only; this store takes no updates")
+        protocol.update(self._native("apply SPARQL Protocol updates"), text)
+
+    def dump(self, out: BinaryIO, fmt: str, graph: URIRef | None = None, include_schema: bool = False) -> None:
+        """Stream one named graph, or every data graph, in `fmt` through the embedded store's own serializers
+        (kg.dump; kg.export reads an endpoint instead)."""
+        dump.dump(self._native("dump"), out, fmt, None if graph is None else str(graph), include_schema)
+
+    def _native(self, what: str) -> pyoxigraph.Store:
+        """The embedded pyoxigraph store; StoreError for an endpoint, which cannot `what`."""
+        if self.oxigraph is None:
+            raise StoreError(f"{self.location}: only an embedded store can {what}; this is a SPARQL endpoint")
+        return self.oxigraph
 
     # -- schema ----------------------------------------------------------------------------
     def ensure_schema(self) -> None:

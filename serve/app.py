@@ -20,7 +20,6 @@ from functools import partial
 from pathlib import Path
 
 import anyio
-import pyoxigraph as ox
 from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -30,6 +29,7 @@ from starlette.templating import Jinja2Templates
 
 from whytag.kg.iris import DEFAULT_BASE
 from whytag.kg.namespaces import PREFIXES, SKOS, WT, prefixed_name
+from whytag.kg.protocol import serialize_triples
 from whytag.kg.queries import documented
 from whytag.kg.store import GraphStore, StoreError
 from whytag.serve.cache import Kept
@@ -39,7 +39,6 @@ from whytag.serve.links import AUDIO, audio_url
 from whytag.serve.pages import AudioNotFound, Iri, Reader
 from whytag.serve.sparql import (
     GRAPH_TYPES,
-    OX_PREFIXES,
     Answer,
     Limits,
     ProtocolError,
@@ -78,9 +77,8 @@ class Settings:
 
 def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
     """The app over an open embedded store; raises StoreError for a remote endpoint (serve that directly)."""
-    if graph.oxigraph is None:
+    if not graph.embedded:
         raise StoreError(f"{graph.location}: whytag serve needs an embedded store; this is already a SPARQL endpoint")
-    store: ox.Store = graph.oxigraph
     reader = Reader(graph, settings.base)
     answers = Kept(int(settings.cache_mb * 2**20), size=lambda answer: len(answer.body))
     catalog = Catalog(graph, reader.href)
@@ -105,12 +103,12 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
             kind, text, params = await _read_operation(request)
             if kind == "update":
                 _authorize(request, settings.update_token)
-                await anyio.to_thread.run_sync(run_update, store, text, settings.limits)
+                await anyio.to_thread.run_sync(run_update, graph, text, settings.limits)
                 reader.changed()
                 catalog.changed()
                 answers.clear()
                 return Response(status_code=204)
-            return await _answer_query(store, text, request, params, settings.limits, query_threads, answers)
+            return await _answer_query(graph, text, request, params, settings.limits, query_threads, answers)
         except ProtocolError as err:
             return PlainTextResponse(f"{err}\n", status_code=err.status, headers=err.headers)
 
@@ -176,8 +174,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
             triples = reader.triples(iri)
             if not triples:
                 return unknown(iri)
-            return Answer(ox.serialize(triples, format=GRAPH_TYPES[wanted],
-                                       prefixes=OX_PREFIXES if wanted == "text/turtle" else None), wanted)
+            return Answer(serialize_triples(triples, wanted), wanted)
         types, label = reader.heading(iri)
         if not types and not reader.mentioned(iri):
             return unknown(iri)
@@ -253,7 +250,7 @@ def _authorize(request: Request, token: str | None) -> None:
                             {"WWW-Authenticate": 'Bearer realm="whytag"'})
 
 
-async def _answer_query(store: ox.Store, text: str, request: Request, params: dict[str, list[str]],
+async def _answer_query(store: GraphStore, text: str, request: Request, params: dict[str, list[str]],
                         limits: Limits, limiter: anyio.CapacityLimiter, answers: Kept) -> Response:
     """Answer a kept query at once, else run it in a worker thread once one is free; past the time limit (the
     thread's CPU seconds, not the time since the request's arrival) answer 503 without waiting."""

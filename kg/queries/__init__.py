@@ -48,8 +48,9 @@ class QueryError(WhytagError, ValueError):
     """A named query that does not exist, or a value that cannot be bound into it; the message says which."""
 
 
-def query(name: str, /, *, limit: int | None = None, **bindings: object) -> str:
-    """The text of the named query with each `$name` bound to its value (and a LIMIT appended, if given).
+def query(name: str, /, *, limit: int | None = None, offset: int | None = None, **bindings: object) -> str:
+    """The text of the named query with each `$name` bound to its value (and a LIMIT and OFFSET appended, if
+    given: pages of an ordered answer).
 
     Every `$name` in the text must be given (a list slot may be given None: all rows; its IRIs may be
     plain strings, as a list slot holds IRIs only), and every value given must have its `$name` in the
@@ -64,10 +65,11 @@ def query(name: str, /, *, limit: int | None = None, **bindings: object) -> str:
         raise QueryError(f"query {name}: ${missing[0]} is not bound")
     terms = {key: _term(value, name, key) for key, value in bindings.items() if key not in lists}  # once each
     text = "".join(part if isinstance(part, str) else _bound(part, name, bindings, terms) for part in parts)
-    if limit is not None:
-        if type(limit) is not int or limit < 0:
-            raise QueryError(f"query {name}: LIMIT {limit!r} is not a whole number ≥ 0")
-        text = f"{text.rstrip()}\nLIMIT {limit}"
+    for keyword, number in (("LIMIT", limit), ("OFFSET", offset)):
+        if number is not None:
+            if type(number) is not int or number < 0:
+                raise QueryError(f"query {name}: {keyword} {number!r} is not a whole number ≥ 0")
+            text = f"{text.rstrip()}\n{keyword} {number}"
     return text
 
 

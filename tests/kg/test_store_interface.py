@@ -1,0 +1,33 @@
+"""One store interface: nothing outside kg imports pyoxigraph, and inside kg only the store's own modules touch
+the embedded engine (`.oxigraph`); everyone else goes through GraphStore's methods, which an endpoint has too."""
+
+from __future__ import annotations
+
+import re
+
+from whytag_testing import REPO
+
+# Modules still reaching into pyoxigraph outside the store (issue 27): serve/pages.py until the pages helpers
+# (issue 28) move its reads to named queries. The list only shrinks.
+STILL_REACHING = {"serve/pages.py"}
+STORE_FAMILY = {"kg/store.py", "kg/protocol.py", "kg/dump.py"}  # the embedded implementation
+PYOXIGRAPH = re.compile(r"^\s*(import pyoxigraph|from pyoxigraph\b)", re.M)
+ENGINE = re.compile(r"\.oxigraph\b")
+
+
+def modules() -> dict[str, str]:
+    """The package's modules (tests, bench and the virtual environment aside), by path, and their text."""
+    return {str(p.relative_to(REPO)): p.read_text(encoding="utf-8") for p in REPO.rglob("*.py")
+            if not {"tests", "bench", ".venv"} & set(p.relative_to(REPO).parts)}
+
+
+def test_nothing_outside_kg_imports_pyoxigraph_or_touches_the_engine():
+    reaching = {path for path, text in modules().items()
+                if not path.startswith("kg/") and (PYOXIGRAPH.search(text) or ENGINE.search(text))}
+    assert sorted(reaching - STILL_REACHING) == [], "go through GraphStore's methods (kg/store.py), not pyoxigraph"
+    assert sorted(STILL_REACHING - reaching) == [], "no pyoxigraph left here: drop it from STILL_REACHING"
+
+
+def test_inside_kg_only_the_store_touches_the_engine():
+    touching = {path for path, text in modules().items() if path.startswith("kg/") and ENGINE.search(text)}
+    assert touching <= STORE_FAMILY, f"{sorted(touching - STORE_FAMILY)}: use GraphStore's methods instead"
