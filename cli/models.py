@@ -16,7 +16,7 @@ from whytag.kg.tracks import find_track, label_tracks, track_names
 from whytag.reasoning.concepts import assert_levels
 from whytag.reasoning.explain import explain as explain_track
 from whytag.reasoning.learners import DEFAULT_LEARNER, registry
-from whytag.reasoning.reasoner import BATCH, tag_batches
+from whytag.reasoning.reasoner import BATCH, catalog_tracks, tag_batches
 from whytag.reasoning.rules import model_sets
 from whytag.reasoning.shipped import listed_cards, model_set_to_apply
 from whytag.reasoning.training import learn as learn_rules
@@ -58,7 +58,7 @@ def learn(ctx, labels, id_column, label_columns, features_file, learner, raw_fea
             click.echo(f"imported {len(X)} tracks × {X.shape[1]} features from {features_file}")
         Y = labels_from(label_table, columns or list(label_table.columns))
         ids = label_tracks(store, label_table.index, Path(labels).resolve().parent, source)
-        stored = {row[0] for row in store.select("SELECT DISTINCT ?t WHERE { GRAPH ?g { ?t a wt:Track } }").rows}
+        stored = set(catalog_tracks(store))
         unknown = unknown_rows(label_table, {i: t for i, t in ids.items() if t in stored})
         if unknown and strict:
             raise click.ClickException(f"{unknown} (--strict)")

@@ -23,11 +23,11 @@ from whytag.extractors.base import FeatureSet, FeatureValue
 from whytag.extractors.symbolic import PITCH_CLASSES, ChordEvent
 from whytag.kg.features import feature_node, known_features
 from whytag.kg.iris import chord_prefix, extraction_iri
-from whytag.kg.mapping import extractor_output_pattern, extractors_declared, feature_triples
+from whytag.kg.mapping import extractor_output, extractors_declared, feature_triples
 from whytag.kg.namespaces import KEYS, WT, sparql_prefixes
-from whytag.kg.ntriples import NTriples
-from whytag.kg.queries import query
-from whytag.kg.store import GraphStore, Triple, triples_block
+from whytag.kg.ntriples import NTriples, triples_block
+from whytag.kg.queries import Named, query
+from whytag.kg.store import GraphStore, Triple
 from whytag.ontology import HERE
 
 HARMONY = HERE / "harmony.ttl"
@@ -119,8 +119,8 @@ def write_symbolic(store: GraphStore, track: URIRef, audio_file: URIRef | None,
 
 
 def symbolic_changes(track: URIRef, audio_file: URIRef | None,
-                     transcription: FeatureSet) -> tuple[str, NTriples, FeatureSet]:
-    """What write_symbolic writes, without writing it: the pattern of this stage's earlier output in the
+                     transcription: FeatureSet) -> tuple[list[Named], NTriples, FeatureSet]:
+    """What write_symbolic writes, without writing it: the named updates removing this stage's earlier output in the
     track's graph, the new triples (events, inferred functions, values) and the measured FeatureSet."""
     extractor = transcription.extractor
     facts = Graph()
@@ -135,8 +135,8 @@ def symbolic_changes(track: URIRef, audio_file: URIRef | None,
     written = feature_triples(track, measured, audio_file)
     activity = extraction_iri(track, extractor)
     events = list(facts.subjects(RDF.type, WT.ChordEvent))
-    clear = (f"{{ {extractor_output_pattern(track, extractor, values)} }} UNION "
-             f'{{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "{chord_prefix(track, extractor)}")) }}')
+    clear = [extractor_output(track, extractor, values),
+             Named("remove-chord-events", {"prefix": Literal(chord_prefix(track, extractor))})]
     counted = [(e, WT.countedFor, feature_node(name)) for name, (_, starts) in values.items() for e in starts]
     chords: list[Triple] = [*facts, *counted, *((e, PROV.wasGeneratedBy, activity) for e in events)]
     return clear, NTriples(triples_block(chords) + written), measured

@@ -11,9 +11,9 @@ from tqdm import tqdm
 from whytag.extractors.base import FeatureSet
 from whytag.extractors.batch import DEFAULT_GROUPS, extract_many
 from whytag.extractors.cluster import SCHEDULER_TIMEOUT
-from whytag.kg.mapping import extractor_output_pattern, extractors_declared, feature_triples, union_pattern
+from whytag.kg.mapping import extractor_output, extractors_declared, feature_triples
 from whytag.kg.ntriples import NTriples
-from whytag.kg.queries import query
+from whytag.kg.queries import Named, query
 from whytag.kg.store import GraphStore, StoreError
 
 
@@ -60,20 +60,20 @@ def write_measurements(store: GraphStore, track: URIRef, audio_file: URIRef | No
     """
     from whytag.kg.chords import symbolic_changes
 
-    patterns: list[str] = []
+    removals: list[Named] = []
     texts: list[NTriples] = []
     names: dict[str, dict[str, float]] = {}
     for features in measured:
         if "chords" in features.extras:  # the symbolic stage reasons over chord events in the graph
             clear, written, features = symbolic_changes(track, audio_file, features)
         else:
-            clear = extractor_output_pattern(track, features.extractor, [v.name for v in features.values])
+            clear = [extractor_output(track, features.extractor, [v.name for v in features.values])]
             written = feature_triples(track, features, audio_file)
-        patterns.append(clear)
+        removals += clear
         texts.append(written)
         names[features.extractor] = features.as_dict()
-    if patterns:
-        store.write_graph(track, NTriples("".join(texts)), clear=union_pattern(patterns),
+    if removals:
+        store.write_graph(track, NTriples("".join(texts)), clear=removals,
                           also=extractors_declared(names))
     return sum(map(len, names.values()))
 

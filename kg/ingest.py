@@ -14,7 +14,9 @@ from whytag.extractors.tags import Metadata, TagError, read_tags
 from whytag.kg.iris import DEFAULT_BASE
 from whytag.kg.mapping import audio_triples
 from whytag.kg.metadata import metadata_update
-from whytag.kg.store import GraphStore, StoreError, insert_data
+from whytag.kg.queries import query, update
+from whytag.kg.queries.build import insert_data
+from whytag.kg.store import GraphStore, StoreError
 
 
 @dataclass
@@ -50,8 +52,9 @@ def _record(store: GraphStore, path: str | os.PathLike, info: AudioInfo, base: s
     that claimed it."""
     track, triples = audio_triples(info, base)
     meta = _tags(path, report)
-    earlier = [row[0] for row in store.select(_claims(track, info.path, "SELECT DISTINCT ?t")).rows]
-    store.update(" ;\n".join([_claims(track, info.path, "DELETE { GRAPH ?g { ?t mo:available_as ?f . ?f ?p ?o } }"),
+    claim = {"track": track, "path": Literal(info.path)}
+    earlier = [row[0] for row in store.select(query("other-claims", **claim)).rows]
+    store.update(" ;\n".join([update("remove-other-claims", **claim),
                                insert_data({track: triples}),
                                *metadata_update({track: meta}, base)]))
     report.changed += [f"{info.path}: changed since it was ingested as {old}, which no longer claims it"
@@ -68,13 +71,3 @@ def _tags(path: str | os.PathLike, report: IngestReport) -> Metadata:
         return Metadata()
     report.notes += meta.problems
     return meta
-
-
-def _claims(track: URIRef, path: str, head: str) -> str:
-    """`head` over the audio files of other tracks at `path`: content overwritten in place since an earlier ingest.
-
-    One path holds one content, so those claims are stale; ingest removes them in the transaction that
-    records the new content, and the old track keeps its features but no longer points at the file.
-    """
-    return (f"{head} WHERE {{ GRAPH ?g {{ ?t mo:available_as ?f . ?f wt:path {Literal(path).n3()} ; ?p ?o }} "
-            f"FILTER(?t != <{track}>) }}")

@@ -29,8 +29,10 @@ from whytag.kg.iris import (
     track_iri,
 )
 from whytag.kg.namespaces import MO, UNIT, WT
-from whytag.kg.ntriples import NTriples
-from whytag.kg.store import GraphStore, Triple, triples_block, values_clause
+from whytag.kg.ntriples import NTriples, triples_block
+from whytag.kg.queries import Named, query
+from whytag.kg.queries.build import feature_values_select
+from whytag.kg.store import GraphStore, Triple
 
 
 def audio_triples(info: AudioInfo, base: str = DEFAULT_BASE) -> tuple[URIRef, list[Triple]]:
@@ -139,20 +141,13 @@ def _timestamp(moment: datetime) -> Literal:
     return Literal(moment.replace(microsecond=0), datatype=XSD.dateTime)
 
 
-def extractor_output_pattern(track: URIRef, extractor: str, features: Iterable[str] = ()) -> str:
-    """SPARQL pattern over ?s ?p ?o matching an extractor's earlier output in a track's graph: its extraction,
-    and the track's values of the features it measures (as declared in EXTRACTORS_GRAPH) or is about to
-    write (`features`), so a feature keeps one value, the last one measured."""
-    new = " ".join(nt.iri(feature_node(name)) for name in features)
-    writing = f"UNION {{ VALUES ?p {{ {new} }} BIND({nt.iri(track)} AS ?s) ?s ?p ?o }}" if new else ""
-    return (f"{{ BIND({nt.iri(extraction_iri(track, extractor))} AS ?s) ?s ?p ?o }} "
-            f"UNION {{ GRAPH <{EXTRACTORS_GRAPH}> {{ {nt.iri(extractor_iri(extractor))} wt:measures ?p }} "
-            f"BIND({nt.iri(track)} AS ?s) ?s ?p ?o }} {writing}")
-
-
-def union_pattern(patterns: list[str]) -> str:
-    """SPARQL group patterns over ?s ?p ?o joined by UNION: what several stages' `clear` patterns match together."""
-    return " UNION ".join(f"{{ {p} }}" for p in patterns)
+def extractor_output(track: URIRef, extractor: str, features: Iterable[str] = ()) -> Named:
+    """An extractor's earlier output in a track's graph, as the named update removing it (write_graph's `clear`):
+    its extraction, and the track's values of the features it measures (as declared in EXTRACTORS_GRAPH) or is
+    about to write (`features`), so a feature keeps one value, the last one measured."""
+    return Named("remove-extractor-output", {
+        "track": track, "extraction": extraction_iri(track, extractor), "extractor": extractor_iri(extractor),
+        "extractors": EXTRACTORS_GRAPH, "p": [feature_node(name) for name in features]})
 
 
 def feature_values(store: GraphStore, tracks: Sequence[str],
@@ -161,14 +156,7 @@ def feature_values(store: GraphStore, tracks: Sequence[str],
     graphs of `tracks` (track IRIs), read in one query: what bulk readers of a batch's values use."""
     if not tracks or not features:
         return iter(())
-    track_rows = " ".join(f"(<{t}> {i})" for i, t in enumerate(tracks))
-    # Track and feature come back as positions: a number travels in the row, while Oxigraph looks up each
-    # IRI of an answer (two thirds of the time when they were asked for). One pattern a feature, joined by
-    # UNION: with the features as a second VALUES block (?f a variable) Oxigraph took 15× as long
-    # (1,000 tracks × 27 features: 27 s against 1.7 s on a loaded machine, 2026-12-07).
-    per_feature = " UNION ".join(f"{{ GRAPH ?track {{ ?track <{f}> ?v }} BIND({j} AS ?j) }}"
-                                 for j, f in enumerate(features))
-    rows = store.values(f"SELECT ?i ?j ?v WHERE {{ VALUES (?track ?i) {{ {track_rows} }} {{ {per_feature} }} }}")
+    rows = store.values(feature_values_select(tracks, features))
     return ((int(i), int(j), float(v)) for i, j, v in rows)
 
 
@@ -178,11 +166,9 @@ def feature_table(store: GraphStore, tracks: list[URIRef] | None = None, batch: 
     With `tracks`, only theirs, read in batches (a catalog's labelled tracks, not the whole catalog).
     """
     names = {str(info.iri): name for name, info in known_features().items() if name == info.name}
-    scopes = [""] if tracks is None else [
-        values_clause("track", tracks[i:i + batch]) for i in range(0, len(tracks), batch)]
-    records = [(track, names.get(f) or name, value) for scope in scopes for track, f, name, value in store.values(f"""
-        SELECT ?track ?f ?name ?value WHERE {{ {scope}
-          GRAPH ?s {{ ?f wt:featureName ?name }} GRAPH ?track {{ ?track ?f ?value . }} }}""")]
+    scopes = [None] if tracks is None else [tracks[i:i + batch] for i in range(0, len(tracks), batch)]
+    records = [(track, names.get(f) or name, value) for scope in scopes
+               for track, f, name, value in store.values(query("feature-table", track=scope))]
     records = [r for r in records if r[1] is not None]
     if not records:
         return pd.DataFrame()

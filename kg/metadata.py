@@ -24,8 +24,10 @@ from whytag.extractors.tags import Metadata
 from whytag.kg import ntriples as nt
 from whytag.kg.iris import CATALOG_GRAPH, DEFAULT_BASE, album_iri, artist_iri, musicbrainz_iri, musicbrainz_page
 from whytag.kg.namespaces import DC, FOAF, MO, WT
-from whytag.kg.ntriples import NTriples
-from whytag.kg.store import GraphStore, Triple, data_operations, triples_block, values_clause
+from whytag.kg.ntriples import NTriples, triples_block
+from whytag.kg.queries import update
+from whytag.kg.queries.build import data_operations
+from whytag.kg.store import GraphStore, Triple
 
 BATCH = 500  # tracks per update of a metadata table
 ALBUM_FIELDS = {"album", "album_artist", "release_id"}
@@ -38,8 +40,9 @@ DATE_TYPES = {4: str(XSD.gYear), 7: str(XSD.gYearMonth), 10: str(XSD.date)}
     MO.Record))
 # what each field of Metadata writes about the track: the predicates a new value of it replaces
 TRACK_PREDICATES = {
-    "title": (_TITLE,), "artists": (_MAKER, _CREDIT), "artist_credit": (_CREDIT,), "track_number": (_NUMBER,),
-    "date": (_DATE,), "genre": (_GENRE,), "isrc": (_ISRC,), "recording_id": (_PUBLICATION, _GUID, _PAGE),
+    "title": (DC.title,), "artists": (FOAF.maker, WT.artistCredit), "artist_credit": (WT.artistCredit,),
+    "track_number": (MO.track_number,), "date": (DC.date,), "genre": (WT.genreText,), "isrc": (MO.isrc,),
+    "recording_id": (MO.publication_of, MO.musicbrainz_guid, MO.musicbrainz),
 }
 
 
@@ -98,7 +101,7 @@ def _artist(name: str, mbid: str | None, base: str, catalog: list[str]) -> str:
 def metadata_update(tracks: Mapping[URIRef, Metadata], base: str = DEFAULT_BASE) -> list[str]:
     """SPARQL Update operations that replace, in each track's graph, the fields its Metadata gives (nothing for
     tracks whose metadata gives none): a DELETE of the (track, predicate) pairs those fields write and of the
-    album links, then INSERT DATA operations, the artists and albums in it said once however many tracks name them.
+    album links, then insertions of the data (kg.queries.build), the artists and albums in it said once however many tracks name them.
 
     The pairs are one VALUES block: the same tracks and predicates as two VALUES blocks took Oxigraph 15x as
     long (a cross product it joins before the graph pattern).
@@ -109,21 +112,19 @@ def metadata_update(tracks: Mapping[URIRef, Metadata], base: str = DEFAULT_BASE)
         present = meta.present()
         if not present:
             continue
-        pairs += [f"(<{track}> {p})" for p in sorted({p for name in present for p in TRACK_PREDICATES.get(name, ())})]
+        pairs += [(track, p) for p in sorted({p for name in present for p in TRACK_PREDICATES.get(name, ())})]
         if present & ALBUM_FIELDS:
             albums.append(track)
         graphs[track], shared = metadata_triples(track, meta, base)
         catalog.update(dict.fromkeys(shared.splitlines(keepends=True)))
     parts = []
     if pairs:
-        parts.append(f"DELETE {{ GRAPH ?t {{ ?t ?p ?o }} }} WHERE {{ VALUES (?t ?p) {{ {' '.join(pairs)} }} "
-                     "GRAPH ?t { ?t ?p ?o } }")
+        parts.append(update("remove-track-fields", t=pairs))
     if albums:
-        parts.append(f"DELETE {{ GRAPH ?t {{ ?album {_TRACK} ?t }} }} WHERE {{ {values_clause('t', albums)} "
-                     f"GRAPH ?t {{ ?album {_TRACK} ?t }} }}")
+        parts.append(update("remove-album-links", t=albums))
     if graphs:
         graphs[CATALOG_GRAPH] = NTriples("".join(catalog))
-        parts += data_operations("INSERT", graphs)  # in chunks a server's parser takes (kg.store.data_operations)
+        parts += data_operations("INSERT", graphs)  # in chunks a server's parser takes (kg.queries.build)
     return parts
 
 

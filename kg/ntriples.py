@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 
 from rdflib import BNode, Literal
 from rdflib.namespace import XSD
@@ -24,6 +25,9 @@ TRUE, FALSE = f'"true"^^<{XSD.boolean}>', f'"false"^^<{XSD.boolean}>'
 # what a string literal may not hold as it is: the quote, the backslash and control characters (\n, \r, \u0000 …)
 _ESCAPES = {**{c: f"\\u{c:04X}" for c in range(0x20)}, ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t",
             ord('"'): '\\"', ord("\\"): "\\\\"}
+
+
+Triple = tuple[Node, Node, Node]
 
 
 class NTriples(str):
@@ -76,3 +80,10 @@ def term(node: Node) -> str:
     if isinstance(node, BNode):
         return "_:" + re.sub(r"[^A-Za-z0-9]", "_", node)
     return iri(node)
+
+
+def triples_block(triples: Iterable[Triple] | NTriples) -> str:
+    """Triples as N-Triples text, one line a triple: the body of a data insertion (`data_operations` splits lines)."""
+    if isinstance(triples, NTriples):
+        return triples
+    return "".join(f"{term(s)} {term(p)} {term(o)} .\n" for s, p, o in triples)

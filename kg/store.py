@@ -19,9 +19,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -36,22 +35,19 @@ from rdflib.term import Node
 
 from whytag.errors import StoreError, first_line
 from whytag.kg import dump, protocol
-from whytag.kg import ntriples as nt
 from whytag.kg.endpoint import Endpoint
 from whytag.kg.iris import SCHEMA_GRAPH
 from whytag.kg.namespaces import PREFIXES, WT, sparql_prefixes
-from whytag.kg.ntriples import NTriples
+from whytag.kg.ntriples import NTriples, Triple, triples_block
+from whytag.kg.queries import Named, query
+from whytag.kg.queries.build import data_operations, drop_graph, insert_data
 from whytag.kg.upgrade import upgrade
 from whytag.ontology import schema_files
 
-Triple = tuple[Node, Node, Node]
 DEFAULT_LOCATION = "whytag-graph"
 LOCK_POLL_SECONDS = 0.25
 BULK_FROM = 10_000  # triples in one write from which the embedded store bulk-loads (GraphStore._load)
 REQUEST_CHARS = 1_000_000  # the text of one Update request to an endpoint (see GraphStore.update_groups)
-DATA_CHUNK = 2_000  # triples in one INSERT/DELETE DATA operation (see data_operations)
-TEMPLATE_CHUNK = 500  # triples in one template insert of blank nodes (see _blank_groups)
-BLANK_NODE = re.compile(r"_:[A-Za-z0-9_][A-Za-z0-9_.-]*")
 READ_ONLY_RETRIES = 3  # a read-only open can race a writer's compaction; it is retried, never trusted half-open
 
 
@@ -87,7 +83,7 @@ class GraphStore:
 
     # -- reading ---------------------------------------------------------------------------
     def select(self, sparql: str) -> QueryTable:
-        """Run a SELECT (or ASK) over the union of all graphs; whytag's prefixes are predeclared."""
+        """Run a SELECT or an ASK query over the union of all graphs; whytag's prefixes are predeclared."""
         result = self.query(sparql)
         if not isinstance(result, QueryTable):
             raise StoreError("expected a SELECT or ASK query; use construct() for CONSTRUCT/DESCRIBE")
@@ -121,7 +117,7 @@ class GraphStore:
 
     def graph_triples(self, graph: URIRef) -> Graph:
         """A copy of one named graph's triples."""
-        return self.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        return self.construct(query("triples", g=[graph]))
 
     # -- writing ---------------------------------------------------------------------------
     def update(self, sparql: str) -> None:
@@ -133,20 +129,24 @@ class GraphStore:
         except Exception as err:  # backends raise their own types; name the request that failed
             raise StoreError(f"{self.location}: update failed: {err}") from err
 
-    def write_graph(self, graph: URIRef, triples: Iterable[Triple] | NTriples, clear: str | None = "all",
+    def write_graph(self, graph: URIRef, triples: Iterable[Triple] | NTriples,
+                    clear: Iterable[Named] | str | None = "all",
                     also: dict[URIRef, list[Triple]] | None = None) -> None:
-        """Write triples into a named graph in one transaction, first removing what `clear` matches.
+        """Write triples into a named graph in one transaction, first removing what `clear` names.
 
-        `clear="all"` replaces the graph; `clear=None` only adds; any other string is a SPARQL
-        group pattern over ?s ?p ?o selecting the triples of the graph to remove (a stage's old output).
+        `clear="all"` replaces the graph; `clear=None` only adds; otherwise each of `clear` is a named update
+        (kg/queries/*.ru, with its values) removing triples of the graph bound as its `$graph` (a stage's old
+        output), run in turn before the triples are added.
         `also` adds triples to other graphs in the same transaction (what the write depends on).
         """
         data = triples_block(triples)
         parts = [insert_data(also)] if also and any(also.values()) else []
         if clear == "all":
-            parts.append(f"DROP SILENT GRAPH <{graph}>")
+            parts.append(drop_graph(graph))
+        elif isinstance(clear, str):
+            raise TypeError(f"clear takes 'all', None or named updates, not {clear!r}")
         elif clear:
-            parts.append(f"DELETE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{graph}> {{ {clear} }} }}")
+            parts += [removal.update(graph=graph) for removal in clear]
         if data:
             parts.append(insert_data({graph: NTriples(data)}))
         if parts:
@@ -154,7 +154,7 @@ class GraphStore:
 
     def replace_graphs(self, graphs: dict[URIRef, list[Triple] | NTriples]) -> None:
         """Replace several named graphs in one transaction (a batch of tracks, say; see `update_groups`)."""
-        self.update_groups([f"DROP SILENT GRAPH <{g}> ; {insert_data({g: t})}" for g, t in graphs.items()])
+        self.update_groups([f"{drop_graph(g)} ;\n{insert_data({g: t})}" for g, t in graphs.items()])
 
     def update_groups(self, groups: list[str]) -> None:
         """Run Updates, each group of operations whole: the embedded store all in one transaction, an endpoint in
@@ -187,7 +187,7 @@ class GraphStore:
         """Add triples to a named graph in one transaction (a batch of tag assignments, say).
 
         The embedded store parses them natively as TriG (no SPARQL Update text to plan); an endpoint
-        gets INSERT DATA requests (see `update_groups`).
+        gets data insertions (see `update_groups`).
         """
         self.add_graphs({graph: triples}, fresh=True)
 
@@ -247,7 +247,7 @@ class GraphStore:
 
     def drop_graph(self, graph: URIRef) -> None:
         """Remove a named graph and everything in it."""
-        self.update(f"DROP SILENT GRAPH <{graph}>")
+        self.update(drop_graph(graph))
 
     def compact(self) -> None:
         """After bulk writes, compact the embedded store's files so the next query is not slowed (no-op for an
@@ -322,8 +322,7 @@ class GraphStore:
         files = schema_files()
         digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
         marker = Literal(digest)
-        if self.select(f"ASK {{ GRAPH <{SCHEMA_GRAPH}> {{ <{SCHEMA_GRAPH}> wt:schemaDigest "
-                       f"{marker.n3()} }} }}").rows[0][0]:
+        if self.select(query("schema-digest", schema=SCHEMA_GRAPH, digest=marker)).rows[0][0]:
             return
         schema = Graph()
         for path in files:
@@ -393,74 +392,6 @@ def _plain(term: Node | None) -> object:
     if isinstance(term, Literal):
         return typed(str(term), None if term.datatype is None else str(term.datatype))
     return None if term is None else str(term)
-
-
-def insert_data(graphs: Mapping[str, Iterable[Triple] | NTriples]) -> str:
-    """An Update adding named graphs' triples (nothing for none), as `data_operations` splits it. Triples with
-    blank nodes go in as templates (`INSERT { … } WHERE {}`, the same triples), each blank node's triples in
-    one: Virtuoso refuses blank nodes in INSERT DATA."""
-    return " ;\n".join(data_operations("INSERT", graphs))
-
-
-def data_operations(verb: str, graphs: Mapping[str, Iterable[Triple] | NTriples]) -> list[str]:
-    """`verb` DATA operations (INSERT or DELETE) over named graphs' triples, at most DATA_CHUNK triples each:
-    Virtuoso's parser runs out of memory at ~5,000 triples in one operation."""
-    ground: list[tuple[str, str]] = []
-    blank: list[tuple[str, str]] = []
-    for graph, triples in graphs.items():
-        for line in triples_block(triples).splitlines():
-            (blank if "_:" in line else ground).append((graph, line))
-    parts = [f"{verb} DATA {{ {_quads(ground[i:i + DATA_CHUNK])} }}" for i in range(0, len(ground), DATA_CHUNK)]
-    return parts + [f"INSERT {{ {_quads(group)} }} WHERE {{}}" for group in _blank_groups(blank)]
-
-
-def _quads(quads: list[tuple[str, str]]) -> str:
-    """(graph, N-Triples line) pairs as the body of a DATA block or template, one GRAPH block per graph."""
-    graphs: dict[str, list[str]] = {}
-    for graph, line in quads:
-        graphs.setdefault(graph, []).append(line)
-    return " ".join(f"GRAPH <{graph}> {{\n{chr(10).join(lines)}\n}}" for graph, lines in graphs.items())
-
-
-def _blank_groups(quads: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
-    """Quads with blank nodes, packed into templates of about TEMPLATE_CHUNK quads; blank nodes that share a
-    triple stay in one template, where a label names one node (Virtuoso compiles a template to SQL: at most
-    10,000 lines, ~1,500 triples)."""
-    parent: dict[str, str] = {}
-
-    def root(label: str) -> str:
-        parent.setdefault(label, label)
-        while parent[label] != label:
-            parent[label] = label = parent[parent[label]]
-        return label
-
-    keys = []
-    for quad in quads:
-        labels = [root(label) for label in BLANK_NODE.findall(quad[1])] or [root(quad[1])]
-        for label in labels[1:]:
-            parent[root(label)] = root(labels[0])
-        keys.append(labels[0])
-    components: dict[str, list[tuple[str, str]]] = {}
-    for quad, key in zip(quads, keys):
-        components.setdefault(root(key), []).append(quad)
-    groups: list[list[tuple[str, str]]] = [[]]
-    for component in components.values():
-        if groups[-1] and len(groups[-1]) + len(component) > TEMPLATE_CHUNK:
-            groups.append([])
-        groups[-1].extend(component)
-    return [group for group in groups if group]
-
-
-def values_clause(variable: str, iris: Iterable[str]) -> str:
-    """`VALUES ?variable { <iri> … }`: a query's scope over given IRIs (tracks, graphs, rules)."""
-    return f"VALUES ?{variable} {{ {' '.join(f'<{iri}>' for iri in iris)} }}"
-
-
-def triples_block(triples: Iterable[Triple] | NTriples) -> str:
-    """Triples as the body of an INSERT DATA block: N-Triples, one line a triple (`data_operations` splits lines)."""
-    if isinstance(triples, NTriples):
-        return triples
-    return "".join(f"{nt.term(s)} {nt.term(p)} {nt.term(o)} .\n" for s, p, o in triples)
 
 
 def serving_note(location: str | os.PathLike) -> Path:
@@ -570,7 +501,7 @@ def _open_read_only(path: Path) -> pyoxigraph.Store:
     while True:
         try:
             store = pyoxigraph.Store.read_only(str(path))
-            store.query("ASK { ?s ?p ?o }")  # touch the files now: a race with a writer shows here, not later
+            store.query(query("any-triple"))  # touch the files now: a race with a writer shows here, not later
             return store
         except (OSError, ValueError, RuntimeError) as err:
             # killed while RocksDB was creating it (its column families), or before Oxigraph stamped its

@@ -24,8 +24,8 @@ from whytag.kg.features import canonical_columns, known_features
 from whytag.kg.iris import DEFAULT_BASE, table_iri, table_track
 from whytag.kg.mapping import declare_extractors, feature_triples
 from whytag.kg.namespaces import WT
-from whytag.kg.ntriples import NTriples
-from whytag.kg.store import GraphStore, Triple, triples_block
+from whytag.kg.ntriples import NTriples, triples_block
+from whytag.kg.store import GraphStore, Triple
 from whytag.kg.write_behind import WriteBehind
 
 BATCH = 1000  # tracks per transaction: large enough to be fast, small enough to keep memory and requests modest

@@ -14,7 +14,8 @@ from whytag.errors import WhytagError
 from whytag.extractors.audio import AudioError, sha256_of
 from whytag.kg.iris import checked_iri, looks_like_iri, table_track
 from whytag.kg.metadata import display_name
-from whytag.kg.store import GraphStore, values_clause
+from whytag.kg.queries import query
+from whytag.kg.store import GraphStore
 
 CANDIDATES = 10  # tracks an ambiguous name lists
 
@@ -28,7 +29,7 @@ def find_track(store: GraphStore, text: str) -> URIRef:
     ("Artist - Title", or a title); a name several tracks have is an error listing them."""
     if looks_like_iri(text):
         iri = checked_iri(text, "track")
-        if not store.select(f"ASK {{ GRAPH ?g {{ <{iri}> a wt:Track }} }}").rows[0][0]:
+        if not store.select(query("track-exists", track=iri)).rows[0][0]:
             raise TrackNotFound(f"{text}: no track with that IRI in {store.location}")
         return iri
     if is_file(text):
@@ -36,15 +37,12 @@ def find_track(store: GraphStore, text: str) -> URIRef:
             digest = Literal(sha256_of(text))
         except OSError as err:
             raise AudioError(f"{text}: cannot read the file ({err.strerror or err})") from None
-        rows = store.select(f"SELECT DISTINCT ?t WHERE {{ GRAPH ?g {{ ?t mo:available_as ?f . "
-                            f"?f wt:sha256 {digest.n3()} }} }}").rows
+        rows = store.select(query("tracks-by-audio-hash", sha256=digest)).rows
         if not rows:
             raise TrackNotFound(f"{text}: this audio was never ingested (run `whytag ingest {text}` first)")
         return URIRef(rows[0][0])
-    label = Literal(text).n3()
     for loose in (False, True):  # exact matches first (an index lookup); then a scan of every row id and title
-        match = f"rdfs:label ?l }} FILTER(STR(?l) = {label})" if loose else f"rdfs:label {label} }}"
-        rows = store.select(f"SELECT DISTINCT ?t WHERE {{ GRAPH ?g {{ ?t a wt:Track ; {match} }}").rows
+        rows = store.select(query("tracks-by-row-id-text" if loose else "tracks-by-row-id", label=Literal(text))).rows
         if len(rows) > 1:
             raise TrackNotFound(f"{text}: several tracks with that row id")
         if rows:
@@ -85,10 +83,7 @@ def track_names(store: GraphStore, tracks: list[URIRef]) -> dict[URIRef, TrackNa
     """Each track's TrackName (one query for all)."""
     names = {t: TrackName(t) for t in tracks}
     if tracks:
-        for track, title, credit, path in store.values(
-                f"SELECT ?t ?title ?credit ?path WHERE {{ {values_clause('t', tracks)} "
-                "OPTIONAL { GRAPH ?g { ?t dc:title ?title } } OPTIONAL { GRAPH ?g2 { ?t wt:artistCredit ?credit } } "
-                "OPTIONAL { GRAPH ?g3 { ?t mo:available_as ?f . ?f wt:path ?path } } }"):
+        for track, title, credit, path in store.values(query("track-names", t=tracks)):
             names[URIRef(track)] = TrackName(URIRef(track), title, credit, path)
     return names
 
@@ -100,14 +95,10 @@ def tracks_named(store: GraphStore, text: str, ignore_case: bool = False) -> lis
     titles = sorted({text, *(title for _, title in splits)})
     fold = str.casefold if ignore_case else str
     wanted = {(None, fold(text)), *((fold(artist), fold(title)) for artist, title in splits)}
-    scope = (f"GRAPH ?g {{ ?t dc:title ?title }} FILTER(LCASE(STR(?title)) IN "
-             f"({', '.join(Literal(t.lower()).n3() for t in titles)}))" if ignore_case else
-             f"VALUES ?title {{ {' '.join(Literal(t).n3() for t in titles)} }} GRAPH ?g {{ ?t dc:title ?title }}")
+    text_query = query("tracks-titled-ignoring-case", lower=[(Literal(t.lower()),) for t in titles]) if ignore_case \
+        else query("tracks-titled", title=[(Literal(t),) for t in titles])
     found: set[URIRef] = set()
-    for track, title, credit, artist in store.values(
-            f"SELECT ?t ?title ?credit ?name WHERE {{ {scope} "
-            "OPTIONAL { GRAPH ?g2 { ?t wt:artistCredit ?credit } } "
-            "OPTIONAL { GRAPH ?g3 { ?t foaf:maker ?a } GRAPH ?g4 { ?a foaf:name ?name } } }"):
+    for track, title, credit, artist in store.values(text_query):
         keys = {(None, fold(title))} | {(fold(a), fold(title)) for a in (credit, artist) if a}
         if keys & wanted:
             found.add(URIRef(track))
@@ -140,9 +131,7 @@ def catalog_tracks(store: GraphStore, ids: Iterable, base_dir: Path) -> tuple[di
     """
     tracks, paths, hashes = set(), {}, {}
     names: dict[str, set[URIRef]] = {}
-    for track, path, digest, label in store.values(
-            "SELECT ?t ?p ?sha ?l WHERE { GRAPH ?g { ?t a wt:Track OPTIONAL { ?t mo:available_as ?f . ?f wt:path ?p ; "
-            "wt:sha256 ?sha } OPTIONAL { ?t rdfs:label ?l } } }"):
+    for track, path, digest, label in store.values(query("catalog-track-ids")):
         track = URIRef(track)
         tracks.add(track)
         if path is not None:

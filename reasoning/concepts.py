@@ -24,7 +24,8 @@ from whytag.kg.iris import CONCEPTS_GRAPH, level_stem, wt_individual
 from whytag.kg.mapping import feature_node, feature_values, known_features
 from whytag.kg.namespaces import WT
 from whytag.kg.ntriples import NTriples, line
-from whytag.kg.store import GraphStore, Triple, values_clause
+from whytag.kg.queries import query
+from whytag.kg.store import GraphStore, Triple
 
 KNOWLEDGE = "music knowledge"
 """How every threshold source from ontology/levels.ttl starts (wt:thresholdSource)."""
@@ -107,15 +108,14 @@ def assert_levels(store: GraphStore, batch: int = 1000) -> int:
     joining every threshold with every value took 116 ms a track.
     """
     thresholds = _thresholds(store)
-    tracks = sorted(t for (t,) in store.values("SELECT DISTINCT ?track WHERE { GRAPH ?g { ?track a wt:Track } }"))
+    tracks = sorted(t for (t,) in store.values(query("track-iris")))
     track_nt = {t: nt.iri(t) for t in tracks}
-    had_levels = store.select("ASK { GRAPH ?g { ?t wt:hasLevel ?l } }").rows[0][0].toPython()
+    had_levels = store.select(query("any-level")).rows[0][0].toPython()
     features = list(thresholds)
     changes: list[bytes] = []
     derived_count = 0
     for start in range(0, len(tracks), batch):
         part = tracks[start:start + batch]
-        scope = values_clause("track", part)
         derived: dict[str, set[str]] = {}  # a track's levels go in its graph, beside its values
         for i, j, value in feature_values(store, part, features):
             for level, lower, upper in thresholds[features[j]]:
@@ -124,8 +124,7 @@ def assert_levels(store: GraphStore, batch: int = 1000) -> int:
         derived_count += sum(map(len, derived.values()))
         held: dict[str, set[str]] = {}
         if had_levels:
-            for track, graph, level in store.values(f"SELECT ?track ?g ?level WHERE {{ {scope} "
-                                                    "GRAPH ?g { ?track wt:hasLevel ?level } }"):
+            for track, graph, level in store.values(query("held-levels", track=part)):
                 held.setdefault(graph, set()).add(line(track_nt[track], _HAS_LEVEL, nt.iri(level)))
         stale, new = _difference(held, derived), _difference(derived, held)
         if stale or new:
@@ -137,16 +136,13 @@ def assert_levels(store: GraphStore, batch: int = 1000) -> int:
         store.compact()
     if not had_levels:  # every wt:hasLevel in the store is one just derived
         return derived_count
-    return int(store.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?t wt:hasLevel ?l } }").rows[0][0])
+    return int(store.select(query("level-count")).rows[0][0])
 
 
 def _thresholds(store: GraphStore) -> dict[str, list[tuple[str, float | None, float | None]]]:
     """Each feature's materialised levels (music knowledge) as (level IRI in N-Triples, lower, upper)."""
     thresholds: dict[str, set[tuple[str, float | None, float | None]]] = {}
-    for feature, level, lower, upper in store.values("""SELECT ?f ?level ?lo ?hi WHERE { GRAPH ?tg {
-            ?th a wt:LevelThreshold ; wt:feature ?f ; wt:level ?level ; wt:thresholdSource ?source .
-            OPTIONAL { ?th wt:lowerBound ?lo } OPTIONAL { ?th wt:upperBound ?hi } }
-            FILTER(STRSTARTS(?source, "music knowledge")) }"""):
+    for feature, level, lower, upper in store.values(query("level-thresholds", knowledge=Literal(KNOWLEDGE))):
         thresholds.setdefault(feature, set()).add((nt.iri(level), lower, upper))
     return {feature: list(levels) for feature, levels in thresholds.items()}
 

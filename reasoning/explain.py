@@ -14,70 +14,16 @@ from dataclasses import asdict, dataclass, field
 from rdflib import Literal, URIRef
 
 from whytag.kg.features import features_by_iri
-from whytag.kg.store import GraphStore, values_clause
+from whytag.kg.queries import query
+from whytag.kg.store import GraphStore
 from whytag.reasoning.concepts import prefer_level
 from whytag.reasoning.counterfactual import Flip
 from whytag.reasoning.model import OPERATORS, op_words
 from whytag.reasoning.rules import ModelInfo
 
-ASSIGNMENTS_QUERY = """
-SELECT ?a ?notation ?score ?logit ?predicted ?j ?contribution ?effect WHERE {{
-  GRAPH ?tg {{ ?a wt:track <{track}> ; wt:tag ?tag ; wt:score ?score ; wt:logit ?logit ; wt:predicted ?predicted ;
-              wt:fromModelSet ?model ; wt:justifiedBy ?j . ?j wt:contribution ?contribution . }}
-  GRAPH ?mg {{ ?tag skos:notation ?notation . }}
-  OPTIONAL {{ GRAPH ?eg {{ ?j wt:effect ?effect }} }}  # not inside ?tg's group: 2.4 ms there, 0.6 ms here (10k tracks)
-  {filters}
-}}"""
-
-READINGS_QUERY = """
-SELECT ?j ?f ?featureLabel ?value ?symbol ?levelLabel ?source WHERE {{
-  VALUES (?j ?effect) {{ {pairs} }}
-  GRAPH ?mg {{ ?effect wt:onFeature ?f . }}
-  OPTIONAL {{ GRAPH ?fg {{ ?f rdfs:label ?featureLabel }} }}
-  OPTIONAL {{ GRAPH <{track}> {{ <{track}> ?f ?value }} }}
-  OPTIONAL {{ GRAPH ?fg {{ ?f wt:defaultUnit ?unit }} GRAPH ?ug {{ ?unit qudt:symbol ?symbol }} }}
-  OPTIONAL {{ GRAPH ?dg {{ ?lt wt:feature ?f ; wt:level ?level ; wt:thresholdSource ?source .
-                         ?level rdfs:label ?levelLabel .
-                         OPTIONAL {{ ?lt wt:lowerBound ?lo }} OPTIONAL {{ ?lt wt:upperBound ?hi }} }}
-             FILTER((!BOUND(?lo) || ?value >= ?lo) && (!BOUND(?hi) || ?value < ?hi)) }}
-}}"""
-"""What each feature reason read: per feature, its label, the track's value and unit, and its levels (those whose
-thresholds hold the value: derived here, as only music-knowledge levels are materialised, reasoning.concepts)."""
-
-RULES_QUERY = """
-SELECT ?j ?rule ?weight ?precision ?support ?c ?featureLabel ?op ?threshold ?f WHERE {{
-  {scope}
-  GRAPH ?tg {{ ?j wt:rule ?rule . }}
-  GRAPH ?mg {{ ?rule wt:weight ?weight ; wt:support ?support ; wt:hasCondition ?c .
-               ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?threshold . }}
-  OPTIONAL {{ GRAPH ?mg {{ ?rule wt:precision ?precision }} }}
-  OPTIONAL {{ GRAPH ?fg {{ ?f rdfs:label ?featureLabel }} }}
-}}"""
-
-TERMS_QUERY = """
-SELECT ?j ?coefficient ?center ?offset ?low ?high WHERE {{
-  VALUES (?j ?effect) {{ {pairs} }}
-  GRAPH ?mg {{ ?effect wt:offset ?offset }}
-  OPTIONAL {{ GRAPH ?mg {{ ?effect wt:trainingMinimum ?low ; wt:trainingMaximum ?high }} }}
-  # the few linear terms' coefficients first, not every justification's wt:effect: 70-110 ms an explain, now 9-19
-  # (600 tracks)
-  OPTIONAL {{ GRAPH ?mg {{ ?term wt:coefficient ?coefficient ; wt:center ?center ; wt:effect ?effect }} }}
-}}"""
-"""Each reason's offset, its feature's training range and its linear term."""
-
-FLIP_QUERY = """
-SELECT ?a ?featureLabel ?op ?threshold ?value ?symbol ?f WHERE {{
-  {scope}
-  GRAPH ?tg {{ ?a wt:track ?track ; wt:decisionChangesIf ?cf .
-              ?cf wt:feature ?f ; wt:operator ?op ; wt:threshold ?threshold . }}
-  GRAPH ?track {{ ?track ?f ?value }}
-  OPTIONAL {{ GRAPH ?fg {{ ?f wt:defaultUnit ?unit }} GRAPH ?ug {{ ?unit qudt:symbol ?symbol }} }}
-  OPTIONAL {{ GRAPH ?fg {{ ?f rdfs:label ?featureLabel }} }}
-}}"""
-
 CHUNK = 200  # VALUES rows per query
-Chunk = tuple[list[tuple[str, str]], str]
-"""Up to CHUNK (justification, effect) pairs, and the same as the rows of a VALUES (?j ?effect) block."""
+Chunk = list[tuple[URIRef, URIRef]]
+"""Up to CHUNK (justification, effect) pairs."""
 
 
 @dataclass
@@ -219,12 +165,9 @@ class Explanation:
 def explain(store: GraphStore, track: URIRef, tag: str | None = None, model: str | None = None,
             detail: bool = False) -> list[Explanation]:
     """Explanations for a track's assignments (one tag, or all), best score first; `detail` adds the rules."""
-    filters = []
-    if tag is not None:
-        filters.append(f"FILTER(STR(?notation) = {Literal(tag).n3()})")
-    if model is not None:
-        filters.append(f"FILTER(?model = <{ModelInfo(model, '').iri}>)")
-    rows = store.rows(ASSIGNMENTS_QUERY.format(track=track, filters="\n  ".join(filters)))
+    track = URIRef(track)
+    rows = store.rows(query("explain-assignments", track=track, wanted=None if tag is None else [(Literal(tag),)],
+                            model=None if model is None else [ModelInfo(model, "").iri]))
     heads: dict[str, tuple] = {}
     reasons: dict[str, dict[str, Reason]] = defaultdict(dict)
     owner: dict[str, Reason] = {}
@@ -233,7 +176,7 @@ def explain(store: GraphStore, track: URIRef, tag: str | None = None, model: str
         owner[str(j)] = reasons[str(a)].setdefault(str(j), Reason(
             float(contribution), str(effect) if effect is not None else None))
     effects = [(j, reason.effect) for j, reason in owner.items() if reason.effect is not None]
-    chunks = [(chunk, " ".join(f"(<{j}> <{e}>)" for j, e in chunk)) for chunk in _chunks(effects)]
+    chunks = list(_chunks([(URIRef(j), URIRef(e)) for j, e in effects]))
     _read_readings(store, track, chunks, owner)
     _read_terms(store, chunks, owner)
     if detail:
@@ -250,10 +193,9 @@ def _chunks(items: list, size: int = CHUNK):
 
 def _read_readings(store: GraphStore, track: URIRef, chunks: list[Chunk], owner: dict[str, Reason]) -> None:
     """Fill each feature reason's readings: feature label, value, unit symbol and perceptual level."""
-    for _, pairs in chunks:
+    for chunk in chunks:
         readings: dict[tuple[str, str], Reading] = {}
-        for j, f, label, value, symbol, level, source in store.rows(
-                READINGS_QUERY.format(track=track, pairs=pairs)):
+        for j, f, label, value, symbol, level, source in store.rows(query("explain-readings", track=track, j=chunk)):
             reading = readings.get((str(j), str(f)))
             if reading is None:
                 reading = readings[(str(j), str(f))] = Reading(str(f), str(label or str(f).rsplit("#", 1)[-1]))
@@ -268,10 +210,10 @@ def _read_readings(store: GraphStore, track: URIRef, chunks: list[Chunk], owner:
 
 def _read_rules(store: GraphStore, chunks: list[Chunk], owner: dict[str, Reason]) -> None:
     """Fill each feature reason's fired rules, with their conditions in words."""
-    for chunk, _ in chunks:
+    for chunk in chunks:
         rules: dict[tuple[str, str], RuleDetail] = {}
         for j, rule, weight, precision, support, _, label, op, threshold, feature in store.rows(
-                RULES_QUERY.format(scope=values_clause("j", (j for j, _ in chunk)))):
+                query("explain-rules", j=[j for j, _ in chunk])):
             detail = rules.get((str(j), str(rule)))
             if detail is None:
                 detail = rules[(str(j), str(rule))] = RuleDetail(
@@ -282,8 +224,8 @@ def _read_rules(store: GraphStore, chunks: list[Chunk], owner: dict[str, Reason]
 
 def _read_terms(store: GraphStore, chunks: list[Chunk], owner: dict[str, Reason]) -> None:
     """Fill each feature reason's offset, its feature's training range and its linear term."""
-    for _, pairs in chunks:
-        for j, coefficient, center, offset, low, high in store.rows(TERMS_QUERY.format(pairs=pairs)):
+    for chunk in chunks:
+        for j, coefficient, center, offset, low, high in store.rows(query("explain-terms", j=chunk)):
             reason = owner[str(j)]
             reason.offset = float(offset)
             if low is not None:
@@ -296,8 +238,7 @@ def _read_flips(store: GraphStore, assignments: list[str]) -> dict[str, Flip]:
     """Each assignment's counterfactual, where the graph has one."""
     flips = {}
     for chunk in _chunks(assignments):
-        for a, label, op, threshold, value, symbol, feature in store.rows(
-                FLIP_QUERY.format(scope=values_clause("a", chunk))):
+        for a, label, op, threshold, value, symbol, feature in store.rows(query("explain-flips", a=chunk)):
             flips[str(a)] = Flip(str(label), str(op), float(threshold), float(value), str(symbol or ""),
                                  iri=str(feature))
     return flips

@@ -34,7 +34,8 @@ from whytag.kg import ntriples as nt
 from whytag.kg.mapping import feature_node, feature_values
 from whytag.kg.namespaces import WT
 from whytag.kg.ntriples import NTriples, line
-from whytag.kg.store import GraphStore, Triple, values_clause
+from whytag.kg.queries import Named, query
+from whytag.kg.store import GraphStore, Triple
 from whytag.kg.write_behind import WriteBehind
 from whytag.reasoning.counterfactual import Flip, FlipFinder
 from whytag.reasoning.model import TagModel, rule_effect, score_of, scores_of
@@ -105,7 +106,7 @@ def tag_batches(store: GraphStore, name: str, tracks: list[URIRef] | None = None
     # the last run's end and counts go with the start: they no longer describe the graph once a batch lands
     store.write_graph(graph, [(run, RDF.type, WT.Tagging), (run, PROV.used, info.iri),
                               (run, PROV.startedAtTime, Literal(started, datatype=XSD.dateTime))],
-                      clear=f"{{ <{run}> ?p ?o BIND(<{run}> AS ?s) }} UNION {{ <{run}> wt:tagCount ?s . ?s ?p ?o }}")
+                      clear=[Named("remove-tagging-run", {"run": run})])
     if on_start is not None:
         on_start(len(tracks))
     scorer = Scorer(info, models)
@@ -136,19 +137,17 @@ def tag_batches(store: GraphStore, name: str, tracks: list[URIRef] | None = None
     store.compact()
 
 
-def old_tags(tracks: list[URIRef]) -> str:
-    """A pattern over ?s ?p ?o inside a tags graph: every triple of the tracks' assignments (with their
-    justifications and counterfactuals) and every triple about the tracks themselves."""
-    listed = values_clause("t", tracks)
-    return (f"{{ {listed} ?a wt:track ?t . ?a (wt:justifiedBy|wt:decisionChangesIf)? ?s . ?s ?p ?o }} "
-            f"UNION {{ {values_clause('s', tracks)} ?s ?p ?o }}")
+def old_tags(tracks: list[URIRef]) -> list[Named]:
+    """What removes, from a tags graph, every triple of the tracks' assignments (with their justifications and
+    counterfactuals) and every triple about the tracks themselves (write_graph's `clear`)."""
+    return [Named("remove-tags-of-tracks", {"t": tracks, "s": tracks})]
 
 
 def replace_tags(store: GraphStore, graph: URIRef, tracks: list[URIRef], triples: NTriples) -> None:
     """Write a batch's tags in place of its tracks' earlier ones, in one transaction: a reader, or a run killed
     at any point, sees each track with its old tags or its new ones, never neither. Tracks that had none are
     loaded natively (several times faster than an Update: kg.store.GraphStore._load)."""
-    if store.rows(f"SELECT ?a WHERE {{ {values_clause('t', tracks)} GRAPH <{graph}> {{ ?a wt:track ?t }} }} LIMIT 1"):
+    if store.rows(query("assignments-of-tracks", t=tracks, graph=graph, limit=1)):
         store.write_graph(graph, triples, clear=old_tags(tracks))
     else:
         store.add(graph, triples)
@@ -158,8 +157,7 @@ def remove_tags_of_others(store: GraphStore, graph: URIRef, tracks: list[URIRef]
     """Remove the tags of tracks a run did not tag (gone from the store, or not asked for), a batch of
     tracks per transaction, so the graph holds exactly the run's tags when it ends."""
     tagged = set(tracks)
-    others = [URIRef(t) for (t,) in store.values(f"SELECT DISTINCT ?t WHERE {{ GRAPH <{graph}> {{ ?a wt:track ?t }} }}")
-              if URIRef(t) not in tagged]
+    others = [URIRef(t) for (t,) in store.values(query("tagged-tracks", graph=graph)) if URIRef(t) not in tagged]
     for start in range(0, len(others), batch_size):
         store.write_graph(graph, [], clear=old_tags(others[start:start + batch_size]))
 
@@ -178,7 +176,7 @@ def tag_count_triples(run: URIRef, counts: dict[tuple[URIRef, str], int]) -> lis
 
 def catalog_tracks(store: GraphStore) -> list[URIRef]:
     """Every track in the store, in IRI order."""
-    return sorted(URIRef(t) for (t,) in store.values("SELECT DISTINCT ?t WHERE { GRAPH ?g { ?t a wt:Track } }"))
+    return sorted(URIRef(t) for (t,) in store.values(query("track-iris")))
 
 
 def read_values(store: GraphStore, tracks: list[URIRef], features: list[str]) -> pd.DataFrame:

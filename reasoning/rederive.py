@@ -13,33 +13,11 @@ from dataclasses import dataclass
 
 from rdflib import URIRef
 
+from whytag.kg.queries import query
 from whytag.kg.store import GraphStore
-from whytag.reasoning.model import OPERATORS, score_of
+from whytag.reasoning.model import score_of
 
 TOLERANCE = 1e-9
-CONDITION_HOLDS = " || ".join(f"(?op = '{op}' && ?v {o.sparql} ?th)" for op, o in OPERATORS.items())
-
-FIRED = """SELECT ?track ?tm (SUM(?w) AS ?total) WHERE {{
-  {{ SELECT ?track ?tm ?rule WHERE {{
-      VALUES (?track ?tm) {{ {pairs} }}
-      GRAPH ?mg {{ ?tm wt:hasRule ?rule . ?rule wt:conditionCount ?n ; wt:hasCondition ?c .
-                   ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?th }}
-      GRAPH ?track {{ ?track ?f ?v }}
-      FILTER({holds})
-    }} GROUP BY ?track ?tm ?rule ?n HAVING (COUNT(DISTINCT ?c) = ?n) }}
-  GRAPH ?mg {{ ?rule wt:weight ?w }}
-}} GROUP BY ?track ?tm"""
-"""Per (track, tag model): the summed weights of the rules all of whose conditions hold."""
-
-LINEAR = """SELECT ?track ?tm (SUM(?k * (?held - ?centre)) AS ?total) WHERE {{
-  VALUES (?track ?tm) {{ {pairs} }}
-  GRAPH ?mg {{ ?tm wt:hasLinearTerm ?term . ?term wt:feature ?f ; wt:coefficient ?k ; wt:center ?centre }}
-  GRAPH ?track {{ ?track ?f ?v }}
-  OPTIONAL {{ GRAPH ?mg {{ ?term wt:effect ?e . ?e wt:trainingMinimum ?low ; wt:trainingMaximum ?high }} }}
-  BIND(IF(BOUND(?low) && ?v < ?low, ?low, IF(BOUND(?high) && ?v > ?high, ?high, ?v)) AS ?held)
-}} GROUP BY ?track ?tm"""
-"""Per (track, tag model): the sum of its linear terms over the track's measured features, each value held
-within its feature's training range (`model.TagModel.confine`)."""
 
 
 @dataclass(frozen=True)
@@ -64,11 +42,7 @@ class Rederived:
 
 def sample_assignments(store: GraphStore, n: int) -> list[tuple[URIRef, URIRef, URIRef, float, float, str, float]]:
     """Up to n stored predicted assignments at random: (assignment, track, tag model, logit, score, link, intercept)."""
-    rows = store.values(f"""SELECT ?a ?track ?tm ?logit ?score ?link ?intercept WHERE {{
-        GRAPH ?tg {{ ?a wt:track ?track ; wt:tag ?tag ; wt:fromModelSet ?set ; wt:logit ?logit ; wt:score ?score ;
-                        wt:predicted true }}
-        GRAPH ?mg {{ ?set wt:hasTagModel ?tm . ?tm wt:forTag ?tag ; wt:link ?link ; wt:intercept ?intercept }}
-      }} ORDER BY RAND() LIMIT {int(n)}""")
+    rows = store.values(query("sampled-assignments", limit=int(n)))
     return [(URIRef(a), URIRef(t), URIRef(tm), logit, score, link, intercept)
             for a, t, tm, logit, score, link, intercept in rows]
 
@@ -78,9 +52,9 @@ def rederive(store: GraphStore, n: int) -> list[Rederived]:
     sample = sample_assignments(store, n)
     if not sample:
         return []
-    pairs = " ".join(f"(<{track}> <{tm}>)" for _, track, tm, *_ in sample)
-    rules = {(t, tm): total for t, tm, total in store.values(FIRED.format(pairs=pairs, holds=CONDITION_HOLDS))}
-    linear = {(t, tm): total for t, tm, total in store.values(LINEAR.format(pairs=pairs))}
+    pairs = [(track, tm) for _, track, tm, *_ in sample]
+    rules = {(t, tm): total for t, tm, total in store.values(query("rules-fired", track=pairs))}
+    linear = {(t, tm): total for t, tm, total in store.values(query("linear-terms-summed", track=pairs))}
     out = []
     for a, track, tm, logit, score, link, intercept in sample:
         derived = intercept + rules.get((str(track), str(tm)), 0.0) + linear.get((str(track), str(tm)), 0.0)

@@ -22,6 +22,8 @@ from whytag.kg import iris
 from whytag.kg.iris import scheme_iri, tag_iri
 from whytag.kg.mapping import feature_node
 from whytag.kg.namespaces import WT
+from whytag.kg.queries import query
+from whytag.kg.queries.build import rule_select
 from whytag.kg.store import GraphStore
 from whytag.reasoning.model import OPERATORS, Condition, Effect, LinearTerm, Rule, TagModel, rule_effect
 
@@ -68,13 +70,8 @@ def double(value: float) -> Literal:
 
 
 def rule_sparql(rule: Rule) -> str:
-    """The rule as SPARQL: tracks it fires on, with the value satisfying each condition."""
-    lines = []
-    for i, condition in enumerate(rule.conditions):
-        lines.append(f"  ?track <{feature_node(condition.feature)}> ?v{i} .")
-        lines.append(f"  FILTER(?v{i} {OPERATORS[condition.op].sparql} {double(condition.threshold).n3()})")
-    values = " ".join(f"?v{i}" for i in range(len(rule.conditions)))
-    return f"SELECT ?track {values} WHERE {{\n" + "\n".join(lines) + "\n}"
+    """The rule as SPARQL: tracks it fires on, with the value satisfying each condition (kg.queries.build)."""
+    return rule_select((feature_node(c.feature), OPERATORS[c.op].sparql, c.threshold) for c in rule.conditions)
 
 
 def rule_body_class(graph: Graph, body: URIRef, rule: Rule) -> None:
@@ -232,15 +229,8 @@ class ModelSetCard:
 
 def model_sets(store: GraphStore) -> list[ModelSetCard]:
     """Every model set in the store, by name, with what it tags and how many tracks carry its predicted tags."""
-    tagged = {str(model_set): int(n) for model_set, n in store.select("""SELECT ?set (COUNT(DISTINCT ?t) AS ?n)
-        WHERE { GRAPH ?g { ?a wt:fromModelSet ?set ; wt:predicted true ; wt:track ?t } } GROUP BY ?set""").rows}
-    rows = store.select("""SELECT ?set ?name ?vocab ?learner ?learned ?version (COUNT(DISTINCT ?tm) AS ?tags)
-            (COUNT(DISTINCT ?f) AS ?features) WHERE { GRAPH ?g {
-        ?set a wt:ModelSet ; rdfs:label ?name ; wt:vocabulary ?scheme ; wt:learner ?learner ; wt:hasTagModel ?tm .
-        ?scheme rdfs:label ?vocab .
-        OPTIONAL { ?tm wt:hasEffect/wt:onFeature ?f } OPTIONAL { ?set prov:generatedAtTime ?learned }
-        OPTIONAL { ?set a wt:ShippedModelSet ; owl:versionInfo ?version } } }
-        GROUP BY ?set ?name ?vocab ?learner ?learned ?version ORDER BY ?name""").rows
+    tagged = {str(model_set): int(n) for model_set, n in store.select(query("model-set-tagged-counts")).rows}
+    rows = store.select(query("model-set-cards")).rows
     return [ModelSetCard(str(name), str(vocab), int(tags), str(learner), int(features),
                          str(learned) if learned is not None else None, tagged.get(str(model_set), 0),
                          "store" if version is None else "shipped", None if version is None else str(version))
@@ -251,8 +241,7 @@ def choose_model_set(store: GraphStore, name: str | None) -> str:
     """The model set to apply: `name` when given, else the store's only one (several or none is an error)."""
     if name is not None:
         return name
-    names = sorted(str(label) for (label,) in store.select(
-        "SELECT DISTINCT ?label WHERE { GRAPH ?g { ?set a wt:ModelSet ; rdfs:label ?label } }").rows)
+    names = sorted(str(label) for (label,) in store.select(query("model-set-names")).rows)
     if not names:
         raise ModelNotFound("no model set in the store (run `whytag learn` first)")
     if len(names) > 1:
@@ -263,26 +252,15 @@ def choose_model_set(store: GraphStore, name: str | None) -> str:
 def read_models(store: GraphStore, name: str) -> tuple[ModelInfo, list[TagModel]]:
     """Rebuild a model set from the graph (inverse of write_models)."""
     probe = ModelInfo(name, "")
-    head = store.select(f"""SELECT ?label ?vocab ?learner ?training ?single WHERE {{ GRAPH <{probe.graph}> {{
-        <{probe.iri}> rdfs:label ?label ; wt:vocabulary ?scheme ; wt:learner ?learner ;
-                      wt:trainingSet ?training ; wt:singleLabel ?single . ?scheme rdfs:label ?vocab }} }}""").rows
+    head = store.select(query("model-set-head", graph=probe.graph, set=probe.iri)).rows
     if not head:
         raise ModelNotFound(f"no model named {name!r} in the store (run `whytag learn` first)")
     label, vocab, learner, training, single = head[0]
     info = ModelInfo(str(label), str(vocab), str(learner), str(training), bool(single.toPython()))
     models: dict[str, TagModel] = {}
-    for notation, intercept, link, threshold in store.select(f"""SELECT ?notation ?intercept ?link ?threshold WHERE {{
-            GRAPH <{info.graph}> {{ ?tm a wt:TagModel ; wt:forTag ?tag ; wt:intercept ?intercept ; wt:link ?link ;
-                                        wt:decisionThreshold ?threshold . ?tag skos:notation ?notation }} }}""").rows:
+    for notation, intercept, link, threshold in store.select(query("model-tag-models", graph=info.graph)).rows:
         models[str(notation)] = TagModel(str(notation), float(intercept), [], str(link), float(threshold))
-    # OPTIONAL last: in the middle of the group, Oxigraph joined it before the conditions (5,600 rules: 330 s vs 1.5 s)
-    # DISTINCT: a feature the ontology does not list is described (its name too) in every track graph that has it
-    rows = store.select(f"""SELECT DISTINCT ?rule ?notation ?weight ?support ?precision ?name ?op ?threshold ?c WHERE {{
-        GRAPH <{info.graph}> {{ ?rule a wt:Rule ; wt:forTag ?tag ; wt:weight ?weight ; wt:support ?support ;
-                                      wt:hasCondition ?c . ?tag skos:notation ?notation .
-            ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?threshold . }}
-        GRAPH ?schema {{ ?f wt:featureName ?name }}
-        OPTIONAL {{ GRAPH <{info.graph}> {{ ?rule wt:precision ?precision }} }} }} ORDER BY ?rule ?c""").rows
+    rows = store.select(query("model-rules", graph=info.graph)).rows
     rules: dict[str, Rule] = {}
     for rule_iri, notation, weight, support, precision, name, op, threshold, _ in rows:
         rule = rules.get(str(rule_iri))
@@ -292,10 +270,7 @@ def read_models(store: GraphStore, name: str) -> tuple[ModelInfo, list[TagModel]
                                                str(rule_iri))
             models[str(notation)].rules.append(rule)
         rule.conditions = rule.conditions + (Condition(str(name), str(op), float(threshold)),)
-    terms = store.select(f"""SELECT DISTINCT ?notation ?name ?coefficient ?center ?term WHERE {{
-        GRAPH <{info.graph}> {{ ?tm wt:hasLinearTerm ?term ; wt:forTag ?tag . ?tag skos:notation ?notation .
-                                ?term wt:feature ?f ; wt:coefficient ?coefficient ; wt:center ?center . }}
-        GRAPH ?schema {{ ?f wt:featureName ?name }} }}""").rows
+    terms = store.select(query("model-linear-terms", graph=info.graph)).rows
     for notation, name, coefficient, center, _ in sorted(terms, key=lambda row: int(row[4].rsplit("/", 1)[-1])):
         models[str(notation)].linear.append(LinearTerm(str(name), float(coefficient), float(center)))  # IRI order
     _read_effects(store, info, models)
@@ -306,11 +281,7 @@ def read_models(store: GraphStore, name: str) -> tuple[ModelInfo, list[TagModel]
 
 def _read_effects(store: GraphStore, info: ModelInfo, models: dict[str, TagModel]) -> None:
     """Each tag model's effect offsets and its features' training ranges, from the model graph."""
-    rows = store.select(f"""SELECT DISTINCT ?notation ?e ?offset ?name ?low ?high WHERE {{
-        GRAPH <{info.graph}> {{ ?tm wt:hasEffect ?e ; wt:forTag ?tag . ?tag skos:notation ?notation .
-                                ?e wt:offset ?offset ; wt:onFeature ?f . }}
-        GRAPH ?schema {{ ?f wt:featureName ?name }}
-        OPTIONAL {{ GRAPH <{info.graph}> {{ ?e wt:trainingMinimum ?low ; wt:trainingMaximum ?high }} }} }}""").rows
+    rows = store.select(query("model-effects", graph=info.graph)).rows
     effects: dict[tuple[str, str], list] = {}
     for notation, effect, offset, name, low, high in rows:
         entry = effects.setdefault((str(notation), str(effect)), [float(offset), []])

@@ -18,6 +18,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDFS
 
 from whytag.kg.iris import model_graph, model_set_iri
 from whytag.kg.namespaces import WT
+from whytag.kg.queries import query
 from whytag.kg.store import GraphStore
 from whytag.ontology import MODELS
 from whytag.reasoning.rules import ModelNotFound, ModelSetCard, choose_model_set
@@ -52,9 +53,7 @@ def shipped_version(name: str) -> str:
 
 def store_version(store: GraphStore, name: str) -> tuple[bool, str | None]:
     """Whether the store holds a model set `name`, and the shipped version it is (None: one the user learned)."""
-    iri = model_set_iri(name)
-    rows = store.select(f"""SELECT ?version WHERE {{ GRAPH <{model_graph(name)}> {{ <{iri}> a wt:ModelSet
-        OPTIONAL {{ <{iri}> a wt:ShippedModelSet ; owl:versionInfo ?version }} }} }}""").rows
+    rows = store.select(query("model-set-version", graph=model_graph(name), set=model_set_iri(name))).rows
     return bool(rows), (str(rows[0][0]) if rows and rows[0][0] is not None else None)
 
 

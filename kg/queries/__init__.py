@@ -1,5 +1,5 @@
-"""Every SPARQL text whytag runs, one named `.rq` file each in this folder, and the one binder that puts
-values into them.
+"""Every SPARQL text whytag runs, one named file each in this folder — `.rq` a query, `.ru` an update — and the
+one binder that puts values into them.
 
 A query names what it takes as SPARQL variables written `$name` (`$track` and `?track` are the same
 variable), so each file is a valid query as it stands — run unbound, it answers for every track, tag or
@@ -7,15 +7,19 @@ graph. `query(name, track=…)` replaces `$track` with a checked term: an IRI th
 test (Oxigraph's own parser), any other value as an RDF literal (rdflib's `Literal(...).n3()`, which escapes
 quotes and newlines). A list of IRIs fills a `VALUES $name { UNDEF }` block (one unbound row: "all")
 with one row per IRI; a list of tuples fills `VALUES ($name $other …) { (UNDEF UNDEF …) }`, bound by
-its first variable's name; given None, the block is left out. A value bound this way cannot change a
-query's meaning. (The modules that still build SPARQL text themselves are listed in tests/kg/test_queries.py,
-a list that may only shrink.)
+its first variable's name (a one-column `VALUES ($name) { (UNDEF) }` takes 1-tuples: literals, say); given
+None, the block is left out. A value bound this way cannot change a query's meaning. `update(name, …)` binds an
+update the same way; a `Named` is a query or update with its values, handed to whoever runs it
+(GraphStore.write_graph's `clear`). The texts that are built rather than written — data of many triples, a
+graph's DROP, a rule's compiled test — are built in `build.py`, the one place. (The modules that still build
+SPARQL text themselves are listed in tests/kg/test_queries.py, a list that may only shrink.)
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -48,6 +52,18 @@ class QueryError(WhytagError, ValueError):
     """A named query that does not exist, or a value that cannot be bound into it; the message says which."""
 
 
+@dataclass(frozen=True)
+class Named:
+    """A named update (or query) and the values to bind into it, for a caller that binds more and runs it."""
+
+    name: str
+    bindings: Mapping[str, object] = field(default_factory=dict)
+
+    def update(self, **more: object) -> str:
+        """The update's text with its own values and `more` bound."""
+        return update(self.name, **self.bindings, **more)
+
+
 def query(name: str, /, *, limit: int | None = None, offset: int | None = None, **bindings: object) -> str:
     """The text of the named query with each `$name` bound to its value (and a LIMIT and OFFSET appended, if
     given: pages of an ordered answer).
@@ -56,15 +72,30 @@ def query(name: str, /, *, limit: int | None = None, offset: int | None = None, 
     plain strings, as a list slot holds IRIs only), and every value given must have its `$name` in the
     text, so a misspelt binding fails here rather than matching nothing.
     """
-    parts, slots, lists = _parsed(name)
+    return _limited(_bound_text(name + ".rq", bindings), name, limit, offset)
+
+
+def update(name: str, /, **bindings: object) -> str:
+    """The text of the named update (`NAME.ru`) with each `$name` bound to its value, as `query` binds them."""
+    return _bound_text(name + ".ru", bindings)
+
+
+def _bound_text(file: str, bindings: Mapping[str, object]) -> str:
+    """The named file's text with its `$name`s bound (see `query`)."""
+    name = file.rsplit(".", 1)[0]
+    parts, slots, lists = _parsed(file)
     unknown = sorted(bindings.keys() - slots)
     if unknown:
-        raise QueryError(f"query {name}: no ${unknown[0]} in {FOLDER / (name + '.rq')}")
+        raise QueryError(f"query {name}: no ${unknown[0]} in {FOLDER / file}")
     missing = sorted(slots - bindings.keys())
     if missing:
         raise QueryError(f"query {name}: ${missing[0]} is not bound")
     terms = {key: _term(value, name, key) for key, value in bindings.items() if key not in lists}  # once each
-    text = "".join(part if isinstance(part, str) else _bound(part, name, bindings, terms) for part in parts)
+    return "".join(part if isinstance(part, str) else _bound(part, name, bindings, terms) for part in parts)
+
+
+def _limited(text: str, name: str, limit: int | None, offset: int | None) -> str:
+    """The query's text with a LIMIT and an OFFSET appended, where given."""
     for keyword, number in (("LIMIT", limit), ("OFFSET", offset)):
         if number is not None:
             if type(number) is not int or number < 0:
@@ -75,24 +106,25 @@ def query(name: str, /, *, limit: int | None = None, offset: int | None = None, 
 
 def documented() -> dict[str, str]:
     """The documented questions' names and texts (unbound), in the order the docs list them."""
-    return {name: _text(name) for name in DOCUMENTED}
+    return {name: _text(name + ".rq") for name in DOCUMENTED}
 
 
 @cache  # read once per process: the same few files, on every call
-def _text(name: str) -> str:
-    """The named file's text; QueryError for a name with no file."""
-    path = FOLDER / f"{name}.rq"
+def _text(file: str) -> str:
+    """The named file's text (`NAME.rq` or `NAME.ru`); QueryError for a name with no file."""
+    name, suffix = file.rsplit(".", 1)
+    path = FOLDER / file
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name) or not path.is_file():
-        raise QueryError(f"no query named {name!r} in {FOLDER}")
+        raise QueryError(f"no {'query' if suffix == 'rq' else 'update'} named {name!r} in {FOLDER}")
     return path.read_text(encoding="utf-8")
 
 
 @cache  # a text is read once; binding it then joins its parts
-def _parsed(name: str) -> tuple[tuple[str | tuple[str, ...], ...], frozenset[str], frozenset[str]]:
+def _parsed(file: str) -> tuple[tuple[str | tuple[str, ...], ...], frozenset[str], frozenset[str]]:
     """The named text as parts: verbatim text, or a tuple — ("$", name) for a variable written `$name`
     (outside strings, IRIs and comments), ("VALUES", first, other…) for a VALUES slot; and the names to
     bind, and those of them that name VALUES slots (lists; a slot's other variables are filled with its rows)."""
-    text = _text(name)
+    text = _text(file)
     parts: list[str | tuple[str, ...]] = []
     names, lists, columns, start = set(), set(), set(), 0
     for match in TOKENS.finditer(text):
@@ -134,10 +166,10 @@ def _filled(variables: list[str], name: str, rows: object) -> str:
         return ""
     if isinstance(rows, str | bytes) or not isinstance(rows, Iterable):
         raise QueryError(f"query {name}: ${slot} takes a list, not {type(rows).__name__} {rows!r}")
-    if len(variables) == 1:  # a list of IRIs, plain strings among them
+    rows = list(rows)
+    if len(variables) == 1 and not (rows and isinstance(rows[0], tuple)):  # IRIs, plain strings among them
         cells = " ".join([_iri(r, name, slot) for r in rows])
         return f"VALUES ?{slot} {{ {cells} }}"
-    rows = list(rows)
     if not all(isinstance(r, tuple) and len(r) == len(variables) for r in rows):
         raise QueryError(f"query {name}: ${slot} takes tuples of {len(variables)} terms")
     cells = " ".join("(" + " ".join(_term(v, name, slot) for v in r) + ")" for r in rows)
@@ -150,6 +182,8 @@ def _term(value: object, name: str, slot: str) -> str:
         return _iri(value, name, slot)
     if isinstance(value, Literal):
         return value.n3()
+    if type(value) is int:  # an integer as SPARQL writes one (the same xsd:integer), fast for a batch's positions
+        return str(value)
     if isinstance(value, int | float | bool):
         return Literal(value).n3()
     # a plain str could be meant as either, and the wrong guess matches nothing: say URIRef or Literal

@@ -276,3 +276,20 @@ def test_a_value_is_in_its_feature_s_unit_and_an_unknown_feature_is_described(st
     assert sorted((str(f).rsplit("#", 1)[1], float(v), str(u).rsplit("/", 1)[1]) for f, v, u in rows) == [
         ("madeUpFeature", 1.0, "SEC"), ("spectralCentroid", 900.0, "HZ")]
     assert validate_store(store) == []
+
+
+def test_write_graph_clears_what_a_named_update_removes_and_takes_no_sparql_text(tmp_path):
+    """`clear` names an update (kg/queries/*.ru) run on the graph written: the tags of one track go, another's
+    stay; a SPARQL pattern given as text is refused before anything is written."""
+    from whytag.kg.queries import Named
+
+    graph, kept, gone = URIRef("urn:whytag:tags/x"), URIRef("urn:whytag:track/k"), URIRef("urn:whytag:track/g")
+    with open_store(tmp_path / "g") as store:
+        store.write_graph(graph, [(URIRef("urn:a1"), WT.track, kept), (URIRef("urn:a2"), WT.track, gone),
+                                  (gone, WT.trackCount, Literal(1))])
+        store.write_graph(graph, [(URIRef("urn:a3"), WT.track, gone)],
+                          clear=[Named("remove-tags-of-tracks", {"t": [gone], "s": [gone]})])
+        assert sorted(map(str, store.graph_triples(graph).subjects())) == ["urn:a1", "urn:a3"]
+        with pytest.raises(TypeError, match="named updates"):
+            store.write_graph(graph, [], clear="?s ?p ?o")
+        assert len(store.graph_triples(graph)) == 2

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from rdflib import Graph
 
+from whytag.kg.queries import query
 from whytag.reasoning.model import OPERATORS, Condition, LinearTerm, Rule, TagModel, score_of, scores_of, top_share
 
 
@@ -44,6 +45,8 @@ def test_an_operator_tests_alike_in_python_and_in_sparql(op):
         assert sparql == operator.test(value, 2.0), (op, value)
     assert operator.with_above == (operator.test(2.0, 2.0) == operator.test(2.5, 2.0))
     assert (operator.facet is None) == (op == "==")
+    # the store's own test of a rule (kg/queries/rules-fired.rq, reasoning.rederive) compares as the table says
+    assert f"(?op = '{op}' && ?v {operator.sparql} ?th)" in " ".join(query("rules-fired", track=None).split())
 
 
 def test_one_logit_scores_as_the_many_do():
