@@ -101,7 +101,8 @@ def _artist(name: str, mbid: str | None, base: str, catalog: list[str]) -> str:
 def metadata_update(tracks: Mapping[URIRef, Metadata], base: str = DEFAULT_BASE) -> list[str]:
     """SPARQL Update operations that replace, in each track's graph, the fields its Metadata gives (nothing for
     tracks whose metadata gives none): a DELETE of the (track, predicate) pairs those fields write and of the
-    album links, then insertions of the data (kg.queries.build), the artists and albums in it said once however many tracks name them.
+    album links, then insertions of the data (kg.queries.build), the artists and albums in it said once however
+    many tracks name them.
 
     The pairs are one VALUES block: the same tracks and predicates as two VALUES blocks took Oxigraph 15x as
     long (a cross product it joins before the graph pattern).
