@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from whytag_testing import REPO
+
+from whytag.kg.store import StoreError, open_store
 
 # Modules still reaching into pyoxigraph outside the store (issue 27): serve/pages.py until the pages helpers
 # (issue 28) move its reads to named queries. The list only shrinks.
@@ -31,3 +34,14 @@ def test_nothing_outside_kg_imports_pyoxigraph_or_touches_the_engine():
 def test_inside_kg_only_the_store_touches_the_engine():
     touching = {path for path, text in modules().items() if path.startswith("kg/") and ENGINE.search(text)}
     assert touching <= STORE_FAMILY, f"{sorted(touching - STORE_FAMILY)}: use GraphStore's methods instead"
+
+
+def test_an_endpoint_store_says_what_only_the_embedded_one_can_do():
+    """A store opened on an endpoint URL refuses the embedded engine's own work in one line, before any request."""
+    store = open_store("http://127.0.0.1:9/sparql", read_only=True)  # nothing listens: no request may be sent
+    with pytest.raises(StoreError, match=r"only an embedded store can answer SPARQL Protocol queries"):
+        store.answer("ASK {}", lambda form: "json", 1.0, 10)
+    with pytest.raises(StoreError, match=r"only an embedded store can dump"):
+        store.dump(None, "nquads")
+    assert not store.embedded
+    store.close()
