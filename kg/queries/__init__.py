@@ -172,7 +172,16 @@ def _filled(variables: list[str], name: str, rows: object) -> str:
         return f"VALUES ?{slot} {{ {cells} }}"
     if not all(isinstance(r, tuple) and len(r) == len(variables) for r in rows):
         raise QueryError(f"query {name}: ${slot} takes tuples of {len(variables)} terms")
-    cells = " ".join("(" + " ".join(_term(v, name, slot) for v in r) + ")" for r in rows)
+    terms: dict[tuple[type, object], str] = {}  # each distinct value checked once: rows repeat a track, a predicate
+
+    def cell(value: object) -> str:
+        key = (type(value), value)  # by type too: 1, 1.0 and True are equal keys
+        term = terms.get(key)
+        if term is None:
+            term = terms[key] = _term(value, name, slot)
+        return term
+
+    cells = " ".join("(" + " ".join(map(cell, r)) + ")" for r in rows)
     return f"VALUES ({' '.join('?' + v for v in variables)}) {{ {cells} }}"
 
 
