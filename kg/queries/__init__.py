@@ -11,8 +11,8 @@ its first variable's name (a one-column `VALUES ($name) { (UNDEF) }` takes 1-tup
 None, the block is left out. A value bound this way cannot change a query's meaning. `update(name, …)` binds an
 update the same way; a `Named` is a query or update with its values, handed to whoever runs it
 (GraphStore.write_graph's `clear`). The texts that are built rather than written — data of many triples, a
-graph's DROP, a rule's compiled test — are built in `build.py`, the one place. (The modules that still build
-SPARQL text themselves are listed in tests/kg/test_queries.py, a list that may only shrink.)
+graph's DROP, a rule's compiled test, a batch's values — are built in `build.py`, the one place. (The modules
+that still build SPARQL text themselves are listed in tests/kg/test_queries.py, a list that may only shrink.)
 """
 
 from __future__ import annotations
