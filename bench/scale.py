@@ -70,11 +70,11 @@ WHY_TAGGED = """SELECT DISTINCT ?reason ?score ?contribution ?feature ?value ?le
     GRAPH ?tags { ?reason wt:effect ?effect . } GRAPH ?model { ?effect wt:onFeature ?f . }
     OPTIONAL { GRAPH ?schema { ?f rdfs:label ?feature . } }
     OPTIONAL { GRAPH ?track { <TRACK> ?f ?value . } }
-    OPTIONAL { GRAPH ?levels { ?threshold wt:feature ?lf ; wt:level ?l .
-                               OPTIONAL { ?threshold wt:lowerBound ?lo } OPTIONAL { ?threshold wt:upperBound ?hi } }
-               GRAPH ?labels { ?l rdfs:label ?level . }
-               FILTER(?lf = ?f && (!BOUND(?lo) || ?value >= ?lo) && (!BOUND(?hi) || ?value < ?hi)) }
   }
+  OPTIONAL { GRAPH ?levels { ?threshold a wt:LevelThreshold ; wt:feature ?lf ; wt:level ?l .
+                             OPTIONAL { ?threshold wt:lowerBound ?lo } OPTIONAL { ?threshold wt:upperBound ?hi } }
+             GRAPH ?labels { ?l rdfs:label ?level . }
+             FILTER(?lf = ?f && (!BOUND(?lo) || ?value >= ?lo) && (!BOUND(?hi) || ?value < ?hi)) }
 } ORDER BY DESC(ABS(?contribution))"""
 """kg/queries/why-tagged.rq with each pattern in a GRAPH clause, so that it finds the same rows whether or not
 a store's default graph is the union of its graphs (through `values` the embedded one was not, at first)."""
