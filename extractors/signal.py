@@ -32,7 +32,7 @@ from scipy import fft as sfft
 from scipy.signal import lfilter
 from threadpoolctl import threadpool_limits
 
-from whytag.extractors.audio import resample
+from whytag.extractors.audio import finite, resample
 from whytag.extractors.base import Audio, FeatureSet, c_library
 from whytag.extractors.chroma import (
     BLOCK_FRAMES,
@@ -707,7 +707,7 @@ def _analysis_signal(audio: Audio) -> np.ndarray:
     if duration < MIN_DURATION:
         raise ValueError(f"{audio.path or '<audio>'}: too short for signal analysis "
                          f"({duration:.2f} s < {MIN_DURATION} s)")
-    return np.ascontiguousarray(np.clip(np.nan_to_num(x), -1.0, 1.0), dtype=np.float32)
+    return np.ascontiguousarray(np.clip(finite(x), -1.0, 1.0), dtype=np.float32)
 
 
 class SignalExtractor:
