@@ -369,3 +369,11 @@ def test_ebu_r128_matches_essentia() -> None:
     mine = signal._ebu_r128(stereo, RATE)
     assert mine["Integrated-Loudness"] == pytest.approx(integrated, abs=0.01)
     assert mine["Loudness-Range"] == pytest.approx(loudness_range, abs=0.02)
+
+
+def test_danceability_matches_essentia() -> None:
+    """The DFA from running sums against Essentia's float32 loops: music, noise, a clip a few blocks long, silence."""
+    noise = np.random.default_rng(9).standard_normal(RATE * 2).astype(np.float32)
+    for x in [_test_music(), *_real_tracks(), noise, noise[:30000]]:
+        assert signal._danceability(x) == pytest.approx(es.Danceability(sampleRate=RATE)(x)[0], rel=2e-4)
+    assert signal._danceability(np.zeros(RATE * 3, np.float32)) == 0.0  # no fluctuation, as Essentia says
