@@ -341,7 +341,7 @@ TUNING_EDGE_BIN = math.ceil(TUNING_MIN_HZ * TONAL_FRAME / SAMPLE_RATE)
 KEY_PCP_THRESHOLD = 0.2  # streaming Key's pcpThreshold: bins of the peak-normalised mean HPCP below it are zeroed
 
 
-def _spectral_peaks(x: np.ndarray, rng: np.random.Generator) -> tuple[Peaks, np.ndarray]:
+def _spectral_peaks(x: np.ndarray, rng: np.random.Generator) -> tuple[FramePeaks, np.ndarray]:
     """Spectral peaks (20 Hz..5 kHz, by magnitude) of every 4096/2048 frame, shared by tuning and HPCP, and each
     frame's magnitudes at TUNING_EDGE_BIN and the bin after it."""
     finder = es.SpectralPeaks(maxPeaks=10000, magnitudeThreshold=PEAK_THRESHOLD, minFrequency=20, maxFrequency=5000,
@@ -352,13 +352,12 @@ def _spectral_peaks(x: np.ndarray, rng: np.random.Generator) -> tuple[Peaks, np.
         mag = magnitudes(block, _kernels().tonal_window)
         peaks.extend(map(finder, mag))
         edges.append(mag[:, TUNING_EDGE_BIN:TUNING_EDGE_BIN + 2])
-    return peaks, np.concatenate(edges)
+    return FramePeaks.of(peaks), np.concatenate(edges)
 
 
-def _tuning_peaks(peaks: Peaks, edges: np.ndarray) -> FramePeaks:
+def _tuning_peaks(flat: FramePeaks, edges: np.ndarray) -> FramePeaks:
     """The peaks MusicExtractor's TuningFrequency sees (SpectralPeaks from 40 Hz): ours from half a bin above
     the edge bin, whose own peak is replaced by the edge peak wherever that bin is above the next."""
-    flat = FramePeaks.of(peaks)
     keep = flat.freqs >= (TUNING_EDGE_BIN + 0.5) * SAMPLE_RATE / TONAL_FRAME
     edge_frames = np.flatnonzero((edges[:, 0] > edges[:, 1]) & (edges[:, 0] > PEAK_THRESHOLD))
     return FramePeaks(np.concatenate([flat.freqs[keep], np.full(len(edge_frames), TUNING_EDGE_BIN * SAMPLE_RATE
