@@ -49,17 +49,15 @@ def spectral_peaks(blocks: Iterable[np.ndarray], window: np.ndarray,
     return [peaks(spectrum) for block in blocks for spectrum in magnitudes(block, window)]
 
 
-def key_and_chord_profiles(peaks: Peaks, reference: float) -> tuple[np.ndarray, np.ndarray]:
+def key_and_chord_profiles(peaks: FramePeaks, reference: float) -> tuple[np.ndarray, np.ndarray]:
     """MusicExtractor's two HPCPs of every frame (for the key; for chords) from its 60 strongest peaks up to
     3.5 kHz, with A at `reference` Hz, computed over blocks of frames to bound memory."""
+    strongest = peaks.strongest(HPCP_MAX_HZ, HPCP_PEAKS)
     key_profiles, chord_profiles = [], []
-    for start in range(0, len(peaks), BLOCK_FRAMES):
-        block = [(f[f <= HPCP_MAX_HZ][:HPCP_PEAKS], m[f <= HPCP_MAX_HZ][:HPCP_PEAKS])
-                 for f, m in peaks[start:start + BLOCK_FRAMES]]
-        strongest = FramePeaks.of(block)
-        key_profiles.append(hpcp(strongest, reference, harmonics=0, window_size=1.0))
-        chord_profiles.append(hpcp(strongest, reference, harmonics=8, window_size=0.5, split_hz=500.0,
-                                   non_linear=True))
+    for start in range(0, max(peaks.frames, 1), BLOCK_FRAMES):
+        block = strongest.between(start, min(start + BLOCK_FRAMES, peaks.frames))
+        key_profiles.append(hpcp(block, reference, harmonics=0, window_size=1.0))
+        chord_profiles.append(hpcp(block, reference, harmonics=8, window_size=0.5, split_hz=500.0, non_linear=True))
     return np.concatenate(key_profiles), np.concatenate(chord_profiles)
 
 
@@ -79,6 +77,23 @@ class FramePeaks:
         return cls(np.concatenate([f for f, _ in peaks]).astype(np.float64),
                    np.concatenate([m for _, m in peaks]).astype(np.float64),
                    np.repeat(np.arange(len(peaks)), counts), len(peaks))
+
+    def between(self, start: int, end: int) -> FramePeaks:
+        """The peaks of frames start..end-1, numbered from 0."""
+        low, high = np.searchsorted(self.frame, [start, end])
+        return FramePeaks(self.freqs[low:high], self.mags[low:high], self.frame[low:high] - start, end - start)
+
+    def strongest(self, max_hz: float, count: int) -> FramePeaks:
+        """In each frame, its first `count` peaks up to `max_hz` (the strongest: SpectralPeaks orders them so).
+
+        As one pass over all frames: a list of per-frame selections cost 0.05 CPU s a 4-minute track.
+        """
+        below = np.flatnonzero(self.freqs <= max_hz)
+        frame = self.frame[below]
+        starts = np.flatnonzero(np.diff(frame, prepend=-1))  # where each frame's peaks start
+        rank = np.arange(len(below)) - np.repeat(starts, np.diff(np.append(starts, len(below))))
+        kept = below[rank < count]
+        return FramePeaks(self.freqs[kept], self.mags[kept], self.frame[kept], self.frames)
 
 
 def hpcp(peaks: FramePeaks, reference: float, harmonics: int, window_size: float,

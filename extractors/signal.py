@@ -7,8 +7,8 @@ its streaming network, the same algorithm runs here as NumPy over blocks of fram
 Essentia's own in the tests: the frame-wise spectral descriptors, HPCP (`whytag.extractors.chroma`,
 shared with the symbolic extractor), the onset detection functions
 and peak picking of OnsetRate and of the Degara beat tracker (whose tempo tracking, TempoTapDegara, is
-still Essentia's), TuningFrequency and EBU R128 loudness. The rest (equal-loudness filter, spectral peaks,
-key, chords, danceability, dynamics, beat loudness) are Essentia calls.
+still Essentia's), TuningFrequency, EBU R128 loudness and Danceability's detrended fluctuation analysis. The
+rest (equal-loudness filter, spectral peaks, key, chords, dynamics, beat loudness) are Essentia calls.
 
 Like MusicExtractor, everything but EBU R128 is measured on the signal scaled by its ReplayGain + 6 dB
 and clipped, so energies (energy bands, Beats-Loud, Spectral-Flux, Spectral-Decrease) are
@@ -32,7 +32,7 @@ from scipy import fft as sfft
 from scipy.signal import lfilter
 from threadpoolctl import threadpool_limits
 
-from whytag.extractors.audio import resample
+from whytag.extractors.audio import finite, resample
 from whytag.extractors.base import Audio, FeatureSet, c_library
 from whytag.extractors.chroma import (
     BLOCK_FRAMES,
@@ -341,7 +341,7 @@ TUNING_EDGE_BIN = math.ceil(TUNING_MIN_HZ * TONAL_FRAME / SAMPLE_RATE)
 KEY_PCP_THRESHOLD = 0.2  # streaming Key's pcpThreshold: bins of the peak-normalised mean HPCP below it are zeroed
 
 
-def _spectral_peaks(x: np.ndarray, rng: np.random.Generator) -> tuple[Peaks, np.ndarray]:
+def _spectral_peaks(x: np.ndarray, rng: np.random.Generator) -> tuple[FramePeaks, np.ndarray]:
     """Spectral peaks (20 Hz..5 kHz, by magnitude) of every 4096/2048 frame, shared by tuning and HPCP, and each
     frame's magnitudes at TUNING_EDGE_BIN and the bin after it."""
     finder = es.SpectralPeaks(maxPeaks=10000, magnitudeThreshold=PEAK_THRESHOLD, minFrequency=20, maxFrequency=5000,
@@ -352,13 +352,12 @@ def _spectral_peaks(x: np.ndarray, rng: np.random.Generator) -> tuple[Peaks, np.
         mag = magnitudes(block, _kernels().tonal_window)
         peaks.extend(map(finder, mag))
         edges.append(mag[:, TUNING_EDGE_BIN:TUNING_EDGE_BIN + 2])
-    return peaks, np.concatenate(edges)
+    return FramePeaks.of(peaks), np.concatenate(edges)
 
 
-def _tuning_peaks(peaks: Peaks, edges: np.ndarray) -> FramePeaks:
+def _tuning_peaks(flat: FramePeaks, edges: np.ndarray) -> FramePeaks:
     """The peaks MusicExtractor's TuningFrequency sees (SpectralPeaks from 40 Hz): ours from half a bin above
     the edge bin, whose own peak is replaced by the edge peak wherever that bin is above the next."""
-    flat = FramePeaks.of(peaks)
     keep = flat.freqs >= (TUNING_EDGE_BIN + 0.5) * SAMPLE_RATE / TONAL_FRAME
     edge_frames = np.flatnonzero((edges[:, 0] > edges[:, 1]) & (edges[:, 0] > PEAK_THRESHOLD))
     return FramePeaks(np.concatenate([flat.freqs[keep], np.full(len(edge_frames), TUNING_EDGE_BIN * SAMPLE_RATE
@@ -552,6 +551,54 @@ def _block_energies(x: np.ndarray, size: int, count: int) -> np.ndarray:
     return np.einsum("ij,ij->i", blocks, blocks, dtype=np.float64)
 
 
+def _dfa_scales() -> list[int]:
+    """Danceability's block lengths in 10 ms frames: 310 ms, then x1.1 (in float32, as Essentia steps) up to 8.8 s."""
+    scales, tau = [], np.float32(310.0)
+    while tau <= np.float32(8800.0):
+        scales.append(int(float(tau) / 10.0))
+        tau = np.float32(tau * np.float32(1.1))
+    return scales
+
+
+DFA_SCALES = _dfa_scales()
+
+
+def _danceability(x: np.ndarray) -> float:
+    """Essentia's Danceability (Streich and Herrera's detrended fluctuation analysis, its parameters and steps): the
+    integrated, mean-removed standard deviations of 10 ms frames; per block length tau, the mean residual of linear
+    fits over blocks every max(1, tau/50) frames; 1 / the mean slope of log fluctuation against log(tau + 3).
+
+    Each block's least-squares residual comes from running sums (float64), not a loop over its frames: Essentia's
+    float32 loops took 0.13 CPU s a 4-minute track; the results agree within 6e-5 (its float32 rounding).
+    """
+    frame = int(0.01 * SAMPLE_RATE)
+    count = len(x) // frame
+    blocks = x[:count * frame].reshape(count, frame)
+    sums = blocks.sum(1, dtype=np.float64)
+    variance = (np.einsum("ij,ij->i", blocks, blocks, dtype=np.float64) - sums * sums / frame) / (frame - 1)
+    deviation = np.sqrt(np.maximum(variance, 0.0))
+    walk = np.cumsum(deviation - deviation.mean())
+    index = np.arange(count, dtype=np.float64)
+    running = [np.concatenate([[0.0], np.cumsum(values)]) for values in (walk, walk * walk, index * walk)]
+    fluctuation: list[float] = []
+    for tau in DFA_SCALES:
+        if count < tau:
+            break
+        jump = max(tau // 50, 1)
+        start = np.arange(0, count - tau, jump)
+        total, squares, weighted = (values[start + tau] - values[start] for values in running)
+        ssxy = weighted - (start + (tau - 1) / 2) * total  # sum of (i - mean i) * y over the block
+        residual = squares - total * total / tau - ssxy * ssxy / (tau * (tau * tau - 1) / 12)
+        fluctuation.append(math.sqrt(residual.sum() / tau / ((count - tau) / jump)) if count > tau else 0.0)
+    if len(fluctuation) < 2 or 0.0 in fluctuation:
+        return 0.0  # too short, or no fluctuation (digital silence): Essentia's 0
+    slopes = [math.log10(fluctuation[i + 1] / fluctuation[i]) / math.log10((DFA_SCALES[i + 1] + 3.0)
+                                                                        / (DFA_SCALES[i] + 3.0))
+              for i in range(len(fluctuation) - 1)]
+    mean = sum(slopes) / len(slopes)
+    return 1.0 / mean if mean > 0 else 0.0
+
+
 def _rhythm(x: np.ndarray) -> dict[str, float]:
     """Tempo and beats (RhythmExtractor2013, 'degara' as MusicExtractor), beat loudness and regularity.
 
@@ -707,14 +754,16 @@ def _analysis_signal(audio: Audio) -> np.ndarray:
     if duration < MIN_DURATION:
         raise ValueError(f"{audio.path or '<audio>'}: too short for signal analysis "
                          f"({duration:.2f} s < {MIN_DURATION} s)")
-    return np.ascontiguousarray(np.clip(np.nan_to_num(x), -1.0, 1.0), dtype=np.float32)
+    return np.ascontiguousarray(np.clip(finite(x), -1.0, 1.0), dtype=np.float32)
 
 
 class SignalExtractor:
     """The signal feature group: MusicExtractor-compatible descriptors from one decoded signal."""
 
     name = "whytag.signal"
-    version = f"1.1+essentia-{_essentia_version()}"  # 1.1: NumPy onsets, rhythm detection function, HPCP
+    # 1.1: NumPy onsets, rhythm detection function, HPCP; 1.2: NumPy danceability, resampling by matrix products
+    # (values within 6e-5 and 1e-5 of 1.1's)
+    version = f"1.2+essentia-{_essentia_version()}"
 
     def extract(self, audio: Audio) -> FeatureSet:
         """Measure every feature in FEATURES on `audio`; key name and scale go to extras."""
@@ -755,7 +804,7 @@ def _measure(raw: np.ndarray, channels: np.ndarray, channel_rate: int) -> tuple[
         **_rhythm(x),
         **_loudness(x),
         **_ebu_r128(channels, channel_rate),
-        "Danceability": es.Danceability(sampleRate=SAMPLE_RATE)(x)[0],
+        "Danceability": _danceability(x),
         "Onset-Rate": _onset_rate(x),
         "Length": len(x) / SAMPLE_RATE,
     }

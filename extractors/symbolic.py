@@ -24,6 +24,7 @@ from whytag.extractors.chroma import (
     BLOCK_FRAMES,
     HPCP_MAX_HZ,
     HPCP_PEAKS,
+    FramePeaks,
     essentia_window,
     framed_from_start,
     key_and_chord_profiles,
@@ -92,8 +93,8 @@ def _chroma(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                              orderBy="magnitude", sampleRate=SAMPLE_RATE)
     frames = framed_from_start(x, FRAME, HOP)  # as FrameGenerator(startFromZero=True)
     blocks = (frames[start:start + BLOCK_FRAMES] for start in range(0, len(frames), BLOCK_FRAMES))
-    key_chroma, chord_chroma = key_and_chord_profiles(spectral_peaks(blocks, essentia_window(FRAME), peaks),
-                                                      reference=440.0)
+    found = FramePeaks.of(spectral_peaks(blocks, essentia_window(FRAME), peaks))
+    key_chroma, chord_chroma = key_and_chord_profiles(found, reference=440.0)
     return chord_chroma, key_chroma
 
 

@@ -305,7 +305,9 @@ def test_beats_do_not_depend_on_earlier_work() -> None:
 def test_hpcp_matches_essentia() -> None:
     """Both of MusicExtractor's HPCPs (key: plain; chords: 8 harmonics, two bands, non-linear) on real peaks."""
     x = _test_music(6) + 0.01 * np.random.default_rng(6).standard_normal(6 * RATE).astype(np.float32)
-    peaks = [(f[f <= 3500][:60], m[f <= 3500][:60]) for f, m in signal._spectral_peaks(x, np.random.default_rng(0))[0]]
+    found = signal._spectral_peaks(x, np.random.default_rng(0))[0].strongest(3500, 60)
+    bounds = np.cumsum(np.bincount(found.frame, minlength=found.frames))[:-1]
+    peaks = list(zip(np.split(found.freqs.astype(np.float32), bounds), np.split(found.mags.astype(np.float32), bounds)))
     settings = dict(size=36, referenceFrequency=438.0, minFrequency=20, maxFrequency=3500, weightType="cosine")
     key = es.HPCP(**settings, bandPreset=False, nonLinear=False, windowSize=1.0)
     chord = es.HPCP(**settings, harmonics=8, bandPreset=True, bandSplitFrequency=500, nonLinear=True, windowSize=0.5)
@@ -369,3 +371,11 @@ def test_ebu_r128_matches_essentia() -> None:
     mine = signal._ebu_r128(stereo, RATE)
     assert mine["Integrated-Loudness"] == pytest.approx(integrated, abs=0.01)
     assert mine["Loudness-Range"] == pytest.approx(loudness_range, abs=0.02)
+
+
+def test_danceability_matches_essentia() -> None:
+    """The DFA from running sums against Essentia's float32 loops: music, noise, a clip a few blocks long, silence."""
+    noise = np.random.default_rng(9).standard_normal(RATE * 2).astype(np.float32)
+    for x in [_test_music(), *_real_tracks(), noise, noise[:30000]]:
+        assert signal._danceability(x) == pytest.approx(es.Danceability(sampleRate=RATE)(x)[0], rel=2e-4)
+    assert signal._danceability(np.zeros(RATE * 3, np.float32)) == 0.0  # no fluctuation, as Essentia says
