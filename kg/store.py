@@ -281,6 +281,14 @@ class GraphStore:
             raise StoreError(f"{self.location}: query failed: {first_line(err)}") from err
         return [tuple(json_value(row.get(name)) for name in names) for row in bindings]
 
+    def bindings(self, sparql: str) -> tuple[list[str], list[dict[str, dict]]]:
+        """A SELECT's variables and rows as SPARQL JSON bindings, read in one call like `rows` (the pages turn
+        them into values their own way: IRIs as links, blank nodes marked); StoreError for a text that fails."""
+        try:
+            return solutions_json(self._native("read pages"), sparql, prefixes=protocol.OX_PREFIXES)
+        except (SyntaxError, OSError, ValueError, RuntimeError) as err:
+            raise StoreError(f"{self.location}: query failed: {first_line(err)}") from None
+
     def native_results(self, sparql: str):
         """The embedded store's own lazy result of a query over the union of all graphs, whytag's prefixes
         predeclared beside the text (kg.answers reads it row by row); StoreError for a text that fails."""

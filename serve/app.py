@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from http import HTTPStatus
 from pathlib import Path
 
 import anyio
@@ -27,6 +28,7 @@ from starlette.responses import FileResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
+from whytag.errors import first_line
 from whytag.kg.iris import DEFAULT_BASE
 from whytag.kg.namespaces import PREFIXES, SKOS, WT, prefixed_name
 from whytag.kg.protocol import serialize_triples
@@ -35,8 +37,8 @@ from whytag.kg.store import GraphStore, StoreError
 from whytag.serve.cache import Kept
 from whytag.serve.catalog import Catalog, CatalogError, View
 from whytag.serve.chart import by_family, position_bar
-from whytag.serve.links import AUDIO, audio_url
-from whytag.serve.pages import AudioNotFound, Iri, Reader
+from whytag.serve.links import AUDIO, audio_url, page_url
+from whytag.serve.pages import AudioNotFound, Iri, PageError, Reader
 from whytag.serve.sparql import (
     GRAPH_TYPES,
     Answer,
@@ -79,9 +81,9 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
     """The app over an open embedded store; raises StoreError for a remote endpoint (serve that directly)."""
     if not graph.embedded:
         raise StoreError(f"{graph.location}: whytag serve needs an embedded store; this is already a SPARQL endpoint")
-    reader = Reader(graph, settings.base)
+    catalog = Catalog(graph, partial(page_url, base=settings.base))
+    reader = Reader(graph, settings.base, catalog)
     answers = Kept(int(settings.cache_mb * 2**20), size=lambda answer: len(answer.body))
-    catalog = Catalog(graph, reader.href)
     reader.warm()
     catalog.warm()
     query_threads, page_threads = anyio.CapacityLimiter(QUERY_THREADS), anyio.CapacityLimiter(PAGE_THREADS)
@@ -95,6 +97,23 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
 
     def html(request: Request, name: str, context: dict, status: int = 200) -> Response:
         return templates.TemplateResponse(request, name, context, status_code=status, headers={"Vary": "Accept"})
+
+    def problem(request: Request, status: int, reason: str) -> Answer:
+        """A 4xx/5xx answer with its one-line reason: an HTML page for a browser (one whose Accept names
+        text/html), plain text for any other client."""
+        if "text/html" not in request.headers.get("accept", ""):
+            return Answer(f"{reason}\n".encode(), "text/plain; charset=utf-8", status)
+        response = html(request, "problem.html", {"reason": reason, "status": status,
+                                                  "phrase": HTTPStatus(status).phrase}, status=status)
+        return Answer(response.body, response.headers["content-type"], status)
+
+    def answered(answer: Answer) -> Response:
+        return Response(answer.body, status_code=answer.status, media_type=answer.media_type,
+                        headers={"Vary": "Accept"})
+
+    async def failed(request: Request, err: Exception) -> Response:
+        """An unexpected failure while answering: a 500 with its first line (the traceback goes to the log)."""
+        return answered(problem(request, 500, f"the server failed to answer: {first_line(err)}"))
 
     async def sparql(request: Request) -> Response:
         if request.method == "GET" and not request.query_params and "text/html" in request.headers.get("accept", ""):
@@ -127,7 +146,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
         try:
             response = html(request, "catalog.html", catalog.page(View.read(params)))
         except CatalogError as err:  # a bad parameter: its reason in one line, never a traceback
-            response = html(request, "problem.html", {"reason": str(err)}, status=err.status)
+            return problem(request, err.status, str(err))
         return Answer(response.body, response.headers["content-type"], response.status_code)
 
     async def query_page(request: Request) -> Response:
@@ -138,7 +157,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
     async def resource(request: Request) -> Response:
         iri = request.query_params.get("iri", "").strip()
         if not iri:
-            return PlainTextResponse("give the IRI as ?iri=…\n", status_code=400)
+            return answered(problem(request, 400, "give the IRI as ?iri=…"))
         return await describe(request, iri)
 
     async def audio(request: Request) -> Response:
@@ -148,7 +167,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
             path, media_type = await anyio.to_thread.run_sync(
                 reader.audio_file, settings.base + request.path_params["path"], limiter=page_threads)
         except AudioNotFound as err:
-            return PlainTextResponse(f"{err}\n", status_code=404)
+            return answered(problem(request, 404, str(err)))
         return FileResponse(path, media_type=media_type, content_disposition_type="inline")
 
     async def by_path(request: Request) -> Response:
@@ -159,34 +178,37 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
         query answers, until the server's own update (a track page drawn before the catalog's ranges were
         read is kept apart from one drawn after); a kept one is answered without a page thread."""
         if any(c in iri for c in '<>"{}|^`\\ ') or ":" not in iri:
-            return PlainTextResponse(f"not an IRI: {iri}\n", status_code=400)
+            return answered(problem(request, 400, f"not an IRI: {iri}"))
         wanted = negotiate(request.headers.get("accept"), PAGE_TYPES)
         if wanted is None:
             return PlainTextResponse(f"cannot answer as {request.headers.get('accept')}; offered: "
                                      f"{', '.join(PAGE_TYPES)}\n", status_code=406)
-        key = ("page", iri, wanted, _page_number(request), reader.ranged())
+        try:
+            number = _page_number(request)
+        except PageError as err:
+            return answered(problem(request, err.status, str(err)))
+        key = ("page", iri, wanted, number, reader.ranged())
         kept = answers.peek(key) or await anyio.to_thread.run_sync(
-            answers.get, key, lambda: describe_as(request, iri, wanted), limiter=page_threads)
-        return Response(kept.body, status_code=kept.status, media_type=kept.media_type, headers={"Vary": "Accept"})
+            answers.get, key, lambda: describe_as(request, iri, wanted, number), limiter=page_threads)
+        return answered(kept)
 
-    def describe_as(request: Request, iri: str, wanted: str) -> Answer:
+    def describe_as(request: Request, iri: str, wanted: str, number: int) -> Answer:
         if wanted != "text/html":
             triples = reader.triples(iri)
             if not triples:
-                return unknown(iri)
+                return problem(request, 404, f"{iri}: no triple in the graph mentions it")
             return Answer(serialize_triples(triples, wanted), wanted)
         types, label = reader.heading(iri)
         if not types and not reader.mentioned(iri):
-            return unknown(iri)
-        response = page(request, iri, types, label)
+            return problem(request, 404, f"{iri}: no triple in the graph mentions it")
+        try:
+            response = page(request, iri, types, label, number)
+        except PageError as err:
+            return problem(request, err.status, str(err))
         return Answer(response.body, response.headers["content-type"])
 
-    def unknown(iri: str) -> Answer:
-        return Answer(f"{iri}: no triple in the graph mentions it\n".encode(), "text/plain; charset=utf-8", 404)
-
-    def page(request: Request, iri: str, types: set[Iri], label: str) -> Response:
-        """The HTML page fitting the IRI's type: track, tag, rule, or the generic one."""
-        number = _page_number(request)
+    def page(request: Request, iri: str, types: set[Iri], label: str, number: int) -> Response:
+        """The HTML page fitting the IRI's type: track, tag, rule, feature, or the generic one."""
         context = {"iri": Iri(iri), "label": label}
         if WT.Track in types:
             data = reader.track(iri)
@@ -199,6 +221,8 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
             return html(request, "tag.html", {**context, **reader.tag(iri, number)})
         if WT.Rule in types:
             return html(request, "rule.html", {**context, **reader.rule(iri, number)})
+        if WT.Feature in types:
+            return html(request, "feature.html", {**context, **reader.feature(iri)})
         return html(request, "resource.html", {**context, "types": sorted(types, key=str), **reader.resource(iri)})
 
     routes = [
@@ -209,7 +233,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
         Route(AUDIO + "{path:path}", audio),
         Route("/{path:path}", by_path),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers={Exception: failed})
     app.state.query_threads = query_threads  # how many queries run and wait (the tests read it)
     return app
 
@@ -317,7 +341,8 @@ def _thread_clock() -> Callable[[], float]:
 
 
 def _page_number(request: Request) -> int:
-    try:
-        return max(0, int(request.query_params.get("page", "0")))
-    except ValueError:
-        return 0
+    """The `?page=` asked for, counted from 1 as on the catalog (1 when none); PageError (400) for anything else."""
+    given = request.query_params.get("page", "1")
+    if not given.isdigit() or int(given) < 1:
+        raise PageError(400, f"page={given}: pages are numbered 1, 2, 3 …")
+    return int(given)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
+from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
@@ -173,6 +174,20 @@ class Catalog:
 
     def index(self) -> Index:
         return self.kept.get("index", lambda: read_index(self.graph))
+
+    def named(self, rows: list[dict]) -> list[dict]:
+        """Rows holding a `track` IRI, each given the track's title and artists as the catalog's rows show them
+        (the file's name when untitled): the tag and rule pages' columns."""
+        index = self.index()
+        named = []
+        for row in rows:
+            i = bisect_left(index.tracks, str(row["track"]))  # the index's tracks are in IRI order
+            i = i if i < len(index.tracks) and index.tracks[i] == str(row["track"]) else None
+            named.append({**row, "href": self.href(str(row["track"])),
+                          "title": str(row["track"]) if i is None else index.titles[i],
+                          "credit": None if i is None else index.credits[i],
+                          "artists": [] if i is None else [(self.href(a), name) for a, name in index.artists[i]]})
+        return named
 
     def page(self, view: View) -> dict:
         """A page's rows and facets for a template; CatalogError for a facet value the catalog lacks (400)

@@ -3,6 +3,7 @@ every page (track, tag, catalog rows) links alike."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 AUDIO = "/audio/"  # a track's audio: this prefix, then its page's path (IRIs under the base only)
@@ -23,3 +24,9 @@ def audio_url(track: str, base: str) -> str | None:
 def page_audio_url(page: str) -> str | None:
     """Where the audio of the track whose page is at `page` (a page_url) is served: AUDIO + the page's path."""
     return None if page.startswith("/resource") else AUDIO + page[1:]
+
+
+def shape_anchor(model_set: str, feature: str) -> str:
+    """The id of a feature's chart on a tag page (one per model set), which the feature's page links to."""
+    name = feature.rstrip("/").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    return "shape-" + re.sub(r"[^A-Za-z0-9_-]+", "_", f"{model_set}-{name}")

@@ -7,27 +7,30 @@ same words.
 
 from __future__ import annotations
 
+import math
 import mimetypes
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyoxigraph as ox
+import numpy as np
 from rdflib import URIRef
 
 from whytag.errors import WhytagError
 from whytag.kg.features import features_by_iri, known_features
-from whytag.kg.metadata import display_name, name_pattern
+from whytag.kg.metadata import display_name
 from whytag.kg.queries import QueryError, query
-from whytag.kg.store import GraphStore, json_value, solutions_json
+from whytag.kg.store import GraphStore, json_value
 from whytag.reasoning.concepts import prefer_level
 from whytag.reasoning.explain import Explanation, Reading, Reason, condition_text, explain
 from whytag.reasoning.rules import read_models
 from whytag.serve.cache import Kept
+from whytag.serve.catalog import Catalog
 from whytag.serve.chart import Bar
-from whytag.serve.links import page_url
+from whytag.serve.histogram import histogram
+from whytag.serve.links import page_url, shape_anchor
 from whytag.serve.shapes import Shape, shape_chart, shapes
-from whytag.serve.sparql import OX_PREFIXES
 
 PAGE = 50
 CACHED = 512  # answers over many tracks (pages of lists, feature ranges) kept until the store changes
@@ -44,13 +47,23 @@ class Iri(str):
     """An IRI among query values, so that templates link it rather than print it."""
 
 
+class PageError(WhytagError):
+    """A page that cannot be shown: a page number past a list's end, or one that is no page number (its
+    status and a one-line reason, as the catalog's errors)."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+
+
 @dataclass
 class Page:
-    """One page of a list: its rows, its number (from 0) and whether another follows."""
+    """One page of a list: its rows, its number (from 1), whether another follows and how many there are."""
 
     rows: list[dict]
     number: int
     more: bool
+    pages: int = 1
 
 
 @dataclass
@@ -75,19 +88,20 @@ class ShapeView:
     iri: Iri | None
     shape: Shape
     svg: str
+    anchor: str = ""  # its id on the tag page, which a feature's page links to (serve.links.shape_anchor)
 
 
 class Reader:
-    """Reads pages' contents from the embedded store (pyoxigraph directly; explanations as `whytag explain`).
+    """Reads pages' contents from the embedded store (named queries; explanations as `whytag explain`).
 
     Lists that sort thousands of tracks (a tag's tracks, a rule's), rules and the feature ranges
     are kept until `changed` is called: the server holds the store's write lock, so only its own
     updates can change them.
     """
 
-    def __init__(self, graph: GraphStore, base: str):
+    def __init__(self, graph: GraphStore, base: str, catalog: Catalog):
         self.graph = graph
-        self.store: ox.Store = graph.oxigraph
+        self.catalog = catalog  # the titles and artists that tag and rule pages list, as the catalog shows them
         self.base = base
         self.kept = Kept(CACHED)
         self._warming = threading.Lock()  # held while a background read of the ranges runs
@@ -117,14 +131,21 @@ class Reader:
     def rows(self, sparql: str) -> list[dict]:
         """A SELECT's rows as dicts of Python values (Iri, float, int, bool, str; None where unbound), read
         in one call (see GraphStore.rows: a page's rows one by one took 190 ms beside a busy thread, not 1.4)."""
-        names, bindings = solutions_json(self.store, sparql, prefixes=OX_PREFIXES)
+        names, bindings = self.graph.bindings(sparql)
         return [{n: json_value(row.get(n), Iri, "_:", exact=True) for n in names} for row in bindings]
 
-    def page(self, sparql: str, number: int) -> Page:
-        """One page of a SELECT: `sparql` has `{window}` where its ordered sub-select takes LIMIT/OFFSET."""
-        query = sparql.replace("{window}", f"LIMIT {PAGE + 1} OFFSET {number * PAGE}")
-        rows = self.kept.get(query, lambda: self.rows(query))
-        return Page(rows[:PAGE], number, len(rows) > PAGE)
+    def page(self, name: str, number: int, order: Callable[[list[dict]], list[dict]] | None = None,
+             **bindings: object) -> Page:
+        """Page `number` (from 1) of the named query's rows, in `order` where given: the whole list is read once
+        and kept until the store changes, so every page of it is a slice; PageError past the end."""
+        def read() -> list[dict]:
+            rows = self.rows(query(name, **bindings))
+            return order(rows) if order else rows
+        rows = self.kept.get((name, *sorted((k, str(v)) for k, v in bindings.items())), read)
+        pages = max(1, math.ceil(len(rows) / PAGE))
+        if number > pages:
+            raise PageError(404, f"page={number}: past the end (this list has {pages} page{'s' if pages > 1 else ''})")
+        return Page(rows[(number - 1) * PAGE:number * PAGE], number, number < pages, pages)
 
     def href(self, iri: str) -> str:
         """Where an IRI's page is (serve.links: the one place page URLs are made)."""
@@ -148,55 +169,39 @@ class Reader:
         """An IRI's rdf:types and its label (a skos:prefLabel or foaf:name first, then a track's "Artist - Title",
         then an rdfs:label; the IRI where it has none), in one query.
         No types may mean no triple mentions it: `mentioned` tells those apart."""
-        rows = self.rows(f"SELECT ?type ?pref ?title ?credit ?label WHERE {{ {{ <{iri}> a ?type }} UNION "
-                         f"{{ <{iri}> skos:prefLabel|foaf:name ?pref }} UNION {{ <{iri}> dc:title ?title "
-                         f"OPTIONAL {{ <{iri}> wt:artistCredit ?credit }} }} UNION {{ <{iri}> rdfs:label ?label }} }}")
+        rows = self.rows(query("page-heading", iri=URIRef(iri)))
         labels = ([r["pref"] for r in rows if r["pref"] is not None]
                   + [display_name(r["title"], r["credit"]) for r in rows if r["title"] is not None]
                   + [r["label"] for r in rows if r["label"] is not None])
         return {r["type"] for r in rows if r["type"] is not None}, str(labels[0]) if labels else iri
 
     def mentioned(self, iri: str) -> bool:
-        return bool(self.store.query(f"ASK {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }}",
-                                     use_default_graph_as_union=True))
+        """Whether any triple has the IRI as subject or object (a page, or a 404)."""
+        return bool(self.graph.native_results(query("iri-mentioned", iri=URIRef(iri))))
 
-    def triples(self, iri: str) -> list[ox.Triple]:
+    def triples(self, iri: str) -> list:
         """The IRI's description for machines: every triple with it as subject or object, in any graph."""
-        return list(self.store.query(f"CONSTRUCT {{ <{iri}> ?p ?o . ?s ?q <{iri}> }} WHERE "
-                                     f"{{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?q <{iri}> }} }}",
-                                     use_default_graph_as_union=True))
+        return list(self.graph.native_results(query("iri-triples", iri=URIRef(iri))))
 
     def resource(self, iri: str) -> dict:
         """Any IRI: its outgoing and incoming triples."""
-        return {"outgoing": self.rows(f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }} ORDER BY ?p ?o LIMIT 500"),
-                "incoming": self.rows(f"SELECT ?s ?p WHERE {{ ?s ?p <{iri}> }} ORDER BY ?p ?s LIMIT 200")}
+        return {"outgoing": self.rows(query("resource-outgoing", iri=URIRef(iri), limit=500)),
+                "incoming": self.rows(query("resource-incoming", iri=URIRef(iri), limit=200))}
 
     # -- tracks -----------------------------------------------------------------------------
     def track(self, iri: str) -> dict:
         """A track: its file, its explained tags (predicted first), tag IRIs by notation, and feature bars."""
-        info = self.rows(f"""SELECT ?label ?path ?format ?duration ?rate WHERE {{
-            OPTIONAL {{ <{iri}> rdfs:label ?label }}
-            OPTIONAL {{ <{iri}> mo:available_as ?f . ?f wt:path ?path .
-                       OPTIONAL {{ ?f wt:format ?format }} OPTIONAL {{ ?f wt:duration ?duration }}
-                       OPTIONAL {{ ?f wt:sampleRate ?rate }} }} }} LIMIT 1""")
+        info = self.rows(query("track-file", track=URIRef(iri)))
         explanations: list[Explanation] = explain(self.graph, URIRef(iri))
-        tags = {str(r["notation"]): r["tag"] for r in self.rows(
-            f"SELECT DISTINCT ?notation ?tag WHERE {{ ?a wt:track <{iri}> ; wt:tag ?tag . "
-            f"?tag skos:notation ?notation }}")}
+        tags = {str(r["notation"]): r["tag"] for r in self.rows(query("track-tag-iris", track=URIRef(iri)))}
         return {"info": info[0] if info else {}, "explanations": explanations, "tag_iris": tags,
                 "bars": self.bars(iri), **self.metadata(iri)}
 
     def metadata(self, iri: str) -> dict:
         """A track's catalog metadata (kg.metadata): title, artists (linked), album, number, date, genre, ISRC
         and its MusicBrainz recording."""
-        meta = self.rows(f"""SELECT ?title ?credit ?album ?albumTitle ?number ?date ?genre ?isrc ?musicbrainz WHERE {{
-            OPTIONAL {{ <{iri}> dc:title ?title }} OPTIONAL {{ <{iri}> wt:artistCredit ?credit }}
-            OPTIONAL {{ ?album mo:track <{iri}> OPTIONAL {{ ?album dc:title ?albumTitle }} }}
-            OPTIONAL {{ <{iri}> mo:track_number ?number }} OPTIONAL {{ <{iri}> dc:date ?date }}
-            OPTIONAL {{ <{iri}> wt:genreText ?genre }} OPTIONAL {{ <{iri}> mo:isrc ?isrc }}
-            OPTIONAL {{ <{iri}> mo:musicbrainz ?musicbrainz }} }} LIMIT 1""")
-        artists = self.rows(f"SELECT ?artist ?name WHERE {{ <{iri}> foaf:maker ?artist "
-                            f"OPTIONAL {{ ?artist foaf:name ?name }} }} ORDER BY ?name")
+        meta = self.rows(query("track-metadata", track=URIRef(iri)))
+        artists = self.rows(query("track-artists", track=URIRef(iri)))
         return {"meta": meta[0] if meta else {}, "artists": artists}
 
     def bars(self, iri: str) -> list[Bar]:
@@ -234,36 +239,31 @@ class Reader:
     def features(self) -> dict[str, tuple[str, str]]:
         """Each feature's label and its default unit's symbol (kept: the same for every track page)."""
         return self.kept.get("features", lambda: {r["f"]: (str(r["label"] or r["f"].rsplit("#", 1)[-1]),
-                                                          str(r["symbol"] or "")) for r in self.rows("""
-            SELECT ?f ?label ?symbol WHERE { ?f a wt:Feature . OPTIONAL { ?f rdfs:label ?label }
-              OPTIONAL { ?f wt:defaultUnit ?u } OPTIONAL { ?u qudt:symbol ?symbol } }""")})
+                                                          str(r["symbol"] or "")) for r in self.rows(
+            query("feature-units"))})
 
     def levels(self) -> dict[str, list[tuple[str, str, str]]]:
         """Each perceptual level's (feature, label, threshold source) from the stored thresholds (kept)."""
         def read() -> dict[str, list[tuple[str, str, str]]]:
             named: dict[str, list[tuple[str, str, str]]] = {}
-            for r in self.rows("""SELECT DISTINCT ?l ?f ?level ?source WHERE {
-                    ?t wt:level ?l ; wt:feature ?f ; wt:thresholdSource ?source . ?l rdfs:label ?level }"""):
-                named.setdefault(r["l"], []).append((r["f"], str(r["level"]), str(r["source"])))
+            for r in self.rows(query("level-names")):
+                named.setdefault(r["level"], []).append((r["feature"], str(r["label"]), str(r["source"])))
             return named
         return self.kept.get("levels", read)
 
     def ranges(self) -> dict[str, tuple[float, float]]:
         """Each feature's lowest and highest value in the catalog (read once, kept until the store changes)."""
-        return self.kept.get("ranges", lambda: {r["f"]: (float(r["lo"]), float(r["hi"])) for r in self.rows(
-            "SELECT ?f (MIN(?v) AS ?lo) (MAX(?v) AS ?hi) WHERE { ?f a wt:Feature . ?t ?f ?v } GROUP BY ?f")})
+        return self.kept.get("ranges", lambda: {r["f"]: (float(r["lo"]), float(r["hi"]))
+                                                for r in self.rows(query("feature-ranges"))})
 
     # -- tags and rules ---------------------------------------------------------------------
     def tag(self, iri: str, number: int) -> dict:
-        """A tag: its label, scheme, tracks carrying it best first (paged) with their reasons (kept, like the list),
-        the rules deciding it and how its model reads each feature."""
-        info = self.rows(f"""SELECT ?notation ?scheme WHERE {{ OPTIONAL {{ <{iri}> skos:notation ?notation }}
-                                OPTIONAL {{ <{iri}> skos:inScheme ?scheme }} }} LIMIT 1""")
-        tracks = self.page(f"""SELECT ?track ?label ?score WHERE {{
-            {{ SELECT ?a ?score WHERE {{ ?a wt:tag <{iri}> ; wt:score ?score ; wt:predicted true }}
-              ORDER BY DESC(?score) ?a {{window}} }}
-            ?a wt:track ?track . {name_pattern('track', 'label')} }} ORDER BY DESC(?score) ?a""", number)
-        rules = self.rules(f"?rule a wt:Rule ; wt:forTag <{iri}> .")
+        """A tag: its label, scheme, tracks carrying it best first (paged, with the catalog's titles and artists)
+        with their reasons (kept, like the list), the rules deciding it and how its model reads each feature."""
+        info = self.rows(query("tag-info", tag=URIRef(iri)))
+        tracks = self.page("tag-tracks", number, tag=URIRef(iri))
+        tracks.rows = self.catalog.named(tracks.rows)
+        rules = self.rules(tag=iri)
         notation = str(info[0]["notation"]) if info and info[0]["notation"] is not None else None
         return {"info": info[0] if info else {}, "tracks": tracks,
                 "rules": sorted(rules, key=lambda r: -abs(r.weight)),
@@ -314,23 +314,21 @@ class Reader:
                         feature = str(known_features()[shape.feature].iri) if shape.feature in known_features() else ""
                         label, unit = described.get(feature, (shape.feature, ""))
                         views.append(ShapeView(str(name), label, Iri(feature) if feature else None, shape,
-                                               shape_chart(shape, label, unit, notation)))
+                                               shape_chart(shape, label, unit, notation),
+                                               shape_anchor(str(name), feature or shape.feature)))
             return views
         return self.kept.get(("shapes", iri), read) if notation else []
 
-    def rules(self, pattern: str) -> list[RuleView]:
-        """Rules matching a pattern over ?rule, with their conditions in the graph's words (kept: a tag
-        page reads its model's rules on every visit)."""
-        return self.kept.get(("rules", pattern), lambda: self._read_rules(pattern))
+    def rules(self, **chosen: str) -> list[RuleView]:
+        """The rules with their conditions in the graph's words, chosen by `rule`, `tag` or `tested` (a feature
+        one of their conditions tests) IRI (kept: a tag page reads its model's rules on every visit)."""
+        key = ("rules", *sorted(chosen.items()))
+        return self.kept.get(key, lambda: self._read_rules({k: [v] for k, v in chosen.items()}))
 
-    def _read_rules(self, pattern: str) -> list[RuleView]:
+    def _read_rules(self, chosen: dict[str, list[str]]) -> list[RuleView]:
         views: dict[str, RuleView] = {}
-        for r in self.rows(f"""SELECT ?rule ?weight ?support ?precision ?tag ?notation ?f ?feature ?op ?threshold
-              WHERE {{
-                {pattern} ?rule wt:weight ?weight ; wt:support ?support ; wt:forTag ?tag ; wt:hasCondition ?c .
-                ?c wt:feature ?f ; wt:operator ?op ; wt:threshold ?threshold .
-                OPTIONAL {{ ?rule wt:precision ?precision }} OPTIONAL {{ ?tag skos:notation ?notation }}
-                OPTIONAL {{ ?f rdfs:label ?featureLabel }} BIND(COALESCE(?featureLabel, STR(?f)) AS ?feature) }}"""):
+        slots = {"rule": None, "tag": None, "tested": None} | chosen
+        for r in self.rows(query("rule-conditions", **slots)):
             view = views.setdefault(r["rule"], RuleView(r["rule"], r["weight"], r["support"], r["precision"],
                                                         r["tag"], r["notation"]))
             condition = condition_text(r["feature"], r["op"], r["threshold"], r["f"])  # binary/categorical wording
@@ -341,9 +339,30 @@ class Reader:
         return list(views.values())
 
     def rule(self, iri: str, number: int) -> dict:
-        """A rule: its conditions, weight, precision and support, and the tracks it fired on (paged)."""
-        found = self.rules(f"VALUES ?rule {{ <{iri}> }}")
-        tracks = self.page(f"""SELECT ?track ?label WHERE {{ {{ SELECT DISTINCT ?track ?label WHERE {{
-            ?j wt:rule <{iri}> . ?a wt:justifiedBy ?j ; wt:track ?track . {name_pattern('track', 'label')} }}
-            ORDER BY ?label ?track {{window}} }} }} ORDER BY ?label ?track""", number)
+        """A rule: its conditions, weight, precision and support, and the tracks it fired on (paged, by title)."""
+        found = self.rules(rule=iri)
+        tracks = self.page("rule-tracks", number, lambda rows: sorted(
+            self.catalog.named(rows), key=lambda r: (r["title"].lower(), str(r["track"]))), rule=URIRef(iri))
         return {"rule": found[0] if found else None, "tracks": tracks}
+
+    # -- features ---------------------------------------------------------------------------
+    def feature(self, iri: str) -> dict:
+        """A feature: what the graph says of it (label, description, unit, family, extractors), its levels'
+        thresholds, its values across the catalog as a histogram (kept until the store changes), the tag models
+        reading it (each linked to its chart on the tag page) and the rules testing it."""
+        about = self.rows(query("feature-about", feature=URIRef(iri)))
+        head = about[0] if about else {}
+        extractors = {r["extractor"]: str(r["extractorLabel"] or r["extractor"]) for r in about if r["extractor"]}
+        levels = self.rows(query("feature-thresholds", feature=URIRef(iri)))
+        label = str(head.get("label") or iri.rsplit("#", 1)[-1])
+        symbol = str(head.get("symbol") or "")
+        values = self.kept.get(("feature-values", iri), lambda: np.array(
+            [float(r[0]) for r in self.graph.rows(query("feature-values", feature=URIRef(iri)))
+             if isinstance(r[0], (int, float))]))
+        thresholds = sorted({(float(bound), str(level["label"] or "")) for level in levels
+                             for bound in (level["lower"], level["upper"]) if bound is not None})
+        models = [{**m, "href": self.href(str(m["tag"])) + "#" + shape_anchor(str(m["name"]), iri)}
+                  for m in self.rows(query("feature-models", feature=URIRef(iri)))]
+        return {"about": head, "extractors": extractors, "levels": levels, "count": len(values),
+                "histogram": histogram(values, thresholds, label, symbol), "models": models,
+                "rules": sorted(self.rules(tested=iri), key=lambda r: (str(r.notation), -abs(r.weight)))}
