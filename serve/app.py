@@ -98,10 +98,10 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
     def html(request: Request, name: str, context: dict, status: int = 200) -> Response:
         return templates.TemplateResponse(request, name, context, status_code=status, headers={"Vary": "Accept"})
 
-    def problem(request: Request, status: int, reason: str) -> Answer:
-        """A 4xx/5xx answer with its one-line reason: an HTML page for a browser (one whose Accept names
-        text/html), plain text for any other client."""
-        if "text/html" not in request.headers.get("accept", ""):
+    def problem(request: Request, status: int, reason: str, page: bool = False) -> Answer:
+        """A 4xx/5xx answer with its one-line reason: an HTML page where the pages would answer HTML (the Accept
+        header prefers it, or only a `page` is offered: the catalog), plain text for any other client."""
+        if not page and negotiate(request.headers.get("accept"), PAGE_TYPES) != "text/html":
             return Answer(f"{reason}\n".encode(), "text/plain; charset=utf-8", status)
         response = html(request, "problem.html", {"reason": reason, "status": status,
                                                   "phrase": HTTPStatus(status).phrase}, status=status)
@@ -146,7 +146,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
         try:
             response = html(request, "catalog.html", catalog.page(View.read(params)))
         except CatalogError as err:  # a bad parameter: its reason in one line, never a traceback
-            return problem(request, err.status, str(err))
+            return problem(request, err.status, str(err), page=True)
         return Answer(response.body, response.headers["content-type"], response.status_code)
 
     async def query_page(request: Request) -> Response:
@@ -204,7 +204,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
         try:
             response = page(request, iri, types, label, number)
         except PageError as err:
-            return problem(request, err.status, str(err))
+            return problem(request, err.status, str(err), page=True)
         return Answer(response.body, response.headers["content-type"])
 
     def page(request: Request, iri: str, types: set[Iri], label: str, number: int) -> Response:

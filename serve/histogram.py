@@ -32,7 +32,7 @@ def histogram(values: np.ndarray, thresholds: list[tuple[float, str]], label: st
         return PAD + (1 - count / tallest) * (HEIGHT - PAD - BOTTOM)
 
     bars = "".join(f'<rect x="{x(a):.1f}" y="{y(n):.1f}" width="{max(x(b) - x(a) - 1, 1):.1f}" '
-                   f'height="{y(0) - y(n):.1f}" fill="#4a6fa5"/>'
+                   f'height="{y(0) - y(n):.1f}" fill="#4a6fa5" data-count="{n}"/>'
                    for a, b, n in zip(edges[:-1], edges[1:], counts) if n)
     inside = [(value, name) for value, name in thresholds if low <= value <= high]
     lines = "".join(f'<line x1="{x(v):.1f}" x2="{x(v):.1f}" y1="{PAD}" y2="{y(0):.1f}" stroke="#d9730d" '

@@ -99,9 +99,10 @@ class Reader:
     updates can change them.
     """
 
-    def __init__(self, graph: GraphStore, base: str, catalog: Catalog):
+    def __init__(self, graph: GraphStore, base: str, catalog: Catalog | None = None):
         self.graph = graph
-        self.catalog = catalog  # the titles and artists that tag and rule pages list, as the catalog shows them
+        # the titles and artists that tag and rule pages list, as the catalog shows them (the server's own)
+        self.catalog = catalog or Catalog(graph, self.href)
         self.base = base
         self.kept = Kept(CACHED)
         self._warming = threading.Lock()  # held while a background read of the ranges runs
@@ -359,8 +360,12 @@ class Reader:
         values = self.kept.get(("feature-values", iri), lambda: np.array(
             [float(r[0]) for r in self.graph.rows(query("feature-values", feature=URIRef(iri)))
              if isinstance(r[0], (int, float))]))
-        thresholds = sorted({(float(bound), str(level["label"] or "")) for level in levels
-                             for bound in (level["lower"], level["upper"]) if bound is not None})
+        between: dict[float, list[str]] = {}  # a threshold, and the levels it parts (slow / moderate)
+        for level in levels:
+            for bound in (level["lower"], level["upper"]):
+                if bound is not None and level["label"] not in between.setdefault(float(bound), []):
+                    between[float(bound)].append(str(level["label"] or ""))
+        thresholds = sorted((bound, " / ".join(names)) for bound, names in between.items())
         models = [{**m, "href": self.href(str(m["tag"])) + "#" + shape_anchor(str(m["name"]), iri)}
                   for m in self.rows(query("feature-models", feature=URIRef(iri)))]
         return {"about": head, "extractors": extractors, "levels": levels, "count": len(values),

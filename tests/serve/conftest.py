@@ -18,6 +18,15 @@ pytest.importorskip("starlette", reason="the 'serve' extra (starlette, uvicorn, 
 def tagged_store(tmp_path_factory):
     """40 tracks with tempo, brightness and a third feature; 'energetic' and 'calm' learned and applied."""
     from whytag.kg.store import open_store
+
+    with open_store(tmp_path_factory.mktemp("serve") / "graph") as store:
+        fill_tagged(store)
+        yield store
+
+
+def fill_tagged(store) -> None:
+    """Import the 40 tracks t0…t39 into `store` from a feature table, learn 'energetic' and 'calm' as the model
+    set 'toy' and apply it."""
     from whytag.kg.tables import import_features
     from whytag.reasoning.reasoner import apply_model
     from whytag.reasoning.training import learn
@@ -28,11 +37,9 @@ def tagged_store(tmp_path_factory):
                           "dom": rng.uniform(0, 0.5, 40)}, index=ids)
     labels = pd.DataFrame({"energetic": (frame["BPM"] > 110).astype(int),
                            "calm": (frame["Spectral-Centroid"] < 1800).astype(int)}, index=ids)
-    with open_store(tmp_path_factory.mktemp("serve") / "graph") as store:
-        tracks = import_features(store, frame, "synthetic")
-        learn(store, labels, dict(zip(ids, tracks)), "boosted", "toy", "toy-moods", "synthetic")
-        apply_model(store, "toy")
-        yield store
+    tracks = import_features(store, frame, "synthetic")
+    learn(store, labels, dict(zip(ids, tracks)), "boosted", "toy", "toy-moods", "synthetic")
+    apply_model(store, "toy")
 
 
 def make_app(store):

@@ -109,7 +109,7 @@ def site(library, serve):
 @pytest.fixture(scope="module")
 def pages(library, site):
     """The URL of one page of each kind: the catalog, a track, its first tag, a rule for it, a feature, the
-    query form."""
+    query form, and the 404 page of an IRI nothing mentions."""
     from whytag.kg.iris import DEFAULT_BASE, feature_iri, tag_iri
     from whytag.serve.links import page_url
 
@@ -121,7 +121,8 @@ def pages(library, site):
     tag = tag_iri("demo-moods", "energetic")
     rule = store.select(f"SELECT ?rule WHERE {{ ?rule a wt:Rule ; wt:forTag <{tag}> }} LIMIT 1").rows[0][0]
     return {"catalog": f"{site}/", "track": site + href(ids["00-happy-energetic"]), "tag": site + href(tag),
-            "rule": site + href(rule), "feature": site + href(feature_iri("BPM")), "query": f"{site}/query"}
+            "rule": site + href(rule), "feature": site + href(feature_iri("BPM")), "query": f"{site}/query",
+            "missing": f"{site}/track/no-such-track"}
 
 
 def visible(driver, selector: str):
@@ -190,6 +191,9 @@ def walk(driver, site: str, library, shots: bool) -> None:
     top = predicted[0].ranked()[0].readings[0]
     sections[0].find_element(By.CSS_SELECTOR, "svg.waterfall g.step.reason a").click()
     assert driver.find_element(By.TAG_NAME, "h1").text == top.label
+    assert visible(driver, "figure.histogram svg") and not driver.find_elements(By.PARTIAL_LINK_TEXT, "_:")
+    if shots:
+        shot(driver, "feature")
     driver.back()
 
     driver.find_element(By.CSS_SELECTOR, "section.tag h3 a").click()
@@ -282,7 +286,7 @@ def test_the_keyboard_reaches_the_links_and_shows_where_it_is(browser, pages):
     assert float(focused.value_of_css_property("outline-width").removesuffix("px")) >= 2
 
 
-@pytest.mark.parametrize("kind", ["catalog", "track", "tag", "rule", "feature", "query"])
+@pytest.mark.parametrize("kind", ["catalog", "track", "tag", "rule", "feature", "query", "missing"])
 def test_no_serious_accessibility_violations(axe, browser, pages, kind):
     browser.get(pages[kind])
     browser.execute_script(axe)

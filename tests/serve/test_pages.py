@@ -172,7 +172,7 @@ def test_pages_render_a_bounded_number_at_once_and_queries_answer_meanwhile(serv
     monkeypatch.setattr(Reader, "track", held)
     loads = served.PAGE_THREADS + 2
     with ThreadPoolExecutor(loads) as pool:
-        pages = [pool.submit(httpx.get, f"{server_url}/resource", params={"iri": TRACK, "page": n}, timeout=60)
+        pages = [pool.submit(httpx.get, f"{server_url}/resource", params={"iri": TRACK, "page": n + 1}, timeout=60)
                  for n in range(loads)]
         try:
             assert all(started.acquire(timeout=20) for _ in range(served.PAGE_THREADS))

@@ -20,8 +20,8 @@ def _tag_page(client, store, notation: str) -> str:
 
 def test_each_track_row_has_a_mini_waterfall_of_its_explanation(client, tagged_store):
     text = _tag_page(client, tagged_store, "energetic")
-    rows = re.findall(r'<tr><td><a href="/track/synthetic/(t\d+)">t\d+</a></td><td>([\d.]+)</td>\s*<td>(.*?)</td></tr>',
-                      text, re.S)
+    rows = re.findall(r'<tr><td class="title"><a href="/track/synthetic/(t\d+)">t\d+</a></td>\s*<td class="artist">'
+                      r'</td>\s*<td>([\d.]+)</td>\s*<td>(.*?)</td></tr>', text, re.S)
     assert rows and [float(s) for _, s, _ in rows] == sorted((float(s) for _, s, _ in rows), reverse=True)
     for row_id, _, cell in rows:
         [e] = [e for e in explain(tagged_store, URIRef(f"urn:whytag:track/synthetic/{row_id}"), tag="energetic")]
@@ -97,3 +97,41 @@ def test_pages_render_for_a_store_tagged_by_a_shipped_model_set(shipped_client):
     text = html.unescape(client.get("/resource", params={"iri": str(tag)}).text)
     assert text.count('<svg xmlns="http://www.w3.org/2000/svg" class="shape"') >= 5
     assert re.search(r'class="waterfall mini"', text) and "/track/shipped/s0" in text
+
+
+@pytest.fixture(scope="module")
+def named_tags(tmp_path_factory):
+    """The tagged store's tracks, two of them titled and credited by a metadata table (one with two artists),
+    served."""
+    from conftest import fill_tagged
+    from starlette.testclient import TestClient
+
+    from whytag.kg.metadata_table import import_metadata
+    from whytag.kg.store import open_store
+    from whytag.serve.app import Settings, create_app
+
+    folder = tmp_path_factory.mktemp("named-tags")
+    (folder / "names.csv").write_text("track,title,artist\n"
+                                      "t1,Blue in Green,Miles Davis; Bill Evans\nt2,Naima,John Coltrane\n")
+    with open_store(folder / "graph") as store:
+        fill_tagged(store)
+        assert import_metadata(store, folder / "names.csv").failures == []
+        with TestClient(create_app(store, Settings())) as client:
+            yield client, store
+
+
+def test_tag_rows_show_title_and_artist_apart_as_the_catalog_does(named_tags):
+    client, store = named_tags
+    rows = {}
+    for notation in ("energetic", "calm"):
+        text = html.unescape(_tag_page(client, store, notation))
+        for href, title, artist in re.findall(r'<tr><td class="title"><a href="([^"]+)">([^<]+)</a></td>\s*'
+                                              r'<td class="artist">(.*?)</td>', text, re.S):
+            rows[href] = (title, re.sub(r"<[^>]+>", "", artist))
+    catalog = html.unescape(client.get("/").text)
+    listed = {href: (title, re.sub(r"<[^>]+>", "", artist)) for href, title, artist in re.findall(
+        r'<td class="title"><a href="([^"]+)">([^<]+)</a></td>\n<td class="artist">(.*?)</td>', catalog)}
+    assert rows and all(listed[href] == row for href, row in rows.items())
+    named = {row for row in rows.values() if row[1]}
+    assert named <= {("Blue in Green", "Bill Evans, Miles Davis"), ("Naima", "John Coltrane")} and named
+    assert all(" - " not in title for title, _ in rows.values())

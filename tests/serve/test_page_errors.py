@@ -1,0 +1,95 @@
+"""Pages that cannot be shown: an HTML page saying why where pages answer HTML (lang, title, main landmark, one
+line), plain text for clients asking for RDF; and lists' `?page=` counted from 1 everywhere, as on the catalog."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from rdflib import URIRef
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+def _reason(response) -> str:
+    """The page's one-line reason, after checking the page has what a page needs."""
+    text = response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert '<html lang="en">' in text and re.search(r"<title>[^<]+ · whytag</title>", text)
+    assert len(re.findall(r"<main>", text)) == 1
+    [reason] = re.findall(r'<p class="problem">([^<]*)</p>', text)
+    assert "\n" not in reason
+    return html.unescape(reason)
+
+
+def _tag(store, notation: str) -> str:
+    return str(store.rows(f"SELECT ?tag WHERE {{ ?tag skos:notation '{notation}' }}")[0][0])
+
+
+def _rule(store) -> str:
+    return str(store.rows("SELECT ?rule WHERE { ?rule a wt:Rule } ORDER BY ?rule LIMIT 1")[0][0])
+
+
+def test_an_unknown_iri_is_a_404_page_for_a_browser_and_plain_text_for_rdf_clients(client):
+    page = client.get("/track/no-such-track", headers=BROWSER)
+    assert page.status_code == 404
+    assert _reason(page) == "urn:whytag:track/no-such-track: no triple in the graph mentions it"
+    assert "<title>404 not found · whytag</title>" in page.text and "<h1>Not found</h1>" in page.text
+    plain = client.get("/track/no-such-track", headers={"Accept": "application/n-triples"})
+    assert plain.status_code == 404 and plain.headers["content-type"].startswith("text/plain")
+    assert plain.text == "urn:whytag:track/no-such-track: no triple in the graph mentions it\n"
+    turtle = client.get("/track/no-such-track", headers={"Accept": "text/turtle"})
+    assert turtle.status_code == 404 and turtle.headers["content-type"].startswith("text/plain")
+
+
+@pytest.mark.parametrize("target, status, reason", [
+    ("/resource", 400, "give the IRI as ?iri=…"),
+    ("/resource?iri=no%20iri", 400, "not an IRI: no iri"),
+    ("/audio/track/no-such-track", 404, "urn:whytag:track/no-such-track: no audio file was ingested for it"),
+])
+def test_other_requests_the_pages_refuse_say_why_in_a_page(client, target, status, reason):
+    page = client.get(target, headers=BROWSER)
+    assert page.status_code == status and _reason(page) == reason
+    assert client.get(target, headers={"Accept": "text/turtle"}).text == reason + "\n"
+
+
+def test_a_failure_while_drawing_a_page_is_a_500_page(tagged_store, monkeypatch):
+    from conftest import make_app
+    from starlette.testclient import TestClient
+
+    from whytag.serve.pages import Reader
+
+    def broken(self, iri):
+        raise RuntimeError("the disk went away\nsecond line")
+
+    monkeypatch.setattr(Reader, "track", broken)
+    with TestClient(make_app(tagged_store), raise_server_exceptions=False) as failing:
+        page = failing.get("/track/synthetic/t1", headers=BROWSER)
+    assert page.status_code == 500
+    assert _reason(page) == "the server failed to answer: the disk went away"
+
+
+@pytest.mark.parametrize("kind", ["tag", "rule"])
+def test_tag_and_rule_pages_count_pages_from_1(client, tagged_store, kind):
+    iri = _tag(tagged_store, "energetic") if kind == "tag" else _rule(tagged_store)
+    first = client.get("/resource", params={"iri": iri}, headers=BROWSER)
+    assert first.status_code == 200 and re.search(r"page 1 of 1\s*</p>", first.text)
+    assert 'rel="prev"' not in first.text
+    assert client.get("/resource", params={"iri": iri, "page": "1"}, headers=BROWSER).text == first.text
+    for given in ("0", "-1", "two"):
+        old = client.get("/resource", params={"iri": iri, "page": given}, headers=BROWSER)
+        assert old.status_code == 400 and _reason(old) == f"page={given}: pages are numbered 1, 2, 3 …"
+    past = client.get("/resource", params={"iri": iri, "page": "2"}, headers=BROWSER)
+    assert past.status_code == 404 and _reason(past) == "page=2: past the end (this list has 1 page)"
+
+
+def test_a_long_list_pages_by_50_from_page_1(tagged_store):
+    from whytag.serve.pages import PAGE, Reader
+
+    reader = Reader(tagged_store, "urn:whytag:")
+    tag = URIRef(_tag(tagged_store, "calm"))
+    every = reader.rows(f"SELECT ?track WHERE {{ ?a wt:tag <{tag}> ; wt:predicted true ; wt:track ?track }}")
+    page = reader.tag(str(tag), 1)["tracks"]
+    assert PAGE == 50 and page.number == 1 and not page.more and page.pages == 1
+    assert sorted(str(r["track"]) for r in page.rows) == sorted(str(r["track"]) for r in every)
