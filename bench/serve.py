@@ -7,16 +7,17 @@ more features per track, 'energetic' and 'calm' learned with the boosted learner
 starts `whytag serve` as its own process and runs the clients (asyncio, one lean keep-alive HTTP/1.1
 connection each) for the given time. With `--mix all` each client picks the next of eleven requests in
 turn: the five typical queries (count tracks, a track's tags, why a track has a tag, tracks with a tag best
-first, features of a track), a track page, a tag page and a catalog page, the four kinds of catalog page in
-turn (the first page; a deep one, pages 100-199 of 200; sorted by title backwards; tagged calm and fast);
+first, features of a track), a track page, a catalog page, the four kinds of catalog page in turn (the first
+page; a deep one, pages 100-199 of 200; sorted by title backwards; tagged calm and fast), and every fourth track
+one of the pages of a tag (calm's), a rule (calm's rules in turn) and a feature (the catalog's in turn);
 with `--mix catalog` only the catalog pages. Each client has its own share of the catalog's tracks, so a
 per-track request is asked once in a run: a client through its share stops (the run then ends early, and
-says so); the catalog-wide ones (count tracks, tracks with a tag best first, the tag page) are the same text
-every time, and the catalog pages vary their page number with the track. One run per `--cache-mb` (the
-server's kept answers; 0: none), side by side; with `--baseline DIR` (a folder whose `whytag` package is
-another checkout, e.g. today's main) each run is made against that one's server too, and the ratio of their
+says so); the catalog-wide ones (count tracks, tracks with a tag best first, the tag, rule and feature pages)
+are the same few texts every time, and the catalog pages vary their page number with the track. One run per
+`--cache-mb` (the server's kept answers; 0: none), side by side; with `--baseline DIR` (a folder whose `whytag`
+package is another checkout, e.g. today's main) each run is made against that one's server too, and the ratio of their
 latencies printed. Prints per request kind: count, errors, p50 and p99 latency; and the overall throughput.
-Goals (issues #15, #28): queries p99 < 100 ms, a track page and a catalog page < 150 ms, zero errors.
+Goals (issues #15, #28): queries p99 < 100 ms, every kind of page < 150 ms, zero errors.
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ async def client(host: str, port: int, requests: list[tuple[str, str]], until: f
     connection.close()
 
 
-async def load(port: int, tracks: list[str], tag_page: str, clients: int, seconds: float,
+async def load(port: int, tracks: list[str], pages: dict[str, list[str]], clients: int, seconds: float,
                mix: str) -> dict[str, list[float]]:
     """Run the clients; print and return each request kind's latencies."""
     def requests(share: list[str]) -> list[tuple[str, str]]:
@@ -146,8 +147,10 @@ async def load(port: int, tracks: list[str], tag_page: str, clients: int, second
                     asked.append((kind, "/sparql?" + urlencode({"query": query.format(track=track) if "{track}" in query
                                                                  else query})))
                 asked.append(("track page", "/resource?" + urlencode({"iri": track})))
-                if n % 4 == 0:
-                    asked.append(("tag page", "/resource?" + urlencode({"iri": tag_page})))
+                if n % 4 == 0:  # each kind in turn, each IRI of a kind in turn
+                    kind = list(pages)[n // 4 % len(pages)]
+                    iris = pages[kind]
+                    asked.append((kind, "/resource?" + urlencode({"iri": iris[n // 4 // len(pages) % len(iris)]})))
             kinds = list(CATALOG.items()) if mix == "catalog" else [list(CATALOG.items())[n % len(CATALOG)]]
             asked += [(kind, target.format(deep=100 + n % 100, near=1 + n % 10)) for kind, target in kinds]
         return asked
@@ -195,13 +198,18 @@ def main() -> None:
 
     with open_store(location, create=False) as store:
         tracks = [str(r[0]) for r in store.select("SELECT ?t WHERE { ?t a wt:Track }").rows]
-        tag_page = str(store.select("SELECT DISTINCT ?tag WHERE { ?a wt:tag ?tag . ?tag skos:notation 'calm' }")
-                       .rows[0][0])
+        tag = str(store.select("SELECT DISTINCT ?tag WHERE { ?a wt:tag ?tag . ?tag skos:notation 'calm' }")
+                  .rows[0][0])
+        pages = {"tag page": [tag],
+                 "rule page": [str(r[0]) for r in store.select(
+                     f"SELECT ?rule WHERE {{ ?rule a wt:Rule ; wt:forTag <{tag}> }} ORDER BY ?rule").rows],
+                 "feature page": [str(r[0]) for r in store.select(
+                     "SELECT DISTINCT ?f WHERE { ?f a wt:Feature . ?t ?f ?v } ORDER BY ?f").rows]}
     for cache_mb in args.cache_mb:
         runs = {}
         for name, package in ([("baseline", args.baseline)] if args.baseline else []) + [("this", None)]:
             print(f"\n--cache-mb {cache_mb:g}, {name}{f' ({package})' if package else ''}")
-            runs[name] = serve_and_load(location, cache_mb, tracks, tag_page, args, package)
+            runs[name] = serve_and_load(location, cache_mb, tracks, pages, args, package)
         if args.baseline:
             print(f"\n--cache-mb {cache_mb:g}: baseline / this")
             print(f"{'request':<20} {'p50 ratio':>9} {'p99 ratio':>9}")
@@ -210,8 +218,8 @@ def main() -> None:
                 print(f"{kind:<20} {b50 / t50:>9.1f} {b99 / t99:>9.1f}")
 
 
-def serve_and_load(location: Path, cache_mb: float, tracks: list[str], tag_page: str, args: argparse.Namespace,
-                   package: Path | None) -> dict[str, list[float]]:
+def serve_and_load(location: Path, cache_mb: float, tracks: list[str], pages: dict[str, list[str]],
+                   args: argparse.Namespace, package: Path | None) -> dict[str, list[float]]:
     """Start `whytag serve` on the store (from the `whytag` package in folder `package`, if given), wait until it
     answers and has read the catalog (its first page), run the clients, stop it; each request kind's latencies."""
     with socket.socket() as probe:
@@ -234,7 +242,7 @@ def serve_and_load(location: Path, cache_mb: float, tracks: list[str], tag_page:
         started = time.perf_counter()
         httpx.get(f"{url}/", timeout=120)  # the catalog read once, before the clients (a visitor after the start)
         print(f"first catalog page: {time.perf_counter() - started:.2f} s")
-        return asyncio.run(load(port, tracks, tag_page, args.clients, args.seconds, args.mix))
+        return asyncio.run(load(port, tracks, pages, args.clients, args.seconds, args.mix))
     finally:
         server.terminate()
         server.wait(timeout=30)
