@@ -5,7 +5,7 @@ Usage: python bench/serve.py [--tracks 10000] [--clients 32] [--seconds 60] [--s
 Builds (or reuses, with --store) a catalog of synthetic tracks: tempo, brightness, loudness and two
 more features per track, 'energetic' and 'calm' learned with the boosted learner and applied. Then it
 starts `whytag serve` as its own process and runs the clients (asyncio, one lean keep-alive HTTP/1.1
-connection each) for the given time. With `--mix all` each client picks the next of eleven requests in
+connection each) for the given time. With `--mix all` each client asks, track after track, in
 turn: the five typical queries (count tracks, a track's tags, why a track has a tag, tracks with a tag best
 first, features of a track), a track page, a catalog page, the four kinds of catalog page in turn (the first
 page; a deep one, pages 100-199 of 200; sorted by title backwards; tagged calm and fast), and every fourth track

@@ -199,7 +199,9 @@ def walk(driver, site: str, library, shots: bool) -> None:
     driver.find_element(By.CSS_SELECTOR, "section.tag h3 a").click()
     assert driver.find_element(By.TAG_NAME, "h1").text == predicted[0].tag
     energetic = [clip for clip in ids if clip.endswith("-energetic")]
-    assert len(visible(driver, "table.tracks td a")) == len(energetic)
+    assert len(visible(driver, "table.tracks td.title a")) == len(energetic)
+    assert {a.text for a in visible(driver, "table.tracks td.title a")} <= {t for _, t in names.values()}
+    assert {a.text for a in visible(driver, "table.tracks td.artist a")} <= {a for a, _ in names.values()}
     assert len(visible(driver, "table.tracks svg.waterfall.mini")) == len(energetic)
     assert visible(driver, "figure.shape svg")
     if shots:
