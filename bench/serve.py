@@ -8,8 +8,8 @@ starts `whytag serve` as its own process and runs the clients (asyncio, one lean
 connection each) for the given time. With `--mix all` each client asks, track after track, in
 turn: the five typical queries (count tracks, a track's tags, why a track has a tag, tracks with a tag best
 first, features of a track), a track page, a catalog page, the four kinds of catalog page in turn (the first
-page; a deep one, pages 100-199 of 200; sorted by title backwards; tagged calm and fast), and every fourth track
-one of the pages of a tag (calm's), a rule (calm's rules in turn) and a feature (the catalog's in turn);
+page; a deep one, pages 100-199 of 200; sorted by title backwards; tagged calm and fast), and one of the pages
+of a tag (calm's), a rule (calm's rules in turn) and a feature (the catalog's in turn);
 with `--mix catalog` only the catalog pages. Each client has its own share of the catalog's tracks, so a
 per-track request is asked once in a run: a client through its share stops (the run then ends early, and
 says so); the catalog-wide ones (count tracks, tracks with a tag best first, the tag, rule and feature pages)
@@ -147,10 +147,9 @@ async def load(port: int, tracks: list[str], pages: dict[str, list[str]], client
                     asked.append((kind, "/sparql?" + urlencode({"query": query.format(track=track) if "{track}" in query
                                                                  else query})))
                 asked.append(("track page", "/resource?" + urlencode({"iri": track})))
-                if n % 4 == 0:  # each kind in turn, each IRI of a kind in turn
-                    kind = list(pages)[n // 4 % len(pages)]
-                    iris = pages[kind]
-                    asked.append((kind, "/resource?" + urlencode({"iri": iris[n // 4 // len(pages) % len(iris)]})))
+                kind = list(pages)[n % len(pages)]  # each kind in turn, each IRI of a kind in turn
+                iris = pages[kind]
+                asked.append((kind, "/resource?" + urlencode({"iri": iris[n // len(pages) % len(iris)]})))
             kinds = list(CATALOG.items()) if mix == "catalog" else [list(CATALOG.items())[n % len(CATALOG)]]
             asked += [(kind, target.format(deep=100 + n % 100, near=1 + n % 10)) for kind, target in kinds]
         return asked
