@@ -171,7 +171,7 @@ def models(ctx, fmt: str) -> None:
               help="Folder holding the paper's tables (default: $WHYTAG_PAPER_TABLES, else ../shared/data).")
 @click.option("--out", type=click.Path(file_okay=False), help="Folder to write to (default: the package's own).")
 @click.option("--keep-scores", is_flag=True, help="Reuse the cross-validated scores on the current cards instead "
-              "of measuring them again (minutes to an hour: a fit per split).")
+              "of measuring them again (a fit per split: ~7 CPU minutes for moods' 10 folds).")
 def build_models(names: tuple[str, ...], tables: str | None, out: str | None, keep_scores: bool) -> None:
     """Rebuild the shipped model sets (NAMES, default all) bit for bit from the paper's feature tables."""
     from whytag.evaluation.shipped import SHIPPED, card_path, card_scores, write
