@@ -10,9 +10,6 @@ from whytag_testing import REPO
 
 from whytag.kg.store import StoreError, open_store
 
-# Modules still reaching into pyoxigraph outside the store (issue 27): serve/pages.py until the pages helpers
-# (issue 28) move its reads to named queries. The list only shrinks.
-STILL_REACHING = {"serve/pages.py"}
 STORE_FAMILY = {"kg/store.py", "kg/protocol.py", "kg/dump.py"}  # the embedded implementation
 PYOXIGRAPH = re.compile(r"^\s*(import pyoxigraph|from pyoxigraph\b)", re.M)
 ENGINE = re.compile(r"\.oxigraph\b")
@@ -27,8 +24,7 @@ def modules() -> dict[str, str]:
 def test_nothing_outside_kg_imports_pyoxigraph_or_touches_the_engine():
     reaching = {path for path, text in modules().items()
                 if not path.startswith("kg/") and (PYOXIGRAPH.search(text) or ENGINE.search(text))}
-    assert sorted(reaching - STILL_REACHING) == [], "go through GraphStore's methods (kg/store.py), not pyoxigraph"
-    assert sorted(STILL_REACHING - reaching) == [], "no pyoxigraph left here: drop it from STILL_REACHING"
+    assert sorted(reaching) == [], "go through GraphStore's methods (kg/store.py), not pyoxigraph"
 
 
 def test_inside_kg_only_the_store_touches_the_engine():
