@@ -95,9 +95,7 @@ def ingest_feature_values(ctx: click.Context, path: str, base: str) -> None:
 
         report = ingest_features(store, path, base=base)
     click.echo(f"recorded {len(report.tracks)} track(s) from {path}; {len(report.failures)} file(s) failed")
-    if report.unknown:
-        click.echo(f"  note: {path}: {len(report.unknown)} unknown column(s) not recorded: {names(report.unknown)}",
-                   err=True)
+    echo_unknown_columns(path, report.unknown)
     echo_failures(ctx, report.failures)
 
 
@@ -108,10 +106,14 @@ def ingest_metadata(ctx: click.Context, path: str, base: str) -> None:
     with command_store(ctx, write=True) as store:
         report = import_metadata(store, path, base=base)
     click.echo(f"set the metadata of {report.written} track(s) from {path}; {len(report.failures)} problem(s)")
-    if report.unknown:
-        click.echo(f"  warning: {path}: {len(report.unknown)} unknown column(s) not recorded: {names(report.unknown)}",
-                   err=True)
+    echo_unknown_columns(path, report.unknown)
     echo_failures(ctx, report.failures)
+
+
+def echo_unknown_columns(path: str, unknown: list[str]) -> None:
+    """Name a table's columns whytag does not know (left out, not an error: the rest of the table is recorded)."""
+    if unknown:
+        click.echo(f"  note: {path}: {len(unknown)} unknown column(s) not recorded: {names(unknown)}", err=True)
 
 
 def extract_and_report(store: GraphStore, groups: str, tracks: list[URIRef] | None, workers: int | None,

@@ -76,7 +76,7 @@ def test_a_metadata_table_names_tracks_by_file_path_or_iri_and_reports_what_it_c
     result = whytag("ingest", "--metadata", str(table), store=store, check=False)
     assert result.returncode == 1
     assert f"set the metadata of 3 track(s) from {table}; 2 problem(s)" in result.stdout
-    assert f"warning: {table}: 1 unknown column(s) not recorded: Mood" in result.stderr
+    assert f"note: {table}: 1 unknown column(s) not recorded: Mood" in result.stderr
     assert f"failed: {table}: line 4: 'ghost.wav' names no track in the store" in result.stderr
     assert f"failed: {table}: line 3: track number 'x' is not a positive whole number" in result.stderr
     titles = "SELECT ?title ?credit WHERE { ?t a wt:Track ; dc:title ?title OPTIONAL { ?t wt:artistCredit ?credit } }"
