@@ -160,6 +160,12 @@ def feature_values(store: GraphStore, tracks: Sequence[str],
     return ((int(i), int(j), float(v)) for i, j, v in rows)
 
 
+def track_values(store: GraphStore, track: str) -> dict[str, float]:
+    """One track's feature values by feature IRI, from its own graph (track-values.rq): what its explanations and
+    its page read, once for both."""
+    return {f: float(v) for _, f, v in store.rows(query("track-values", track=[str(track)]))}
+
+
 def feature_table(store: GraphStore, tracks: list[URIRef] | None = None, batch: int = 1000) -> pd.DataFrame:
     """Feature values as a table: one row per track IRI, one column per canonical feature name.
 

@@ -14,9 +14,10 @@ from dataclasses import asdict, dataclass, field
 from rdflib import Literal, URIRef
 
 from whytag.kg.features import features_by_iri
+from whytag.kg.mapping import track_values
 from whytag.kg.queries import query
 from whytag.kg.store import GraphStore
-from whytag.reasoning.concepts import prefer_level
+from whytag.reasoning.concepts import LevelThreshold, level_of, stated_levels
 from whytag.reasoning.counterfactual import Flip
 from whytag.reasoning.model import OPERATORS, op_words
 from whytag.reasoning.rules import ModelInfo
@@ -162,9 +163,53 @@ class Explanation:
                 "reasons": [asdict(r) for r in self.ranked()]}
 
 
+@dataclass
+class Effect:
+    """A stored model's feature effect, the same on every track: the features it reads as (IRI, label, unit symbol),
+    its offset, its feature's training range and its linear term."""
+
+    features: list[tuple[str, str, str]] = field(default_factory=list)
+    offset: float = 0.0
+    low: float | None = None
+    high: float | None = None
+    coefficient: float | None = None
+    center: float | None = None
+
+
+@dataclass
+class Known:
+    """What explanations read that no track changes: the models' feature effects (by IRI) and the stated levels
+    (by feature IRI). `explain` reads those a track's reasons need; a server reads them all once (`read_known`)
+    and keeps them until the store changes, so a track costs only its own reads."""
+
+    effects: dict[str, Effect]
+    levels: dict[str, list[LevelThreshold]]
+
+
+def read_known(store: GraphStore, effects: list[str] | None = None) -> Known:
+    """The effects listed (None: every stored model's) and every stated level."""
+    found: dict[str, Effect] = {}
+    for chunk in [None] if effects is None else _chunks(effects):
+        for effect, f, label, symbol in store.values(query("effect-readings", effect=chunk)):
+            features = found.setdefault(effect, Effect()).features
+            if all(f != known for known, _, _ in features):  # a feature with two labels: its first
+                features.append((f, str(label or f.rsplit("#", 1)[-1]), str(symbol or "")))
+        for effect, coefficient, center, offset, low, high in store.values(query("effect-terms", effect=chunk)):
+            held = found.setdefault(effect, Effect())
+            held.offset = float(offset)
+            if low is not None:
+                held.low, held.high = float(low), float(high)
+            if coefficient is not None:
+                held.coefficient, held.center = float(coefficient), float(center)
+    return Known(found, stated_levels(store))
+
+
 def explain(store: GraphStore, track: URIRef, tag: str | None = None, model: str | None = None,
-            detail: bool = False) -> list[Explanation]:
-    """Explanations for a track's assignments (one tag, or all), best score first; `detail` adds the rules."""
+            detail: bool = False, known: Known | None = None, values: dict[str, float] | None = None
+            ) -> list[Explanation]:
+    """Explanations for a track's assignments (one tag, or all), best score first; `detail` adds the rules.
+    `known` (read_known) and `values` (the track's, kg.mapping.track_values) where the caller has read them: a
+    track page reads its values once for its explanations and its features."""
     track = URIRef(track)
     rows = store.rows(query("explain-assignments", track=track, wanted=None if tag is None else [(Literal(tag),)],
                             model=None if model is None else [ModelInfo(model, "").iri]))
@@ -176,11 +221,14 @@ def explain(store: GraphStore, track: URIRef, tag: str | None = None, model: str
         owner[str(j)] = reasons[str(a)].setdefault(str(j), Reason(
             float(contribution), str(effect) if effect is not None else None))
     effects = [(j, reason.effect) for j, reason in owner.items() if reason.effect is not None]
-    chunks = list(_chunks([(URIRef(j), URIRef(e)) for j, e in effects]))
-    _read_readings(store, track, chunks, owner)
-    _read_terms(store, chunks, owner)
+    if known is None:
+        known = read_known(store, sorted({effect for _, effect in effects}))
+    if values is None:
+        values = track_values(store, str(track))
+    for j, effect in effects:
+        _fill(owner[j], known.effects.get(effect), values, known.levels)
     if detail:
-        _read_rules(store, chunks, owner)
+        _read_rules(store, list(_chunks([(URIRef(j), URIRef(e)) for j, e in effects])), owner)
     flips = _read_flips(store, list(heads))
     explanations = [Explanation(*heads[a], list(reasons[a].values()), flips.get(a)) for a in heads]
     return sorted(explanations, key=lambda e: (-e.score, e.tag))
@@ -191,21 +239,27 @@ def _chunks(items: list, size: int = CHUNK):
         yield items[start:start + size]
 
 
-def _read_readings(store: GraphStore, track: URIRef, chunks: list[Chunk], owner: dict[str, Reason]) -> None:
-    """Fill each feature reason's readings: feature label, value, unit symbol and perceptual level."""
-    for chunk in chunks:
-        readings: dict[tuple[str, str], Reading] = {}
-        for j, f, label, value, symbol, level, source in store.rows(query("explain-readings", track=track, j=chunk)):
-            reading = readings.get((str(j), str(f)))
-            if reading is None:
-                reading = readings[(str(j), str(f))] = Reading(str(f), str(label or str(f).rsplit("#", 1)[-1]))
-                owner[str(j)].readings.append(reading)
-            if value is not None:
-                reading.value, reading.unit = float(value), str(symbol or "")
-            if level is not None and not _worded(str(f)) and prefer_level(reading.level, str(source)):
-                reading.level = str(level)
-    for reason in owner.values():
-        reason.readings.sort(key=lambda r: r.label)
+def _fill(reason: Reason, effect: Effect | None, values: dict[str, float],
+          levels: dict[str, list[LevelThreshold]]) -> None:
+    """A feature reason's readings (each feature's label, the track's value, unit and level, by label), offset,
+    training range and linear term, from its effect (None: the graph says nothing more of it)."""
+    if effect is None:
+        return
+    for f, label, symbol in effect.features:
+        value = values.get(f)
+        reason.readings.append(Reading(f, label, value, symbol if value is not None else "",
+                                       reading_level(f, value, levels)))
+    reason.readings.sort(key=lambda r: r.label)
+    reason.offset, reason.low, reason.high = effect.offset, effect.low, effect.high
+    reason.coefficient, reason.center = effect.coefficient, effect.center
+
+
+def reading_level(feature: str, value: float | None, levels: dict[str, list[LevelThreshold]]) -> str | None:
+    """The level a reading of `feature` says beside its value (levels: stated_levels'): none where there is no
+    value, or where the feature's values are words of their own ('in a major key', not '… — major')."""
+    if value is None or worded(feature):
+        return None
+    return level_of(value, levels.get(feature, []))
 
 
 def _read_rules(store: GraphStore, chunks: list[Chunk], owner: dict[str, Reason]) -> None:
@@ -220,18 +274,6 @@ def _read_rules(store: GraphStore, chunks: list[Chunk], owner: dict[str, Reason]
                     str(rule), float(weight), [], int(support), float(precision) if precision is not None else None)
                 owner[str(j)].rules.append(detail)
             detail.conditions.append(condition_text(str(label), str(op), float(threshold), str(feature)))
-
-
-def _read_terms(store: GraphStore, chunks: list[Chunk], owner: dict[str, Reason]) -> None:
-    """Fill each feature reason's offset, its feature's training range and its linear term."""
-    for chunk in chunks:
-        for j, coefficient, center, offset, low, high in store.rows(query("explain-terms", j=chunk)):
-            reason = owner[str(j)]
-            reason.offset = float(offset)
-            if low is not None:
-                reason.low, reason.high = float(low), float(high)
-            if coefficient is not None:
-                reason.coefficient, reason.center = float(coefficient), float(center)
 
 
 def _read_flips(store: GraphStore, assignments: list[str]) -> dict[str, Flip]:
@@ -252,15 +294,24 @@ def amount(value: float, unit: str, digits: int = 4) -> str:
 def value_text(label: str, value: float, unit: str, feature: str = "") -> str:
     """A feature's value in words: a binary feature's words for it ('in a major key'), a categorical one's
     category ('key F'), else the label and the amount ('tempo 96 BPM'). `feature` is its IRI."""
+    words = coded_text(feature, value)
+    if words is None:
+        return f"{label} {amount(value, unit)}"
+    return words if features_by_iri()[feature].true_text else f"{label} {words}"
+
+
+def coded_text(feature: str, value: float) -> str | None:
+    """A binary feature's words for its value ('in a major key'), a categorical one's category ('F'); None for a
+    numeric feature, or a value that is none of its codes. `feature` is its IRI."""
     info = features_by_iri().get(feature)
     if info is not None and info.true_text and value in (0.0, 1.0):
         return info.true_text if value == 1.0 else info.false_text
     if info is not None and info.categories and float(value).is_integer() and 0 <= value < len(info.categories):
-        return f"{label} {info.categories[int(value)]}"
-    return f"{label} {amount(value, unit)}"
+        return info.categories[int(value)]
+    return None
 
 
-def _worded(feature: str) -> bool:
+def worded(feature: str) -> bool:
     """Whether a feature's values are said in words of their own ('in a major key', 'key F'): no level is added."""
     info = features_by_iri().get(feature)
     return info is not None and bool(info.true_text or info.categories)
@@ -269,7 +320,7 @@ def _worded(feature: str) -> bool:
 def coded_values(feature: str, op: str, threshold: float) -> list[float] | None:
     """Of a binary or categorical feature's codes (0/1, or 0 … n−1), those that satisfy `op threshold`;
     None for a numeric feature (or an unknown one)."""
-    if not _worded(feature):
+    if not worded(feature):
         return None
     info = features_by_iri()[feature]
     codes = [0.0, 1.0] if info.true_text else [float(i) for i in range(len(info.categories))]

@@ -235,6 +235,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
     ]
     app = Starlette(routes=routes, exception_handlers={Exception: failed})
     app.state.query_threads = query_threads  # how many queries run and wait (the tests read it)
+    app.state.reader = reader  # whether the feature ranges are read yet (bench/pages_alone.py waits for them)
     return app
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 from whytag.kg.features import families
-from whytag.reasoning.explain import amount
+from whytag.reasoning.explain import amount, coded_text
 
 BAR_WIDTH = 120
 BAR_HEIGHT = 12
@@ -46,7 +46,10 @@ class Bar:
 
     @property
     def amount(self) -> str:
-        return amount(self.value, self.unit)
+        """The value as explanations word it: a binary or categorical feature's words ('in a major key', 'F'),
+        else the number with its unit."""
+        words = coded_text(self.iri, self.value)
+        return amount(self.value, self.unit) if words is None else words
 
     @property
     def band(self) -> str:

@@ -19,11 +19,20 @@ from rdflib import URIRef
 
 from whytag.errors import WhytagError
 from whytag.kg.features import features_by_iri, known_features
+from whytag.kg.mapping import track_values
 from whytag.kg.metadata import display_name
 from whytag.kg.queries import QueryError, query
 from whytag.kg.store import GraphStore, json_value
-from whytag.reasoning.concepts import prefer_level
-from whytag.reasoning.explain import Explanation, Reading, Reason, condition_text, explain
+from whytag.reasoning.explain import (
+    Explanation,
+    Known,
+    Reading,
+    Reason,
+    condition_text,
+    explain,
+    read_known,
+    reading_level,
+)
 from whytag.reasoning.rules import read_models
 from whytag.serve.cache import Kept
 from whytag.serve.catalog import Catalog
@@ -191,12 +200,18 @@ class Reader:
 
     # -- tracks -----------------------------------------------------------------------------
     def track(self, iri: str) -> dict:
-        """A track: its file, its explained tags (predicted first), tag IRIs by notation, and feature bars."""
+        """A track: its file, its explained tags (predicted first), tag IRIs by notation, and feature bars. Its values
+        are read once for both; what no track changes (the models' effects, the levels) is kept."""
         info = self.rows(query("track-file", track=URIRef(iri)))
-        explanations: list[Explanation] = explain(self.graph, URIRef(iri))
+        values, known = track_values(self.graph, iri), self.known()
+        explanations: list[Explanation] = explain(self.graph, URIRef(iri), known=known, values=values)
         tags = {str(r["notation"]): r["tag"] for r in self.rows(query("track-tag-iris", track=URIRef(iri)))}
         return {"info": info[0] if info else {}, "explanations": explanations, "tag_iris": tags,
-                "bars": self.bars(iri), **self.metadata(iri)}
+                "bars": self.bars(values, known), **self.metadata(iri)}
+
+    def known(self) -> Known:
+        """What explanations read that no track changes: every model's effects and the stated levels (kept)."""
+        return self.kept.get("known", lambda: read_known(self.graph))
 
     def metadata(self, iri: str) -> dict:
         """A track's catalog metadata (kg.metadata): title, artists (linked), album, number, date, genre, ISRC
@@ -205,27 +220,24 @@ class Reader:
         artists = self.rows(query("track-artists", track=URIRef(iri)))
         return {"meta": meta[0] if meta else {}, "artists": artists}
 
-    def bars(self, iri: str) -> list[Bar]:
-        """The track's features with units, catalog ranges, levels (a level from music knowledge first), the
-        ontology's description and family, and the tags whose models read each."""
-        described, named, used = self.features(), self.levels(), self.used_features()
-        rows = self.graph.rows(query("track-features", track=URIRef(iri)))
-        levels: dict[str, str] = {}
-        for _, _, level_iri in (r for r in rows if r[2] is not None):
-            for feature, level, source in named.get(level_iri, ()):
-                if prefer_level(levels.get(feature), source):
-                    levels[feature] = level
+    def bars(self, values: dict[str, float], known: Known) -> list[Bar]:
+        """A track's features (its `values` of those the ontology or the store calls features) with units, catalog
+        ranges, levels (as its explanations say them: reasoning.explain.reading_level), the ontology's
+        description and family, and the tags whose models read each."""
+        described, used = self.features(), self.used_features()
         ranges = self.kept.peek("ranges")
         if ranges is None:  # not read yet, or forgotten at an update: read in the background, do not wait
             self.warm()
             ranges = {}
         bars = []
-        for feature, value, _ in (r for r in rows if r[0] is not None):
-            label, symbol = described.get(feature, (feature.rsplit("#", 1)[-1], ""))
+        for feature, value in values.items():
+            if feature not in described:
+                continue
+            label, symbol = described[feature]
             info = features_by_iri().get(feature)
-            bars.append(Bar(label, float(value), symbol, *ranges.get(feature, (None, None)), levels.get(feature),
-                            feature, info.description if info else "", info.family if info else "",
-                            info.perceptual if info else True, used.get(feature, [])))
+            bars.append(Bar(label, value, symbol, *ranges.get(feature, (None, None)),
+                            reading_level(feature, value, known.levels), feature, info.description if info else "",
+                            info.family if info else "", info.perceptual if info else True, used.get(feature, [])))
         return sorted(bars, key=lambda b: b.label.lower())
 
     def used_features(self) -> dict[str, list[str]]:
@@ -242,15 +254,6 @@ class Reader:
         return self.kept.get("features", lambda: {r["f"]: (str(r["label"] or r["f"].rsplit("#", 1)[-1]),
                                                           str(r["symbol"] or "")) for r in self.rows(
             query("feature-units"))})
-
-    def levels(self) -> dict[str, list[tuple[str, str, str]]]:
-        """Each perceptual level's (feature, label, threshold source) from the stored thresholds (kept)."""
-        def read() -> dict[str, list[tuple[str, str, str]]]:
-            named: dict[str, list[tuple[str, str, str]]] = {}
-            for r in self.rows(query("level-names")):
-                named.setdefault(r["level"], []).append((r["feature"], str(r["label"]), str(r["source"])))
-            return named
-        return self.kept.get("levels", read)
 
     def ranges(self) -> dict[str, tuple[float, float]]:
         """Each feature's lowest and highest value in the catalog (read once, kept until the store changes)."""
