@@ -82,6 +82,52 @@ def test_features_are_grouped_by_family_with_descriptions_and_levels_in_words(cl
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="features"' not in text  # the old alphabetical chart
 
 
+@pytest.fixture(scope="module")
+def keyed(tmp_path_factory):
+    """A store whose tag 'happy' reads a binary feature (in a major key, or not) beside tempo, and the app over it;
+    the client, the store and the tracks (t0 in a major key, t1 in a minor one)."""
+    import numpy as np
+    import pandas as pd
+    from starlette.testclient import TestClient
+
+    from whytag.kg.store import open_store
+    from whytag.kg.tables import import_features
+    from whytag.reasoning.model import Condition, Rule, TagModel, annotate
+    from whytag.reasoning.reasoner import apply_model
+    from whytag.reasoning.rules import ModelInfo, write_models
+    from whytag.serve.app import create_app
+
+    frame = pd.DataFrame({"Scale-Major": [1.0, 0.0] * 10, "BPM": np.linspace(80, 160, 20)},
+                         index=[f"t{i}" for i in range(20)])
+    rules = [Rule("happy", (Condition("Scale-Major", ">=", 0.5),), 2.0), Rule("happy", (Condition("BPM", ">=", 120),),
+                                                                               0.5)]
+    annotate(rules, frame, (frame["Scale-Major"] == 1).to_numpy())
+    model = TagModel("happy", -1.0, rules)
+    model.centre(frame)
+    with open_store(tmp_path_factory.mktemp("keyed") / "graph") as store:
+        tracks = import_features(store, frame, "keys")
+        write_models(store, ModelInfo("moods", "toy-moods"), [model])
+        apply_model(store, "moods", every_score=True)
+        with TestClient(create_app(store)) as client:
+            yield client, store, tracks
+
+
+@pytest.mark.parametrize("position, words", [(0, "in a major key"), (1, "in a minor key")])
+def test_a_binary_feature_reads_as_explain_words_it_with_no_level(keyed, position, words):
+    client, store, tracks = keyed
+    [happy] = explain(store, tracks[position], tag="happy")
+    [scale] = [r.readings[0] for r in happy.reasons if r.readings and r.readings[0].label == "scale major"]
+    assert scale.text() == words and scale.level is None
+    text = html.unescape(client.get("/" + str(tracks[position]).removeprefix("urn:whytag:")).text)
+    svg = _waterfalls(text)["happy"]
+    assert re.search(f">{words}( ⇄)?</text>", svg)  # the bar says explain's words, and no "— major"
+    assert "— major" not in svg and "— minor" not in svg
+    row = re.search(r'<tr class="feature used">\s*<td><a [^>]*>scale major</a>.*?</tr>', text, re.S).group(0)
+    assert f'<td class="value">{words}</td>' in row and 'class="level' not in row  # not "1 — major"
+    tempo = re.search(r'<tr class="feature used">\s*<td><a [^>]*>tempo</a>.*?</tr>', text, re.S).group(0)
+    assert re.search(r'<span class="level [a-z]+">(slow|moderate|fast)</span>', tempo)  # numbers keep their level
+
+
 def test_zeros_and_raw_descriptors_fold_away_unless_a_model_reads_them():
     from whytag.serve.chart import Bar, by_family
 
