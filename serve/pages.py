@@ -86,6 +86,7 @@ class RuleView:
     tag: Iri | None = None
     notation: str | None = None
     conditions: list[str] = field(default_factory=list)
+    tests: set[str] = field(default_factory=set)  # the features its conditions test (IRIs)
 
 
 @dataclass
@@ -203,11 +204,11 @@ class Reader:
         """A track: its file, its explained tags (predicted first), tag IRIs by notation, and feature bars. Its values
         are read once for both; what no track changes (the models' effects, the levels) is kept."""
         info = self.rows(query("track-file", track=URIRef(iri)))
-        values, known = track_values(self.graph, iri), self.known()
-        explanations: list[Explanation] = explain(self.graph, URIRef(iri), known=known, values=values)
+        values = track_values(self.graph, iri)
+        explanations: list[Explanation] = explain(self.graph, URIRef(iri), known=self.known(), values=values)
         tags = {str(r["notation"]): r["tag"] for r in self.rows(query("track-tag-iris", track=URIRef(iri)))}
         return {"info": info[0] if info else {}, "explanations": explanations, "tag_iris": tags,
-                "bars": self.bars(values, known), **self.metadata(iri)}
+                "bars": self.bars(iri, values), **self.metadata(iri)}
 
     def known(self) -> Known:
         """What explanations read that no track changes: every model's effects and the stated levels (kept)."""
@@ -220,11 +221,12 @@ class Reader:
         artists = self.rows(query("track-artists", track=URIRef(iri)))
         return {"meta": meta[0] if meta else {}, "artists": artists}
 
-    def bars(self, values: dict[str, float], known: Known) -> list[Bar]:
-        """A track's features (its `values` of those the ontology or the store calls features) with units, catalog
-        ranges, levels (as its explanations say them: reasoning.explain.reading_level), the ontology's
-        description and family, and the tags whose models read each."""
-        described, used = self.features(), self.used_features()
+    def bars(self, iri: str, values: dict[str, float] | None = None) -> list[Bar]:
+        """The track's features (its `values` where read already) with units, catalog ranges, levels (as its
+        explanations say them: reasoning.explain.reading_level), the ontology's description and family, and the
+        tags whose models read each."""
+        described, used, levels = self.features(), self.used_features(), self.known().levels
+        values = track_values(self.graph, iri) if values is None else values
         ranges = self.kept.peek("ranges")
         if ranges is None:  # not read yet, or forgotten at an update: read in the background, do not wait
             self.warm()
@@ -236,7 +238,7 @@ class Reader:
             label, symbol = described[feature]
             info = features_by_iri().get(feature)
             bars.append(Bar(label, value, symbol, *ranges.get(feature, (None, None)),
-                            reading_level(feature, value, known.levels), feature, info.description if info else "",
+                            reading_level(feature, value, levels), feature, info.description if info else "",
                             info.family if info else "", info.perceptual if info else True, used.get(feature, [])))
         return sorted(bars, key=lambda b: b.label.lower())
 
@@ -323,21 +325,22 @@ class Reader:
             return views
         return self.kept.get(("shapes", iri), read) if notation else []
 
-    def rules(self, **chosen: str) -> list[RuleView]:
+    def rules(self, rule: str | None = None, tag: str | None = None, tested: str | None = None) -> list[RuleView]:
         """The rules with their conditions in the graph's words, chosen by `rule`, `tag` or `tested` (a feature
-        one of their conditions tests) IRI (kept: a tag page reads its model's rules on every visit)."""
-        key = ("rules", *sorted(chosen.items()))
-        return self.kept.get(key, lambda: self._read_rules({k: [v] for k, v in chosen.items()}))
+        one of their conditions tests) IRI, from every rule read once and kept (a query binding a feature scanned
+        every counterfactual's wt:feature: 90 ms at 10,000 tracks, 35 ms for all 94 rules)."""
+        return [view for view in self.kept.get("rules", self._read_rules)
+                if rule in (None, view.iri) and tag in (None, view.tag) and (tested is None or tested in view.tests)]
 
-    def _read_rules(self, chosen: dict[str, list[str]]) -> list[RuleView]:
+    def _read_rules(self) -> list[RuleView]:
         views: dict[str, RuleView] = {}
-        slots = {"rule": None, "tag": None, "tested": None} | chosen
-        for r in self.rows(query("rule-conditions", **slots)):
+        for r in self.rows(query("rule-conditions")):
             view = views.setdefault(r["rule"], RuleView(r["rule"], r["weight"], r["support"], r["precision"],
                                                         r["tag"], r["notation"]))
             condition = condition_text(r["feature"], r["op"], r["threshold"], r["f"])  # binary/categorical wording
             if condition not in view.conditions:
                 view.conditions.append(condition)
+            view.tests.add(str(r["f"]))
         for view in views.values():
             view.conditions.sort()
         return list(views.values())
@@ -357,17 +360,18 @@ class Reader:
         about = self.rows(query("feature-about", feature=URIRef(iri)))
         head = about[0] if about else {}
         extractors = {r["extractor"]: str(r["extractorLabel"] or r["extractor"]) for r in about if r["extractor"]}
-        levels = self.rows(query("feature-thresholds", feature=URIRef(iri)))
+        levels = sorted(self.known().levels.get(iri, []), key=lambda lv: (
+            lv.source, lv.lower is not None, lv.lower or 0.0, lv.upper is not None, lv.upper or 0.0))
         label = str(head.get("label") or iri.rsplit("#", 1)[-1])
         symbol = str(head.get("symbol") or "")
-        values = self.kept.get(("feature-values", iri), lambda: np.array(
-            [float(r[0]) for r in self.graph.rows(query("feature-values", feature=URIRef(iri)))
-             if isinstance(r[0], (int, float))]))
+        values = self.kept.get(("feature-values", iri), lambda: np.fromiter(
+            (v for (v,) in self.graph.values(query("feature-values", feature=URIRef(iri))) if isinstance(v, float)),
+            dtype=float))
         between: dict[float, list[str]] = {}  # a threshold, and the levels it parts (slow / moderate)
         for level in levels:
-            for bound in (level["lower"], level["upper"]):
-                if bound is not None and level["label"] not in between.setdefault(float(bound), []):
-                    between[float(bound)].append(str(level["label"] or ""))
+            for bound in (level.lower, level.upper):
+                if bound is not None and level.label not in between.setdefault(float(bound), []):
+                    between[float(bound)].append(level.label)
         thresholds = sorted((bound, " / ".join(names)) for bound, names in between.items())
         models = [{**m, "href": self.href(str(m["tag"])) + "#" + shape_anchor(str(m["name"]), iri)}
                   for m in self.rows(query("feature-models", feature=URIRef(iri)))]
