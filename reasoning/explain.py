@@ -121,6 +121,7 @@ class Explanation:
     predicted: bool
     reasons: list[Reason]
     flip: Flip | None = None
+    tag_iri: str | None = None  # where a page links the tag (None: not read)
 
     @property
     def base_rate(self) -> float:
@@ -214,10 +215,12 @@ def explain(store: GraphStore, track: URIRef, tag: str | None = None, model: str
     rows = store.rows(query("explain-assignments", track=track, wanted=None if tag is None else [(Literal(tag),)],
                             model=None if model is None else [ModelInfo(model, "").iri]))
     heads: dict[str, tuple] = {}
+    iris: dict[str, str] = {}
     reasons: dict[str, dict[str, Reason]] = defaultdict(dict)
     owner: dict[str, Reason] = {}
-    for a, notation, score, logit, predicted, j, contribution, effect in rows:
+    for a, tag_iri, notation, score, logit, predicted, j, contribution, effect in rows:
         heads[str(a)] = (str(notation), float(score), float(logit), bool(predicted))
+        iris[str(a)] = str(tag_iri)
         owner[str(j)] = reasons[str(a)].setdefault(str(j), Reason(
             float(contribution), str(effect) if effect is not None else None))
     effects = [(j, reason.effect) for j, reason in owner.items() if reason.effect is not None]
@@ -230,7 +233,7 @@ def explain(store: GraphStore, track: URIRef, tag: str | None = None, model: str
     if detail:
         _read_rules(store, list(_chunks([(URIRef(j), URIRef(e)) for j, e in effects])), owner)
     flips = _read_flips(store, list(heads))
-    explanations = [Explanation(*heads[a], list(reasons[a].values()), flips.get(a)) for a in heads]
+    explanations = [Explanation(*heads[a], list(reasons[a].values()), flips.get(a), iris[a]) for a in heads]
     return sorted(explanations, key=lambda e: (-e.score, e.tag))
 
 

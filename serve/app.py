@@ -215,7 +215,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
             families, folded = by_family(data["bars"])
             return html(request, "track.html", {
                 **context, **data, "families": families, "folded": folded,
-                "audio": audio_url(iri, settings.base) if data["info"].get("path") else None,
+                "audio": audio_url(iri, settings.base) if data["meta"].get("path") else None,
                 "waterfalls": {e.tag: Markup(waterfall(e, reader.href)) for e in data["explanations"]}})
         if SKOS.Concept in types:
             return html(request, "tag.html", {**context, **reader.tag(iri, number)})

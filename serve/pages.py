@@ -201,25 +201,20 @@ class Reader:
 
     # -- tracks -----------------------------------------------------------------------------
     def track(self, iri: str) -> dict:
-        """A track: its file, its explained tags (predicted first), tag IRIs by notation, and feature bars. Its values
-        are read once for both; what no track changes (the models' effects, the levels) is kept."""
-        info = self.rows(query("track-file", track=URIRef(iri)))
+        """A track: its catalog metadata and file, its explained tags (predicted first) with their IRIs by notation,
+        and feature bars. Its values are read once for both; what no track changes (the models' effects, the levels)
+        is kept: five queries a page."""
+        meta = self.rows(query("track-metadata", track=URIRef(iri)))
+        artists = self.rows(query("track-artists", track=URIRef(iri)))
         values = track_values(self.graph, iri)
         explanations: list[Explanation] = explain(self.graph, URIRef(iri), known=self.known(), values=values)
-        tags = {str(r["notation"]): r["tag"] for r in self.rows(query("track-tag-iris", track=URIRef(iri)))}
-        return {"info": info[0] if info else {}, "explanations": explanations, "tag_iris": tags,
-                "bars": self.bars(iri, values), **self.metadata(iri)}
+        tags = {e.tag: Iri(e.tag_iri) for e in explanations}
+        return {"meta": meta[0] if meta else {}, "artists": artists,
+                "explanations": explanations, "tag_iris": tags, "bars": self.bars(iri, values)}
 
     def known(self) -> Known:
         """What explanations read that no track changes: every model's effects and the stated levels (kept)."""
         return self.kept.get("known", lambda: read_known(self.graph))
-
-    def metadata(self, iri: str) -> dict:
-        """A track's catalog metadata (kg.metadata): title, artists (linked), album, number, date, genre, ISRC
-        and its MusicBrainz recording."""
-        meta = self.rows(query("track-metadata", track=URIRef(iri)))
-        artists = self.rows(query("track-artists", track=URIRef(iri)))
-        return {"meta": meta[0] if meta else {}, "artists": artists}
 
     def bars(self, iri: str, values: dict[str, float] | None = None) -> list[Bar]:
         """The track's features (its `values` where read already) with units, catalog ranges, levels (as its
