@@ -232,7 +232,7 @@ def explain(store: GraphStore, track: URIRef, tag: str | None = None, model: str
         _fill(owner[j], known.effects.get(effect), values, known.levels)
     if detail:
         _read_rules(store, list(_chunks([(URIRef(j), URIRef(e)) for j, e in effects])), owner)
-    flips = _read_flips(store, list(heads))
+    flips = _read_flips(store, list(heads), reasons)
     explanations = [Explanation(*heads[a], list(reasons[a].values()), flips.get(a), iris[a]) for a in heads]
     return sorted(explanations, key=lambda e: (-e.score, e.tag))
 
@@ -279,13 +279,16 @@ def _read_rules(store: GraphStore, chunks: list[Chunk], owner: dict[str, Reason]
             detail.conditions.append(condition_text(str(label), str(op), float(threshold), str(feature)))
 
 
-def _read_flips(store: GraphStore, assignments: list[str]) -> dict[str, Flip]:
-    """Each assignment's counterfactual, where the graph has one."""
+def _read_flips(store: GraphStore, assignments: list[str], reasons: dict[str, dict[str, Reason]]
+                ) -> dict[str, Flip]:
+    """Each assignment's counterfactual, where the graph has one, in the words of the reason reading its feature
+    (a flip changes one feature the model reads alone); none where the track has no value of it."""
     flips = {}
     for chunk in _chunks(assignments):
-        for a, label, op, threshold, value, symbol, feature in store.rows(query("explain-flips", a=chunk)):
-            flips[str(a)] = Flip(str(label), str(op), float(threshold), float(value), str(symbol or ""),
-                                 iri=str(feature))
+        for a, feature, op, threshold in store.rows(query("explain-flips", a=chunk)):
+            reading = next((r for reason in reasons[a].values() for r in reason.readings if r.feature == feature), None)
+            if reading is not None and reading.value is not None:
+                flips[a] = Flip(reading.label, str(op), float(threshold), reading.value, reading.unit, iri=feature)
     return flips
 
 
