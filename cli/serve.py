@@ -43,7 +43,8 @@ def serve(ctx, host: str, port: int, base: str, query_timeout: float, max_result
             f"whytag serve needs the 'serve' extra (pip install 'whytag[serve]'): {err}") from None
     with command_store(ctx, write=True) as store:  # held for writing, so updates sent with the token can go in
         limits = Limits(query_timeout, max_results, frozenset(service_hosts))
-        app = create_app(store, Settings(limits, update_token or None, base, cache_mb))
+        app = create_app(store, Settings(limits, update_token or None, base, cache_mb),
+                         report=lambda line: click.echo(line, err=True))
         url = f"http://{host}:{port}/"
         reaches = f"SERVICE to {', '.join(service_hosts)}" if service_hosts else "no SERVICE"
         click.echo(f"serving {store.location} at {url} (SPARQL at /sparql; "

@@ -77,15 +77,17 @@ class Settings:
     cache_mb: float = 64.0  # query answers kept until an update (0: none)
 
 
-def create_app(graph: GraphStore, settings: Settings = Settings()) -> Starlette:
-    """The app over an open embedded store; raises StoreError for a remote endpoint (serve that directly)."""
+def create_app(graph: GraphStore, settings: Settings = Settings(),
+               report: Callable[[str], None] = lambda _: None) -> Starlette:
+    """The app over an open embedded store; raises StoreError for a remote endpoint (serve that directly). `report`
+    hears what it reads in the background at its start (the command prints it on stderr)."""
     if not graph.embedded:
         raise StoreError(f"{graph.location}: whytag serve needs an embedded store; this is already a SPARQL endpoint")
     catalog = Catalog(graph, partial(page_url, base=settings.base))
     reader = Reader(graph, settings.base, catalog)
     answers = Kept(int(settings.cache_mb * 2**20), size=lambda answer: len(answer.body))
     reader.warm()
-    catalog.warm()
+    catalog.warm(report)
     query_threads, page_threads = anyio.CapacityLimiter(QUERY_THREADS), anyio.CapacityLimiter(PAGE_THREADS)
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.auto_reload = False  # the templates ship with the package: no stat of each file per page

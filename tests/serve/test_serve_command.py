@@ -4,6 +4,7 @@ writing command that finds the store locked says where the server is; commands w
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -68,3 +69,5 @@ def test_serve_process_and_commands_pointed_at_it(tmp_path, audio_folder):
         server.terminate()
         server.wait(timeout=30)
     assert not serving_note(location).exists()
+    said = server.stdout.read()  # the catalog read at the start, in the background, said as it starts and ends
+    assert "reading the catalog for its pages" in said and re.search(r"catalog read: 5 tracks in [0-9.]+ s", said)
