@@ -142,6 +142,7 @@ class Index:
     durations: np.ndarray  # seconds, NaN where unknown
     searched: list[str]  # what a search text matches, lower case: title, credit, row id, path
     scores: dict[str, np.ndarray]  # a tag's notation → each track's score (NaN: not tagged)
+    tagged: dict[str, list[tuple[float, int]]]  # a tag's IRI → (score, track position) of each predicted assignment
     assigned: list[list[tuple[str, str, float]]]  # each track's predicted tags as (model set, notation, score)
     sets: list[str]
     levels: dict[str, Level]  # by local name
@@ -196,6 +197,14 @@ class Catalog:
                           "credit": None if i is None else index.credits[i],
                           "artists": [] if i is None else [(self.href(a), name) for a, name in index.artists[i]]})
         return named
+
+    def tagged(self, tag: str) -> list[dict]:
+        """The tracks the tag (IRI) is predicted for, best first (ties in IRI order), a row (track, score) an
+        assignment: the tag page's list, from the index (a query reading them sorted from the store took 0.5 s at
+        10,000 tracks)."""
+        index = self.index()
+        return [{"track": index.tracks[i], "score": score}
+                for score, i in sorted(index.tagged.get(tag, []), key=lambda pair: (-pair[0], pair[1]))]
 
     def page(self, view: View) -> dict:
         """A page's rows and facets for a template; CatalogError for a facet value the catalog lacks (400)
@@ -365,10 +374,12 @@ def read_index(graph: GraphStore) -> Index:
         searched.append(" ".join(s for s in (title, credit and f"{credit} - {title}", label, path) if s).lower())
     names = dict(graph.values(query("tag-names")))
     scores: dict[str, np.ndarray] = {}
+    tagged: dict[str, list[tuple[float, int]]] = {}
     assigned: list[list[tuple[str, str, float]]] = [[] for _ in tracks]
     for track, tag, score, model_set in graph.values(query("catalog-tags")):
         if track in position:
             i, notation = position[track], names.get(tag, tag.rsplit("/", 1)[-1])
+            tagged.setdefault(tag, []).append((score, i))
             if notation not in scores:
                 scores[notation] = np.full(len(tracks), np.nan)
             column = scores[notation]
@@ -386,7 +397,7 @@ def read_index(graph: GraphStore) -> Index:
     level_pairs = [(position[t], level_number[level.rsplit("#", 1)[-1]])
                    for level, held in graph.values(query("catalog-levels")) if level.rsplit("#", 1)[-1] in level_number
                    for t in held.split() if t in position]
-    return Index(tracks, titles, credits, artists, paths, np.array(durations, dtype=float), searched, scores,
+    return Index(tracks, titles, credits, artists, paths, np.array(durations, dtype=float), searched, scores, tagged,
                  assigned, sorted({a[0] for tags in assigned for a in tags}), levels, _pairs(level_pairs),
                  level_names, _pairs(pairs), list(artist_number), artist_names)
 

@@ -152,7 +152,12 @@ class Reader:
         def read() -> list[dict]:
             rows = self.rows(query(name, **bindings))
             return order(rows) if order else rows
-        rows = self.kept.get((name, *sorted((k, str(v)) for k, v in bindings.items())), read)
+        return self.paged((name, *sorted((k, str(v)) for k, v in bindings.items())), read, number)
+
+    def paged(self, key: object, read: Callable[[], list[dict]], number: int) -> Page:
+        """Page `number` (from 1) of the list `read` gives, read once and kept under `key` until the store changes;
+        PageError past the end."""
+        rows = self.kept.get(key, read)
         pages = max(1, math.ceil(len(rows) / PAGE))
         if number > pages:
             raise PageError(404, f"page={number}: past the end (this list has {pages} page{'s' if pages > 1 else ''})")
@@ -262,7 +267,7 @@ class Reader:
         """A tag: its label, scheme, tracks carrying it best first (paged, with the catalog's titles and artists)
         with their reasons (kept, like the list), the rules deciding it and how its model reads each feature."""
         info = self.rows(query("tag-info", tag=URIRef(iri)))
-        tracks = self.page("tag-tracks", number, tag=URIRef(iri))
+        tracks = self.paged(("tag-tracks", iri), lambda: self.catalog.tagged(iri), number)
         tracks.rows = self.catalog.named(tracks.rows)
         rules = self.rules(tag=iri)
         notation = str(info[0]["notation"]) if info and info[0]["notation"] is not None else None
