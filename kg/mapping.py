@@ -163,7 +163,15 @@ def feature_values(store: GraphStore, tracks: Sequence[str],
 def track_values(store: GraphStore, track: str) -> dict[str, float]:
     """One track's feature values by feature IRI, from its own graph (track-values.rq): what its explanations and
     its page read, once for both."""
-    return {f: float(v) for _, f, v in store.rows(query("track-values", track=[str(track)]))}
+    return tracks_values(store, [track]).get(str(track), {})
+
+
+def tracks_values(store: GraphStore, tracks: list[str]) -> dict[str, dict[str, float]]:
+    """The listed tracks' feature values, by track IRI and feature IRI, in one query (a tag page's rows)."""
+    found: dict[str, dict[str, float]] = {}
+    for track, f, v in store.rows(query("track-values", track=[str(t) for t in tracks])):
+        found.setdefault(track, {})[f] = float(v)
+    return found
 
 
 def feature_table(store: GraphStore, tracks: list[URIRef] | None = None, batch: int = 1000) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from rdflib import Literal, URIRef
 
 from whytag.kg.features import features_by_iri
-from whytag.kg.mapping import track_values
+from whytag.kg.mapping import tracks_values
 from whytag.kg.queries import query
 from whytag.kg.store import GraphStore
 from whytag.reasoning.concepts import LevelThreshold, level_of, stated_levels
@@ -212,29 +212,44 @@ def explain(store: GraphStore, track: URIRef, tag: str | None = None, model: str
     `known` (read_known) and `values` (the track's, kg.mapping.track_values) where the caller has read them: a
     track page reads its values once for its explanations and its features."""
     track = URIRef(track)
-    rows = store.rows(query("explain-assignments", track=track, wanted=None if tag is None else [(Literal(tag),)],
-                            model=None if model is None else [ModelInfo(model, "").iri]))
+    return explain_tracks(store, [track], tag, model, detail, known,
+                          None if values is None else {str(track): values}).get(str(track), [])
+
+
+def explain_tracks(store: GraphStore, tracks: list[URIRef], tag: str | None = None, model: str | None = None,
+                   detail: bool = False, known: Known | None = None,
+                   values: dict[str, dict[str, float]] | None = None) -> dict[str, list[Explanation]]:
+    """`explain` for each listed track at once (a tag page's rows: a few queries for the list, not a few a track),
+    by track IRI; `values` by track IRI where read already (kg.mapping.tracks_values)."""
+    rows = [row for chunk in _chunks(tracks) for row in store.rows(query(
+        "explain-assignments", track=chunk, wanted=None if tag is None else [(Literal(tag),)],
+        model=None if model is None else [ModelInfo(model, "").iri]))]
     heads: dict[str, tuple] = {}
     iris: dict[str, str] = {}
+    of: dict[str, str] = {}  # each assignment's track
     reasons: dict[str, dict[str, Reason]] = defaultdict(dict)
-    owner: dict[str, Reason] = {}
-    for a, tag_iri, notation, score, logit, predicted, j, contribution, effect in rows:
+    owner: dict[str, tuple[str, Reason]] = {}  # each justification's assignment and reason
+    for t, a, tag_iri, notation, score, logit, predicted, j, contribution, effect in rows:
         heads[str(a)] = (str(notation), float(score), float(logit), bool(predicted))
-        iris[str(a)] = str(tag_iri)
-        owner[str(j)] = reasons[str(a)].setdefault(str(j), Reason(
-            float(contribution), str(effect) if effect is not None else None))
-    effects = [(j, reason.effect) for j, reason in owner.items() if reason.effect is not None]
+        iris[str(a)], of[str(a)] = str(tag_iri), str(t)
+        owner[str(j)] = (str(a), reasons[str(a)].setdefault(str(j), Reason(
+            float(contribution), str(effect) if effect is not None else None)))
+    effects = [(j, reason.effect) for j, (_, reason) in owner.items() if reason.effect is not None]
     if known is None:
         known = read_known(store, sorted({effect for _, effect in effects}))
     if values is None:
-        values = track_values(store, str(track))
+        values = tracks_values(store, sorted(set(of.values())))
     for j, effect in effects:
-        _fill(owner[j], known.effects.get(effect), values, known.levels)
+        a, reason = owner[j]
+        _fill(reason, known.effects.get(effect), values.get(of[a], {}), known.levels)
     if detail:
-        _read_rules(store, list(_chunks([(URIRef(j), URIRef(e)) for j, e in effects])), owner)
+        _read_rules(store, list(_chunks([(URIRef(j), URIRef(e)) for j, e in effects])),
+                    {j: reason for j, (_, reason) in owner.items()})
     flips = _read_flips(store, list(heads), reasons)
-    explanations = [Explanation(*heads[a], list(reasons[a].values()), flips.get(a), iris[a]) for a in heads]
-    return sorted(explanations, key=lambda e: (-e.score, e.tag))
+    found: dict[str, list[Explanation]] = defaultdict(list)
+    for a in heads:
+        found[of[a]].append(Explanation(*heads[a], list(reasons[a].values()), flips.get(a), iris[a]))
+    return {t: sorted(explanations, key=lambda e: (-e.score, e.tag)) for t, explanations in found.items()}
 
 
 def _chunks(items: list, size: int = CHUNK):

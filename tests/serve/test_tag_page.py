@@ -99,6 +99,26 @@ def test_pages_render_for_a_store_tagged_by_a_shipped_model_set(shipped_client):
     assert re.search(r'class="waterfall mini"', text) and "/track/shipped/s0" in text
 
 
+def test_a_mini_waterfall_is_drawn_from_the_explanation_whytag_explain_gives(shipped_client):
+    """Each row's mini waterfall, byte for byte, is the one drawn from `explain`'s explanation of the track (the
+    shipped set reads dozens of features: the flip's feature drawn wherever it ranks, the rest summed, levels in
+    the words), so the page and the command cannot disagree."""
+    from whytag.serve.waterfall import mini_waterfall
+
+    client, store = shipped_client
+    drawn = 0
+    for (tag, notation) in store.select("""SELECT DISTINCT ?tag ?n WHERE { ?a wt:predicted true ; wt:tag ?tag .
+                                           ?tag skos:notation ?n }""").rows:
+        page = client.get("/resource", params={"iri": str(tag)}).text
+        for row_id, svg in re.findall(r'<a href="/track/shipped/(s\d)">.*?(<svg[^>]*class="waterfall mini".*?</svg>)',
+                                      page, re.S):
+            [e] = [e for e in explain(store, URIRef(f"urn:whytag:track/shipped/{row_id}"), tag=str(notation))
+                   if e.predicted]
+            assert html.unescape(svg) == html.unescape(mini_waterfall(e))
+            drawn += 1
+    assert drawn >= 5  # every track has a predicted tag
+
+
 @pytest.fixture(scope="module")
 def named_tags(tmp_path_factory):
     """The tagged store's tracks, two of them titled and credited by a metadata table (one with two artists),
