@@ -115,7 +115,7 @@ def hpcp(peaks: FramePeaks, reference: float, harmonics: int, window_size: float
     centres = (np.log2(freqs / reference) * HPCP_SIZE - semitones[:, None] * resolution).astype(np.float32)
     first = np.ceil(centres - reach)  # harmonics x peaks
     width = HPCP_SIZE + spread  # room for bins past the last one; they wrap round below
-    start = rows * width + (first % HPCP_SIZE).astype(np.int64)
+    start = rows * width + first.astype(np.int64) % HPCP_SIZE  # an integer remainder: float32's took 30% of HPCP
     weights = strengths[:, None].astype(np.float32) ** 2 * energy
     profiles = np.zeros(peaks.frames * bands * width)
     for offset in range(spread):

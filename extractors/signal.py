@@ -54,6 +54,9 @@ ONSET_FRAME, ONSET_HOP = 1024, 512  # OnsetRate's frames
 BEAT_FRAME, BEAT_HOP = 2048, 1024  # BeatTrackerDegara's frames
 LOUDNESS_FRAME, LOUDNESS_HOP = 88200, 44100
 MIN_BPM, MAX_BPM = 40, 208  # MusicExtractor's tempo range
+# Samples of frames per vectorised pass (128 frames of 2048, 1 MB as float32): passes over blocks of 2,048 frames
+# (16 MB, their spectra as much again) ran from memory, not cache; onset detection took 1.4x as long.
+SPECTRUM_SAMPLES = 1 << 18
 MIN_DURATION = 0.5  # seconds; shorter clips carry no rhythm or tonality to measure
 SILENCE_POWER = 1e-10  # essentia::isSilent: mean power below -100 dB
 # FrameCutter(silentFrames="noise") adds uniform noise of amplitude NoiseAdder(level=-100) to silent frames:
@@ -193,12 +196,18 @@ def _framed(x: np.ndarray, size: int, hop: int) -> np.ndarray:
 def _blocks(frames: np.ndarray, rng: np.random.Generator | None) -> Iterator[np.ndarray]:
     """Blocks of frames, read-only, with -100 dB noise in silent ones unless rng is None (FrameCutter 'keep').
 
-    A block is copied only when it has a silent frame to add noise to: the frames overlap, so a copy of a
-    block of 4096-sample frames is twice the signal it covers.
+    Noise is drawn for BLOCK_FRAMES frames at a time (so each silent frame gets the draws it got in extractor 1.2),
+    but the blocks handed out are smaller, about SPECTRUM_SAMPLES each: a block's spectra and descriptors then
+    stay in the core's cache between passes. A block is copied only when it has a silent frame to add noise to:
+    the frames overlap, so a copy of a block of 4096-sample frames is twice the signal it covers.
     """
+    step = max(1, SPECTRUM_SAMPLES // frames.shape[1])
     for start in range(0, len(frames), BLOCK_FRAMES):
         block = frames[start:start + BLOCK_FRAMES]
-        yield block if rng is None else _with_noise_in_silent(block, rng)
+        if rng is not None:
+            block = _with_noise_in_silent(block, rng)
+        for first in range(0, len(block), step):
+            yield block[first:first + step]
 
 
 def _with_noise_in_silent(block: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -236,9 +245,16 @@ def _spread(mag: np.ndarray) -> np.ndarray:
 
 
 def _entropy(mag: np.ndarray) -> np.ndarray:
-    """Entropy of the magnitude spectrum normalised to sum 1, bits."""
-    p = mag / np.maximum(mag.sum(1, keepdims=True), np.finfo(mag.dtype).tiny)
-    return -(p * np.log2(np.where(p > 0, p, 1.0))).sum(1)
+    """Entropy of the magnitude spectrum normalised to sum 1, bits; 0 for an empty spectrum.
+
+    As (ln(total) - sum(m ln m) / total) / ln 2: one natural log per bin (NumPy's float32 log is 1.7x as fast as
+    its log2) and no normalised copy; a zero bin adds 0 * ln(tiny) = 0. Half the time of -sum(p log2 p).
+    """
+    tiny = np.finfo(mag.dtype).tiny
+    total = np.maximum(mag.sum(1), tiny)
+    weighted = np.log(np.maximum(mag, tiny))
+    weighted *= mag
+    return np.where(total > tiny, (np.log(total) - weighted.sum(1) / total) / math.log(2), 0.0)
 
 
 def _decrease(power: np.ndarray) -> np.ndarray:
@@ -249,9 +265,21 @@ def _decrease(power: np.ndarray) -> np.ndarray:
 
 
 def _rolloff(power: np.ndarray, cutoff: float = 0.85) -> np.ndarray:
-    """RollOff: the lowest bin frequency below which `cutoff` of the energy lies, Hz."""
-    cumulative = np.cumsum(power, axis=1)
-    return (cumulative < cutoff * cumulative[:, -1:]).sum(1) * _BIN_HZ
+    """RollOff: the lowest bin frequency below which `cutoff` of the energy lies, Hz.
+
+    The running sum goes over chunks of bins (41 of 1025), then over the bins of the chunk where it crosses the
+    cut-off only: a running sum over every bin took a tenth of the low-level frames' time.
+    """
+    frames, bins = power.shape
+    width = max(d for d in range(1, 64) if bins % d == 0)
+    chunks = power.reshape(frames, bins // width, width)
+    ends = np.cumsum(chunks.sum(2), axis=1)  # energy up to the end of each chunk
+    threshold = cutoff * ends[:, -1:]
+    below = np.minimum((ends < threshold).sum(1), ends.shape[1] - 1)  # chunks wholly under the cut-off
+    rows = np.arange(frames)
+    before = np.where(below > 0, ends[rows, below - 1], 0)[:, None]
+    inside = before + np.cumsum(chunks[rows, below], axis=1)
+    return (below * width + (inside < threshold).sum(1)) * _BIN_HZ
 
 
 def _band_energy(power: np.ndarray, low_hz: float, high_hz: float) -> np.ndarray:
@@ -281,8 +309,11 @@ def _pitch_salience(mag: np.ndarray) -> np.ndarray:
     """
     bins = mag.shape[1]
     low, high = int(100 * bins / (SAMPLE_RATE / 2)), int(5000 * bins / (SAMPLE_RATE / 2))
-    n = sfft.next_fast_len(bins + high)  # long enough that lags < high do not wrap
-    acf = sfft.irfft(np.abs(sfft.rfft(mag, n=n, axis=1, workers=1)) ** 2, n=n, axis=1, workers=1)
+    # Long enough that lags < high do not wrap; real=True: 1280 (2^8 * 5) beats 1260's radix-7 pass by 10%.
+    n = sfft.next_fast_len(bins + high, real=True)
+    spectrum = sfft.rfft(mag, n=n, axis=1, workers=1)
+    spectrum *= spectrum.conj()  # |X|^2 kept complex, in place: irfft would convert a real array into a copy
+    acf = sfft.irfft(spectrum, n=n, axis=1, workers=1, overwrite_x=True)
     return _ratio(acf[:, low:high].max(1), acf[:, 0])
 
 
@@ -542,13 +573,17 @@ def _average_loudness(x: np.ndarray) -> float:
     return 0.5 + 0.5 * math.tanh(-1.0 + 2.0 * (average_db + 5.0) / 3.0)  # squeeze -5..-2 dB into 0..1
 
 
-def _block_energies(x: np.ndarray, size: int, count: int) -> np.ndarray:
-    """Sum of squares of `count` consecutive blocks of `size` samples from the start (zero-padded), float64."""
-    padded = np.zeros(count * size, np.float32)
-    used = min(len(x), len(padded))
-    padded[:used] = x[:used]
-    blocks = padded.reshape(count, size)
-    return np.einsum("ij,ij->i", blocks, blocks, dtype=np.float64)
+def _block_energies(x: np.ndarray, size: int, count: int, dtype: type = np.float64) -> np.ndarray:
+    """Sum of squares of `count` consecutive blocks of `size` samples from the start (zero-padded), each summed in
+    `dtype` (float32 is 3.4 times as fast, within 1e-6 relative)."""
+    whole = min(count, len(x) // size)
+    energies = np.zeros(count)
+    blocks = x[:whole * size].reshape(whole, size)
+    energies[:whole] = np.einsum("ij,ij->i", blocks, blocks, dtype=dtype)
+    if whole < count:  # the block the signal ends in; those after it are empty
+        tail = x[whole * size:count * size]
+        energies[whole] = np.einsum("i,i->", tail, tail, dtype=dtype)
+    return energies
 
 
 def _dfa_scales() -> list[int]:
@@ -645,7 +680,9 @@ def _ebu_r128(channels: np.ndarray, rate: int) -> dict[str, float]:
     hop = rate // 10
     count = max(1, -(-len(channels) // hop))
     numerator, denominator = _k_weighting(rate)
-    steps = sum(_block_energies(lfilter(numerator, denominator, channel), hop, count)
+    # Energies summed in float32, as Essentia's: float64 sums took 0.05 s of a 5-minute track, to move the loudness
+    # by 1e-8 dB. (The replay gain's stay float64: its 1e-6 moves every energy and, on Chimes They Fade, 2 chords.)
+    steps = sum(_block_energies(lfilter(numerator, denominator, channel), hop, count, np.float32)
                 for channel in np.asarray(channels, np.float32).T) / hop
     if channels.shape[1] == 1:
         steps *= 2
