@@ -1,6 +1,7 @@
 """Chord transcription with Essentia: audio → key and chord events, the input of functional harmony.
 
-HPCP chroma (MusicExtractor's chord settings) feeds ChordsDetection, which labels every 46 ms frame
+HPCP chroma (MusicExtractor's chord settings) feeds ChordsDetection (Essentia's, repeated over all frames at once
+by `chroma.chords_detection`), which labels every 46 ms frame
 with the best-matching major or minor triad over a sliding window; consecutive identical labels are
 merged into one event, and events shorter than `MIN_EVENT` seconds are absorbed by their predecessor
 so that a flicker does not count as a chord. ChordsDetection knows only triads, so a major event whose
@@ -25,6 +26,7 @@ from whytag.extractors.chroma import (
     HPCP_MAX_HZ,
     HPCP_PEAKS,
     FramePeaks,
+    chords_detection,
     essentia_window,
     framed_from_start,
     key_and_chord_profiles,
@@ -75,8 +77,7 @@ class SymbolicExtractor:
             return "C", "major", []
         key, scale, _, _ = es.Key(numHarmonics=4, pcpSize=36, profileType="temperley", slope=0.6,
                                   usePolyphony=True, useThreeChords=True)(np.mean(key_chroma, axis=0))
-        labels, _ = es.ChordsDetection(hopSize=HOP, sampleRate=SAMPLE_RATE, windowSize=CHORD_WINDOW)(
-            essentia.array(chord_chroma))
+        labels = chords_detection(chord_chroma, int(CHORD_WINDOW * SAMPLE_RATE / HOP) - 1)
         return key, scale, _events(labels, _pitch_class_chroma(key_chroma))
 
     def extract(self, audio: Audio) -> FeatureSet:
