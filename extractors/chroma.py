@@ -1,7 +1,8 @@
-"""Spectra of frames and HPCP chroma as NumPy over blocks of frames, shared by the signal and symbolic extractors.
+"""Spectra of frames, HPCP chroma and chord labels as NumPy over blocks of frames, shared by the signal and symbolic
+extractors.
 
-Essentia computes these one frame at a time (FrameGenerator, Windowing, Spectrum, HPCP); the same algorithms
-run here on many frames at once, checked against Essentia in tests/extractors/test_signal.py and
+Essentia computes these one frame at a time (FrameGenerator, Windowing, Spectrum, HPCP, ChordsDetection); the same
+algorithms run here on many frames at once, checked against Essentia in tests/extractors/test_signal.py and
 test_symbolic.py. Spectral peak picking stays Essentia's SpectralPeaks, called per frame with the caller's
 settings.
 """

@@ -686,7 +686,7 @@ def _ebu_r128(channels: np.ndarray, rate: int) -> dict[str, float]:
     count = max(1, -(-len(channels) // hop))
     numerator, denominator = _k_weighting(rate)
     # Energies summed in float32, as Essentia's: float64 sums took 0.05 s of a 5-minute track, to move the loudness
-    # by 1e-8 dB. (The replay gain's stay float64: its 1e-6 moves every energy and, on Chimes They Fade, 2 chords.)
+    # by 1e-7 dB. (The replay gain's stay float64: its 1e-6 moves every energy and, on Chimes They Fade, 2 chords.)
     steps = sum(_block_energies(lfilter(numerator, denominator, channel), hop, count, np.float32)
                 for channel in np.asarray(channels, np.float32).T) / hop
     if channels.shape[1] == 1:
