@@ -1,6 +1,7 @@
 """Catalog scale: whytag's pipeline on synthetic catalogs of growing size, beside two baselines.
 
 Usage: python bench/scale.py [--sizes 10000 100000] [--learner sparse] [--baseline-limit 600] [--out DIR] [--keep]
+                             [--before DIR] [--no-baselines] [--store [LABEL=]URL]
 
 Catalogs are `whytag.datasets.synthetic_catalog`: the paper's GTZAN table resampled (rows drawn with replacement
 by a seeded generator, every value plus 5% noise: 0.05 × the column's std × a standard normal; ids
@@ -8,8 +9,14 @@ s000001…; the labels are the source rows' genres). Each size runs in its own c
 embedded store, and times each step: import, learn (a 2,000-track labelled sample), tag (every track),
 export (N-Quads to a file), validate (SHACL on 200 sampled tracks plus 100 assignments re-derived by
 SPARQL). It reports per step seconds, tracks/s and the peak RSS after the step, the quads per track
-(track graphs / tags graph / the rest, the schema left out), bytes on disk per track, and the median of
-5 runs of five typical queries through `GraphStore.values`.
+(track graphs / tags graph / the rest, the schema left out; and by graph and predicate), bytes on disk per track
+(the store closed, so flushed as a user's store is), and the median of 5 runs of the typical queries through
+`GraphStore.values` (QUERY_NAMES: the five, the fast-and-minor one as written until 2026-12-07, and first pages).
+The tag step is split into tagging's own time (reading values, scoring) and the store's time writing the
+batches (on the writer thread); the export is timed beside the store's own N-Quads dump of the same store.
+
+With `--before DIR` (a checkout of another whytag, e.g. `git worktree add --detach /tmp/main main`) the same
+steps also run at each size with that code on PYTHONPATH, measured by this script, before this checkout's run.
 
 Baselines, each step in a child process with --baseline-limit seconds (a baseline that runs over at one
 size is skipped at the larger ones), from 1,000 tracks (or the smallest size, if smaller) up through the
@@ -48,6 +55,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+import pyoxigraph
 from rdflib import Dataset, Graph
 from rdflib.namespace import RDF
 
@@ -71,14 +79,25 @@ WHY_TAGGED = """SELECT DISTINCT ?reason ?score ?contribution ?feature ?value ?le
     OPTIONAL { GRAPH ?schema { ?f rdfs:label ?feature . } }
     OPTIONAL { GRAPH ?track { <TRACK> ?f ?value . } }
   }
-  OPTIONAL { GRAPH ?levels { ?threshold a wt:LevelThreshold ; wt:feature ?lf ; wt:level ?l .
-                             OPTIONAL { ?threshold wt:lowerBound ?lo } OPTIONAL { ?threshold wt:upperBound ?hi } }
-             GRAPH ?labels { ?l rdfs:label ?level . }
-             FILTER(?lf = ?f && (!BOUND(?lo) || ?value >= ?lo) && (!BOUND(?hi) || ?value < ?hi)) }
+  LEVELS
 } ORDER BY DESC(ABS(?contribution))"""
 """kg/queries/why-tagged.rq with each pattern in a GRAPH clause, so that it finds the same rows whether or not
-a store's default graph is the union of its graphs (through `values` the embedded one was not, at first)."""
-QUERY_NAMES = ["tracks tagged T", "why X tagged T", "tag counts", "fast and minor", "rules using F"]
+a store's default graph is the union of its graphs (through `values` the embedded one was not, at first). LEVELS
+is the lookup of the value's levels: WHY_LEVELS as why-tagged.rq has it since 2026-12-07, or OLD_WHY_LEVELS."""
+THRESHOLDS = "{ ?threshold wt:feature ?f ; wt:level ?l . ?l rdfs:label ?level }"
+WHY_LEVELS = f"""OPTIONAL {{ {{ GRAPH <urn:whytag:graph/schema> {THRESHOLDS} }}
+             UNION {{ GRAPH <urn:whytag:graph/concepts> {THRESHOLDS} }}
+             OPTIONAL {{ ?threshold wt:lowerBound ?lo }} OPTIONAL {{ ?threshold wt:upperBound ?hi }}
+             FILTER((!BOUND(?lo) || ?value >= ?lo) && (!BOUND(?hi) || ?value < ?hi)) }}"""
+OLD_WHY_LEVELS = """OPTIONAL { GRAPH ?levels { ?threshold a wt:LevelThreshold ; wt:feature ?lf ; wt:level ?l .
+                             OPTIONAL { ?threshold wt:lowerBound ?lo } OPTIONAL { ?threshold wt:upperBound ?hi } }
+             GRAPH ?labels { ?l rdfs:label ?level . }
+             FILTER(?lf = ?f && (!BOUND(?lo) || ?value >= ?lo) && (!BOUND(?hi) || ?value < ?hi)) }"""
+QUERY_NAMES = ["tracks tagged T", "why X tagged T", "tag counts", "fast and minor", "rules using F",
+               "fast and minor, one group (as until 2026-12-07)", "tracks tagged T, a page of 100",
+               "fast and minor, a page of 100", "why X tagged T, levels through every threshold (as until 2026-12-07)"]
+PAGE = 100
+BEFORE = "before"
 TAG_COUNTS = (HERE.parents[1] / "kg" / "queries" / "tag-counts.rq").read_text()
 """The documented "how many tracks carry each tag": the counts the tagging run stored as it wrote. Until
 2026-12-02 the bench counted every predicted assignment instead, which grows with the catalog."""
@@ -121,6 +140,36 @@ class Journal:
         self.write(out)
 
 
+@contextmanager
+def timed(owner: object, name: str, totals: dict, key: str) -> Iterator[None]:
+    """While inside, add the seconds each call of `owner.name` takes to totals[key] (any thread's calls)."""
+    original = getattr(owner, name)
+    totals.setdefault(key, 0.0)
+
+    def clocked(*args, **kwargs):
+        begin = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            totals[key] += time.perf_counter() - begin
+
+    setattr(owner, name, clocked)
+    try:
+        yield
+    finally:
+        setattr(owner, name, original)
+
+
+def tag_timed(store, out: dict) -> int:
+    """Tag every track with the model set; record tagging's own time (reading a batch's values, scoring it) and
+    the store's (writing each batch on the writer thread). Returns the predicted tags."""
+    from whytag.reasoning import reasoner
+
+    with (timed(reasoner, "read_values", out, "read_s"), timed(reasoner.Scorer, "tag", out, "score_s"),
+          timed(reasoner, "replace_tags", out, "write_s")):
+        return sum(a.predicted for batch in reasoner.tag_batches(store, MODEL) for a in batch)
+
+
 def count_rows(rows: Iterator[tuple]) -> int:
     """Consume a query's rows; return how many there were."""
     return sum(1 for _ in rows)
@@ -133,18 +182,32 @@ def typical_queries(store, track: str) -> list[str]:
     from whytag.kg.mapping import feature_node
 
     why = WHY_TAGGED.replace("TRACK", track).replace("TAG", TAG)
+    old_why = why.replace("LEVELS", OLD_WHY_LEVELS)
+    why = why.replace("LEVELS", WHY_LEVELS)
     fast, minor = (wt_individual(level) for level in LEVELS)
+    tagged = f"SELECT ?track WHERE {{ GRAPH ?tg {{ ?track wt:taggedAs <{tag_iri(VOCABULARY, TAG)}> }} }}"
+    # fast: a music-knowledge level, stored; minor: a tertile, derived from the value (since 2026-12-07). The
+    # minor tracks are a subquery: Oxigraph joins its answer with the fast tracks by hash, where the one group
+    # below looks each fast track's value up in turn (2x as long at 10,000 tracks, bench/RESULTS.md)
+    fast_and_minor = (f"SELECT ?track WHERE {{ GRAPH ?g {{ ?track wt:hasLevel <{fast}> }} {{ SELECT ?track WHERE {{ "
+                      f"GRAPH ?c {{ <{minor}Threshold> wt:feature ?f ; wt:lowerBound ?lo }} "
+                      f"GRAPH ?v {{ ?track ?f ?m }} FILTER(?m >= ?lo) }} }} }}")
+    # the one group looks values up as it goes, so a page of it stops early (the hash join reads every minor track)
+    one_group = (f"SELECT ?track WHERE {{ GRAPH ?c {{ <{minor}Threshold> wt:feature ?f ; wt:lowerBound ?lo }} "
+                 f"GRAPH ?g {{ ?track wt:hasLevel <{fast}> ; ?f ?m }} FILTER(?m >= ?lo) }}")
     return [
-        f"SELECT ?track WHERE {{ GRAPH ?tg {{ ?track wt:taggedAs <{tag_iri(VOCABULARY, TAG)}> }} }}",
+        tagged,
         why,
         TAG_COUNTS,
-        # fast: a music-knowledge level, stored; minor: a tertile, derived from the value (since 2026-12-07)
-        f"SELECT ?track WHERE {{ GRAPH ?c {{ <{minor}Threshold> wt:feature ?f ; wt:lowerBound ?lo }} "
-        f"GRAPH ?g {{ ?track wt:hasLevel <{fast}> ; ?f ?m }} FILTER(?m >= ?lo) }}",
+        fast_and_minor,
         # ?f in a FILTER: as the object of wt:feature (in the model's conditions), Oxigraph matched
         # the feature's uses first and the query grew with the catalog
         f"SELECT DISTINCT ?rule WHERE {{ GRAPH ?mg {{ ?rule wt:hasCondition ?c . ?c wt:feature ?f }} "
         f"FILTER(?f = <{feature_node(FEATURE)}>) }}",
+        one_group,
+        f"{tagged} LIMIT {PAGE}",
+        f"{one_group} LIMIT {PAGE}",
+        old_why,
     ]
 
 
@@ -166,18 +229,26 @@ def time_queries(store, journal: Journal, which: list[int], step: str = "queries
             out[f"q{i + 1}_ms"], out[f"q{i + 1}_rows"] = statistics.median(times), rows
 
 
-def quads_per_track(store, n: int) -> dict[str, float]:
-    """Quads per track in the track graphs, the tags graph(s) and the rest (the schema graph left out)."""
+def quads_per_track(store, n: int) -> dict:
+    """Quads per track in the track graphs, the tags graph(s) and the rest (the schema graph left out), and per
+    part and predicate ("track_graphs wt:bpm": 1.0)."""
     from whytag.kg.iris import SCHEMA_GRAPH, table_track
+    from whytag.kg.namespaces import PREFIXES
 
     tracks = str(table_track(TABLE, "x")).rsplit("/", 1)[0] + "/"
     parts = {"track_graphs": 0, "tags_graph": 0, "rest": 0}
-    for graph, count in store.values("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"):
+    by_predicate: dict[str, float] = {}
+    for graph, predicate, count in store.values(
+            "SELECT ?g ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ?p"):
         if graph != str(SCHEMA_GRAPH):
             part = ("track_graphs" if graph.startswith(tracks) else
                     "tags_graph" if graph.startswith("urn:whytag:graph/tags/") else "rest")
             parts[part] += int(count)
-    return {"triples_per_track": sum(parts.values()) / n, **{k: v / n for k, v in parts.items()}}
+            short = next((f"{p}:{predicate[len(str(ns)):]}" for p, ns in PREFIXES.items()
+                          if predicate.startswith(str(ns))), predicate)
+            by_predicate[f"{part} {short}"] = by_predicate.get(f"{part} {short}", 0) + int(count) / n
+    return {"triples_per_track": sum(parts.values()) / n, **{k: v / n for k, v in parts.items()},
+            "by_predicate": dict(sorted(by_predicate.items(), key=lambda kv: -kv[1]))}
 
 
 def directory_bytes(path: Path, n: int) -> dict[str, float]:
@@ -214,12 +285,11 @@ def run_whytag(n: int, args: argparse.Namespace, journal: Journal) -> None:
     from whytag.kg.store import open_store
     from whytag.kg.tables import import_features, table_track
     from whytag.kg.validate import validate_store
-    from whytag.reasoning.reasoner import tag_batches
     from whytag.reasoning.rederive import rederive
     from whytag.reasoning.training import learn
 
     X, y = synthetic_catalog(n, args.seed)
-    folder = args.out / f"store-{n}"
+    folder = args.out / f"store-{args.label or WHYTAG}-{n}"
     shutil.rmtree(folder, ignore_errors=True)
     if args.endpoint:
         empty_endpoint(args.endpoint)
@@ -233,21 +303,26 @@ def run_whytag(n: int, args: argparse.Namespace, journal: Journal) -> None:
                             "synthetic catalog sample", seed=args.seed)
             out.update(rules=summary.rules, training_score=summary.training_score)
         with journal.step("tag") as out:
-            out["predicted"] = sum(a.predicted for batch in tag_batches(store, MODEL) for a in batch)
+            out["predicted"] = tag_timed(store, out)
         export = args.out / f"export-{n}.nq"
         with journal.step("export"), export.open("wb") as f:
             export_to(store, f, "nquads")
         journal.write({"export_quads": count_rows(iter(export.open("rb"))), "export_bytes": export.stat().st_size})
+        if store.oxigraph is not None:  # the store's own dump of everything (the schema too), the export's floor
+            with journal.step("native_dump"), export.open("wb") as f:
+                store.oxigraph.dump(f, pyoxigraph.RdfFormat.N_QUADS)
+            journal.write({"native_dump_quads": count_rows(iter(export.open("rb")))})
         export.unlink()
         with journal.step("validate") as out:
             out["violations"] = len(validate_store(store, sample=200))
             rederived = rederive(store, 100)
             out.update(rederived=len(rederived), agree=sum(r.agrees for r in rederived))
-        time_queries(store, journal, [0, 1, 2, 3, 4])
-        journal.write({**({} if args.endpoint else directory_bytes(folder, n)), **quads_per_track(store, n),
-                       "fired": fired_counts(store, X)})
+        time_queries(store, journal, list(range(len(QUERY_NAMES))))
+        journal.write({**quads_per_track(store, n), "fired": fired_counts(store, X)})
         if not args.endpoint:
             dump_graphs(store, args.out / f"model-{n}.nq")
+    if not args.endpoint:  # closed: flushed and compacted as a user's store is after a command
+        journal.write(directory_bytes(folder, n))
     if not args.keep:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -394,10 +469,14 @@ def run_child(kind: str, n: int, args: argparse.Namespace, limit: float | None) 
     journal = args.out / f"{kind}-{n}.jsonl"
     command = [sys.executable, str(HERE), "--one-size", str(n), "--kind", kind, "--out", str(args.out),
                "--learner", args.learner, "--seed", str(args.seed)] + (["--keep"] if args.keep else [])
+    env = None
     if kind in args.engines:  # whytag's own steps, against the engine's endpoint, journalled under its label
         command += ["--kind", WHYTAG, "--label", kind, "--endpoint", args.engines[kind]]
+    elif kind == BEFORE:  # whytag's own steps with the other checkout's code
+        command += ["--kind", WHYTAG, "--label", BEFORE]
+        env = {**os.environ, "PYTHONPATH": str(before_path(args.before, args.out))}
     print(f"[{time.strftime('%H:%M:%S')}] {kind} at {n:,} tracks …", flush=True)
-    child = subprocess.Popen(command, start_new_session=True)
+    child = subprocess.Popen(command, start_new_session=True, env=env)
     timed_out = None
     while child.poll() is None:
         time.sleep(1)
@@ -415,17 +494,29 @@ def run_child(kind: str, n: int, args: argparse.Namespace, limit: float | None) 
     return steps
 
 
+def before_path(checkout: Path, out: Path) -> Path:
+    """A folder whose `whytag` is the other checkout (the repository root is the package), for PYTHONPATH."""
+    folder = out / "before-path"
+    folder.mkdir(exist_ok=True)
+    link = folder / "whytag"
+    if not link.is_symlink():
+        link.symlink_to(checkout.resolve(), target_is_directory=True)
+    return folder
+
+
 def run_all(args: argparse.Namespace) -> dict:
     """whytag at every size first (the main result), then each baseline from 1,000 tracks (or the smallest
     size, if smaller) up until it runs past the limit or fails."""
     sizes = sorted(set(args.sizes) | ({min(1000, *args.sizes)} if args.baselines else set()))
     results: dict = {"sizes": sizes, "learner": args.learner, "baseline_limit_s": args.baseline_limit,
                      "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpus": os.cpu_count(),
-                     "engines": list(args.engines), WHYTAG: {}, RDFLIB: {}, HERMIT: {}}
+                     "engines": list(args.engines), "before": str(args.before or ""), "load": os.getloadavg(),
+                     WHYTAG: {}, RDFLIB: {}, HERMIT: {}, BEFORE: {}}
     stopped: set[str] = set()
     for n in sizes:
-        for kind in [WHYTAG, *args.engines]:
+        for kind in [*([BEFORE] if args.before else []), WHYTAG, *args.engines]:
             results.setdefault(kind, {})[n] = run_child(kind, n, args, None)
+            results[kind][n]["load_after"] = os.getloadavg()
             save(results, args.out)
     for n in sizes if args.baselines else []:
         for kind in (RDFLIB, HERMIT):
@@ -471,36 +562,58 @@ def fmt(value: float | None, digits: int = 1, limit: float | None = None, timed_
 
 
 def whytag_rows(results: dict) -> list[list[str]]:
-    """The whytag table: one row per measure, one column per size."""
-    runs = {int(n): s for n, s in results[WHYTAG].items()}
+    """The whytag table: one row per measure, one column per size (and per code version, with --before)."""
+    kinds = [k for k in (BEFORE, WHYTAG) if results.get(k)]
+    runs = [(int(n), kind, s) for kind in kinds for n, s in results[kind].items()]
+    runs.sort(key=lambda r: r[0])
     rate = lambda s, step, n: ratio(n, seconds(s, step))  # noqa: E731
     get = lambda s, step, key: s.get(step, {}).get(key)  # noqa: E731
-    rows = [["tracks"] + [f"{n:,}" for n in runs]]
+    rows = [["tracks"] + [f"{n:,}" + (f", {kind}" if len(kinds) > 1 else "") for n, kind, _ in runs]]
     for step in ("import", "learn", "tag", "export", "validate"):
-        rows.append([f"{step} s"] + [fmt(seconds(s, step)) for s in runs.values()])
+        rows.append([f"{step} s"] + [fmt(seconds(s, step)) for _, _, s in runs])
         if step in ("import", "tag"):
-            rows.append([f"{step} tracks/s"] + [fmt(rate(s, step, n), 0) for n, s in runs.items()])
-    rows += [["export quads/s"] + [fmt(ratio(get(s, "facts", "export_quads"), seconds(s, "export")), 0)
-                                   for s in runs.values()],
-             ["export MB"] + [fmt(ratio(get(s, "facts", "export_bytes"), 1e6)) for s in runs.values()],
+            rows.append([f"{step} tracks/s"] + [fmt(rate(s, step, n), 0) for n, _, s in runs])
+        if step == "tag":
+            rows += [["  reading values s"] + [fmt(get(s, "tag", "read_s")) for _, _, s in runs],
+                     ["  scoring s"] + [fmt(get(s, "tag", "score_s")) for _, _, s in runs],
+                     ["  the store writing s (writer thread)"] + [fmt(get(s, "tag", "write_s")) for _, _, s in runs],
+                     ["  own (reading + scoring) / writing"] + [
+                         fmt(ratio((get(s, "tag", "read_s") or 0) + (get(s, "tag", "score_s") or 0),
+                                   get(s, "tag", "write_s")), 2) for _, _, s in runs]]
+    export_rate = lambda s: ratio(get(s, "facts", "export_quads"), seconds(s, "export"))  # noqa: E731
+    native_rate = lambda s: ratio(get(s, "facts", "native_dump_quads"), seconds(s, "native_dump"))  # noqa: E731
+    rows += [["export quads/s"] + [fmt(export_rate(s), 0) for _, _, s in runs],
+             ["the store's own N-Quads dump, quads/s"] + [fmt(native_rate(s), 0) for _, _, s in runs],
+             ["export rate / dump rate"] + [fmt(ratio(export_rate(s), native_rate(s)), 2) for _, _, s in runs],
+             ["export MB"] + [fmt(ratio(get(s, "facts", "export_bytes"), 1e6)) for _, _, s in runs],
              ["validate: violations; re-derived agree"] + [
                  f"{get(s, 'validate', 'violations')}; {get(s, 'validate', 'agree')}/{get(s, 'validate', 'rederived')}"
-                 if "validate" in s else "–" for s in runs.values()]]
+                 if "validate" in s else "–" for _, _, s in runs]]
     for step in ("import", "learn", "tag", "export", "validate", "queries"):
-        rows.append([f"peak RSS after {step}, MB"] + [fmt(get(s, step, "rss_mb"), 0) for s in runs.values()])
+        rows.append([f"peak RSS after {step}, MB"] + [fmt(get(s, step, "rss_mb"), 0) for _, _, s in runs])
     for key, label in (("triples_per_track", "triples/track"), ("track_graphs", "  in track graphs"),
                        ("tags_graph", "  in tags graph"), ("rest", "  rest (model, levels, run)")):
-        rows.append([label] + [fmt(get(s, "facts", key)) for s in runs.values()])
+        rows.append([label] + [fmt(get(s, "facts", key)) for _, _, s in runs])
     for key, label in (("bytes_per_track", "KB/track on disk (all files)"),
                        ("sst_bytes_per_track", "  in tables (*.sst)"),
                        ("wal_bytes_per_track", "  in write-ahead log (*.log)")):
-        rows.append([label] + [fmt(ratio(get(s, "facts", key), 1000), 2) for s in runs.values()])
+        rows.append([label] + [fmt(ratio(get(s, "facts", key), 1000), 2) for _, _, s in runs])
     for i, name in enumerate(QUERY_NAMES):
         rows.append([f"Q{i + 1} {name}, ms (rows)"] + [
             f"{fmt(get(s, 'queries', f'q{i + 1}_ms'))} ({get(s, 'queries', f'q{i + 1}_rows')})"
-            if "queries" in s else "–"
-            for s in runs.values()])
+            if "queries" in s else "–" for _, _, s in runs])
+    rows.append(["load average after"] + [" / ".join(f"{x:.1f}" for x in s.get("load_after", [])) or "–"
+                                           for _, _, s in runs])
     return rows
+
+
+def predicate_rows(results: dict) -> list[list[str]]:
+    """Quads a track by part of the store and predicate, one column per size of this checkout's run."""
+    runs = {int(n): s.get("facts", {}).get("by_predicate", {}) for n, s in results[WHYTAG].items()}
+    keys = sorted({k for counts in runs.values() for k in counts},
+                  key=lambda k: -max(counts.get(k, 0) for counts in runs.values()))
+    return [["part, predicate"] + [f"{n:,}" for n in runs]] + [
+        [k] + [fmt(counts.get(k), 2) for counts in runs.values()] for k in keys]
 
 
 def engine_rows(results: dict) -> list[list[str]]:
@@ -613,6 +726,7 @@ def plot(results: dict, path: Path) -> None:
 def report(results: dict, png: Path) -> None:
     """Print the tables and write the plot."""
     print("\nwhytag (embedded Oxigraph)\n" + table(whytag_rows(results)))
+    print("\nQuads a track by part and predicate (this checkout)\n" + table(predicate_rows(results)))
     if results.get("engines"):
         print("\nThe embedded store and SPARQL endpoints (same run)\n" + table(engine_rows(results)))
     print("\nBaselines (same run; ratio = baseline / whytag)\n" + table(baseline_rows(results)))
@@ -640,6 +754,7 @@ def main() -> None:
     parser.add_argument("--store", action="append", default=[], metavar="[LABEL=]URL",
                         help="also run whytag's steps against this SPARQL endpoint (repeatable)")
     parser.add_argument("--no-baselines", dest="baselines", action="store_false", help="skip rdflib and HermiT")
+    parser.add_argument("--before", type=Path, help="also run whytag's steps with this checkout's code, first")
     parser.add_argument("--one-size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--kind", default=WHYTAG, help=argparse.SUPPRESS)
     parser.add_argument("--label", help=argparse.SUPPRESS)  # an engine's journal name
