@@ -104,4 +104,6 @@ def extract_tracks(store: GraphStore, groups: tuple[str, ...] = DEFAULT_GROUPS, 
             report.failures.append(f"{path}: measured, but its features were not written ({err})")
             if progress:
                 tqdm.write(f"error: {report.failures[-1]}")
+    if report.done:  # a transaction a track leaves small uncompacted files (see GraphStore.compact)
+        store.compact()
     return report

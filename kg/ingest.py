@@ -44,6 +44,8 @@ def ingest(store: GraphStore, paths: Iterable[str | os.PathLike], base: str = DE
             report.failures.append(message)
             if progress:
                 tqdm.write(f"error: {message}")
+    if report.tracks:  # a transaction a track leaves small uncompacted files (see GraphStore.compact)
+        store.compact()
     return report
 
 
