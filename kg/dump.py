@@ -55,7 +55,13 @@ class _WithoutGraph:
         self.rest = b""
 
     def write(self, chunk: bytes) -> int:
-        lines = (self.rest + bytes(chunk)).split(b"\n")
+        data = self.rest + bytes(chunk)
+        if self.suffix not in data:  # most chunks hold no line of the graph: passed on whole, not split into lines
+            cut = data.rfind(b"\n") + 1
+            self.out.write(data[:cut])
+            self.rest = data[cut:]
+            return len(chunk)
+        lines = data.split(b"\n")
         self.rest = lines.pop()
         self.out.write(b"".join(line + b"\n" for line in lines if not line.endswith(self.suffix)))
         return len(chunk)
