@@ -613,8 +613,23 @@ def whytag_rows(results: dict) -> list[list[str]]:
 
 
 def predicate_rows(results: dict) -> list[list[str]]:
-    """Quads a track by part of the store and predicate, one column per size of this checkout's run."""
-    runs = {int(n): s.get("facts", {}).get("by_predicate", {}) for n, s in results[WHYTAG].items()}
+    """Quads a track by part of the store and predicate (the features' values summed in one row), one column per
+    size of this checkout's run."""
+    from whytag.kg.features import features_by_iri
+    from whytag.kg.namespaces import WT
+
+    features = features_by_iri()
+
+    def merged(counts: dict[str, float]) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for key, count in counts.items():
+            part, _, predicate = key.partition(" ")
+            if predicate.startswith("wt:") and str(WT) + predicate[3:] in features:
+                key = f"{part} (the features' values)"
+            out[key] = out.get(key, 0) + count
+        return out
+
+    runs = {int(n): merged(s.get("facts", {}).get("by_predicate", {})) for n, s in results[WHYTAG].items()}
     keys = sorted({k for counts in runs.values() for k in counts},
                   key=lambda k: -max(counts.get(k, 0) for counts in runs.values()))
     return [["part, predicate"] + [f"{n:,}" for n in runs]] + [
