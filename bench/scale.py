@@ -95,7 +95,8 @@ OLD_WHY_LEVELS = """OPTIONAL { GRAPH ?levels { ?threshold a wt:LevelThreshold ; 
              FILTER(?lf = ?f && (!BOUND(?lo) || ?value >= ?lo) && (!BOUND(?hi) || ?value < ?hi)) }"""
 QUERY_NAMES = ["tracks tagged T", "why X tagged T", "tag counts", "fast and minor", "rules using F",
                "fast and minor, one group (as until 2026-12-07)", "tracks tagged T, a page of 100",
-               "fast and minor, a page of 100", "why X tagged T, levels through every threshold (as until 2026-12-07)",
+               "fast and minor, a page of 100 (its bound read first)",
+               "why X tagged T, levels through every threshold (as until 2026-12-07)",
                "tracks tagged T, counted", "fast and minor, counted"]
 """The counted ones take the store's time to find the rows without handing them over (each track's IRI read back
 from its id, and made a Python value): the row path's share of the listing queries."""
@@ -195,9 +196,15 @@ def typical_queries(store, track: str) -> list[str]:
     fast_and_minor = (f"SELECT ?track WHERE {{ GRAPH ?g {{ ?track wt:hasLevel <{fast}> }} {{ SELECT ?track WHERE {{ "
                       f"GRAPH ?c {{ <{minor}Threshold> wt:feature ?f ; wt:lowerBound ?lo }} "
                       f"GRAPH ?v {{ ?track ?f ?m }} FILTER(?m >= ?lo) }} }} }}")
-    # the one group looks values up as it goes, so a page of it stops early (the hash join reads every minor track)
     one_group = (f"SELECT ?track WHERE {{ GRAPH ?c {{ <{minor}Threshold> wt:feature ?f ; wt:lowerBound ?lo }} "
                  f"GRAPH ?g {{ ?track wt:hasLevel <{fast}> ; ?f ?m }} FILTER(?m >= ?lo) }}")
+    # a page (a catalog facet, say) reads the level's bound once and looks the values of fast tracks up as it goes,
+    # stopping after the page: with the bound in the same query Oxigraph read more first (20 ms at 10,000 tracks
+    # against 3 ms), and the hash join reads every minor track first
+    feature, bound = next(store.values(f"SELECT ?f ?lo WHERE {{ <{minor}Threshold> wt:feature ?f ; "
+                                       f"wt:lowerBound ?lo }}"))
+    page = (f"SELECT ?track WHERE {{ GRAPH ?g {{ ?track wt:hasLevel <{fast}> ; <{feature}> ?m }} "
+            f"FILTER(?m >= {bound!r}) }} LIMIT {PAGE}")
     return [
         tagged,
         why,
@@ -209,7 +216,7 @@ def typical_queries(store, track: str) -> list[str]:
         f"FILTER(?f = <{feature_node(FEATURE)}>) }}",
         one_group,
         f"{tagged} LIMIT {PAGE}",
-        f"{one_group} LIMIT {PAGE}",
+        page,
         old_why,
         tagged.replace("SELECT ?track", "SELECT (COUNT(*) AS ?n)", 1),
         fast_and_minor.replace("SELECT ?track", "SELECT (COUNT(*) AS ?n)", 1),
