@@ -250,15 +250,15 @@ def quads_per_track(store, n: int) -> dict:
     tracks = str(table_track(TABLE, "x")).rsplit("/", 1)[0] + "/"
     parts = {"track_graphs": 0, "tags_graph": 0, "rest": 0}
     by_predicate: dict[str, float] = {}
-    for graph, predicate, count in store.values(
-            "SELECT ?g ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ?p"):
-        if graph != str(SCHEMA_GRAPH):
-            part = ("track_graphs" if graph.startswith(tracks) else
-                    "tags_graph" if graph.startswith("urn:whytag:graph/tags/") else "rest")
-            parts[part] += int(count)
-            short = next((f"{p}:{predicate[len(str(ns)):]}" for p, ns in PREFIXES.items()
-                          if predicate.startswith(str(ns))), predicate)
-            by_predicate[f"{part} {short}"] = by_predicate.get(f"{part} {short}", 0) + int(count) / n
+    # grouped by part inside the store: by graph and predicate it was 7M rows to hand over at 100,000 tracks
+    for part, predicate, count in store.values(
+            f'SELECT ?part ?p (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{SCHEMA_GRAPH}>) '
+            f'BIND(IF(STRSTARTS(STR(?g), "{tracks}"), "track_graphs", IF(STRSTARTS(STR(?g), '
+            f'"urn:whytag:graph/tags/"), "tags_graph", "rest")) AS ?part) }} GROUP BY ?part ?p'):
+        parts[part] += int(count)
+        short = next((f"{p}:{predicate[len(str(ns)):]}" for p, ns in PREFIXES.items()
+                      if predicate.startswith(str(ns))), predicate)
+        by_predicate[f"{part} {short}"] = by_predicate.get(f"{part} {short}", 0) + int(count) / n
     return {"triples_per_track": sum(parts.values()) / n, **{k: v / n for k, v in parts.items()},
             "by_predicate": dict(sorted(by_predicate.items(), key=lambda kv: -kv[1]))}
 
