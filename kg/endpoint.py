@@ -1,6 +1,6 @@
 """The SPARQL 1.1 Protocol client behind an endpoint store, and the engines' departures from the protocol.
 
-Tested against `oxigraph serve` and Virtuoso 7 (tests/kg/test_engines.py). Virtuoso's ways, handled here:
+Tested against `oxigraph serve` and Virtuoso 7 (tests/cli/test_engines.py). Virtuoso's ways, handled here:
 - updates need a user with the SPARQL_UPDATE role at /sparql-auth, which asks for HTTP Digest auth: the
   client answers whichever challenge (Basic or Digest) the server sends for the URL's `user:password@`;
 - an ASK comes back as a one-column table (`__ASK_RETVAL`, one row when true, none when false);

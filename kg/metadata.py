@@ -143,15 +143,6 @@ def write_metadata(store: GraphStore, items: Iterable[tuple[URIRef, Metadata]], 
     return written
 
 
-def name_pattern(track: str, name: str) -> str:
-    """SPARQL binding ?`name` to track ?`track`'s display_name, else its rdfs:label (a table row id): what lists
-    of tracks show and sort by."""
-    t, c, r = (f"?{name}_{part}" for part in ("title", "credit", "row"))
-    return (f"OPTIONAL {{ ?{track} dc:title {t} }} OPTIONAL {{ ?{track} wt:artistCredit {c} }} "
-            f"OPTIONAL {{ ?{track} rdfs:label {r} }} "
-            f'BIND(COALESCE(IF(BOUND({c}), CONCAT(STR({c}), " - ", STR({t})), STR({t})), {r}) AS ?{name})')
-
-
 def display_name(title: object, credit: object) -> str | None:
     """A track as explain and the pages name it: "Artist - Title" (what `find_track` accepts back), the title
     alone without an artist, None without a title."""

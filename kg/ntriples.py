@@ -76,7 +76,7 @@ def term(node: Node) -> str:
     blank node with a label N-Triples allows (Virtuoso's are `nodeID://b1001`)."""
     if isinstance(node, Literal):
         text = '"' + node.translate(_ESCAPES) + '"'
-        return text + (f"@{node.language}" if node.language else f"^^<{node.datatype}>" if node.datatype else "")
+        return text + (f"@{node.language}" if node.language else "^^" + iri(node.datatype) if node.datatype else "")
     if isinstance(node, BNode):
         return "_:" + re.sub(r"[^A-Za-z0-9]", "_", node)
     return iri(node)

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from rdflib import Literal, URIRef
 
+from whytag.kg import ntriples as nt
 from whytag.kg.features import feature_node, known_features
 from whytag.kg.iris import EXTRACTORS_GRAPH, SCHEMA_GRAPH, level_stem, wt_individual
 from whytag.kg.ntriples import NTriples, line
@@ -56,7 +57,7 @@ def _rewrite_rule_queries(store: Updatable, renamed: dict[str, str]) -> None:
     for graph, rule, text in store.values(query("rule-queries-over-observations")):
         new = OLD_CONDITION.sub(lambda m: f"?track <{renamed.get(m.group(2), m.group(2))}> ?v{m.group(1)} .", text)
         new = re.sub(r"\?o(\d+)", r"?v\1", new)
-        old_line, new_line = (line(f"<{rule}>", "<https://w3id.org/whytag/ontology#sparql>", Literal(t).n3())
+        old_line, new_line = (line(f"<{rule}>", "<https://w3id.org/whytag/ontology#sparql>", nt.term(Literal(t)))
                               for t in (text, new))
         changes.setdefault(graph, []).append((old_line, new_line))
     for graph, pairs in changes.items():

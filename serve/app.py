@@ -29,7 +29,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from whytag.errors import first_line
-from whytag.kg.iris import DEFAULT_BASE
+from whytag.kg.iris import DEFAULT_BASE, iri_problem
 from whytag.kg.namespaces import PREFIXES, SKOS, WT, prefixed_name
 from whytag.kg.protocol import serialize_triples
 from whytag.kg.queries import documented
@@ -37,7 +37,7 @@ from whytag.kg.store import GraphStore, StoreError
 from whytag.serve.cache import Kept
 from whytag.serve.catalog import Catalog, CatalogError, View
 from whytag.serve.chart import by_family, position_bar
-from whytag.serve.links import AUDIO, audio_url, page_url
+from whytag.serve.links import AUDIO, audio_url, page_number, page_url
 from whytag.serve.pages import AudioNotFound, Iri, PageError, Reader
 from whytag.serve.sparql import (
     GRAPH_TYPES,
@@ -179,8 +179,10 @@ def create_app(graph: GraphStore, settings: Settings = Settings(),
         """An IRI's page, or its triples in the format asked for; 404 when no triple mentions it. Kept, like
         query answers, until the server's own update (a track page drawn before the catalog's ranges were
         read is kept apart from one drawn after); a kept one is answered without a page thread."""
-        if any(c in iri for c in '<>"{}|^`\\ ') or ":" not in iri:
-            return answered(problem(request, 400, f"not an IRI: {iri}"))
+        wrong = iri_problem(iri)  # the binder's own check: what passes here, every named query takes
+        if wrong:
+            shown = iri if iri.isprintable() else repr(iri)  # one line, whatever the request held
+            return answered(problem(request, 400, f"not an IRI: {shown}: {wrong}"))
         wanted = negotiate(request.headers.get("accept"), PAGE_TYPES)
         if wanted is None:
             return PlainTextResponse(f"cannot answer as {request.headers.get('accept')}; offered: "
@@ -346,6 +348,7 @@ def _thread_clock() -> Callable[[], float]:
 def _page_number(request: Request) -> int:
     """The `?page=` asked for, counted from 1 as on the catalog (1 when none); PageError (400) for anything else."""
     given = request.query_params.get("page", "1")
-    if not given.isdigit() or int(given) < 1:
+    number = page_number(given)
+    if number is None:
         raise PageError(400, f"page={given}: pages are numbered 1, 2, 3 …")
-    return int(given)
+    return number

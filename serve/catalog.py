@@ -26,7 +26,7 @@ from whytag.kg.namespaces import DC, FOAF, MO, RDFS, WT
 from whytag.kg.queries import query
 from whytag.kg.store import GraphStore
 from whytag.serve.cache import Kept
-from whytag.serve.links import page_audio_url
+from whytag.serve.links import page_audio_url, page_number
 
 PAGE = 50  # tracks a page
 TOP = 3  # tags shown a track, of each model set
@@ -88,9 +88,10 @@ class View:
         if order not in ORDERS:
             raise CatalogError(400, f"order={order}: give asc or desc")
         page = one("page", "1")
-        if not page.isdigit() or int(page) < 1:
+        number = page_number(page)
+        if number is None:
             raise CatalogError(400, f"page={page}: pages are numbered 1, 2, 3 …")
-        return replace(view, order=order, page=int(page) - 1)
+        return replace(view, order=order, page=number - 1)
 
     def url(self, **changes: object) -> str:
         """The query string of this view with `changes` (a changed facet or sort starts again at page 1)."""

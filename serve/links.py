@@ -7,6 +7,12 @@ import re
 from urllib.parse import quote
 
 AUDIO = "/audio/"  # a track's audio: this prefix, then its page's path (IRIs under the base only)
+_PAGE = re.compile(r"[1-9][0-9]{0,8}")  # ASCII digits only (str.isdigit takes '²', which int() refuses)
+
+
+def page_number(given: str) -> int | None:
+    """A `?page=` value as a page number counted from 1; None for anything else (0, '²', a 5,000-digit number)."""
+    return int(given) if _PAGE.fullmatch(given) else None
 
 
 def page_url(iri: str, base: str) -> str:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from whytag.kg.federation import FederationError, check_remote_calls
 from whytag.kg.protocol import GRAPH_MEDIA_TYPES, PastTimeLimit, Refused, TooManyRows
-from whytag.kg.protocol import OX_PREFIXES as OX_PREFIXES  # serve.pages reads whytag's prefixes from here
 from whytag.kg.store import GraphStore
 
 RESULT_TYPES = {  # media type → name, for SELECT and ASK

@@ -11,8 +11,8 @@ its first variable's name (a one-column `VALUES ($name) { (UNDEF) }` takes 1-tup
 None, the block is left out. A value bound this way cannot change a query's meaning. `update(name, …)` binds an
 update the same way; a `Named` is a query or update with its values, handed to whoever runs it
 (GraphStore.write_graph's `clear`). The texts that are built rather than written — data of many triples, a
-graph's DROP, a rule's compiled test, a batch's values — are built in `build.py`, the one place. (The modules
-that still build SPARQL text themselves are listed in tests/kg/test_queries.py, a list that may only shrink.)
+graph's DROP, a rule's compiled test, a batch's values — are built in `build.py`, the one place; no other module
+holds SPARQL text (tests/kg/test_queries.py checks).
 """
 
 from __future__ import annotations
@@ -89,7 +89,10 @@ def _bound_text(file: str, bindings: Mapping[str, object]) -> str:
         raise QueryError(f"query {name}: no ${unknown[0]} in {FOLDER / file}")
     missing = sorted(slots - bindings.keys())
     if missing:
-        raise QueryError(f"query {name}: ${missing[0]} is not bound")
+        raise QueryError(f"query {name}: ${missing[0]} is not bound in {FOLDER / file}")
+    unlisted = sorted(key for key in lists if bindings[key] is None)
+    if unlisted and file.endswith(".ru"):  # None means every row: in an update, every track's triples
+        raise QueryError(f"update {name}: ${unlisted[0]} is None, which would change every row; give the list")
     terms = {key: _term(value, name, key) for key, value in bindings.items() if key not in lists}  # once each
     return "".join(part if isinstance(part, str) else _bound(part, name, bindings, terms) for part in parts)
 
@@ -190,6 +193,8 @@ def _term(value: object, name: str, slot: str) -> str:
     if isinstance(value, URIRef):
         return _iri(value, name, slot)
     if isinstance(value, Literal):
+        if value.datatype is not None and iri_problem(value.datatype):  # n3() writes the datatype as it is
+            raise QueryError(f"query {name}: ${slot}'s datatype {str(value.datatype)!r} is not a valid IRI")
         return value.n3()
     if type(value) is int:  # an integer as SPARQL writes one (the same xsd:integer), fast for a batch's positions
         return str(value)

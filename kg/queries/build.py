@@ -63,6 +63,9 @@ def insert_data(graphs: Mapping[str, Iterable[Triple] | NTriples]) -> str:
     return " ;\n".join(data_operations("INSERT", graphs))
 
 
+_BLANK = re.compile(r"^_:|\s_:[^\s\"]+\s*\.\s*$")  # a blank node as subject or object, not "_:" inside a literal
+
+
 def data_operations(verb: str, graphs: Mapping[str, Iterable[Triple] | NTriples]) -> list[str]:
     """`verb` DATA operations (INSERT or DELETE) over named graphs' triples, at most DATA_CHUNK triples each:
     Virtuoso's parser runs out of memory at ~5,000 triples in one operation."""
@@ -70,7 +73,9 @@ def data_operations(verb: str, graphs: Mapping[str, Iterable[Triple] | NTriples]
     blank: list[tuple[str, str]] = []
     for graph, triples in graphs.items():
         for line in triples_block(triples).splitlines():
-            (blank if "_:" in line else ground).append((graph, line))
+            (blank if _BLANK.search(line) else ground).append((graph, line))
+    if blank and verb == "DELETE":  # a template would insert them: a blank node cannot be named in DELETE DATA
+        raise ValueError(f"DELETE DATA cannot name blank nodes: {blank[0][1]}")
     parts = [f"{verb} DATA {{ {_quads(ground[i:i + DATA_CHUNK])} }}" for i in range(0, len(ground), DATA_CHUNK)]
     return parts + [f"INSERT {{ {_quads(group)} }} WHERE {{}}" for group in _blank_groups(blank)]
 

@@ -32,3 +32,31 @@ def test_special_doubles_integers_and_booleans_use_xsd_spellings():
 def test_an_iri_that_would_change_the_text_is_refused(bad):
     with pytest.raises(ValueError, match="not a valid IRI"):
         nt.iri(bad)
+
+
+def test_a_multi_line_literal_is_one_line_and_a_datatype_is_checked():
+    """term() keeps a rule's multi-line SPARQL on one line (data_operations splits by line); a datatype that
+    would end the literal's IRI early is refused, not written."""
+    from rdflib import Literal, URIRef
+
+    text = "SELECT ?track WHERE {\n  ?track <urn:p> ?v0 .\n}"
+    written = nt.term(Literal(text))
+    assert "\n" not in written
+    (literal,) = parse_objects(nt.line(nt.iri("urn:s"), nt.iri("urn:p"), written))
+    assert literal.value == text
+    with pytest.raises(ValueError, match="not a valid IRI"):
+        nt.term(Literal("x", datatype=URIRef("http://a> } } ; DROP ALL ; #")))
+
+
+def test_data_operations_tell_blank_nodes_from_text_that_looks_like_one():
+    from rdflib import BNode, Literal, URIRef
+
+    from whytag.kg.queries.build import data_operations
+
+    s, p = URIRef("urn:s"), URIRef("urn:p")
+    (delete,) = data_operations("DELETE", {"urn:g": [(s, p, Literal("a _:b")), (s, p, Literal("a_:b"))]})
+    assert delete.startswith("DELETE DATA") and delete.count("_:b") == 2
+    with pytest.raises(ValueError, match="cannot name blank nodes"):
+        data_operations("DELETE", {"urn:g": [(s, p, BNode("b1"))]})
+    inserted = data_operations("INSERT", {"urn:g": [(s, p, BNode("b1")), (s, p, Literal("x"))]})
+    assert [op.split(" ", 1)[0] + " " + op.split(" ", 2)[1] for op in inserted] == ["INSERT DATA", "INSERT {"]

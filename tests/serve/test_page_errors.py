@@ -43,9 +43,17 @@ def test_an_unknown_iri_is_a_404_page_for_a_browser_and_plain_text_for_rdf_clien
     assert turtle.status_code == 404 and turtle.headers["content-type"].startswith("text/plain")
 
 
+@pytest.mark.parametrize("target", ["/resource?iri=1a:b", "/resource?iri=urn:x:a%0Ab", "/resource?iri=http://x/%25zz",
+                                    "/?page=%C2%B2", "/track/x?page=%C2%B2", "/?page=" + "9" * 5000])
+def test_what_the_named_queries_would_refuse_is_a_400_not_a_500(client, target):
+    """An IRI the binder refuses, a page number int() cannot read: refused with a reason before any query."""
+    page = client.get(target, headers=BROWSER)
+    assert page.status_code == 400 and _reason(page).startswith(("not an IRI: ", "page=")), _reason(page)
+
+
 @pytest.mark.parametrize("target, status, reason", [
     ("/resource", 400, "give the IRI as ?iri=…"),
-    ("/resource?iri=no%20iri", 400, "not an IRI: no iri"),
+    ("/resource?iri=no%20iri", 400, "not an IRI: no iri: it has no scheme (such as urn: or https:)"),
     ("/audio/track/no-such-track", 404, "urn:whytag:track/no-such-track: no audio file was ingested for it"),
 ])
 def test_other_requests_the_pages_refuse_say_why_in_a_page(client, target, status, reason):
