@@ -282,6 +282,25 @@ class GraphStore:
             raise StoreError(f"{self.location}: query failed: {first_line(err)}") from err
         return [tuple(json_value(row.get(name)) for name in names) for row in bindings]
 
+    def numbers(self, sparql: str) -> list[float]:
+        """A one-column SELECT's numbers (integers as floats; other values and unbound rows left out). The embedded
+        store hands them over in one call as CSV: read row by row, 10,000 values took 60 ms and as many waits for
+        the GIL beside a busy thread; as JSON 100-200 ms; as CSV 26 (a feature page's histogram)."""
+        if self.oxigraph is None:
+            return [v for (v,) in self.values(sparql) if isinstance(v, float)]
+        try:
+            text = self.oxigraph.query(sparql_prefixes() + sparql, use_default_graph_as_union=True).serialize(
+                format=pyoxigraph.QueryResultsFormat.CSV)
+        except (SyntaxError, OSError, ValueError) as err:
+            raise StoreError(f"{self.location}: query failed: {first_line(err)}") from err
+        found = []
+        for cell in text.split(b"\r\n")[1:]:  # the header, then a line a row (CSV ends each with CRLF)
+            try:
+                found.append(float(cell))
+            except ValueError:  # text, a boolean, an IRI, an unbound value: not a number
+                continue
+        return found
+
     def bindings(self, sparql: str) -> tuple[list[str], list[dict[str, dict]]]:
         """A SELECT's variables and rows as SPARQL JSON bindings, read in one call like `rows` (the pages turn
         them into values their own way: IRIs as links, blank nodes marked); StoreError for a text that fails."""

@@ -9,12 +9,13 @@ browsers and Turtle, JSON-LD or N-Triples to clients that ask for them.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import os
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import partial
 from http import HTTPStatus
@@ -86,7 +87,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings(),
     catalog = Catalog(graph, partial(page_url, base=settings.base))
     reader = Reader(graph, settings.base, catalog)
     answers = Kept(int(settings.cache_mb * 2**20), size=lambda answer: len(answer.body))
-    reader.warm()
+    reader.warm(start=True)
     catalog.warm(report)
     query_threads, page_threads = anyio.CapacityLimiter(QUERY_THREADS), anyio.CapacityLimiter(PAGE_THREADS)
     templates = Jinja2Templates(directory=str(TEMPLATES))
@@ -96,6 +97,19 @@ def create_app(graph: GraphStore, settings: Settings = Settings(),
     templates.env.tests["iri"] = lambda value: isinstance(value, Iri)
     templates.env.filters["position"] = lambda bar: Markup(position_bar(bar))
     templates.env.filters["mini"] = lambda explanation: Markup(mini_waterfall(explanation))
+
+    drawing: dict[Hashable, asyncio.Future] = {}  # pages being drawn now, by key (on the event loop only)
+
+    async def drawn(key: Hashable, draw: Callable[[], Answer]) -> Answer:
+        """The page `draw` makes, drawn in a page thread and kept if it fits; a request for a page being drawn awaits
+        that one here, on the event loop, instead of holding a page thread to wait in (32 clients asking one rule
+        page for the first time took every page thread, and the track pages queued behind them)."""
+        pending = drawing.get(key)
+        if pending is None:
+            pending = drawing[key] = asyncio.ensure_future(
+                anyio.to_thread.run_sync(answers.get, key, draw, limiter=page_threads))
+            pending.add_done_callback(lambda done: drawing.pop(key) if drawing.get(key) is done else None)
+        return await asyncio.shield(pending)  # a client that goes away does not stop the others' page
 
     def html(request: Request, name: str, context: dict, status: int = 200) -> Response:
         return templates.TemplateResponse(request, name, context, status_code=status, headers={"Vary": "Accept"})
@@ -128,6 +142,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings(),
                 reader.changed()
                 catalog.changed()
                 answers.clear()
+                drawing.clear()  # a request after the update draws its page anew, not awaiting one from before
                 return Response(status_code=204)
             return await _answer_query(graph, text, request, params, settings.limits, query_threads, answers)
         except ProtocolError as err:
@@ -137,8 +152,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings(),
         """A catalog page, kept like a track page until the server's own update (a kept one is answered
         without a page thread: rendering one takes longer than choosing its rows)."""
         key = ("catalog", tuple(request.query_params.multi_items()))
-        kept = answers.peek(key) or await anyio.to_thread.run_sync(
-            answers.get, key, lambda: catalog_answer(request), limiter=page_threads)
+        kept = answers.peek(key) or await drawn(key, lambda: catalog_answer(request))
         return Response(kept.body, status_code=kept.status, media_type=kept.media_type)
 
     def catalog_answer(request: Request) -> Answer:
@@ -179,10 +193,6 @@ def create_app(graph: GraphStore, settings: Settings = Settings(),
         """An IRI's page, or its triples in the format asked for; 404 when no triple mentions it. Kept, like
         query answers, until the server's own update (a track page drawn before the catalog's ranges were
         read is kept apart from one drawn after); a kept one is answered without a page thread."""
-        wrong = iri_problem(iri)  # the binder's own check: what passes here, every named query takes
-        if wrong:
-            shown = iri if iri.isprintable() else repr(iri)  # one line, whatever the request held
-            return answered(problem(request, 400, f"not an IRI: {shown}: {wrong}"))
         wanted = negotiate(request.headers.get("accept"), PAGE_TYPES)
         if wanted is None:
             return PlainTextResponse(f"cannot answer as {request.headers.get('accept')}; offered: "
@@ -192,9 +202,14 @@ def create_app(graph: GraphStore, settings: Settings = Settings(),
         except PageError as err:
             return answered(problem(request, err.status, str(err)))
         key = ("page", iri, wanted, number, reader.ranged())
-        kept = answers.peek(key) or await anyio.to_thread.run_sync(
-            answers.get, key, lambda: describe_as(request, iri, wanted, number), limiter=page_threads)
-        return answered(kept)
+        kept = answers.peek(key)  # a bad IRI is never kept, so a kept page needs no check
+        if kept is not None:
+            return answered(kept)
+        wrong = iri_problem(iri)  # the binder's own check: what passes here, every named query takes
+        if wrong:
+            shown = iri if iri.isprintable() else repr(iri)  # one line, whatever the request held
+            return answered(problem(request, 400, f"not an IRI: {shown}: {wrong}"))
+        return answered(await drawn(key, lambda: describe_as(request, iri, wanted, number)))
 
     def describe_as(request: Request, iri: str, wanted: str, number: int) -> Answer:
         if wanted != "text/html":

@@ -116,14 +116,22 @@ class Reader:
         self.kept = Kept(CACHED)
         self._warming = threading.Lock()  # held while a background read of the ranges runs
 
-    def warm(self) -> None:
-        """Read the catalog's feature ranges in the background (minutes for millions of tracks), unless a
-        read is under way: pages do not wait for them, their charts say so until they are read."""
+    def warm(self, start: bool = False) -> None:
+        """Read the catalog's feature ranges in the background (minutes for millions of tracks), unless a read is
+        under way: pages do not wait for them, their charts say so until they are read. At the `start`, first what
+        every page uses and no track changes (the ontology's features, the models' effects and levels, every rule):
+        ~0.6 s, half of it parsing features.ttl with the GIL held, which the first 32 visitors all waited on."""
         if self._warming.acquire(blocking=False):
-            threading.Thread(target=self._warm, name="whytag-ranges", daemon=True).start()
+            threading.Thread(target=self._warm, args=(start,), name="whytag-warm", daemon=True).start()
 
-    def _warm(self) -> None:
+    def _warm(self, start: bool) -> None:
         try:
+            if start:
+                features_by_iri()
+                self.known()
+                self.features()
+                self.used_features()
+                self.rules()
             self.ranges()
         finally:
             self._warming.release()
@@ -347,9 +355,8 @@ class Reader:
             lv.source, lv.lower is not None, lv.lower or 0.0, lv.upper is not None, lv.upper or 0.0))
         label = str(head.get("label") or iri.rsplit("#", 1)[-1])
         symbol = str(head.get("symbol") or "")
-        values = self.kept.get(("feature-values", iri), lambda: np.fromiter(
-            (v for (v,) in self.graph.values(query("feature-values", feature=URIRef(iri))) if isinstance(v, float)),
-            dtype=float))
+        values = self.kept.get(("feature-values", iri), lambda: np.array(
+            self.graph.numbers(query("feature-values", feature=URIRef(iri))), dtype=float))
         between: dict[float, list[str]] = {}  # a threshold, and the levels it parts (slow / moderate)
         for level in levels:
             for bound in (level.lower, level.upper):

@@ -24,17 +24,17 @@ def tagged_store(tmp_path_factory):
         yield store
 
 
-def fill_tagged(store) -> None:
-    """Import the 40 tracks t0…t39 into `store` from a feature table, learn 'energetic' and 'calm' as the model
-    set 'toy' and apply it."""
+def fill_tagged(store, n: int = 40) -> None:
+    """Import the `n` tracks t0…t39 (by default) into `store` from a feature table, learn 'energetic' and 'calm'
+    as the model set 'toy' and apply it."""
     from whytag.kg.tables import import_features
     from whytag.reasoning.reasoner import apply_model
     from whytag.reasoning.training import learn
 
     rng = np.random.default_rng(7)
-    ids = [f"t{i}" for i in range(40)]
-    frame = pd.DataFrame({"BPM": rng.uniform(60, 180, 40), "Spectral-Centroid": rng.uniform(500, 4000, 40),
-                          "dom": rng.uniform(0, 0.5, 40)}, index=ids)
+    ids = [f"t{i}" for i in range(n)]
+    frame = pd.DataFrame({"BPM": rng.uniform(60, 180, n), "Spectral-Centroid": rng.uniform(500, 4000, n),
+                          "dom": rng.uniform(0, 0.5, n)}, index=ids)
     labels = pd.DataFrame({"energetic": (frame["BPM"] > 110).astype(int),
                            "calm": (frame["Spectral-Centroid"] < 1800).astype(int)}, index=ids)
     tracks = import_features(store, frame, "synthetic")

@@ -7,7 +7,6 @@ import html
 import re
 
 import pytest
-from rdflib import URIRef
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
@@ -92,12 +91,38 @@ def test_tag_and_rule_pages_count_pages_from_1(client, tagged_store, kind):
     assert past.status_code == 404 and _reason(past) == "page=2: past the end (this list has 1 page)"
 
 
-def test_a_long_list_pages_by_50_from_page_1(tagged_store):
-    from whytag.serve.pages import PAGE, Reader
+@pytest.fixture(scope="module")
+def long_store(tmp_path_factory):
+    """140 tracks made as the shared store's 40 are: over 50 of them predicted energetic, so two pages of 50."""
+    from conftest import fill_tagged
 
-    reader = Reader(tagged_store, "urn:whytag:")
-    tag = URIRef(_tag(tagged_store, "calm"))
+    from whytag.kg.store import open_store
+
+    with open_store(tmp_path_factory.mktemp("long") / "graph") as store:
+        fill_tagged(store, 140)
+        yield store
+
+
+def test_a_long_list_pages_by_50_from_page_1(long_store):
+    from starlette.testclient import TestClient
+
+    from whytag.serve.app import create_app
+    from whytag.serve.pages import PAGE, PageError, Reader
+
+    reader = Reader(long_store, "urn:whytag:")
+    tag = _tag(long_store, "energetic")
     every = reader.rows(f"SELECT ?track WHERE {{ ?a wt:tag <{tag}> ; wt:predicted true ; wt:track ?track }}")
-    page = reader.tag(str(tag), 1)["tracks"]
-    assert PAGE == 50 and page.number == 1 and not page.more and page.pages == 1
-    assert sorted(str(r["track"]) for r in page.rows) == sorted(str(r["track"]) for r in every)
+    assert PAGE == 50 and 50 < len(every) <= 100
+    first, second = reader.tag(tag, 1)["tracks"], reader.tag(tag, 2)["tracks"]
+    assert (first.number, first.more, first.pages, len(first.rows)) == (1, True, 2, 50)
+    assert (second.number, second.more, second.pages, len(second.rows)) == (2, False, 2, len(every) - 50)
+    rows = first.rows + second.rows
+    assert sorted(str(r["track"]) for r in rows) == sorted(str(r["track"]) for r in every)  # each once
+    assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)  # best first across pages
+    with pytest.raises(PageError) as past:
+        reader.tag(tag, 3)
+    assert past.value.status == 404
+    with TestClient(create_app(long_store)) as client:
+        page = client.get("/resource", params={"iri": tag, "page": "2"}, headers=BROWSER)
+    assert page.status_code == 200 and re.search(r"page 2 of 2\s*</p>", page.text) and 'rel="prev"' in page.text
+    assert all(f'href="/track/synthetic/{str(r["track"]).rsplit("/", 1)[1]}"' in page.text for r in second.rows)
