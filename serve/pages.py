@@ -339,8 +339,8 @@ class Reader:
     def rule(self, iri: str, number: int) -> dict:
         """A rule: its conditions, weight, precision and support, and the tracks it fired on (paged, by title)."""
         found = self.rules(rule=iri)
-        tracks = self.page("rule-tracks", number, lambda rows: sorted(
-            self.catalog.named(rows), key=lambda r: (r["title"].lower(), str(r["track"]))), rule=URIRef(iri))
+        tracks = self.page("rule-tracks", number, self.catalog.by_title, rule=URIRef(iri))
+        tracks.rows = self.catalog.named(tracks.rows)
         return {"rule": found[0] if found else None, "tracks": tracks}
 
     # -- features ---------------------------------------------------------------------------
