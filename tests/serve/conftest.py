@@ -59,15 +59,15 @@ def client(tagged_store):
 
 
 @contextmanager
-def serving(store):
-    """The app over `store` behind a real uvicorn server on a free local port (its own app: one event loop per
-    app); yields its URL."""
+def serving(store, app=None):
+    """The app over `store` (or the `app` given) behind a real uvicorn server on a free local port (its own app:
+    one event loop per app); yields its URL."""
     import uvicorn
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(make_app(store), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app or make_app(store), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
