@@ -104,33 +104,36 @@ def test_a_page_is_drawn_once_until_an_update_changes_what_it_shows(client, monk
 
 def test_requests_for_a_page_being_drawn_await_it_without_holding_the_page_threads(tagged_store, monkeypatch):
     """More requests for one rule page than there are page threads, while it is drawn: it is drawn once, every one
-    gets it, and a track page asked meanwhile is answered (those waiting hold no page thread)."""
+    gets it, and another rule page and a track page asked meanwhile are answered (those waiting hold no thread)."""
     from whytag.serve.app import PAGE_THREADS
     from whytag.serve.pages import Reader
 
-    rule = str(tagged_store.rows("SELECT ?r WHERE { ?r a wt:Rule } ORDER BY ?r LIMIT 1")[0][0])
+    rules = tagged_store.rows("SELECT ?r WHERE { ?r a wt:Rule } ORDER BY ?r LIMIT 2")
+    held_rule, other_rule = (str(r) for (r,) in rules)
     release, draws, drawn = threading.Event(), [], Reader.rule
 
     def held(reader, iri, number):  # the real page, drawn once the test says so
         draws.append(iri)
-        release.wait(20)
+        if iri == held_rule:
+            release.wait(20)
         return drawn(reader, iri, number)
     monkeypatch.setattr(Reader, "rule", held)
     app = make_app(tagged_store)
     while not app.state.reader.ranged():  # a page's key says whether the ranges are read: one key for all
         time.sleep(0.05)
     with serving(tagged_store, app) as url, ThreadPoolExecutor(PAGE_THREADS + 4) as pool:
-        asked = [pool.submit(httpx.get, f"{url}/resource", params={"iri": rule}, timeout=30)
+        asked = [pool.submit(httpx.get, f"{url}/resource", params={"iri": held_rule}, timeout=30)
                  for _ in range(PAGE_THREADS + 4)]
         deadline = time.monotonic() + 10
         while not draws and time.monotonic() < deadline:
             time.sleep(0.01)
         time.sleep(0.3)  # the others arrive and wait
         try:
+            other = httpx.get(f"{url}/resource", params={"iri": other_rule}, timeout=5)
             track = httpx.get(f"{url}/track/synthetic/t1", timeout=5)
         finally:
             release.set()
         answers = [future.result() for future in asked]
-    assert track.status_code == 200 and "waterfall" in track.text
+    assert other.status_code == 200 and track.status_code == 200 and "waterfall" in track.text
     assert [a.status_code for a in answers] == [200] * len(answers) and len({a.text for a in answers}) == 1
-    assert draws == [rule]
+    assert draws == [held_rule, other_rule]
