@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 from rdflib import URIRef
 
 from whytag.errors import WhytagError
@@ -355,8 +354,8 @@ class Reader:
             lv.source, lv.lower is not None, lv.lower or 0.0, lv.upper is not None, lv.upper or 0.0))
         label = str(head.get("label") or iri.rsplit("#", 1)[-1])
         symbol = str(head.get("symbol") or "")
-        values = self.kept.get(("feature-values", iri), lambda: np.array(
-            self.graph.numbers(query("feature-values", feature=URIRef(iri))), dtype=float))
+        values = self.kept.get(("feature-values", iri), lambda: self.graph.numbers(
+            query("feature-values", feature=URIRef(iri))))
         between: dict[float, list[str]] = {}  # a threshold, and the levels it parts (slow / moderate)
         for level in levels:
             for bound in (level.lower, level.upper):

@@ -184,6 +184,23 @@ def test_rows_read_at_once_match_rows_read_one_by_one(tmp_path):
             store.rows("SELECT ?x WHERE { ?x wt:nope }")
 
 
+def test_numbers_read_at_once_are_the_numbers_values_gives(tmp_path):
+    """GraphStore.numbers (one call, for a feature page's histogram): the numeric literals of a column, whatever
+    their datatype, and nothing else (text that reads as a number, booleans, IRIs, unbound rows); the same values
+    as read one by one, all-doubles or mixed."""
+    mixed = r"""SELECT ?v WHERE { VALUES ?v { 1 -2 2.5 3.0e0 "x" "12" true false <urn:a> "a\tb\nc" UNDEF
+                "7"^^xsd:float "INF"^^xsd:double "-1.5E-3"^^xsd:double "4"^^xsd:nonNegativeInteger } }"""
+    doubles = "SELECT ?v WHERE { VALUES ?v { 1.5e0 -2.0e0 \"INF\"^^xsd:double 4e-3 } }"
+    with open_store(tmp_path / "g") as store:
+        for query_text in (mixed, doubles):
+            expected = [v for (v,) in store.values(query_text) if isinstance(v, float)]
+            assert store.numbers(query_text).tolist() == expected
+        assert store.numbers(mixed).tolist() == [1.0, -2.0, 2.5, 3.0, 7.0, float("inf"), -0.0015, 4.0]
+        assert store.numbers("SELECT ?v WHERE { }").tolist() == []
+        with pytest.raises(StoreError, match="query failed"):
+            store.numbers("SELECT ?v WHERE { ?x wt:nope }")
+
+
 def test_store_errors_are_clear(tmp_path):
     afile = tmp_path / "file.txt"
     afile.write_text("x")
