@@ -4,6 +4,7 @@
 `registry()` names them as the command line does.
 """
 
+from whytag.reasoning.learners.additive import AdditiveLearner
 from whytag.reasoning.learners.base import OneVsRestRuleLearner
 from whytag.reasoning.learners.boosted import (
     BoostedLinearLearner,
@@ -19,15 +20,16 @@ from whytag.reasoning.learners.rulefit import RuleFitLearner
 DEFAULT_LEARNER = "concise"
 """The learner `whytag learn` uses unless told otherwise (and the shipped model sets are built with)."""
 
-__all__ = ["DEFAULT_LEARNER", "BoostedLinearLearner", "BoostedRulesLearner", "ConciseLearner", "DLConceptLearner",
-           "EBMLearner", "OneVsRestRuleLearner", "RipperLearner", "RuleFitLearner", "SparseBoostedLinearLearner",
-           "registry"]
+__all__ = ["DEFAULT_LEARNER", "AdditiveLearner", "BoostedLinearLearner", "BoostedRulesLearner", "ConciseLearner",
+           "DLConceptLearner", "EBMLearner", "OneVsRestRuleLearner", "RipperLearner", "RuleFitLearner",
+           "SparseBoostedLinearLearner", "registry"]
 
 
 def registry() -> dict[str, type[OneVsRestRuleLearner]]:
     """The learners by the names the CLI uses, the default (`DEFAULT_LEARNER`) first: `concise` (at most 10
     features a tag, fewer where a predicted tag's 5 largest reasons would hold under 80% of its weight),
-    `boosted-linear` (every feature: the most accurate, its reasons diffuse), `sparse` (8 features a tag)."""
+    `boosted-linear` (every feature: the most accurate, its reasons diffuse), `sparse` (8 features a tag),
+    `additive` (`concise`'s features, each tag's model refitted as a penalised additive one)."""
     return {"concise": ConciseLearner, "boosted-linear": BoostedLinearLearner, "sparse": SparseBoostedLinearLearner,
-            "boosted": BoostedRulesLearner, "ebm": EBMLearner, "rulefit": RuleFitLearner, "ripper": RipperLearner,
-            "dl": DLConceptLearner}
+            "additive": AdditiveLearner, "boosted": BoostedRulesLearner, "ebm": EBMLearner, "rulefit": RuleFitLearner,
+            "ripper": RipperLearner, "dl": DLConceptLearner}
