@@ -17,7 +17,7 @@ from whytag.reasoning.learners.ebm import EBMLearner
 from whytag.reasoning.learners.ripper import RipperLearner
 from whytag.reasoning.learners.rulefit import RuleFitLearner
 
-DEFAULT_LEARNER = "concise"
+DEFAULT_LEARNER = "additive"
 """The learner `whytag learn` uses unless told otherwise (and the shipped model sets are built with)."""
 
 __all__ = ["DEFAULT_LEARNER", "AdditiveLearner", "BoostedLinearLearner", "BoostedRulesLearner", "ConciseLearner",
@@ -26,10 +26,10 @@ __all__ = ["DEFAULT_LEARNER", "AdditiveLearner", "BoostedLinearLearner", "Booste
 
 
 def registry() -> dict[str, type[OneVsRestRuleLearner]]:
-    """The learners by the names the CLI uses, the default (`DEFAULT_LEARNER`) first: `concise` (at most 10
-    features a tag, fewer where a predicted tag's 5 largest reasons would hold under 80% of its weight),
-    `boosted-linear` (every feature: the most accurate, its reasons diffuse), `sparse` (8 features a tag),
-    `additive` (`concise`'s features, each tag's model refitted as a penalised additive one)."""
-    return {"concise": ConciseLearner, "boosted-linear": BoostedLinearLearner, "sparse": SparseBoostedLinearLearner,
-            "additive": AdditiveLearner, "boosted": BoostedRulesLearner, "ebm": EBMLearner, "rulefit": RuleFitLearner,
-            "ripper": RipperLearner, "dl": DLConceptLearner}
+    """The learners by the names the CLI uses, the default (`DEFAULT_LEARNER`) first: `additive` (`concise`'s
+    features, a single-label model refitted as a penalised additive one), `concise` (at most 10 features a tag,
+    fewer where a predicted tag's 5 largest reasons would hold under 80% of its weight), `boosted-linear` (every
+    feature: the most accurate, its reasons diffuse), `sparse` (8 features a tag)."""
+    return {"additive": AdditiveLearner, "concise": ConciseLearner, "boosted-linear": BoostedLinearLearner,
+            "sparse": SparseBoostedLinearLearner, "boosted": BoostedRulesLearner, "ebm": EBMLearner,
+            "rulefit": RuleFitLearner, "ripper": RipperLearner, "dl": DLConceptLearner}

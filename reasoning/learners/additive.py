@@ -91,7 +91,7 @@ def weighted_sum(a: TagModel, b: TagModel, weight_b: float) -> TagModel:
 
 
 class AdditiveLearner(ConciseLearner):
-    """`concise`'s features, each tag's model refitted as a penalised additive model (the `additive` learner).
+    """`additive`, the default: `concise`'s features, each genre's model refitted as a penalised additive one.
 
     The features and the budget are `concise`'s (its L1 path over the unrestricted boosted fit; 10 a
     tag, fewer where the predicted training tags' 5 largest reasons hold under `min_coverage`, judged on

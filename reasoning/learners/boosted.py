@@ -175,7 +175,8 @@ class SparseBoostedLinearLearner(BoostedLinearLearner):
 
 
 class ConciseLearner(BoostedLinearLearner):
-    """`concise`, the default: `BoostedLinearLearner` with the largest feature budget that keeps explanations short.
+    """`concise`: `BoostedLinearLearner` with the largest feature budget that keeps explanations short (the default,
+    `additive`, chooses its features so and refits a single-label model on them).
 
     Each tag's model reads at most `max_features` features, then is refitted on them alone (as
     `BoostedRulesLearner` does). They are chosen together, not one by one: the unrestricted model's

@@ -35,7 +35,7 @@ def test_tag_uses_the_only_model_set_and_models_lists_the_sets(tmp_path):
     assert [(c["name"], c["tags"], c["source"], c["tagged_tracks"]) for c in cards[:2]] == [
         ("other", 2, "store", 0), ("tempo", 2, "store", 12)]
     assert [(c["name"], c["source"]) for c in cards[2:]] == [(name, "shipped") for name in shipped_names()]
-    assert cards[1]["learner"].startswith("concise") and cards[1]["features"] >= 1
+    assert cards[1]["learner"].startswith("additive") and cards[1]["features"] >= 1
 
 
 def test_tag_with_a_shipped_model_set_on_a_store_with_features_and_no_model(tmp_path):

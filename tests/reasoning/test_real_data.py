@@ -127,7 +127,7 @@ def test_learn_tag_explain_from_the_command_line(tmp_path):
     learned = whytag("learn", "--features", str(table), "--labels", str(table), "--id-column", "Track",
                      "--label-columns", ",".join(GENRES), "--vocabulary", "gtzan", "--name", "genres").stdout
     assert "imported 999 tracks × 61 features" in learned
-    assert "(concise, single-label) from 999 tracks" in learned
+    assert "(additive, single-label) from 999 tracks" in learned
     assert int(re.search(r"(\d+) linear terms;", learned).group(1)) <= 10 * 10  # at most 10 features a genre
     assert "not learned from, constant in the training data: Length" in learned  # every clip is 30 s
     tagged = whytag("tag", "--model", "genres").stdout

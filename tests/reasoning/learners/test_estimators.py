@@ -13,6 +13,7 @@ from whytag.reasoning.learners import SparseBoostedLinearLearner, registry
 
 # Small settings, so that each fit takes a moment (EBM and RuleFit still take seconds a tag).
 FAST = {"concise": {"max_iter": 20, "max_features": 3, "smaller": (2,)}, "boosted-linear": {"max_iter": 20},
+        "additive": {"max_iter": 20, "max_features": 3, "smaller": (2,)},
         "sparse": {"max_iter": 20, "max_features": 2}, "boosted": {"max_iter": 20},
         "ebm": {"interactions": 0, "max_bins": 16}, "rulefit": {"n_estimators": 10, "max_rules": 5},
         "ripper": {"n_bins": 4}, "dl": {"max_conjunctions": 2}}
