@@ -101,7 +101,8 @@ class AdditiveLearner(ConciseLearner):
     `multi_label_weight` (0: `concise`'s models exactly). On GTZAN (10 fresh 80/20 splits) the additive
     model alone gains +0.026 ± 0.006 accuracy over `concise` at the same coverage; on Jamendo (2 folds)
     it loses 0.009 ROC-AUC for +0.003 PR-AUC, half of each 0.000 for +0.008 with top-5 coverage under
-    0.8 (0.77), so multi-label tags keep `concise`'s fit (bench/RESULTS.md, "#31 item 7").
+    0.8 (0.77), so multi-label tags keep `concise`'s fit (bench/RESULTS.md, "#31 item 7"). A refitted
+    genre has up to 15 step rules a feature; `max_conditions` bounds the boosted fits only.
     """
 
     def __init__(self, additive_weight: float = 1.0, multi_label_weight: float = 0.0, n_steps: int = 16,
