@@ -298,12 +298,13 @@ class GraphStore:
         cells = text.split(b"\n")[1:]  # the header, then a row a line (TSV escapes a literal's line breaks)
         if cells and not cells[-1]:
             cells.pop()  # the last line's end
-        if text.count(DOUBLE_TAIL) == len(cells):  # every row "lexical"^^<xsd:double>: parsed at once
+        if text.count(DOUBLE_TAIL) == len(cells) and b"\\" not in text:  # every row "lexical"^^<xsd:double> (a
+            # text's quote is escaped, a double's lexical has no backslash): parsed at once
             return np.array([cell[1:-len(DOUBLE_TAIL)] for cell in cells], dtype=float)
         found = []
         for cell in cells:
             if cell.startswith(b'"'):  # "lexical"^^<datatype>, or text
-                lexical, _, datatype = cell[1:].partition(b'"^^<')
+                lexical, _, datatype = cell[1:].rpartition(b'"^^<')  # an IRI holds no quote
                 if datatype[:-1] in NUMERIC_BYTES:
                     found.append(float(lexical))
             elif cell[:1] not in (b"", b"<", b"_", b"t", b"f"):  # an integer or decimal as Turtle writes it bare

@@ -201,6 +201,15 @@ def test_numbers_read_at_once_are_the_numbers_values_gives(tmp_path):
             store.numbers("SELECT ?v WHERE { ?x wt:nope }")
 
 
+def test_numbers_leave_out_text_that_holds_a_doubles_datatype(tmp_path):
+    """A text literal holding what ends a double in TSV (its quote escaped) is text, not a number, even when it is
+    the column's only row, and does not fail the read (a feature page's 500)."""
+    text = '"x\\"^^<http://www.w3.org/2001/XMLSchema#double>"'
+    with open_store(tmp_path / "g") as store:
+        assert store.numbers(f"SELECT ?v WHERE {{ VALUES ?v {{ {text} }} }}").tolist() == []
+        assert store.numbers(f"SELECT ?v WHERE {{ VALUES ?v {{ {text} 2.5e0 }} }}").tolist() == [2.5]
+
+
 def test_store_errors_are_clear(tmp_path):
     afile = tmp_path / "file.txt"
     afile.write_text("x")
