@@ -137,3 +137,34 @@ def test_requests_for_a_page_being_drawn_await_it_without_holding_the_page_threa
     assert other.status_code == 200 and track.status_code == 200 and "waterfall" in track.text
     assert [a.status_code for a in answers] == [200] * len(answers) and len({a.text for a in answers}) == 1
     assert draws == [held_rule, other_rule]
+
+
+def test_a_page_whose_draw_fails_fails_every_waiter_once_and_is_drawn_anew_next_time(tagged_store, monkeypatch):
+    """Requests awaiting a rule page whose draw raises all get the 500 (none hangs), from one draw; the next request
+    draws it again (the failed draw is not kept, nor awaited) and gets the page."""
+    from whytag.serve.pages import Reader
+
+    (rule,) = tagged_store.rows("SELECT ?r WHERE { ?r a wt:Rule } ORDER BY ?r LIMIT 1")[0]
+    release, draws, drawn = threading.Event(), [], Reader.rule
+
+    def failing(reader, iri, number):  # the first draw fails once the test says so; later ones are the real page
+        draws.append(iri)
+        if len(draws) == 1:
+            release.wait(20)
+            raise RuntimeError("the draw broke")
+        return drawn(reader, iri, number)
+    monkeypatch.setattr(Reader, "rule", failing)
+    app = make_app(tagged_store)
+    while not app.state.reader.ranged():  # one key for all (see the test above)
+        time.sleep(0.05)
+    with serving(tagged_store, app) as url, ThreadPoolExecutor(4) as pool:
+        asked = [pool.submit(httpx.get, f"{url}/resource", params={"iri": str(rule)}, timeout=30) for _ in range(4)]
+        deadline = time.monotonic() + 10
+        while not draws and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)  # the others arrive and wait
+        release.set()
+        answers = [future.result() for future in asked]
+        again = httpx.get(f"{url}/resource", params={"iri": str(rule)}, timeout=30)
+    assert [a.status_code for a in answers] == [500] * 4 and all("the draw broke" in a.text for a in answers)
+    assert again.status_code == 200 and len(draws) == 2
