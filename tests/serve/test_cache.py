@@ -168,3 +168,38 @@ def test_a_page_whose_draw_fails_fails_every_waiter_once_and_is_drawn_anew_next_
         again = httpx.get(f"{url}/resource", params={"iri": str(rule)}, timeout=30)
     assert [a.status_code for a in answers] == [500] * 4 and all("the draw broke" in a.text for a in answers)
     assert again.status_code == 200 and len(draws) == 2
+
+
+def test_a_page_drawn_across_an_update_is_neither_awaited_nor_kept_after_it(tagged_store, monkeypatch):
+    """A track page whose draw began before an update: a request after the update draws the page anew (it does not
+    await the one under way) and shows the change, and the page drawn before it is not kept for later requests."""
+    from whytag.serve.pages import Reader
+
+    track, label = "urn:whytag:track/synthetic/t3", "Relabelled while drawn"
+    release, draws, read = threading.Event(), [], Reader.track
+
+    def held(reader, iri):  # the first draw waits, having read its heading, until the test says so
+        draws.append(iri)
+        if len(draws) == 1:
+            release.wait(20)
+        return read(reader, iri)
+    monkeypatch.setattr(Reader, "track", held)
+    monkeypatch.setattr(Reader, "ranged", lambda self: True)  # one key for every request
+    auth = {"Authorization": "Bearer s3cret"}
+    with serving(tagged_store) as url, ThreadPoolExecutor(1) as pool:
+        before = pool.submit(httpx.get, f"{url}/resource", params={"iri": track}, timeout=30)
+        deadline = time.monotonic() + 10
+        while not draws and time.monotonic() < deadline:
+            time.sleep(0.01)
+        insert = f"INSERT DATA {{ GRAPH <urn:test:drawn> {{ <{track}> skos:prefLabel '{label}' }} }}"
+        try:
+            assert httpx.post(f"{url}/sparql", data={"update": insert}, headers=auth).status_code == 204
+            after = httpx.get(f"{url}/resource", params={"iri": track}, timeout=30)
+            release.set()
+            assert before.result().status_code == 200
+            later = httpx.get(f"{url}/resource", params={"iri": track}, timeout=30)
+        finally:
+            release.set()
+            httpx.post(f"{url}/sparql", data={"update": "DROP GRAPH <urn:test:drawn>"}, headers=auth)
+    assert after.status_code == 200 and label in after.text and len(draws) >= 2
+    assert label in later.text
