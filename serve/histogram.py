@@ -17,7 +17,12 @@ BINS = 30
 def histogram(values: np.ndarray, thresholds: list[tuple[float, str]], label: str, unit: str) -> str:
     """An <svg>: how many tracks have each range of values (BINS bars from the lowest to the highest value),
     each threshold inside that span a dashed line with its value, and the whole said in its <title>; a
-    sentence instead where the catalog holds no value."""
+    sentence instead where the catalog holds no value. NaN and ±INF (no extractor writes one; an update or loaded
+    RDF may) are counted in the <title>, not drawn: they have no place on the axis, and np.histogram refuses a range
+    that reaches them (the feature page's 500)."""
+    finite = values[np.isfinite(values)]
+    left_out = f" ({len(values) - len(finite):,} not finite, not drawn)" if len(finite) < len(values) else ""
+    values = finite
     if len(values) == 0:
         return '<p class="note">No track in the catalog has a value of this feature.</p>'
     low, high = float(values.min()), float(values.max())
@@ -41,7 +46,8 @@ def histogram(values: np.ndarray, thresholds: list[tuple[float, str]], label: st
                     f'{escape(amount(v, unit))}</text>'
                     for i, (v, _) in enumerate(inside))
     said = "; thresholds at " + ", ".join(f"{amount(v, unit)} ({name})" for v, name in inside) if inside else ""
-    title = (f"{label} across the catalog's {len(values):,} tracks: from {amount(low, unit)} to {amount(high, unit)}, "
+    title = (f"{label} across the catalog's {len(values):,} tracks{left_out}: "
+             f"from {amount(low, unit)} to {amount(high, unit)}, "
              f"most between {amount(float(edges[counts.argmax()]), unit)} and "
              f"{amount(float(edges[counts.argmax() + 1]), unit)} ({tallest:,} tracks){said}")
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="histogram" role="img" width="{WIDTH}" height="{HEIGHT}" '

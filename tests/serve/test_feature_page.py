@@ -73,3 +73,14 @@ def test_a_feature_no_model_reads_says_so(client):
     text = _page(client, "Onset-Rate")
     assert "no track in the catalog has a value of this feature" in text.lower()
     assert "none: no stored tag model reads this feature" in text and "no rule tests it" in text
+
+
+def test_values_that_are_not_finite_are_left_out_of_the_histogram_and_said():
+    """Values an update or loaded RDF gave as NaN or ±INF (no extractor writes one): the histogram draws the finite
+    values and says how many it left out, instead of failing the feature page; none finite reads like no value."""
+    from whytag.serve.histogram import histogram
+
+    svg = histogram(np.array([1.0, 2.0, 2.5, -np.inf, np.nan, np.inf]), [(2.0, "low / high")], "loudness", "")
+    counts = [int(n) for n in re.findall(r'data-count="(\d+)"', svg)]
+    assert sum(counts) == 3 and "3 not finite, not drawn" in svg and "from 1 to 2.5" in svg
+    assert "No track in the catalog has a value" in histogram(np.array([np.nan, -np.inf]), [], "loudness", "")
