@@ -183,3 +183,20 @@ def test_pages_render_a_bounded_number_at_once_and_queries_answer_meanwhile(serv
         finally:
             release.set()
         assert [p.result().status_code for p in pages] == [200] * loads
+
+
+def test_the_catalog_s_ranges_leave_out_values_that_are_not_finite(tagged_store):
+    """Values an update or loaded RDF gave as -INF, INF or NaN (no extractor writes one): the range the track pages'
+    bars are drawn against is the finite values', not [-INF, x], which put every track's bar at 0."""
+    from whytag.kg.iris import feature_iri
+    from whytag.serve.pages import Reader
+
+    bpm = str(feature_iri("BPM"))
+    finite = Reader(tagged_store, "urn:whytag:").ranges()[bpm]
+    odd = ('"-INF"^^xsd:double', '"INF"^^xsd:double', '"NaN"^^xsd:double')
+    tagged_store.update("INSERT DATA { GRAPH <urn:test:odd> { "
+                        + " ".join(f"<urn:test:odd{i}> <{bpm}> {v} ." for i, v in enumerate(odd)) + " } }")
+    try:
+        assert Reader(tagged_store, "urn:whytag:").ranges()[bpm] == finite
+    finally:
+        tagged_store.update("DROP GRAPH <urn:test:odd>")
