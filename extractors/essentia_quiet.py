@@ -9,8 +9,11 @@ as the module's attribute: `es.Key` is essentia.standard's Key either way. Shoul
 it is imported whole, as before.
 """
 
+from collections.abc import Callable
+
 import essentia
 import essentia._essentia as _core
+import numpy as np
 
 essentia.log.infoActive = False
 essentia.log.warningActive = False
@@ -49,4 +52,20 @@ def _import_standard():
 
 es = _import_standard()
 
-__all__ = ["essentia", "es"]
+
+def per_frame(algorithm: object) -> Callable[[np.ndarray], tuple]:
+    """`algorithm`'s computation on one float32 vector without essentia.standard's argument checks and conversions
+    (which inspect the argument's type each call: 5 us, a third of SpectralPeaks' time on a 4096-point spectrum),
+    for calls per frame on the rows of C-contiguous float32 spectra; anything else is refused here."""
+    compute = algorithm.__compute__
+
+    def call(vector: np.ndarray) -> tuple:
+        """The algorithm's outputs for one vector."""
+        if vector.dtype != np.float32 or vector.ndim != 1 or not vector.flags.c_contiguous:
+            raise TypeError(f"per_frame expects a C-contiguous float32 vector, not {vector.dtype} {vector.shape}")
+        return compute(vector)
+
+    return call
+
+
+__all__ = ["es", "essentia", "per_frame"]

@@ -47,7 +47,7 @@ from whytag.extractors.chroma import (
     magnitudes,
     unit_max,
 )
-from whytag.extractors.essentia_quiet import es, essentia
+from whytag.extractors.essentia_quiet import es, essentia, per_frame
 
 SAMPLE_RATE = 44100  # MusicExtractor's analysis rate; RhythmExtractor2013 and OnsetRate require it
 LOWLEVEL_FRAME, LOWLEVEL_HOP = 2048, 1024
@@ -380,8 +380,8 @@ KEY_PCP_THRESHOLD = 0.2  # streaming Key's pcpThreshold: bins of the peak-normal
 def _spectral_peaks(x: np.ndarray, rng: np.random.Generator) -> tuple[FramePeaks, np.ndarray]:
     """Spectral peaks (20 Hz..5 kHz, by magnitude) of every 4096/2048 frame, shared by tuning and HPCP, and each
     frame's magnitudes at TUNING_EDGE_BIN and the bin after it."""
-    finder = es.SpectralPeaks(maxPeaks=10000, magnitudeThreshold=PEAK_THRESHOLD, minFrequency=20, maxFrequency=5000,
-                              orderBy="magnitude", sampleRate=SAMPLE_RATE)
+    finder = per_frame(es.SpectralPeaks(maxPeaks=10000, magnitudeThreshold=PEAK_THRESHOLD, minFrequency=20,
+                                        maxFrequency=5000, orderBy="magnitude", sampleRate=SAMPLE_RATE))
     peaks: Peaks = []
     edges = []
     for block in _blocks(_framed(x, TONAL_FRAME, TONAL_HOP), rng):
@@ -475,12 +475,15 @@ def _complex_domain(spectra: np.ndarray, mag: np.ndarray) -> np.ndarray:
     frames are zero-phase rotated, which adds pi*k to the phase of bin k and cancels out, except for a zero bin
     (the state before the first frame included): its phase is atan2(0, 0) = 0 there, so pi*k here.
     """
-    unit = spectra * np.divide(1, mag, out=np.zeros_like(mag), where=mag > 0)
     zero = mag == 0
+    unit = spectra * np.divide(1, mag, out=np.zeros_like(mag), where=~zero)
     if zero.any():
         unit[zero] = np.broadcast_to(np.where(np.arange(mag.shape[1]) % 2, -1, 1), mag.shape)[zero]
-    predicted = spectra[1:-1] * (unit[1:-1] * np.conj(unit[:-2]))
-    return np.abs(spectra[2:] - predicted).sum(1)
+    # spectra[2:] - spectra[1:-1] * (unit[1:-1] * conj(unit[:-2])), the same products in place: 11% less time
+    predicted = np.conj(unit[:-2])
+    predicted *= unit[1:-1]
+    predicted *= spectra[1:-1]
+    return np.abs(np.subtract(spectra[2:], predicted, out=predicted)).sum(1)
 
 
 def _onset_rate(x: np.ndarray) -> float:

@@ -32,7 +32,7 @@ from whytag.extractors.chroma import (
     key_and_chord_profiles,
     spectral_peaks,
 )
-from whytag.extractors.essentia_quiet import es, essentia
+from whytag.extractors.essentia_quiet import es, essentia, per_frame
 
 SAMPLE_RATE = 44100
 FRAME, HOP = 4096, 2048
@@ -94,7 +94,7 @@ def _chroma(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                              orderBy="magnitude", sampleRate=SAMPLE_RATE)
     frames = framed_from_start(x, FRAME, HOP)  # as FrameGenerator(startFromZero=True)
     blocks = (frames[start:start + BLOCK_FRAMES] for start in range(0, len(frames), BLOCK_FRAMES))
-    found = FramePeaks.of(spectral_peaks(blocks, essentia_window(FRAME), peaks))
+    found = FramePeaks.of(spectral_peaks(blocks, essentia_window(FRAME), per_frame(peaks)))
     key_chroma, chord_chroma = key_and_chord_profiles(found, reference=440.0)
     return chord_chroma, key_chroma
 
