@@ -195,8 +195,8 @@ def _framed(x: np.ndarray, size: int, hop: int) -> np.ndarray:
     return np.lib.stride_tricks.sliding_window_view(padded, size)[::hop][:count]
 
 
-def _blocks(frames: np.ndarray, rng: np.random.Generator | None) -> Iterator[np.ndarray]:
-    """Blocks of frames, read-only, with -100 dB noise in silent ones unless rng is None (FrameCutter 'keep').
+def _blocks(frames: np.ndarray, rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """Blocks of frames, read-only, with -100 dB noise in silent ones.
 
     Noise is drawn for BLOCK_FRAMES frames at a time (so each silent frame gets the draws it got in extractor 1.2),
     but the blocks handed out are smaller, about SPECTRUM_SAMPLES each: a block's spectra and descriptors then
@@ -205,9 +205,7 @@ def _blocks(frames: np.ndarray, rng: np.random.Generator | None) -> Iterator[np.
     """
     step = max(1, SPECTRUM_SAMPLES // frames.shape[1])
     for start in range(0, len(frames), BLOCK_FRAMES):
-        block = frames[start:start + BLOCK_FRAMES]
-        if rng is not None:
-            block = _with_noise_in_silent(block, rng)
+        block = _with_noise_in_silent(frames[start:start + BLOCK_FRAMES], rng)
         for first in range(0, len(block), step):
             yield block[first:first + step]
 
@@ -455,17 +453,19 @@ def _tonal(x: np.ndarray, rng: np.random.Generator) -> tuple[dict[str, float], d
 ONSET_ALPHA, ONSET_DELAY, ONSET_SILENCE = 0.1, 5, 0.02  # Onsets' defaults, which OnsetRate uses
 
 
-def _spectra_with_past(frames: np.ndarray, window: np.ndarray,
-                       rng: np.random.Generator | None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def _spectra_with_past(frames: np.ndarray, window: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Complex spectra and magnitudes of blocks of windowed frames, each led by the two spectra before it.
 
-    Before the first frame come two zero spectra, as OnsetDetection('complex') starts from zero state.
+    Before the first frame come two zero spectra, as OnsetDetection('complex') starts from zero state. A later block
+    transforms its two frames before again: 2 more FFTs a block of 128 or 256 cost less than copying the block behind
+    them.
     """
-    past = np.zeros((2, frames.shape[1] // 2 + 1), np.complex64)
-    for block in _blocks(frames, rng):
-        spectra = np.concatenate([past, sfft.rfft(block * window, axis=1, workers=1)])
+    step = max(1, SPECTRUM_SAMPLES // frames.shape[1])
+    for start in range(0, len(frames), step):
+        spectra = sfft.rfft(frames[max(0, start - 2):start + step] * window, axis=1, workers=1)
+        if start == 0:
+            spectra = np.concatenate([np.zeros((2, spectra.shape[1]), spectra.dtype), spectra])
         yield spectra, np.abs(spectra)
-        past = spectra[-2:]
 
 
 def _complex_domain(spectra: np.ndarray, mag: np.ndarray) -> np.ndarray:
@@ -492,7 +492,7 @@ def _onset_rate(x: np.ndarray) -> float:
     hfc_weights = np.arange(bins, dtype=np.float32) * np.float32(SAMPLE_RATE / 2 / (bins - 1))  # HFC 'Brossier'
     hfc, complex_domain = [], []
     frames = framed_from_start(x, ONSET_FRAME, ONSET_HOP)
-    for spectra, mag in _spectra_with_past(frames, _kernels().onset_window, rng=None):
+    for spectra, mag in _spectra_with_past(frames, _kernels().onset_window):
         hfc.append(mag[2:] @ hfc_weights)
         complex_domain.append(_complex_domain(spectra, mag))
     onsets = _onset_frames([np.concatenate(hfc), np.concatenate(complex_domain)])
@@ -538,7 +538,7 @@ def _beat_ticks(x: np.ndarray) -> np.ndarray:
     """
     frames = framed_from_start(x, BEAT_FRAME, BEAT_HOP)
     detection = np.concatenate([_complex_domain(spectra, mag) for spectra, mag in
-                                _spectra_with_past(frames, _kernels().beat_window, rng=None)])
+                                _spectra_with_past(frames, _kernels().beat_window)])
     tracker = es.TempoTapDegara(sampleRateODF=SAMPLE_RATE / BEAT_HOP, resample="x2", minTempo=MIN_BPM,
                                 maxTempo=MAX_BPM)
     _seed_c_rand()

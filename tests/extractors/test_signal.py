@@ -254,7 +254,7 @@ def test_onset_detection_functions_match_essentia() -> None:
         magnitude, phase = polar(fft(window(np.ascontiguousarray(frame))))
         expected_hfc.append(hfc(magnitude, phase))
         expected_complex.append(complex_domain(magnitude, phase))
-    blocks = list(signal._spectra_with_past(frames, signal._kernels().onset_window, rng=None))
+    blocks = list(signal._spectra_with_past(frames, signal._kernels().onset_window))
     assert len(blocks) > 1  # the state carried from block to block is checked too
     bins = np.arange(blocks[0][1].shape[1]) * (RATE / 2 / (blocks[0][1].shape[1] - 1))
     mine_hfc = np.concatenate([mag[2:] @ bins for _, mag in blocks])
