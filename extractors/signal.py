@@ -410,7 +410,7 @@ def _tuning_frequency(peaks: FramePeaks) -> float:
         return 440.0
     note = 12.0 * np.log2(peaks.freqs / 440.0)
     cents = (50.0 + 100.0 * (note - np.floor(note + 0.5)) + 0.5).astype(np.int64) % 100
-    frames = np.unique(peaks.frame)
+    frames = np.flatnonzero(np.bincount(peaks.frame, minlength=peaks.frames))  # those with peaks: unique() sorted
     histograms = np.bincount(peaks.frame * 100 + cents, peaks.mags, minlength=peaks.frames * 100)
     votes = histograms.reshape(peaks.frames, 100)[frames].argmax(1)
     energy = np.bincount(peaks.frame, peaks.mags**2, minlength=peaks.frames)[frames]
