@@ -13,7 +13,6 @@ from tqdm import tqdm
 from whytag.cli.group import command_store
 from whytag.kg.tables import import_features, labels_from, numeric_features, read_table, unknown_rows
 from whytag.kg.tracks import find_track, label_tracks, track_names
-from whytag.reasoning.concepts import assert_levels
 from whytag.reasoning.explain import explain as explain_track
 from whytag.reasoning.learners import DEFAULT_LEARNER, registry
 from whytag.reasoning.reasoner import BATCH, catalog_tracks, tag_batches
@@ -105,7 +104,6 @@ def tag(ctx, name: str | None, every_score: bool, batch_size: int | None, quiet:
                 scored += len(batch)
                 tracks += len({a.track for a in batch})
                 bar.update(min(batch_size, bar.total - bar.n))
-        assert_levels(store)  # fast, minor, loud: stored for tracks added since `learn` (or with no `learn`)
     click.echo(f"tagged {tracks} tracks with model set '{name}': {scored} scored assignments, "
                f"{sum(predicted.values())} predicted")
     for notation, n in sorted(predicted.items(), key=lambda kv: -kv[1]):

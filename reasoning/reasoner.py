@@ -37,6 +37,7 @@ from whytag.kg.ntriples import NTriples, line
 from whytag.kg.queries import Named, query
 from whytag.kg.store import GraphStore, Triple
 from whytag.kg.write_behind import WriteBehind
+from whytag.reasoning.concepts import assert_levels
 from whytag.reasoning.counterfactual import Flip, FlipFinder
 from whytag.reasoning.model import TagModel, rule_effect, score_of, scores_of
 from whytag.reasoning.rules import ModelInfo, read_models
@@ -95,7 +96,9 @@ def tag_batches(store: GraphStore, name: str, tracks: list[URIRef] | None = None
     The graph receives the predicted tags with their justifications, or with `every_score` every
     (track, tag) score — about ten times the triples for a ten-tag vocabulary. Each batch replaces its
     tracks' earlier tags from the set in one step; the tags of tracks not tagged are removed at the end.
-    `on_start` is told how many tracks will be tagged.
+    Then every track's music-knowledge levels (fast, minor, loud) are stored, as the queries read them, for
+    tracks added since `learn` (or with no `learn`), whichever way a catalog is tagged (the CLI, the Python
+    API, the demo pipeline). `on_start` is told how many tracks will be tagged.
     """
     info, models = read_models(store, name)
     if tracks is None:
@@ -134,6 +137,7 @@ def tag_batches(store: GraphStore, name: str, tracks: list[URIRef] | None = None
     store.add(graph, [(run, PROV.endedAtTime, Literal(ended, datatype=XSD.dateTime)),
                       (run, WT.trackCount, Literal(tagged, datatype=XSD.integer)),
                       *tag_count_triples(run, counts)])
+    assert_levels(store)  # compacts when it writes; a run that changes no level writes nothing
     store.compact()
 
 

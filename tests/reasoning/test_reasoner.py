@@ -194,6 +194,19 @@ def test_levels_are_rederived_in_place(store, table):
     assert set(store.values(quads)) == levels | {("urn:x:other", "urn:x:no-track", str(WT.ModeMinor))}
 
 
+def test_tagging_through_the_python_api_stores_the_levels(store, table):
+    """apply_model (the Python API, the demo pipeline), not only `whytag tag`, stores each track's music-knowledge
+    levels, which the queries read (fast and minor; the catalog pages)."""
+    from whytag.kg.namespaces import WT
+
+    tracks, _ = stored(store, table)
+    assert not list(store.values("SELECT ?t WHERE { GRAPH ?g { ?t wt:hasLevel ?l } }"))
+    apply_model(store, "toy")
+    fast = {t for (t,) in store.values(f"SELECT ?t WHERE {{ GRAPH ?t {{ ?t wt:hasLevel <{WT.TempoFast}> }} }}")}
+    assert fast == {str(t) for t, bpm in zip(tracks, table["BPM"]) if bpm >= 120.0}
+    assert 0 < len(fast) < len(table)
+
+
 def test_by_default_only_predicted_tags_are_written(store, table):
     stored(store, table, single_label=True)
     assignments = apply_model(store, "toy")
