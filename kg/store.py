@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -271,6 +272,26 @@ class GraphStore:
         for solution in solutions:  # a solution iterates its values in the order of the SELECT's variables
             yield tuple(map(_native, solution))
 
+    def numbers(self, sparql: str) -> np.ndarray:
+        """A SELECT whose every value is a number, as floats (rows × its variables). The embedded store writes the
+        answer as TSV and NumPy reads it: no Python object a value, half the time of `values` for a batch's
+        values (tagging reads 30,000 a batch); StoreError for a value that is not a number."""
+        if self.oxigraph is None:
+            table = self.select(sparql)
+            rows = [[_plain(term) for term in row] for row in table.rows]
+            return _floats(rows, len(table.columns), self.location)
+        try:
+            tsv = self.oxigraph.query(sparql_prefixes() + sparql, use_default_graph_as_union=True).serialize(
+                format=pyoxigraph.QueryResultsFormat.TSV)
+        except (SyntaxError, OSError, ValueError) as err:
+            raise StoreError(f"{self.location}: query failed: {first_line(err)}") from err
+        head, _, body = tsv.partition(b"\n")
+        body = body.replace(TSV_DOUBLE, b'"')
+        if b"^^" in body:
+            body = TSV_NUMBER.sub(rb'"\1"', body)
+        cells = body.replace(b'"', b"").replace(b"\t", b"\n").split(b"\n")[:-1]  # the answer ends in a newline
+        return _floats(cells, head.count(b"\t") + 1, self.location)
+
     def rows(self, sparql: str) -> list[tuple]:
         """A small SELECT's rows at once, as `values` gives them. The embedded store hands them over in one
         call: pyoxigraph lets go of the GIL for each row it yields, and a thread of a busy server waits
@@ -386,6 +407,21 @@ INTEGERS = {XSD_NS + t for t in ("integer", "int", "long", "nonNegativeInteger")
 NUMERIC = INTEGERS | {XSD_NS + t for t in ("double", "float", "decimal")}
 NUMERIC_BYTES = {t.encode() for t in NUMERIC}  # as GraphStore.numbers reads them in a TSV answer
 DOUBLE_TAIL = f'"^^<{XSD_NS}double>'.encode()
+
+
+TSV_DOUBLE = b'"^^<' + XSD_NS.encode() + b'double>'
+TSV_NUMBER = re.compile(rb'"([^"\\]*)"\^\^<' + re.escape(XSD_NS.encode())
+                        + rb'(?:float|decimal|integer|int|long|nonNegativeInteger)>')
+"""Typed numbers in a TSV answer: Oxigraph writes doubles `"1.5"^^<…#double>` (cut by a plain replace, 4× as fast
+as the pattern) and integers and decimals bare; the pattern catches the other numeric types."""
+
+
+def _floats(cells: list, width: int, location: str) -> np.ndarray:
+    """Numbers (or their text) in rows of `width`, as a float array; StoreError where one is not a number."""
+    try:
+        return np.array(cells, dtype=float).reshape(-1, width)
+    except (ValueError, TypeError) as err:
+        raise StoreError(f"{location}: a value read as a number is not one ({first_line(err)})") from None
 
 
 def solutions_json(store: pyoxigraph.Store, sparql: str, **options) -> tuple[list[str], list[dict[str, dict]]]:

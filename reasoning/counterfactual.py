@@ -20,6 +20,7 @@ import numpy as np
 from whytag.reasoning.model import OPERATORS, Rule, TagModel
 
 PAIRS_AT_ONCE = 4_000_000  # (pair, candidate, tag) cells evaluated at once, ~32 MB a float array
+OPS = (">=", ">", "<=", "<")  # a flip's operator going up past a cut, past a crossing; down past a cut, a crossing
 
 
 @dataclass(frozen=True)
@@ -126,10 +127,12 @@ class FlipFinder:
                      tags: np.ndarray) -> list[Flip | None]:
         """`nearest` for many (track, tag) pairs at once: track `rows[k]` (a row of each feature's values
         and of `logits`, tracks × tags) and tag index `tags[k]`. Features are walked in turn, every
-        pair at once; on a tie the feature walked first wins."""
-        best: list[Flip | None] = [None] * len(rows)
+        pair at once; on a tie the feature walked first wins. Only each pair's nearest becomes a Flip."""
         change = np.full(len(rows), np.inf)
-        for feature, walk in self.walks.items():
+        feature_of = np.full(len(rows), -1)
+        point, op, value = np.zeros(len(rows)), np.zeros(len(rows), dtype=int), np.zeros(len(rows))
+        names = list(self.walks)
+        for f, (feature, walk) in enumerate(self.walks.items()):
             column = values.get(feature)
             if column is None:
                 continue
@@ -140,19 +143,22 @@ class FlipFinder:
             tags_count = len(self.tags)
             width = (2 * len(walk.cuts) + 1) * (tags_count if self.single_label else 1) * tags_count
             chunk = max(1, PAIRS_AT_ONCE // width)  # candidates × tags per pair: bound the arrays' size
-            found: list[Flip | None] = []
             for start in range(0, len(pairs), chunk):
                 chosen = pairs[start:start + chunk]
-                found += self._nearest_on(walk, feature, x[chosen], logits[rows[chosen]], tags[chosen])
-            for k, flip in zip(pairs, found):
-                if flip is not None and flip.change < change[k]:
-                    best[k], change[k] = flip, flip.change
-        return best
+                found, at, how = self._nearest_on(walk, x[chosen], logits[rows[chosen]], tags[chosen])
+                better = found < change[chosen]
+                k = chosen[better]
+                change[k], feature_of[k], point[k], op[k], value[k] = (found[better], f, at[better], how[better],
+                                                                       x[k])
+        return [None if feature_of[k] < 0 else
+                Flip(names[feature_of[k]], OPS[op[k]], float(point[k]), float(value[k]), change=float(change[k]))
+                for k in range(len(rows))]
 
-    def _nearest_on(self, walk: _Walk, feature: str, x: np.ndarray, logit: np.ndarray,
-                    t: np.ndarray) -> list[Flip | None]:
+    def _nearest_on(self, walk: _Walk, x: np.ndarray, logit: np.ndarray,
+                    t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per pair (value x[k], every tag's logits logit[k], tag t[k]): the point nearest x[k] on one
-        feature where tag t[k]'s decision differs from now.
+        feature where tag t[k]'s decision differs from now, as arrays: its change (a fraction of the
+        training range; inf where none), the point and its operator (an index into OPS).
 
         A flip can only start at a cut (a rule starts or stops firing) or where tag t's logit meets
         another tag's (or its decision threshold) inside a piece; every such point is a candidate, and
@@ -189,21 +195,14 @@ class FlipFinder:
         flips = (self._decides(logits, t) != self._decides(logit[:, None, :], t)) & np.isfinite(candidates)
         distance = np.where(flips, np.abs(candidates - x[:, None]), np.inf)
         nearest = np.argmin(distance, axis=1)
-        found: list[Flip | None] = []
-        for k, i in enumerate(nearest):
-            if not np.isfinite(distance[k, i]):
-                found.append(None)
-                continue
-            point, going_up = float(candidates[k, i]), bool(up[k, i])
-            cut = np.flatnonzero(cuts == point)
-            if len(cut) and going_up:  # rules start or stop firing here: is the threshold itself past the flip?
-                op = ">=" if walk.up_closed[cut[0]] else ">"
-            elif len(cut):
-                op = "<=" if walk.down_closed[cut[0]] else "<"
-            else:  # strictly past a crossing (at it, the two logits tie)
-                op = ">" if going_up else "<"
-            found.append(Flip(feature, op, point, float(x[k]), change=float(distance[k, i]) / (walk.high - walk.low)))
-        return found
+        point, going_up = candidates[pairs, nearest], up[pairs, nearest]
+        cut = np.minimum(np.searchsorted(cuts, point), max(len(cuts) - 1, 0))
+        at_cut = cuts[cut] == point if len(cuts) else np.zeros(len(x), dtype=bool)
+        closed = np.where(going_up, walk.up_closed[cut], walk.down_closed[cut]) if len(cuts) else at_cut
+        # at a cut rules start or stop firing: the threshold itself is past the flip when every test there says
+        # so (>= or <=); strictly past a crossing otherwise (at it, the two logits tie)
+        how = np.where(going_up, np.where(at_cut & closed, 0, 1), np.where(at_cut & closed, 2, 3))
+        return distance[pairs, nearest] / (walk.high - walk.low), point, how
 
     def _decides(self, logits: np.ndarray, t: np.ndarray) -> np.ndarray:
         """Per pair k and point: is tag t[k] predicted (the top tag, or at/above its threshold) with

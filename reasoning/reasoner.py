@@ -31,7 +31,7 @@ from rdflib.namespace import PROV, RDF, XSD
 
 from whytag.kg import iris
 from whytag.kg import ntriples as nt
-from whytag.kg.mapping import feature_node, feature_values
+from whytag.kg.mapping import feature_node, feature_value_rows
 from whytag.kg.namespaces import WT
 from whytag.kg.ntriples import NTriples, line
 from whytag.kg.queries import Named, query
@@ -189,8 +189,8 @@ def read_values(store: GraphStore, tracks: list[URIRef], features: list[str]) ->
     if not tracks or not features:
         return pd.DataFrame(columns=features, dtype=float)
     matrix = np.full((len(tracks), len(features)), np.nan)
-    for i, j, value in feature_values(store, tracks, [str(feature_node(f)) for f in features]):
-        matrix[i, j] = value
+    rows = feature_value_rows(store, tracks, [str(feature_node(f)) for f in features])
+    matrix[rows[:, 0].astype(int), rows[:, 1].astype(int)] = rows[:, 2]
     kept = ~np.isnan(matrix).all(axis=1)
     return pd.DataFrame(matrix[kept], index=pd.Index([t for t, k in zip(tracks, kept) if k], dtype=object),
                         columns=features)
