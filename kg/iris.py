@@ -129,17 +129,30 @@ def chord_prefix(track: URIRef, extractor: str) -> str:
 
 def assignment_iri(track: str, model_set: str, tag: str) -> URIRef:
     """A track's tag assignment by one model set: under the track, so its graph holds its reasons."""
-    return URIRef(f"{track}/tags/{slug(model_set)}/{slug(tag)}")
+    return URIRef(f"{track}{assignment_path(model_set, tag)}")
+
+
+def assignment_path(model_set: str, tag: str) -> str:
+    """What follows the track's IRI in its assignment's (the tagger appends it as text: URIRef costs more)."""
+    return f"/tags/{slug(model_set)}/{slug(tag)}"
 
 
 def justification_iri(assignment: str, effect: str) -> URIRef:
     """One reason of an assignment: `base` (the base rate) or a feature effect's slug (effect_slug)."""
-    return URIRef(f"{assignment}/j/{effect}")
+    return URIRef(f"{assignment}{justification_path(effect)}")
+
+
+def justification_path(effect: str) -> str:
+    """What follows the assignment's IRI in one of its reasons' (see assignment_path)."""
+    return f"/j/{effect}"
 
 
 def counterfactual_iri(assignment: str) -> URIRef:
     """The smallest one-feature change that reverses an assignment's decision."""
-    return URIRef(f"{assignment}/flip")
+    return URIRef(f"{assignment}{COUNTERFACTUAL_PATH}")
+
+
+COUNTERFACTUAL_PATH = "/flip"
 
 
 # -- model sets, tagging runs ---------------------------------------------------------------------

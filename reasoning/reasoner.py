@@ -61,7 +61,6 @@ class _P:
 class Assignment:
     """One track's score for one tag, as written to the graph."""
 
-    iri: URIRef
     track: URIRef
     tag: URIRef
     notation: str
@@ -69,6 +68,12 @@ class Assignment:
     score: float
     fired: int
     predicted: bool = False
+    path: str = ""  # what follows the track's IRI in the assignment's (iris.assignment_path)
+
+    @property
+    def iri(self) -> URIRef:
+        """The assignment's IRI (iris.assignment_iri), made when asked: a batch scores ten thousand."""
+        return URIRef(f"{self.track}{self.path}")
 
 
 def tags_graph(info: ModelInfo) -> URIRef:
@@ -222,16 +227,18 @@ class Scorer:
         reasons = [m.reasons(X).to_numpy() for m in self.models]  # columns in the order of model.effects()
         written = np.ones(predicted.shape, dtype=bool) if every_score else predicted
         flips = self._flips(X, logits, written)
+        counts = np.column_stack([f.sum(axis=1) for f in fired]).tolist() if len(X) else []
+        logit_rows, predicted_rows, written_rows = logits.tolist(), predicted.tolist(), written.tolist()
         for i, track in enumerate(X.index):
             for t, (model, parts) in enumerate(zip(self.models, self.parts)):
-                logit = float(logits[i, t])
-                score = score_of(logit, model.link)
-                a = Assignment(iris.assignment_iri(track, parts.model_set_name, model.tag), track, parts.tag,
-                               model.tag, logit, score, int(fired[t][i].sum()), bool(predicted[i, t]))
+                logit = logit_rows[i][t]
+                a = Assignment(track, parts.tag, model.tag, logit, score_of(logit, model.link), counts[i][t],
+                               predicted_rows[i][t], parts.path)
                 assignments.append(a)
-                if written[i, t]:
-                    lines += self._assignment_lines(a, parts, fired[t][i], reasons[t][i])
-                    lines += self._flip_lines(a, flips.get((i, t)))
+                if written_rows[i][t]:
+                    node = f"{track}{parts.path}"  # text: URIRef + str would make (and check) a URIRef
+                    lines += self._assignment_lines(a, node, parts, fired[t][i], reasons[t][i])
+                    lines += self._flip_lines(node, flips.get((i, t)))
         return assignments, NTriples("".join(lines))
 
     def _flips(self, X: pd.DataFrame, logits: np.ndarray, written: np.ndarray) -> dict[tuple[int, int], Flip]:
@@ -254,7 +261,8 @@ class Scorer:
             out[np.arange(len(best)), best] = True
         return out
 
-    def _assignment_lines(self, a: Assignment, parts: _ModelParts, fired: np.ndarray, reasons: np.ndarray) -> list[str]:
+    def _assignment_lines(self, a: Assignment, iri: str, parts: _ModelParts, fired: np.ndarray,
+                          reasons: np.ndarray) -> list[str]:
         """An assignment with its base rate and one justification per feature effect of the tag's model,
         and, when predicted, the one-pattern `<track> wt:taggedAs <tag>`.
 
@@ -263,8 +271,8 @@ class Scorer:
         linear term (the model graph names the effect's term, which applies wherever the track has the
         term's feature) nor the values read (the track's values of the effect's features): triples saved.
         """
-        node, track = nt.iri(a.iri), nt.iri(a.track)
-        base = nt.iri(iris.justification_iri(a.iri, "base"))
+        node, track = nt.iri(iri), nt.iri(a.track)  # checked once: what is appended to it below is slugs
+        base = f"<{iri}{parts.base_path}>"
         lines = [line(node, _P.type, _P.assignment), line(node, _P.track, track), line(node, _P.tag, parts.tag_nt),
                  line(node, _P.model_set, parts.model_set), line(node, _P.score, nt.double(a.score)),
                  line(node, _P.logit, nt.double(a.logit)), line(node, _P.predicted, nt.boolean(a.predicted)),
@@ -275,19 +283,20 @@ class Scorer:
         for k in np.flatnonzero(fired):
             if parts.rule_effect[k] is not None:
                 links[parts.rule_effect[k]].append((_P.rule, parts.rule_iris[k]))
-        for e, slug in enumerate(parts.effect_slugs):
-            j = nt.iri(iris.justification_iri(a.iri, slug))
+        for e, path in enumerate(parts.effect_paths):
+            j = f"<{iri}{path}>"
             lines += [line(node, _P.justified_by, j), line(j, _P.effect, parts.effect_iris[e]),
                       line(j, _P.contribution, nt.double(reasons[e]))]
             lines += [line(j, p, o) for p, o in links[e]]
         return lines
 
-    def _flip_lines(self, a: Assignment, flip: Flip | None) -> list[str]:
-        """The smallest one-feature change that reverses the decision (if any), as a wt:Counterfactual."""
+    def _flip_lines(self, iri: str, flip: Flip | None) -> list[str]:
+        """The smallest one-feature change that reverses the decision of assignment `iri` (if any), as a
+        wt:Counterfactual."""
         if flip is None:
             return []
-        node = nt.iri(iris.counterfactual_iri(a.iri))
-        return [line(nt.iri(a.iri), _P.changes_if, node), line(node, _P.type, _P.counterfactual),
+        node = f"<{iri}{iris.COUNTERFACTUAL_PATH}>"
+        return [line(nt.iri(iri), _P.changes_if, node), line(node, _P.type, _P.counterfactual),
                 line(node, _P.feature, nt.iri(feature_node(flip.feature))),
                 line(node, _P.operator, Literal(flip.op).n3()),
                 line(node, _P.threshold, nt.double(flip.threshold))]
@@ -297,13 +306,14 @@ class _ModelParts:
     """A tag model's IRIs and structure as the triples need them, computed once per run, not per track."""
 
     def __init__(self, info: ModelInfo, model: TagModel) -> None:
-        self.model_set_name = info.name  # assignments sit under their tracks' IRIs (iris.assignment_iri)
+        self.path = iris.assignment_path(info.name, model.tag)  # assignments sit under their tracks' IRIs
         self.tag = iris.tag_iri(info.vocabulary, model.tag)
         self.effects = model.effects()
         index = {effect: e for e, effect in enumerate(self.effects)}
         self.tag_nt, self.model_set = nt.iri(self.tag), nt.iri(info.iri)  # in N-Triples, for the lines
         self.effect_iris = [nt.iri(info.effect_iri(model.tag, effect)) for effect in self.effects]
-        self.effect_slugs = [iris.effect_slug(effect) for effect in self.effects]
+        self.effect_paths = [iris.justification_path(iris.effect_slug(effect)) for effect in self.effects]
+        self.base_path = iris.justification_path("base")
         # as read back from the graph, rule ids are the rules' IRIs; a rule without conditions is in the base rate
         self.rule_effect = [index[rule_effect(rule)] if rule.conditions else None for rule in model.rules]
         self.rule_iris = [nt.iri(rule.id) for rule in model.rules]
