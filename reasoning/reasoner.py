@@ -38,7 +38,7 @@ from whytag.kg.queries import Named, query
 from whytag.kg.store import GraphStore, Triple
 from whytag.kg.write_behind import WriteBehind
 from whytag.reasoning.concepts import assert_levels
-from whytag.reasoning.counterfactual import Flip, FlipFinder
+from whytag.reasoning.counterfactual import OPS, Flip, FlipFinder
 from whytag.reasoning.model import TagModel, rule_effect, score_of, scores_of
 from whytag.reasoning.rules import ModelInfo, read_models
 
@@ -55,6 +55,7 @@ class _P:
     effect, rule, tagged_as = nt.iri(WT.effect), nt.iri(WT.rule), nt.iri(WT.taggedAs)
     changes_if, feature, operator, threshold = (nt.iri(WT.decisionChangesIf), nt.iri(WT.feature),
                                                 nt.iri(WT.operator), nt.iri(WT.threshold))
+    operators = {op: Literal(op).n3() for op in OPS}  # a counterfactual's operator as a literal
 
 
 @dataclass(frozen=True)
@@ -298,7 +299,7 @@ class Scorer:
         node = f"<{iri}{iris.COUNTERFACTUAL_PATH}>"
         return [line(nt.iri(iri), _P.changes_if, node), line(node, _P.type, _P.counterfactual),
                 line(node, _P.feature, nt.iri(feature_node(flip.feature))),
-                line(node, _P.operator, Literal(flip.op).n3()),
+                line(node, _P.operator, _P.operators[flip.op]),
                 line(node, _P.threshold, nt.double(flip.threshold))]
 
 
