@@ -163,7 +163,7 @@ def feature_value_rows(store: GraphStore, tracks: Sequence[str], features: Seque
     30,000 values without a Python object each (the tagger fills its matrix from it at once)."""
     if not tracks or not features:
         return np.zeros((0, 3))
-    return store.numbers(feature_values_select(tracks, features)).reshape(-1, 3)
+    return store.number_rows(feature_values_select(tracks, features)).reshape(-1, 3)
 
 
 def track_values(store: GraphStore, track: str) -> dict[str, float]:

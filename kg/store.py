@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -272,26 +271,6 @@ class GraphStore:
         for solution in solutions:  # a solution iterates its values in the order of the SELECT's variables
             yield tuple(map(_native, solution))
 
-    def numbers(self, sparql: str) -> np.ndarray:
-        """A SELECT whose every value is a number, as floats (rows × its variables). The embedded store writes the
-        answer as TSV and NumPy reads it: no Python object a value, half the time of `values` for a batch's
-        values (tagging reads 30,000 a batch); StoreError for a value that is not a number."""
-        if self.oxigraph is None:
-            table = self.select(sparql)
-            rows = [[_plain(term) for term in row] for row in table.rows]
-            return _floats(rows, len(table.columns), self.location)
-        try:
-            tsv = self.oxigraph.query(sparql_prefixes() + sparql, use_default_graph_as_union=True).serialize(
-                format=pyoxigraph.QueryResultsFormat.TSV)
-        except (SyntaxError, OSError, ValueError) as err:
-            raise StoreError(f"{self.location}: query failed: {first_line(err)}") from err
-        head, _, body = tsv.partition(b"\n")
-        body = body.replace(TSV_DOUBLE, b'"')
-        if b"^^" in body:
-            body = TSV_NUMBER.sub(rb'"\1"', body)
-        cells = body.replace(b'"', b"").replace(b"\t", b"\n").split(b"\n")[:-1]  # the answer ends in a newline
-        return _floats(cells, head.count(b"\t") + 1, self.location)
-
     def rows(self, sparql: str) -> list[tuple]:
         """A small SELECT's rows at once, as `values` gives them. The embedded store hands them over in one
         call: pyoxigraph lets go of the GIL for each row it yields, and a thread of a busy server waits
@@ -311,26 +290,47 @@ class GraphStore:
         16, as TSV 64; as JSON 100-200 ms at load 7)."""
         if self.oxigraph is None:
             return np.array([v for (v,) in self.values(sparql) if isinstance(v, float)], dtype=float)
-        try:
-            text = self.oxigraph.query(sparql_prefixes() + sparql, use_default_graph_as_union=True).serialize(
-                format=pyoxigraph.QueryResultsFormat.TSV)
-        except (SyntaxError, OSError, ValueError) as err:
-            raise StoreError(f"{self.location}: query failed: {first_line(err)}") from err
+        text = self._tsv(sparql)
         cells = text.split(b"\n")[1:]  # the header, then a row a line (TSV escapes a literal's line breaks)
         if cells and not cells[-1]:
             cells.pop()  # the last line's end
         if text.count(DOUBLE_TAIL) == len(cells) and b"\\" not in text:  # every row "lexical"^^<xsd:double> (a
             # text's quote is escaped, a double's lexical has no backslash): parsed at once
             return np.array([cell[1:-len(DOUBLE_TAIL)] for cell in cells], dtype=float)
-        found = []
-        for cell in cells:
-            if cell.startswith(b'"'):  # "lexical"^^<datatype>, or text
-                lexical, _, datatype = cell[1:].rpartition(b'"^^<')  # an IRI holds no quote
-                if datatype[:-1] in NUMERIC_BYTES:
-                    found.append(float(lexical))
-            elif cell[:1] not in (b"", b"<", b"_", b"t", b"f"):  # an integer or decimal as Turtle writes it bare
-                found.append(float(cell))
-        return np.array(found, dtype=float)
+        return np.array([v for v in map(tsv_number, cells) if v is not None], dtype=float)
+
+    def number_rows(self, sparql: str) -> np.ndarray:
+        """A SELECT whose every value is a number, as floats (rows × its variables): a batch's values for tagging,
+        30,000 of them, without a Python value each (half the read's time as `values`); StoreError where a value is
+        no number (text, even "12", an IRI, unbound)."""
+        if self.oxigraph is None:
+            table = self.select(sparql)
+            rows = [[_plain(term) for term in row] for row in table.rows]
+            if any(not isinstance(v, float) for row in rows for v in row):
+                raise StoreError(f"{self.location}: a value read as a number is not a number")
+            return np.array(rows, dtype=float).reshape(-1, len(table.columns))
+        head, _, body = self._tsv(sparql).partition(b"\n")
+        width, doubles = head.count(b"\t") + 1, body.count(DOUBLE_TAIL)
+        cells = body.replace(DOUBLE_TAIL, b"")
+        if cells.count(b'"') == doubles and b"\\" not in body:  # every quote left opens a double: parsed at once
+            cells = cells.replace(b'"', b"")
+            values = cells.replace(b"\t", b"\n").split(b"\n")[:-1]  # the answer ends in a newline
+        else:  # other typed numbers, or text
+            values = [tsv_number(cell) for cell in body.replace(b"\t", b"\n").split(b"\n")[:-1]]
+            if None in values:
+                raise StoreError(f"{self.location}: a value read as a number is not a number")
+        try:
+            return np.array(values, dtype=float).reshape(-1, width)
+        except ValueError:  # an IRI, a boolean, unbound
+            raise StoreError(f"{self.location}: a value read as a number is not a number") from None
+
+    def _tsv(self, sparql: str) -> bytes:
+        """A SELECT's answer as the embedded store's TSV."""
+        try:
+            return self.oxigraph.query(sparql_prefixes() + sparql, use_default_graph_as_union=True).serialize(
+                format=pyoxigraph.QueryResultsFormat.TSV)
+        except (SyntaxError, OSError, ValueError) as err:
+            raise StoreError(f"{self.location}: query failed: {first_line(err)}") from err
 
     def bindings(self, sparql: str) -> tuple[list[str], list[dict[str, dict]]]:
         """A SELECT's variables and rows as SPARQL JSON bindings, read in one call like `rows` (the pages turn
@@ -409,19 +409,15 @@ NUMERIC_BYTES = {t.encode() for t in NUMERIC}  # as GraphStore.numbers reads the
 DOUBLE_TAIL = f'"^^<{XSD_NS}double>'.encode()
 
 
-TSV_DOUBLE = b'"^^<' + XSD_NS.encode() + b'double>'
-TSV_NUMBER = re.compile(rb'"([^"\\]*)"\^\^<' + re.escape(XSD_NS.encode())
-                        + rb'(?:float|decimal|integer|int|long|nonNegativeInteger)>')
-"""Typed numbers in a TSV answer: Oxigraph writes doubles `"1.5"^^<…#double>` (cut by a plain replace, 4× as fast
-as the pattern) and integers and decimals bare; the pattern catches the other numeric types."""
-
-
-def _floats(cells: list, width: int, location: str) -> np.ndarray:
-    """Numbers (or their text) in rows of `width`, as a float array; StoreError where one is not a number."""
-    try:
-        return np.array(cells, dtype=float).reshape(-1, width)
-    except (ValueError, TypeError) as err:
-        raise StoreError(f"{location}: a value read as a number is not one ({first_line(err)})") from None
+def tsv_number(cell: bytes) -> float | None:
+    """One cell of a TSV answer as a number: a numeric literal of any datatype, or an integer or decimal as Turtle
+    writes them bare; None for text, booleans, IRIs, blank nodes and unbound."""
+    if cell.startswith(b'"'):  # "lexical"^^<datatype>, or text
+        lexical, _, datatype = cell[1:].rpartition(b'"^^<')  # an IRI holds no quote
+        return float(lexical) if datatype[:-1] in NUMERIC_BYTES else None
+    if cell[:1] not in (b"", b"<", b"_", b"t", b"f"):
+        return float(cell)
+    return None
 
 
 def solutions_json(store: pyoxigraph.Store, sparql: str, **options) -> tuple[list[str], list[dict[str, dict]]]:

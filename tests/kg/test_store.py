@@ -208,6 +208,32 @@ def test_numbers_leave_out_text_that_holds_a_doubles_datatype(tmp_path):
     with open_store(tmp_path / "g") as store:
         assert store.numbers(f"SELECT ?v WHERE {{ VALUES ?v {{ {text} }} }}").tolist() == []
         assert store.numbers(f"SELECT ?v WHERE {{ VALUES ?v {{ {text} 2.5e0 }} }}").tolist() == [2.5]
+def test_number_rows_read_as_floats_match_values_and_refuse_text(tmp_path):
+    """GraphStore.number_rows (a batch's values through the store's TSV writer) gives every numeric type as values
+    does, to the last digit, on the embedded store and through the generic SPARQL path; text is refused."""
+    from rdflib import Dataset
+
+    from whytag.kg.store import GraphStore
+
+    data = """INSERT DATA { GRAPH <urn:x:g> {
+        <urn:x:a> <urn:x:v> "0.1234567890123456789"^^xsd:double , "-1.5E-300"^^xsd:double , 7 , 2.50 ,
+                  "3.25"^^xsd:float , "-12"^^xsd:long , "4"^^xsd:nonNegativeInteger SPECIAL .
+        <urn:x:b> <urn:x:v> "text" } }"""
+    numbers = "SELECT ?v ?w WHERE { <urn:x:a> <urn:x:v> ?v , ?w FILTER(?w = -12) }"
+    ds = Dataset(default_union=True)  # rdflib's parser takes no INF or NaN
+    generic = GraphStore("rdflib-memory", ds.query, lambda text: ds.update(text))
+    with open_store(tmp_path / "g") as embedded:
+        for store, special, count in ((embedded, ', "INF"^^xsd:double , "NaN"^^xsd:double', 9), (generic, "", 7)):
+            store.update(data.replace("SPECIAL", special))
+            read = store.number_rows(numbers)
+            expected = [list(row) for row in store.values(numbers)]
+            assert read.shape == (count, 2) and len(expected) == count
+            assert str(read.tolist()) == str(expected)  # NaN == NaN as text, every digit compared
+            assert store.number_rows("SELECT ?v WHERE { <urn:x:none> <urn:x:v> ?v }").shape == (0, 1)
+            for text in ("SELECT ?v WHERE { <urn:x:b> <urn:x:v> ?v }", 'SELECT ?v WHERE { BIND("12" AS ?v) }',
+                         "SELECT ?v WHERE { BIND(<urn:x:a> AS ?v) }"):
+                with pytest.raises(StoreError, match="not a number"):
+                    store.number_rows(text)
 
 
 def test_store_errors_are_clear(tmp_path):
