@@ -92,6 +92,8 @@ class Rule:
 
 Effect = tuple[str, ...]
 """The sorted feature names that a rule or linear term reads: what one per-feature reason sums."""
+Terms = tuple[list[np.ndarray], list[np.ndarray]]
+"""A model's rules' firing masks and linear terms' contributions over a table's rows (TagModel.terms)."""
 
 
 def rule_effect(rule: Rule) -> Effect:
@@ -135,12 +137,18 @@ class TagModel:
     offsets: dict[Effect, float] = field(default_factory=dict)  # an effect's mean raw contribution in training
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)  # each read feature's training min, max
 
-    def logit(self, X: pd.DataFrame) -> np.ndarray:
+    def terms(self, X: pd.DataFrame) -> Terms:
+        """Each rule's firing mask and each linear term's contribution over the rows of X: what `logit` and
+        `effect_contributions` add up, for a caller that wants both without evaluating the rules twice."""
+        return [rule.fires(X) for rule in self.rules], [term.contribution(X) for term in self.linear]
+
+    def logit(self, X: pd.DataFrame, terms: Terms | None = None) -> np.ndarray:
+        fires, linear = terms or self.terms(X)
         total = np.full(len(X), self.intercept, dtype=float)
-        for rule in self.rules:
-            total += rule.weight * rule.fires(X)
-        for term in self.linear:
-            total += term.contribution(X)
+        for rule, fired in zip(self.rules, fires):
+            total += rule.weight * fired
+        for contribution in linear:
+            total += contribution
         return total
 
     def score(self, X: pd.DataFrame) -> np.ndarray:
@@ -156,17 +164,18 @@ class TagModel:
         return list(dict.fromkeys([rule_effect(rule) for rule in self.rules if rule.conditions]
                                   + [(term.feature,) for term in self.linear]))
 
-    def effect_contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+    def effect_contributions(self, X: pd.DataFrame, terms: Terms | None = None) -> pd.DataFrame:
         """Per effect (column), each row's raw contribution: its fired rules' weights plus its linear term.
 
         The columns plus the intercept sum to `logit(X)` exactly; subtract `offsets` to centre them.
         """
+        fires, linear = terms or self.terms(X)
         out = {effect: np.zeros(len(X)) for effect in self.effects()}
-        for rule in self.rules:
+        for rule, fired in zip(self.rules, fires):
             if rule.conditions:
-                out[rule_effect(rule)] += rule.weight * rule.fires(X)
-        for term in self.linear:
-            out[(term.feature,)] += term.contribution(X)
+                out[rule_effect(rule)] += rule.weight * fired
+        for term, contribution in zip(self.linear, linear):
+            out[(term.feature,)] += contribution
         frame = pd.DataFrame(out, index=X.index)
         frame.columns = list(out)  # keep the tuples as column labels
         return frame
@@ -219,9 +228,9 @@ class TagModel:
         always = sum(rule.weight for rule in self.rules if not rule.conditions)
         return self.intercept + always + sum(self.offsets.values())
 
-    def reasons(self, X: pd.DataFrame) -> pd.DataFrame:
+    def reasons(self, X: pd.DataFrame, terms: Terms | None = None) -> pd.DataFrame:
         """Per effect, each row's centred contribution; with `base_rate` they add up to `logit(X)` exactly."""
-        raw = self.effect_contributions(X)
+        raw = self.effect_contributions(X, terms)
         return raw - pd.Series([self.offsets.get(e, 0.0) for e in raw.columns], index=raw.columns)
 
 

@@ -219,13 +219,14 @@ class Scorer:
         The triples come as N-Triples text: a catalog's tags are millions of them, and rdflib terms
         cost more to build than everything else in tagging (kg.ntriples).
         """
-        fired = [np.column_stack([rule.fires(X) for rule in m.rules]) if m.rules else np.zeros((len(X), 0), bool)
-                 for m in self.models]
-        logits = np.column_stack([m.logit(X) for m in self.models]) if len(X) else np.zeros((0, len(self.models)))
+        terms = [m.terms(X) for m in self.models]  # each rule evaluated once, for the logits and the reasons
+        fired = [np.column_stack(fires) if fires else np.zeros((len(X), 0), bool) for fires, _ in terms]
+        logits = (np.column_stack([m.logit(X, t) for m, t in zip(self.models, terms)]) if len(X)
+                  else np.zeros((0, len(self.models))))
         scores = np.column_stack([scores_of(lg, m.link) for m, lg in zip(self.models, logits.T)]) if len(X) else logits
         predicted = self._decide(logits, scores)
         assignments, lines = [], []
-        reasons = [m.reasons(X).to_numpy() for m in self.models]  # columns in the order of model.effects()
+        reasons = [m.reasons(X, t).to_numpy() for m, t in zip(self.models, terms)]  # columns: model.effects()
         written = np.ones(predicted.shape, dtype=bool) if every_score else predicted
         flips = self._flips(X, logits, written)
         counts = np.column_stack([f.sum(axis=1) for f in fired]).tolist() if len(X) else []
