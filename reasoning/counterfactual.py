@@ -162,8 +162,9 @@ class FlipFinder:
 
         A flip can only start at a cut (a rule starts or stops firing) or where tag t's logit meets
         another tag's (or its decision threshold) inside a piece; every such point is a candidate, and
-        the decision is evaluated just beyond each, all at once. Candidates are padded with NaN to
-        one width per pair and sorted, so the nearest is found as for one pair: the lowest on a tie.
+        the decision is evaluated just beyond each, all at once. The candidates go in one flat list
+        (pair by pair; padding them to one width per pair was most of the work), and each pair's
+        nearest is the least distant, the lowest point on a tie.
         """
         pairs, cuts = np.arange(len(x)), walk.cuts
         held = np.clip(x, walk.low, walk.high)  # a linear term reads a value beyond the training range at its edge
@@ -183,34 +184,34 @@ class FlipFinder:
                                      np.where(inside, crossings, np.nan).reshape(len(x), -1)], axis=1)
         with np.errstate(invalid="ignore"):
             usable = (candidates >= low[:, None]) & (candidates <= high[:, None]) & (candidates != x[:, None])
-        candidates = np.sort(np.where(usable, candidates, np.nan), axis=1)  # NaN (none) last
-        candidates = candidates[:, :np.isfinite(candidates).sum(axis=1).max(initial=1)]  # columns of padding alone go
-        up = candidates > x[:, None]
-        nudge = (1e-9 * (high - low))[:, None]
-        beyond = candidates + np.where(up, nudge, -nudge)
-        steps = np.zeros((*beyond.shape, len(walk.slopes)))
-        real = np.isfinite(beyond)  # most cells are padding (NaN): rules evaluated on them would be discarded
-        steps[real] = walk.step_values(beyond[real])
-        logits = base[:, None, :] + steps + np.clip(beyond, walk.low, walk.high)[:, :, None] * walk.slopes
-        flips = (self._decides(logits, t) != self._decides(logit[:, None, :], t)) & np.isfinite(candidates)
-        distance = np.where(flips, np.abs(candidates - x[:, None]), np.inf)
-        nearest = np.argmin(distance, axis=1)
-        point, going_up = candidates[pairs, nearest], up[pairs, nearest]
+        of, column = np.nonzero(usable)  # each candidate's pair, in pair order
+        candidate = candidates[of, column]
+        nudge = 1e-9 * (high - low)[of]
+        beyond = candidate + np.where(candidate > x[of], nudge, -nudge)
+        logits = base[of] + walk.step_values(beyond) + np.clip(beyond, walk.low, walk.high)[:, None] * walk.slopes
+        flips = self._decides(logits, t[of]) != self._decides(logit, t)[of]
+        distance = np.where(flips, np.abs(candidate - x[of]), np.inf)
+        nearest = np.full(len(x), np.inf)
+        np.minimum.at(nearest, of, distance)
+        point = np.full(len(x), np.inf)
+        tie = flips & (distance == nearest[of])
+        np.minimum.at(point, of[tie], candidate[tie])
+        going_up = point > x
         cut = np.minimum(np.searchsorted(cuts, point), max(len(cuts) - 1, 0))
         at_cut = cuts[cut] == point if len(cuts) else np.zeros(len(x), dtype=bool)
         closed = np.where(going_up, walk.up_closed[cut], walk.down_closed[cut]) if len(cuts) else at_cut
         # at a cut rules start or stop firing: the threshold itself is past the flip when every test there says
         # so (>= or <=); strictly past a crossing otherwise (at it, the two logits tie)
         how = np.where(going_up, np.where(at_cut & closed, 0, 1), np.where(at_cut & closed, 2, 3))
-        return distance[pairs, nearest] / (walk.high - walk.low), point, how
+        return nearest / (walk.high - walk.low), point, how
 
     def _decides(self, logits: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """Per pair k and point: is tag t[k] predicted (the top tag, or at/above its threshold) with
-        every tag's logits `logits[k, point]` (pairs × points × tags)?"""
-        own = np.take_along_axis(logits, t[:, None, None], axis=2)  # pairs × points × 1
+        """Per row k: is tag t[k] predicted (the top tag, or at/above its threshold) with every tag's logits
+        `logits[k]` (rows × tags)?"""
+        own = logits[np.arange(len(t)), t]
         if self.single_label:
-            return np.all(own >= logits, axis=2)
-        return own[:, :, 0] >= self.cut_logits[t][:, None]
+            return np.all(own[:, None] >= logits, axis=1)
+        return own >= self.cut_logits[t]
 
 
 def _logit(p: float) -> float:
