@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import expit, log_softmax
+from threadpoolctl import threadpool_limits
 
 from whytag.reasoning.learners.base import keep_parameters
 from whytag.reasoning.learners.binning import quantile_thresholds
@@ -63,7 +64,10 @@ def fit_additive(X: pd.DataFrame, labels: pd.DataFrame, features: dict[str, list
 
     prior = np.clip(Y.mean(axis=0), 1e-6, 1 - 1e-6)
     start = np.concatenate([np.zeros(p * k), np.log(prior) if joint else np.log(prior / (1 - prior))])
-    theta = minimize(loss, start, jac=True, method="L-BFGS-B", options={"maxiter": 3000}).x
+    # One BLAS thread: a threaded matrix product sums in another order, and L-BFGS carries the last-bit difference
+    # into other weights, so the shipped sets would not rebuild byte for byte on a machine with more cores.
+    with threadpool_limits(limits=1):
+        theta = minimize(loss, start, jac=True, method="L-BFGS-B", options={"maxiter": 3000}).x
     W, b = theta[:p * k].reshape(p, k) * mask, theta[p * k:]
     models = {}
     for j, tag in enumerate(tags):
