@@ -46,6 +46,7 @@ from whytag.serve.sparql import (
     Limits,
     ProtocolError,
     negotiate,
+    refuse_remote_calls,
     run_query,
     run_update,
     timeout_error,
@@ -312,6 +313,7 @@ async def _answer_query(store: GraphStore, text: str, request: Request, params: 
         return answers.get(key, lambda: run_query(store, text, accept, limits, format_param, *graphs))
 
     async with limiter:  # waiting for a query thread is queueing, not running: the time limit starts after it
+        await anyio.to_thread.run_sync(refuse_remote_calls, text, limits)  # a 403 whatever the load (was 503 once)
         answer = await (_within_limit(work, limits) if limits.timeout > 0 else anyio.to_thread.run_sync(work))
     return Response(answer.body, media_type=answer.media_type)
 

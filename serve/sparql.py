@@ -94,8 +94,8 @@ def quality(param: str) -> float:
 
 def run_query(store: GraphStore, text: str, accept: str | None, limits: Limits, format_param: str | None = None,
               default_graphs: list[str] = (), named_graphs: list[str] = ()) -> Answer:
-    """Evaluate a query and serialize its result as the client asked; raises ProtocolError."""
-    _check_remote_calls(text, limits, update=False)
+    """Evaluate a query that has passed `refuse_remote_calls` and serialize its result as the client asked;
+    raises ProtocolError."""
     result_accept, graph_accept = FORMAT_PARAMS.get(format_param or "", (None, None))
     content_type: list[str] = []
 
@@ -124,16 +124,17 @@ def run_query(store: GraphStore, text: str, accept: str | None, limits: Limits, 
 
 def run_update(store: GraphStore, text: str, limits: Limits) -> None:
     """Apply a SPARQL Update as one transaction; raises ProtocolError with the parser's message."""
-    _check_remote_calls(text, limits, update=True)
+    refuse_remote_calls(text, limits, update=True)
     try:
         store.apply_update(text)
     except Refused as err:
         raise ProtocolError(400, str(err)) from None
 
 
-def _check_remote_calls(text: str, limits: Limits, update: bool) -> None:
+def refuse_remote_calls(text: str, limits: Limits, update: bool = False) -> None:
     """403 for a SERVICE or LOAD to a host the server was not started with: a client must not make the server
-    send requests to other hosts, its own loopback and private network first among them."""
+    send requests to other hosts, its own loopback and private network first among them. Decided by the text
+    alone, before a query's time limit starts, so the answer never depends on the server's load."""
     try:
         check_remote_calls(text, limits.service_hosts, update)
     except FederationError as err:

@@ -97,3 +97,22 @@ def test_an_allowed_host_is_followed_and_only_as_spelled(tagged_store, listener)
         followed = client.post("/sparql", data={"query": forged(port)["iri"]})
         assert followed.status_code == 400  # the listener answers no SPARQL: the query fails, but it went out
     assert len(accepted) == 1 and accepted[0].startswith(b"POST /internal")
+
+
+def test_the_refusal_does_not_depend_on_the_time_limit(tagged_store, listener):
+    """A forged query is refused from its text before its time limit starts: with a limit no query can meet
+    (as on a loaded machine, where CI once saw 503 for "a variable"), the answer is still 403, never 503."""
+    from starlette.testclient import TestClient
+
+    from whytag.serve.app import Settings, create_app
+    from whytag.serve.sparql import Limits
+
+    port, accepted = listener
+    with TestClient(create_app(tagged_store, Settings(Limits(timeout=1e-6), cache_mb=0))) as client:
+        runaway = client.post("/sparql", data={"query": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"})
+        assert runaway.status_code == 503  # the limit bites
+        for name, query in forged(port).items():
+            response = client.post("/sparql", data={"query": query})
+            assert response.status_code == 403, (name, response.status_code, response.text)
+    time.sleep(0.3)
+    assert accepted == []
