@@ -169,15 +169,16 @@ class Catalog:
         self.texts = Kept(TEXTS_KEPT)
         self._sorting = threading.Lock()  # orders are computed once, by the first request that needs one
 
-    def warm(self, report: Callable[[str], None] = lambda _: None) -> None:
+    def warm(self, report: Callable[[str], None] = lambda _: None, then: Callable[[], None] = lambda: None) -> None:
         """Read the index in a background thread, so the first visitor does not wait for it; `report` hears when
         the read starts and ends (seconds at 10,000 tracks: whoever started the server knows why the catalog's
-        first page waits)."""
+        first page waits); `then` is called once it is read."""
         def read() -> None:
             report("reading the catalog for its pages (every track's names, tags and levels) …")
             started = time.perf_counter()
             index = self.index()
             report(f"catalog read: {len(index.tracks):,} tracks in {time.perf_counter() - started:.1f} s")
+            then()
         threading.Thread(target=read, name="whytag-catalog", daemon=True).start()
 
     def changed(self) -> None:
