@@ -18,6 +18,10 @@ are the same few texts every time, and the catalog pages vary their page number 
 package is another checkout, e.g. today's main) each run is made against that one's server too, and the ratio of their
 latencies printed. Prints per request kind: count, errors, p50 and p99 latency; and the overall throughput.
 Goals (issues #15, #28): queries p99 < 100 ms, every kind of page < 150 ms, zero errors.
+With `--alone N`, instead of the clients: one client asks each kind of request N times, one at a time (each query
+for N tracks, N track pages, the tag, rule, feature and deep catalog pages first drawn and then again, kept), and
+the server's own CPU per request is printed by kind (its process's CPU clock, read from /proc before and after):
+what each costs the server, the machinery around a page or a query included, whatever else the machine runs.
 """
 
 from __future__ import annotations
@@ -171,6 +175,46 @@ async def load(port: int, tracks: list[str], pages: dict[str, list[str]], client
     return times
 
 
+async def alone(port: int, pid: int, tracks: list[str], pages: dict[str, list[str]], n: int) -> dict[str, float]:
+    """Each kind of request n times, one at a time (a page kind's first visits, then the same pages again): print and
+    return the server's CPU ms per request, by kind."""
+    def resource(iri: str, page: int = 1) -> str:
+        return "/resource?" + urlencode({"iri": iri} | ({"page": page} if page > 1 else {}))
+
+    asked = {kind: ["/sparql?" + urlencode({"query": query.format(track=t) if "{track}" in query else query})
+                    for t in tracks[:n]] for kind, query in QUERIES.items()}
+    asked["track page"] = [resource(t) for t in tracks[:n]]
+    firsts = {"tag page": [resource(pages["tag page"][0], k) for k in range(1, min(n, 20) + 1)],  # its list's pages
+              "rule page": [resource(r) for r in pages["rule page"][:n]],
+              "feature page": [resource(f) for f in pages["feature page"][:n]],
+              "catalog deep page": [CATALOG["catalog deep page"].format(deep=100 + k) for k in range(min(n, 100))]}
+    for kind, targets in firsts.items():
+        asked[f"{kind} (first)"], asked[f"{kind} (again)"] = targets, targets
+    connection, cpu = Connection("127.0.0.1", port), {}
+    print(f"{'request':<26} {'count':>5} {'errors':>6} {'CPU ms':>7}")
+    for kind, targets in asked.items():
+        before = _cpu_seconds(pid)
+        errors = sum([await connection.get(target) != 200 for target in targets])
+        cpu[kind] = (_cpu_seconds(pid) - before) * 1000 / len(targets)
+        print(f"{kind:<26} {len(targets):>5} {errors:>6} {cpu[kind]:>7.2f}")
+    connection.close()
+    return cpu
+
+
+def _cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far (user and system, all its threads', gone ones too), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _await_idle(pid: int) -> None:
+    """Return once the process has used no CPU for a second."""
+    before = None
+    while before != (now := _cpu_seconds(pid)):
+        before = now
+        time.sleep(1)
+
+
 def percentiles(latencies: list[float]) -> tuple[float, float]:
     """p50 and p99 in ms (NaN for none)."""
     lat = sorted(latencies) or [float("nan")]
@@ -189,6 +233,8 @@ def main() -> None:
                         help="Every kind of request in turn, or only catalog pages.")
     parser.add_argument("--baseline", type=Path,
                         help="A folder whose whytag package (another checkout) serves each run too, for the ratio.")
+    parser.add_argument("--alone", type=int, metavar="N",
+                        help="No load: the server's CPU ms a request of each kind, N of each, one at a time.")
     args = parser.parse_args()
     location = args.store or Path(tempfile.mkdtemp(prefix="whytag-bench-serve-")) / "graph"
     if not location.exists():
@@ -209,7 +255,12 @@ def main() -> None:
         for name, package in ([("baseline", args.baseline)] if args.baseline else []) + [("this", None)]:
             print(f"\n--cache-mb {cache_mb:g}, {name}{f' ({package})' if package else ''}")
             runs[name] = serve_and_load(location, cache_mb, tracks, pages, args, package)
-        if args.baseline:
+        if args.baseline and args.alone:
+            print(f"\n--cache-mb {cache_mb:g}: the server's CPU ms per request, baseline / this")
+            for kind in runs["this"]:
+                before, now = runs["baseline"][kind], runs["this"][kind]
+                print(f"{kind:<26} {before:>7.2f} {now:>7.2f} {f'{before / now:5.1f}×' if now else '':>6}")
+        elif args.baseline:
             print(f"\n--cache-mb {cache_mb:g}: baseline / this")
             print(f"{'request':<20} {'p50 ratio':>9} {'p99 ratio':>9}")
             for kind in sorted(runs["this"]):
@@ -218,9 +269,10 @@ def main() -> None:
 
 
 def serve_and_load(location: Path, cache_mb: float, tracks: list[str], pages: dict[str, list[str]],
-                   args: argparse.Namespace, package: Path | None) -> dict[str, list[float]]:
+                   args: argparse.Namespace, package: Path | None) -> dict:
     """Start `whytag serve` on the store (from the `whytag` package in folder `package`, if given), wait until it
-    answers and has read the catalog (its first page), run the clients, stop it; each request kind's latencies."""
+    answers and has read the catalog (its first page), run the clients, stop it; each request kind's latencies
+    (with --alone: its CPU ms a request)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -241,6 +293,9 @@ def serve_and_load(location: Path, cache_mb: float, tracks: list[str], pages: di
         started = time.perf_counter()
         httpx.get(f"{url}/", timeout=120)  # the catalog read once, before the clients (a visitor after the start)
         print(f"first catalog page: {time.perf_counter() - started:.2f} s")
+        if args.alone:
+            _await_idle(server.pid)  # the reads at its start (the feature ranges) done
+            return asyncio.run(alone(port, server.pid, tracks, pages, args.alone))
         return asyncio.run(load(port, tracks, pages, args.clients, args.seconds, args.mix))
     finally:
         server.terminate()
