@@ -299,6 +299,15 @@ class GraphStore:
             return np.array([cell[1:-len(DOUBLE_TAIL)] for cell in cells], dtype=float)
         return np.array([v for v in map(tsv_number, cells) if v is not None], dtype=float)
 
+    def iris(self, sparql: str) -> list[str]:
+        """A one-column SELECT's IRIs (other values left out). The embedded store hands them over in one call as TSV,
+        an IRI a line between angle brackets (a rule page's 1,240 tracks, as `rows`' JSON and dicts: a third of its
+        draw)."""
+        if self.oxigraph is None:
+            return [str(term) for (term,) in self.select(sparql).rows if isinstance(term, URIRef)]
+        cells = self._tsv(sparql).split(b"\n")[1:]  # the header, then a row a line (an IRI holds no line break)
+        return [cell[1:-1].decode() for cell in cells if cell.startswith(b"<")]
+
     def number_rows(self, sparql: str) -> np.ndarray:
         """A SELECT whose every value is a number, as floats (rows × its variables): a batch's values for tagging,
         30,000 of them, without a Python value each (half the read's time as `values`); StoreError where a value is

@@ -67,7 +67,7 @@ class PageError(WhytagError):
 class Page:
     """One page of a list: its rows, its number (from 1), whether another follows and how many there are."""
 
-    rows: list[dict]
+    rows: list  # dicts a template shows (a kept list of IRIs is named a page at a time)
     number: int
     more: bool
     pages: int = 1
@@ -151,16 +151,7 @@ class Reader:
         names, bindings = self.graph.bindings(sparql)
         return [{n: json_value(row.get(n), Iri, "_:", exact=True) for n in names} for row in bindings]
 
-    def page(self, name: str, number: int, order: Callable[[list[dict]], list[dict]] | None = None,
-             **bindings: object) -> Page:
-        """Page `number` (from 1) of the named query's rows, in `order` where given: the whole list is read once
-        and kept until the store changes, so every page of it is a slice; PageError past the end."""
-        def read() -> list[dict]:
-            rows = self.rows(query(name, **bindings))
-            return order(rows) if order else rows
-        return self.paged((name, *sorted((k, str(v)) for k, v in bindings.items())), read, number)
-
-    def paged(self, key: object, read: Callable[[], list[dict]], number: int) -> Page:
+    def paged(self, key: object, read: Callable[[], list], number: int) -> Page:
         """Page `number` (from 1) of the list `read` gives, read once and kept under `key` until the store changes;
         PageError past the end."""
         rows = self.kept.get(key, read)
@@ -338,8 +329,9 @@ class Reader:
     def rule(self, iri: str, number: int) -> dict:
         """A rule: its conditions, weight, precision and support, and the tracks it fired on (paged, by title)."""
         found = self.rules(rule=iri)
-        tracks = self.page("rule-tracks", number, self.catalog.by_title, rule=URIRef(iri))
-        tracks.rows = self.catalog.named(tracks.rows)
+        tracks = self.paged(("rule-tracks", iri), lambda: self.catalog.by_title(
+            self.graph.iris(query("rule-tracks", rule=URIRef(iri)))), number)
+        tracks.rows = self.catalog.named([{"track": Iri(track)} for track in tracks.rows])
         return {"rule": found[0] if found else None, "tracks": tracks}
 
     # -- features ---------------------------------------------------------------------------
