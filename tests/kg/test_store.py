@@ -201,6 +201,18 @@ def test_numbers_read_at_once_are_the_numbers_values_gives(tmp_path):
             store.numbers("SELECT ?v WHERE { ?x wt:nope }")
 
 
+def test_iris_read_at_once_are_the_iris_of_the_column(tmp_path):
+    """GraphStore.iris (one call, for a rule page's tracks): the column's IRIs in the answer's order, non-ASCII ones
+    whole, and nothing else (text that looks like an IRI, blank nodes, numbers, unbound rows)."""
+    column = """SELECT ?v WHERE { { VALUES ?v { <urn:b> "<urn:text>" <urn:a> 3 UNDEF <http://example.org/café?q=1#é> } }
+                                  UNION { BIND(BNODE() AS ?v) } }"""
+    with open_store(tmp_path / "g") as store:
+        assert store.iris(column) == ["urn:b", "urn:a", "http://example.org/café?q=1#é"]
+        assert store.iris("SELECT ?v WHERE { }") == []
+        with pytest.raises(StoreError, match="query failed"):
+            store.iris("SELECT ?v WHERE { ?x wt:nope }")
+
+
 def test_numbers_leave_out_text_that_holds_a_doubles_datatype(tmp_path):
     """A text literal holding what ends a double in TSV (its quote escaped) is text, not a number, even when it is
     the column's only row, and does not fail the read (a feature page's 500)."""
