@@ -10,7 +10,6 @@ browsers and Turtle, JSON-LD or N-Triples to clients that ask for them.
 from __future__ import annotations
 
 import asyncio
-import gc
 import hmac
 import os
 import re
@@ -80,20 +79,18 @@ class Settings:
     cache_mb: float = 64.0  # query answers kept until an update (0: none)
 
 
-def create_app(graph: GraphStore, settings: Settings = Settings(),
-               report: Callable[[str], None] = lambda _: None) -> Starlette:
+def create_app(graph: GraphStore, settings: Settings = Settings(), report: Callable[[str], None] = lambda _: None,
+               settled: Callable[[], None] = lambda: None) -> Starlette:
     """The app over an open embedded store; raises StoreError for a remote endpoint (serve that directly). `report`
-    hears what it reads in the background at its start (the command prints it on stderr)."""
+    hears what it reads in the background at its start (the command prints it on stderr); `settled` is called once
+    the catalog is read (the command freezes the GC's view of what the start read)."""
     if not graph.embedded:
         raise StoreError(f"{graph.location}: whytag serve needs an embedded store; this is already a SPARQL endpoint")
     catalog = Catalog(graph, partial(page_url, base=settings.base))
     reader = Reader(graph, settings.base, catalog)
     answers = Kept(int(settings.cache_mb * 2**20), size=lambda answer: len(answer.body))
     reader.warm(start=True)
-    # once the catalog is read, what the start read (the index, the ontology, the models: ~120,000 objects at 10,000
-    # tracks) is left out of the cyclic GC's scans: a full collection walked it for 180-280 ms with the GIL held,
-    # every request in flight waiting, six times in 30 s of bench/serve.py
-    catalog.warm(report, then=gc.freeze)
+    catalog.warm(report, then=settled)
     query_threads, page_threads = anyio.CapacityLimiter(QUERY_THREADS), anyio.CapacityLimiter(PAGE_THREADS)
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.auto_reload = False  # the templates ship with the package: no stat of each file per page

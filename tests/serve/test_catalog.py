@@ -210,3 +210,24 @@ def test_a_row_without_audio_has_no_player(client):
 def test_duration_text_rounds_to_seconds_and_shows_hours_past_one():
     assert [catalog_module.duration_text(s) for s in (0.4, 59.6, 61, 3599.5, 3725)] == \
         ["0:00", "1:00", "1:01", "1:00:00", "1:02:05"]
+
+
+def test_the_app_says_once_when_the_catalog_is_read(tagged_store, monkeypatch):
+    """create_app's `settled` (where `whytag serve` freezes the GC's view of what its start read) is called once, after
+    the catalog's index is read: the first catalog page then needs no read of its own."""
+    import threading
+
+    from starlette.testclient import TestClient
+
+    from whytag.serve.app import Settings, create_app
+
+    settled = threading.Event()
+    calls: list[bool] = []
+    reads: list[int] = []
+    original = catalog_module.read_index
+    monkeypatch.setattr(catalog_module, "read_index", lambda graph: (reads.append(1), original(graph))[1])
+    app = create_app(tagged_store, Settings(cache_mb=0), settled=lambda: (calls.append(True), settled.set()))
+    assert settled.wait(timeout=60) and reads == [1]
+    with TestClient(app) as client:
+        assert client.get("/").status_code == 200
+    assert calls == [True] and reads == [1]
