@@ -22,7 +22,7 @@ from whytag.kg.iris import checked_iri
 from whytag.kg.namespaces import PREFIXES, prefixed_name
 from whytag.kg.operations import update_keyword
 from whytag.kg.queries import query as named_query
-from whytag.kg.store import INTEGERS, QueryTable, typed
+from whytag.kg.store import INTEGERS, QueryTable, StoreError, typed
 from whytag.kg.validate import validate_store
 from whytag.reasoning.rederive import TOLERANCE
 from whytag.reasoning.rederive import rederive as rederive_tags
@@ -150,7 +150,7 @@ def _json_value(term: Term | None) -> object:
         return None if term is None else term.value
     try:
         return int(term.value) if term.datatype in INTEGERS else typed(term.value, term.datatype)
-    except ValueError:  # an ill-typed literal ("abc"^^xsd:integer) keeps its text
+    except (ValueError, StoreError):  # an ill-typed literal ("abc"^^xsd:double) keeps its text: query finds them
         return term.value
 
 

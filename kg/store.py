@@ -296,7 +296,10 @@ class GraphStore:
             cells.pop()  # the last line's end
         if text.count(DOUBLE_TAIL) == len(cells) and b"\\" not in text:  # every row "lexical"^^<xsd:double> (a
             # text's quote is escaped, a double's lexical has no backslash): parsed at once
-            return np.array([cell[1:-len(DOUBLE_TAIL)] for cell in cells], dtype=float)
+            try:
+                return np.array([cell[1:-len(DOUBLE_TAIL)] for cell in cells], dtype=float)
+            except ValueError:  # an ill-typed one ("abc"^^xsd:double): tsv_number below names it
+                pass
         return np.array([v for v in map(tsv_number, cells) if v is not None], dtype=float)
 
     def iris(self, sparql: str) -> list[str]:
@@ -330,7 +333,9 @@ class GraphStore:
                 raise StoreError(f"{self.location}: a value read as a number is not a number")
         try:
             return np.array(values, dtype=float).reshape(-1, width)
-        except ValueError:  # an IRI, a boolean, unbound
+        except ValueError:  # an IRI, a boolean, unbound, or an ill-typed double (tsv_number names it)
+            for cell in body.replace(b"\t", b"\n").split(b"\n")[:-1]:
+                tsv_number(cell)
             raise StoreError(f"{self.location}: a value read as a number is not a number") from None
 
     def _tsv(self, sparql: str) -> bytes:
@@ -423,7 +428,7 @@ def tsv_number(cell: bytes) -> float | None:
     writes them bare; None for text, booleans, IRIs, blank nodes and unbound."""
     if cell.startswith(b'"'):  # "lexical"^^<datatype>, or text
         lexical, _, datatype = cell[1:].rpartition(b'"^^<')  # an IRI holds no quote
-        return float(lexical) if datatype[:-1] in NUMERIC_BYTES else None
+        return typed(lexical.decode(), datatype[:-1].decode()) if datatype[:-1] in NUMERIC_BYTES else None
     if cell[:1] not in (b"", b"<", b"_", b"t", b"f"):
         return float(cell)
     return None
@@ -438,9 +443,16 @@ def solutions_json(store: pyoxigraph.Store, sparql: str, **options) -> tuple[lis
 
 
 def typed(value: str, datatype: str | None) -> object:
-    """A literal's lexical form as a plain value: numbers as float, booleans as bool, the rest as text."""
+    """A literal's lexical form as a plain value: numbers as float, booleans as bool, the rest as text; StoreError
+    for an ill-typed number (`"abc"^^xsd:double`, which an update may store: Oxigraph keeps it as it came)."""
     if datatype in NUMERIC:
-        return float(value)
+        try:
+            return float(value)
+        except ValueError:
+            shown = json.dumps(value if len(value) <= 40 else value[:40] + "…", ensure_ascii=False)  # one line
+            name = "xsd:" + datatype.removeprefix(XSD_NS)
+            raise StoreError(f"an ill-typed literal in the store: {shown}^^{name} is no {name} (find it with "
+                             f"whytag query, then fix or remove it with an update)") from None
     if datatype == XSD_NS + "boolean":
         return value in ("true", "1")
     return value

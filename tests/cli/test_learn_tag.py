@@ -50,3 +50,26 @@ def test_catalog_commands_tag_in_batches_and_validate_by_sample(tmp_path):
     # read), the extraction (6, its version included) and one triple per value (2); what the extractor is and
     # measures is said once
     assert len(one) == 3 + 1 + 6 + 2
+
+
+def test_an_ill_typed_value_is_one_line_from_explain_and_printed_as_text_by_query(tmp_path):
+    """"abc"^^xsd:double in a track's graph (an update put it there): explain says which literal in one line (it was
+    a traceback), and query prints its text, so a user can find it."""
+    from whytag.kg.store import open_store
+
+    table = tmp_path / "table.csv"
+    table.write_text("id,BPM,Spectral-Centroid,fast\n" + "".join(
+        f"t{i},{60 + 10 * i},{500 + 50 * i},{int(i >= 6)}\n" for i in range(12)))
+    store = tmp_path / "graph"
+    whytag("learn", "--features", str(table), "--labels", str(table), "--label-columns", "fast", store=store)
+    whytag("tag", "--quiet", store=store)
+    track = "urn:whytag:track/table/t8"
+    with open_store(store) as graph:
+        graph.update(f'INSERT DATA {{ GRAPH <{track}> {{ <{track}> wt:bpm "abc"^^xsd:double }} }}')
+    explained = whytag("explain", track, store=store, check=False)
+    assert explained.returncode == 1 and "Traceback" not in explained.stderr
+    assert explained.stderr == ('Error: an ill-typed literal in the store: "abc"^^xsd:double is no xsd:double '
+                                "(find it with whytag query, then fix or remove it with an update)\n")
+    found = whytag("query", f"SELECT ?v WHERE {{ <{track}> wt:bpm ?v }} ORDER BY STR(?v)", "--format", "jsonl",
+                   store=store)
+    assert found.stdout.splitlines() == ['{"v": 140.0}', '{"v": "abc"}']

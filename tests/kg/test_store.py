@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from functools import partial
 
 import pytest
 from rdflib import Literal, URIRef
@@ -220,6 +221,35 @@ def test_numbers_leave_out_text_that_holds_a_doubles_datatype(tmp_path):
     with open_store(tmp_path / "g") as store:
         assert store.numbers(f"SELECT ?v WHERE {{ VALUES ?v {{ {text} }} }}").tolist() == []
         assert store.numbers(f"SELECT ?v WHERE {{ VALUES ?v {{ {text} 2.5e0 }} }}").tolist() == [2.5]
+def _listed(read, text: str) -> list:
+    """`read(text)`'s rows as a list (a stream read to its end)."""
+    return list(read(text))
+
+
+def test_an_ill_typed_number_is_the_store_s_one_line_error_naming_it(tmp_path):
+    """"abc"^^xsd:double, stored by an update, is a StoreError naming the value and its datatype from every reader
+    (it was a bare ValueError: a 500 on a page, a traceback from explain), on the embedded store and through rdflib."""
+    from rdflib import Dataset
+
+    from whytag.kg.store import XSD_NS, GraphStore, json_value
+
+    ds = Dataset(default_union=True)
+    generic = GraphStore("rdflib-memory", ds.query, lambda text: ds.update(text))
+    one = "SELECT ?v WHERE { <urn:x:a> <urn:x:v> ?v }"
+    with open_store(tmp_path / "g") as embedded:
+        for store in (embedded, generic):
+            store.update('INSERT DATA { GRAPH <urn:x:g> { <urn:x:a> <urn:x:v> "abc"^^xsd:double } }')
+            for read in (store.rows, partial(_listed, store.values), store.numbers, store.number_rows):
+                with pytest.raises(StoreError, match=r'^an ill-typed literal in the store: "abc"\^\^xsd:double '
+                                                     r"is no xsd:double \(find it with whytag query"):
+                    read(one)
+        embedded.update('INSERT DATA { GRAPH <urn:x:g> { <urn:x:a> <urn:x:v> 2.5e0 } }')  # one good double beside it
+        with pytest.raises(StoreError, match='"abc"'):
+            embedded.numbers(one)
+        with pytest.raises(StoreError, match=r'"1\.5\\nx"\^\^xsd:integer'):  # one line, whatever the text holds
+            json_value({"type": "literal", "value": "1.5\nx", "datatype": XSD_NS + "integer"}, exact=True)
+
+
 def test_number_rows_read_as_floats_match_values_and_refuse_text(tmp_path):
     """GraphStore.number_rows (a batch's values through the store's TSV writer) gives every numeric type as values
     does, to the last digit, on the embedded store and through the generic SPARQL path; text is refused."""

@@ -77,6 +77,28 @@ def test_a_failure_while_drawing_a_page_is_a_500_page(tagged_store, monkeypatch)
     assert _reason(page) == "the server failed to answer: the disk went away"
 
 
+def test_an_ill_typed_value_in_the_store_is_a_500_page_naming_it(tagged_store):
+    """A track's "abc"^^xsd:double, put there by an update: its track page and the feature's page say which literal
+    in one line (they said "could not convert string to float"), the other pages stand, and removing it heals them."""
+    from conftest import make_app
+    from starlette.testclient import TestClient
+
+    track, auth = "urn:whytag:track/synthetic/t6", {"Authorization": "Bearer s3cret"}
+    triple = f'GRAPH <{track}> {{ <{track}> wt:bpm "abc"^^xsd:double }}'
+    said = ('the server failed to answer: an ill-typed literal in the store: "abc"^^xsd:double is no xsd:double '
+            "(find it with whytag query, then fix or remove it with an update)")
+    with TestClient(make_app(tagged_store), raise_server_exceptions=False) as server:
+        assert server.post("/sparql", data={"update": f"INSERT DATA {{ {triple} }}"}, headers=auth).status_code == 204
+        try:
+            for path in ("/track/synthetic/t6", "/resource?iri=https://w3id.org/whytag/ontology%23bpm"):
+                page = server.get(path, headers=BROWSER)
+                assert page.status_code == 500 and _reason(page) == said
+            assert server.get("/track/synthetic/t5", headers=BROWSER).status_code == 200
+        finally:
+            server.post("/sparql", data={"update": f"DELETE DATA {{ {triple} }}"}, headers=auth)
+        assert server.get("/track/synthetic/t6", headers=BROWSER).status_code == 200
+
+
 @pytest.mark.parametrize("kind", ["tag", "rule"])
 def test_tag_and_rule_pages_count_pages_from_1(client, tagged_store, kind):
     iri = _tag(tagged_store, "energetic") if kind == "tag" else _rule(tagged_store)
