@@ -7,6 +7,7 @@ same words.
 
 from __future__ import annotations
 
+import logging
 import math
 import mimetypes
 import threading
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from rdflib import URIRef
 
-from whytag.errors import WhytagError
+from whytag.errors import WhytagError, first_line
 from whytag.kg.features import features_by_iri, known_features
 from whytag.kg.mapping import track_values
 from whytag.kg.metadata import display_name
@@ -39,6 +40,7 @@ from whytag.serve.histogram import histogram
 from whytag.serve.links import page_url, shape_anchor
 from whytag.serve.shapes import Shape, shape_chart, shapes
 
+LOG = logging.getLogger("whytag")
 PAGE = 50
 CACHED = 512  # answers over many tracks (pages of lists, feature ranges) kept until the store changes
 
@@ -126,14 +128,30 @@ class Reader:
     def _warm(self, start: bool) -> None:
         try:
             if start:
-                features_by_iri()
-                self.known()
-                self.features()
-                self.used_features()
-                self.rules()
-            self.ranges()
+                self._read_or_log(self._read_shared, "what every page uses", "the first page needing it reads it")
+            # read whether or not the above failed: the ranges were left unread until the next track page
+            self._read_or_log(self.ranges, "the catalog's feature ranges",
+                              "track pages say they are still being read; the next one reads them again")
         finally:
             self._warming.release()
+
+    def _read_shared(self) -> None:
+        """What every page uses and no track changes, kept: the ontology's features, the models' effects and the
+        levels, the features' labels and units and the models reading them, every rule."""
+        features_by_iri()
+        self.known()
+        self.features()
+        self.used_features()
+        self.rules()
+
+    @staticmethod
+    def _read_or_log(read: Callable[[], object], what: str, then: str) -> None:
+        """Run a background read of `what`; a failure is one line in the log saying what happens `then` (it was a
+        thread's traceback on stderr)."""
+        try:
+            read()
+        except Exception as err:  # noqa: BLE001 - no request to answer here: logged, and read again where needed
+            LOG.warning(f"whytag serve: reading {what} failed: {first_line(err)} ({then})")
 
     def ranged(self) -> bool:
         """Whether the catalog's feature ranges are read (track pages' charts show them)."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
+import time
 from urllib.parse import quote
 
 from rdflib import URIRef
@@ -116,6 +118,53 @@ def test_a_track_page_does_not_wait_for_the_catalog_s_ranges(tagged_store):
     assert "still being read" not in bar_chart(after) and "catalog range" in bar_chart(after)
     reader.changed()  # an update: the ranges are forgotten, and read again in the background
     assert all(b.low is None for b in reader.bars(TRACK)) and reader.ranges() == ranges
+
+
+def _until(done, seconds: float = 20) -> bool:
+    """Whether `done()` came true within `seconds` (a background read's end)."""
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return done()
+
+
+def test_a_failed_background_read_is_one_logged_line_and_the_ranges_are_read_all_the_same(tagged_store, monkeypatch,
+                                                                                            caplog):
+    """A start-up read that fails (here the models' effects) is one line in the log and the catalog's ranges are read
+    all the same (they waited for the first track page, which was drawn without them); a failed read of the ranges
+    is one line too, and the next track page reads them again."""
+    from whytag.kg.store import StoreError
+    from whytag.serve import pages
+    from whytag.serve.pages import Reader
+
+    def broken(graph):
+        raise StoreError("the disk went away\nsecond line")
+    monkeypatch.setattr(pages, "read_known", broken)
+    caplog.set_level(logging.WARNING, logger="whytag")
+    reader = Reader(tagged_store, "urn:whytag:")
+    reader.warm(start=True)
+    assert _until(reader.ranged)
+    assert [r.getMessage() for r in caplog.records] == [
+        "whytag serve: reading what every page uses failed: the disk went away (the first page needing it reads it)"]
+    monkeypatch.undo()
+
+    read, tries = Reader.ranges, []
+
+    def flaky(reader):  # the first read fails, the next one is the real one
+        tries.append(1)
+        if len(tries) == 1:
+            raise StoreError("busy")
+        return read(reader)
+    monkeypatch.setattr(Reader, "ranges", flaky)
+    caplog.clear()
+    again = Reader(tagged_store, "urn:whytag:")
+    again.warm()
+    assert _until(lambda: caplog.records) and not again.ranged()
+    assert [r.getMessage() for r in caplog.records] == [
+        "whytag serve: reading the catalog's feature ranges failed: busy (track pages say they are still being read; "
+        "the next one reads them again)"]
+    assert all(b.low is None for b in again.bars(TRACK))  # drawn without them, it asks for them again (once the
+    assert _until(lambda: again.bars(TRACK) and again.ranged()) and len(tries) == 2  # failed read has ended)
 
 
 def test_a_track_chart_shows_feature_and_level_names_changed_through_the_endpoint(client, tagged_store):
