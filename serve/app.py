@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import logging
 import os
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import partial
@@ -53,6 +55,7 @@ from whytag.serve.sparql import (
 )
 from whytag.serve.waterfall import mini_waterfall, waterfall
 
+LOG = logging.getLogger("whytag")
 TEMPLATES = Path(__file__).parent / "templates"
 PAGE_TYPES = ["text/html", *GRAPH_TYPES]
 QUERY_TYPES = ("application/sparql-query", "application/sparql-update")
@@ -101,6 +104,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings(), report: Calla
     templates.env.filters["mini"] = lambda explanation: Markup(mini_waterfall(explanation))
 
     drawing: dict[Hashable, asyncio.Future] = {}  # pages being drawn now, by key (on the event loop only)
+    awaiting: Counter[asyncio.Future] = Counter()  # the requests awaiting each of them now
 
     async def drawn(key: Hashable, draw: Callable[[], Answer]) -> Answer:
         """The page `draw` makes, drawn in a page thread and kept if it fits; a request for a page being drawn awaits
@@ -110,8 +114,25 @@ def create_app(graph: GraphStore, settings: Settings = Settings(), report: Calla
         if pending is None:
             pending = drawing[key] = asyncio.ensure_future(
                 anyio.to_thread.run_sync(answers.get, key, draw, limiter=page_threads))
-            pending.add_done_callback(lambda done: drawing.pop(key) if drawing.get(key) is done else None)
-        return await asyncio.shield(pending)  # a client that goes away does not stop the others' page
+            pending.add_done_callback(partial(ended, key))
+        awaiting[pending] += 1
+        try:
+            return await asyncio.shield(pending)  # a client that goes away does not stop the others' page
+        finally:
+            awaiting[pending] -= 1
+            if not awaiting[pending]:
+                del awaiting[pending]
+
+    def ended(key: Hashable, done: asyncio.Future) -> None:
+        """A draw's end (run before its awaiting requests resume): no longer awaited by new requests, and its failure
+        retrieved. The requests still awaiting it answer it (a 500 each, logged by the server); with none left, it is
+        one line here, not asyncio's "exception was never retrieved" and a traceback when the draw is collected."""
+        if drawing.get(key) is done:
+            drawing.pop(key)
+        failure = None if done.cancelled() else done.exception()
+        if failure is not None and not awaiting[done]:
+            LOG.warning(f"whytag serve: drawing a page failed after every request for it had left: "
+                        f"{first_line(failure)} ({key})")
 
     def html(request: Request, name: str, context: dict, status: int = 200) -> Response:
         return templates.TemplateResponse(request, name, context, status_code=status, headers={"Vary": "Accept"})

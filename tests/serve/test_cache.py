@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import gc
+import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -168,6 +172,48 @@ def test_a_page_whose_draw_fails_fails_every_waiter_once_and_is_drawn_anew_next_
         again = httpx.get(f"{url}/resource", params={"iri": str(rule)}, timeout=30)
     assert [a.status_code for a in answers] == [500] * 4 and all("the draw broke" in a.text for a in answers)
     assert again.status_code == 200 and len(draws) == 2
+
+
+def test_a_draw_that_fails_after_every_request_left_is_one_logged_line_not_asyncio_noise(tagged_store, monkeypatch,
+                                                                                           caplog):
+    """The one request for a rule page goes away (its task cancelled) while the page is drawn, then the draw fails:
+    one line says so, and asyncio does not log "Task exception was never retrieved" with a traceback when the draw
+    is collected. The app is called in-process (httpx's ASGI transport), so cancelling the client cancels the
+    request."""
+    from whytag.serve.pages import Reader
+
+    (rule,) = tagged_store.rows("SELECT ?r WHERE { ?r a wt:Rule } ORDER BY ?r LIMIT 1")[0]
+    release, draws = threading.Event(), []
+
+    def failing(reader, iri, number):  # waits until the test says so, then fails
+        draws.append(iri)
+        release.wait(20)
+        raise RuntimeError("the draw broke")
+    monkeypatch.setattr(Reader, "rule", failing)
+    app = make_app(tagged_store)
+    while not app.state.reader.ranged():  # one key for the page (see the tests above)
+        time.sleep(0.05)
+    said = "whytag serve: drawing a page failed after every request for it had left: the draw broke"
+
+    async def leave_then_fail() -> None:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://whytag") as asgi:
+            asking = asyncio.ensure_future(asgi.get("/resource", params={"iri": str(rule)}))
+            deadline = time.monotonic() + 10
+            while not draws and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            asking.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asking
+            release.set()
+            while not any(said in r.getMessage() for r in caplog.records) and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+
+    caplog.set_level(logging.WARNING)
+    asyncio.run(leave_then_fail())
+    gc.collect()  # where asyncio logs a task's exception that nobody retrieved
+    logged = [r.getMessage() for r in caplog.records]
+    assert draws == [str(rule)] and not [line for line in logged if "never retrieved" in line]
+    assert len(logged) == 1 and logged[0].startswith(said + " (('page', ")
 
 
 def test_a_page_drawn_across_an_update_is_neither_awaited_nor_kept_after_it(tagged_store, monkeypatch):
