@@ -119,9 +119,10 @@ def write_levels(store: GraphStore, levels: list[LevelThreshold]) -> None:
     store.write_graph(CONCEPTS_GRAPH, levels_triples(levels))
 
 
-def assert_levels(store: GraphStore, batch: int = 1000) -> int:
+def assert_levels(store: GraphStore, batch: int = 1000, compact: bool = True) -> int:
     """Re-derive every track's materialised wt:hasLevel (the music-knowledge levels) from its values; return
     the count. A level of any other source held by a track (a store written before 2026-12-07) is removed.
+    The store is compacted after a run that wrote, unless not to `compact` (a caller compacting next anyway).
 
     The thresholds are read once; per batch of tracks the values and
     the levels held are read in bulk, each level decided as `lower <= value < upper`, and the difference
@@ -157,7 +158,7 @@ def assert_levels(store: GraphStore, batch: int = 1000) -> int:
     for packed in changes:
         stale, new = pickle.loads(zlib.decompress(packed))
         store.change(stale, new)
-    if changes:
+    if changes and compact:
         store.compact()
     if not had_levels:  # every wt:hasLevel in the store is one just derived
         return derived_count

@@ -194,14 +194,19 @@ def test_levels_are_rederived_in_place(store, table):
     assert set(store.values(quads)) == levels | {("urn:x:other", "urn:x:no-track", str(WT.ModeMinor))}
 
 
-def test_tagging_through_the_python_api_stores_the_levels(store, table):
+def test_tagging_through_the_python_api_stores_the_levels(store, table, monkeypatch):
     """apply_model (the Python API, the demo pipeline), not only `whytag tag`, stores each track's music-knowledge
-    levels, which the queries read (fast and minor; the catalog pages)."""
+    levels, which the queries read (fast and minor; the catalog pages), and compacts the store once for the tags and
+    the levels (it compacted after the levels, then again)."""
     from whytag.kg.namespaces import WT
+    from whytag.kg.store import GraphStore
 
     tracks, _ = stored(store, table)
     assert not list(store.values("SELECT ?t WHERE { GRAPH ?g { ?t wt:hasLevel ?l } }"))
+    compactions, compact = [], GraphStore.compact
+    monkeypatch.setattr(GraphStore, "compact", lambda graph: compactions.append(graph) or compact(graph))
     apply_model(store, "toy")
+    assert compactions == [store]
     fast = {t for (t,) in store.values(f"SELECT ?t WHERE {{ GRAPH ?t {{ ?t wt:hasLevel <{WT.TempoFast}> }} }}")}
     assert fast == {str(t) for t, bpm in zip(tracks, table["BPM"]) if bpm >= 120.0}
     assert 0 < len(fast) < len(table)
