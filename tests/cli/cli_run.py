@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 
 def whytag(*args: str, store=None, check: bool = True) -> subprocess.CompletedProcess:
@@ -12,3 +13,15 @@ def whytag(*args: str, store=None, check: bool = True) -> subprocess.CompletedPr
     if check and result.returncode != 0:
         raise AssertionError(f"{command} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def tagged_table(folder: Path) -> Path:
+    """A store in `folder` of the feature table's 12 tracks t0…t11 (BPM 60…170; 'fast' from t6 on) as a user makes
+    it: learned and tagged, so its tracks can be explained."""
+    table = folder / "table.csv"
+    table.write_text("id,BPM,Spectral-Centroid,fast\n" + "".join(
+        f"t{i},{60 + 10 * i},{500 + 50 * i},{int(i >= 6)}\n" for i in range(12)))
+    store = folder / "graph"
+    whytag("learn", "--features", str(table), "--labels", str(table), "--label-columns", "fast", store=store)
+    whytag("tag", "--quiet", store=store)
+    return store

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cli_run import whytag
+from cli_run import tagged_table, whytag
 from rdflib import Graph
 
 
@@ -57,12 +57,7 @@ def test_an_ill_typed_value_is_one_line_from_explain_and_printed_as_text_by_quer
     a traceback), and query prints its text, so a user can find it."""
     from whytag.kg.store import open_store
 
-    table = tmp_path / "table.csv"
-    table.write_text("id,BPM,Spectral-Centroid,fast\n" + "".join(
-        f"t{i},{60 + 10 * i},{500 + 50 * i},{int(i >= 6)}\n" for i in range(12)))
-    store = tmp_path / "graph"
-    whytag("learn", "--features", str(table), "--labels", str(table), "--label-columns", "fast", store=store)
-    whytag("tag", "--quiet", store=store)
+    store = tagged_table(tmp_path)
     track = "urn:whytag:track/table/t8"
     with open_store(store) as graph:
         graph.update(f'INSERT DATA {{ GRAPH <{track}> {{ <{track}> wt:bpm "abc"^^xsd:double }} }}')

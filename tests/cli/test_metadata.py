@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from cli_run import whytag
+from cli_run import tagged_table, whytag
 from rdflib import Literal
 from whytag_testing import DAVIS, KELLY, KIND_OF_BLUE, SO_WHAT, write_tagged_audio
 
@@ -91,12 +91,7 @@ def test_a_metadata_table_names_tracks_by_file_path_or_iri_and_reports_what_it_c
 
 def test_explain_accepts_and_shows_artist_and_title_and_lists_the_tracks_an_ambiguous_name_has(tmp_path):
     """Tracks of a feature table (no audio, no tags), named by a metadata table, learned, tagged and explained."""
-    table = tmp_path / "table.csv"
-    table.write_text("id,BPM,Spectral-Centroid,fast\n" + "".join(
-        f"t{i},{60 + 10 * i},{500 + 50 * i},{int(i >= 6)}\n" for i in range(12)))
-    store = tmp_path / "graph"
-    whytag("learn", "--features", str(table), "--labels", str(table), "--label-columns", "fast", store=store)
-    whytag("tag", "--quiet", store=store)
+    store = tagged_table(tmp_path)
     names = tmp_path / "names.csv"
     names.write_text("track,title,artist\nt9,So What,Miles Davis\nt10,So What,Bill Evans\n")
     whytag("ingest", "--metadata", str(names), store=store)
