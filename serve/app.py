@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import logging
 import os
 import re
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import partial
@@ -37,7 +35,7 @@ from whytag.kg.namespaces import PREFIXES, SKOS, WT, prefixed_name
 from whytag.kg.protocol import serialize_triples
 from whytag.kg.queries import documented
 from whytag.kg.store import GraphStore, StoreError
-from whytag.serve.cache import Kept
+from whytag.serve.cache import Kept, UnderWay
 from whytag.serve.catalog import Catalog, CatalogError, View
 from whytag.serve.chart import by_family, position_bar
 from whytag.serve.links import AUDIO, audio_url, page_number, page_url
@@ -55,7 +53,6 @@ from whytag.serve.sparql import (
 )
 from whytag.serve.waterfall import mini_waterfall, waterfall
 
-LOG = logging.getLogger("whytag")
 TEMPLATES = Path(__file__).parent / "templates"
 PAGE_TYPES = ["text/html", *GRAPH_TYPES]
 QUERY_TYPES = ("application/sparql-query", "application/sparql-update")
@@ -103,36 +100,13 @@ def create_app(graph: GraphStore, settings: Settings = Settings(), report: Calla
     templates.env.filters["position"] = lambda bar: Markup(position_bar(bar))
     templates.env.filters["mini"] = lambda explanation: Markup(mini_waterfall(explanation))
 
-    drawing: dict[Hashable, asyncio.Future] = {}  # pages being drawn now, by key (on the event loop only)
-    awaiting: Counter[asyncio.Future] = Counter()  # the requests awaiting each of them now
+    drawing = UnderWay("a page")  # pages being drawn now
+    running = UnderWay("a query's answer", expected=(ProtocolError,))  # keepable queries' answers being made now
 
     async def drawn(key: Hashable, draw: Callable[[], Answer]) -> Answer:
         """The page `draw` makes, drawn in a page thread and kept if it fits; a request for a page being drawn awaits
-        that one here, on the event loop, instead of holding a page thread to wait in (32 clients asking one rule
-        page for the first time took every page thread, and the track pages queued behind them)."""
-        pending = drawing.get(key)
-        if pending is None:
-            pending = drawing[key] = asyncio.ensure_future(
-                anyio.to_thread.run_sync(answers.get, key, draw, limiter=page_threads))
-            pending.add_done_callback(partial(ended, key))
-        awaiting[pending] += 1
-        try:
-            return await asyncio.shield(pending)  # a client that goes away does not stop the others' page
-        finally:
-            awaiting[pending] -= 1
-            if not awaiting[pending]:
-                del awaiting[pending]
-
-    def ended(key: Hashable, done: asyncio.Future) -> None:
-        """A draw's end (run before its awaiting requests resume): no longer awaited by new requests, and its failure
-        retrieved. The requests still awaiting it answer it (a 500 each, logged by the server); with none left, it is
-        one line here, not asyncio's "exception was never retrieved" and a traceback when the draw is collected."""
-        if drawing.get(key) is done:
-            drawing.pop(key)
-        failure = None if done.cancelled() else done.exception()
-        if failure is not None and not awaiting[done]:
-            LOG.warning(f"whytag serve: drawing a page failed after every request for it had left: "
-                        f"{first_line(failure)} ({key})")
+        that one, on the event loop, instead of holding a page thread to wait in."""
+        return await drawing.get(key, partial(anyio.to_thread.run_sync, answers.get, key, draw, limiter=page_threads))
 
     def html(request: Request, name: str, context: dict, status: int = 200) -> Response:
         return templates.TemplateResponse(request, name, context, status_code=status, headers={"Vary": "Accept"})
@@ -165,9 +139,10 @@ def create_app(graph: GraphStore, settings: Settings = Settings(), report: Calla
                 reader.changed()
                 catalog.changed()
                 answers.clear()
-                drawing.clear()  # a request after the update draws its page anew, not awaiting one from before
+                drawing.forget()  # a request after the update draws its page anew, not awaiting one from before
+                running.forget()  # and answers its query anew
                 return Response(status_code=204)
-            return await _answer_query(graph, text, request, params, settings.limits, query_threads, answers)
+            return await _answer_query(graph, text, request, params, settings.limits, query_threads, answers, running)
         except ProtocolError as err:
             return PlainTextResponse(f"{err}\n", status_code=err.status, headers=err.headers)
 
@@ -318,9 +293,11 @@ def _authorize(request: Request, token: str | None) -> None:
 
 
 async def _answer_query(store: GraphStore, text: str, request: Request, params: dict[str, list[str]],
-                        limits: Limits, limiter: anyio.CapacityLimiter, answers: Kept) -> Response:
+                        limits: Limits, limiter: anyio.CapacityLimiter, answers: Kept, running: UnderWay) -> Response:
     """Answer a kept query at once, else run it in a worker thread once one is free; past the time limit (the
-    thread's CPU seconds, not the time since the request's arrival) answer 503 without waiting."""
+    thread's CPU seconds, not the time since the request's arrival) answer 503 without waiting. Requests for a
+    keepable query under way await it on the event loop, holding no query thread, and get its answer or its error
+    (32 identical cold queries took 16 query threads, 15 of them to wait in)."""
     accept = request.headers.get("accept")
     format_param = (params.get("format") or params.get("output") or [None])[0]
     graphs = params.get("default-graph-uri", []), params.get("named-graph-uri", [])
@@ -334,8 +311,11 @@ async def _answer_query(store: GraphStore, text: str, request: Request, params: 
             return run_query(store, text, accept, limits, format_param, *graphs)
         return answers.get(key, lambda: run_query(store, text, accept, limits, format_param, *graphs))
 
-    async with limiter:  # waiting for a query thread is queueing, not running: the time limit starts after it
-        answer = await _within_limit(partial(refuse_remote_calls, text, limits), work, limits)
+    async def answer_now() -> Answer:
+        async with limiter:  # waiting for a query thread is queueing, not running: the time limit starts after it
+            return await _within_limit(partial(refuse_remote_calls, text, limits), work, limits)
+
+    answer = await (answer_now() if key is None else running.get(key, answer_now))
     return Response(answer.body, media_type=answer.media_type)
 
 

@@ -1,14 +1,21 @@
 """Answers kept between requests until the store changes: `whytag serve` holds the store's write lock,
-so only its own updates (which call `clear`) can make a kept answer stale.
+so only its own updates (which call `clear`) can make a kept answer stale. And answers under way, awaited by
+whoever else asks for the same one meanwhile.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections import Counter, OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from functools import partial
 from typing import TypeVar
 
+from whytag.errors import first_line
+
+LOG = logging.getLogger("whytag")
 T = TypeVar("T")
 
 
@@ -67,3 +74,46 @@ class Kept:
             self._answers.clear()
             self._held = 0
             self._generation += 1
+
+
+class UnderWay:
+    """Answers being made now, by key, on the event loop: a request for one under way awaits it there instead of
+    making it again, holding no thread meanwhile (32 clients asking one rule page for the first time took every
+    page thread, and the track pages queued behind them; identical cold queries each took a query thread)."""
+
+    def __init__(self, what: str, expected: tuple[type[Exception], ...] = ()):
+        self.what = what  # what it makes ("a page"), for the log
+        self.expected = expected  # failures that are answers (a 503 past the time limit), never logged here
+        self._running: dict[Hashable, asyncio.Future] = {}
+        self._awaiting: Counter[asyncio.Future] = Counter()  # the requests awaiting each now
+
+    async def get(self, key: Hashable, make: Callable[[], Awaitable[T]]) -> T:
+        """The answer `make()` gives, made once for every request asking for `key` while it is under way; each
+        gets its answer or its error. A request that goes away does not stop it for the others."""
+        pending = self._running.get(key)
+        if pending is None:
+            pending = self._running[key] = asyncio.ensure_future(make())
+            pending.add_done_callback(partial(self._ended, key))
+        self._awaiting[pending] += 1
+        try:
+            return await asyncio.shield(pending)
+        finally:
+            self._awaiting[pending] -= 1
+            if not self._awaiting[pending]:
+                del self._awaiting[pending]
+
+    def forget(self) -> None:
+        """Make later requests start their answers anew (the store changed); those awaiting one under way get it."""
+        self._running.clear()
+
+    def _ended(self, key: Hashable, done: asyncio.Future) -> None:
+        """An answer's end (run before the requests awaiting it resume): no longer awaited by new requests, and its
+        failure retrieved. The requests still awaiting it answer it (an unexpected one is a 500 each, logged by the
+        server); with none left, it is one line here, not asyncio's "exception was never retrieved" and a
+        traceback when it is collected."""
+        if self._running.get(key) is done:
+            del self._running[key]
+        failure = None if done.cancelled() else done.exception()
+        if failure is not None and not self._awaiting[done] and not isinstance(failure, self.expected):
+            LOG.warning(f"whytag serve: making {self.what} failed after every request for it had left: "
+                        f"{first_line(failure)} ({key})")

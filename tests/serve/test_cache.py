@@ -193,7 +193,7 @@ def test_a_draw_that_fails_after_every_request_left_is_one_logged_line_not_async
     app = make_app(tagged_store)
     while not app.state.reader.ranged():  # one key for the page (see the tests above)
         time.sleep(0.05)
-    said = "whytag serve: drawing a page failed after every request for it had left: the draw broke"
+    said = "whytag serve: making a page failed after every request for it had left: the draw broke"
 
     async def leave_then_fail() -> None:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://whytag") as asgi:

@@ -184,3 +184,82 @@ def test_time_waiting_for_a_query_thread_does_not_count_toward_the_time_limit(ta
     anyio.run(main)
     assert answers[0].status_code == 200, answers[0].text
     assert answers[0].json()["results"]["bindings"][0]["n"]["value"] == "40"
+
+
+def _asked_together(app, queries: list[str], meanwhile=None) -> list:
+    """Each of `queries` sent at once to the app in-process (httpx's ASGI transport); `meanwhile(client)`, awaited
+    while they are under way, may send others. The answers, in the order asked."""
+    import anyio
+    import httpx
+
+    answers: dict[int, httpx.Response] = {}
+
+    async def ask(client: httpx.AsyncClient, i: int, text: str) -> None:
+        answers[i] = await client.get("/sparql", params={"query": text}, timeout=60)
+
+    async def main() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://whytag") as client, \
+                anyio.create_task_group() as group:
+            for i, text in enumerate(queries):
+                group.start_soon(ask, client, i, text)
+            if meanwhile is not None:
+                await meanwhile(client)
+    anyio.run(main)
+    return [answers[i] for i in range(len(queries))]
+
+
+def test_identical_cold_queries_asked_together_run_once_on_one_query_thread(tagged_store, monkeypatch):
+    """More identical queries than there are query threads, while the first runs: the store answers it once, the
+    others await it holding no query thread (each held one to wait in), and another query is answered meanwhile."""
+    import threading
+    import time
+
+    import anyio
+
+    from whytag.serve import app as app_module
+    from whytag.serve.app import QUERY_THREADS, Settings, create_app
+    from whytag.serve.sparql import Limits
+
+    release, ran, run_query = threading.Event(), [], app_module.run_query
+
+    def held(store, text, *args):  # the real query, run once the test says so
+        ran.append(text)
+        if text == COUNT:
+            release.wait(20)
+        return run_query(store, text, *args)
+    monkeypatch.setattr(app_module, "run_query", held)
+    app = create_app(tagged_store, Settings(Limits(timeout=5, max_results=1000)))
+    threads, seen = app.state.query_threads, {}
+
+    async def meanwhile(client) -> None:
+        deadline = time.monotonic() + 20
+        while not ran and time.monotonic() < deadline:
+            await anyio.sleep(0.01)
+        await anyio.sleep(0.3)  # the others arrive and wait
+        seen["held"] = threads.borrowed_tokens
+        seen["other"] = await client.get("/sparql", params={"query": "ASK { ?t a wt:Track }"})
+        release.set()
+    answers = _asked_together(app, [COUNT] * (QUERY_THREADS + 4), meanwhile)
+    assert seen["held"] == 1 and seen["other"].json()["boolean"] is True
+    assert [a.status_code for a in answers] == [200] * len(answers) and len({a.text for a in answers}) == 1
+    assert answers[0].json()["results"]["bindings"][0]["n"]["value"] == "40"
+    assert ran.count(COUNT) == 1
+
+
+def test_identical_queries_awaiting_one_past_the_time_limit_get_its_503(tagged_store, monkeypatch):
+    """The time limit still stops the one running (a real runaway query): every request awaiting it gets its 503,
+    and the store ran it once; the next query is answered."""
+    from whytag.serve import app as app_module
+    from whytag.serve.app import Settings, create_app
+    from whytag.serve.sparql import Limits
+
+    ran, run_query = [], app_module.run_query
+    monkeypatch.setattr(app_module, "run_query", lambda store, text, *args: ran.append(text) or run_query(
+        store, text, *args))
+    app = create_app(tagged_store, Settings(Limits(timeout=0.5, max_results=10**9)))
+    runaway = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    answers = _asked_together(app, [runaway] * 6)
+    assert [a.status_code for a in answers] == [503] * 6 and all("time limit of 0.5 s" in a.text for a in answers)
+    assert ran == [runaway]
+    assert _asked_together(app, [COUNT])[0].json()["results"]["bindings"][0]["n"]["value"] == "40"
