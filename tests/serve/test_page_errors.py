@@ -62,7 +62,7 @@ def test_other_requests_the_pages_refuse_say_why_in_a_page(client, target, statu
 
 
 def test_a_failure_while_drawing_a_page_is_a_500_page(tagged_store, monkeypatch):
-    from conftest import make_app
+    from serve_testing import make_app
     from starlette.testclient import TestClient
 
     from whytag.serve.pages import Reader
@@ -116,7 +116,7 @@ def test_tag_and_rule_pages_count_pages_from_1(client, tagged_store, kind):
 @pytest.fixture(scope="module")
 def long_store(tmp_path_factory):
     """140 tracks made as the shared store's 40 are: over 50 of them predicted energetic, so two pages of 50."""
-    from conftest import fill_tagged
+    from serve_testing import fill_tagged
 
     from whytag.kg.store import open_store
 

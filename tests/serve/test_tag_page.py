@@ -123,7 +123,7 @@ def test_a_mini_waterfall_is_drawn_from_the_explanation_whytag_explain_gives(shi
 def named_tags(tmp_path_factory):
     """The tagged store's tracks, two of them titled and credited by a metadata table (one with two artists),
     served."""
-    from conftest import fill_tagged
+    from serve_testing import fill_tagged
     from starlette.testclient import TestClient
 
     from whytag.kg.metadata_table import import_metadata
