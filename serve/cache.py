@@ -59,7 +59,8 @@ class Kept:
             return answer
         finally:
             with self._lock:
-                del self._reading[key]
+                if self._reading.get(key) is reading:  # (a clear since has let another read begin)
+                    del self._reading[key]
             reading.set()
 
     def peek(self, key: Hashable) -> object | None:
@@ -69,11 +70,14 @@ class Kept:
             return None if kept is None else kept[0]
 
     def clear(self) -> None:
-        """Forget every answer: the store was updated."""
+        """Forget every answer: the store was updated. A read under way answers only those who asked before; one
+        asking after reads anew at once (it waited for the read from before, and then read again: a track page
+        drawn across an update held the page after it until the first was drawn)."""
         with self._lock:
             self._answers.clear()
             self._held = 0
             self._generation += 1
+            self._reading = {}
 
 
 class UnderWay:

@@ -11,7 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-from conftest import make_app, serving
+from serve_testing import HUNG, make_app, serving
 
 from whytag.serve.cache import Kept
 
@@ -79,6 +79,27 @@ def test_an_answer_read_across_a_clear_is_not_kept():
     assert kept.get("k", lambda: "after") == "after"
 
 
+def test_a_read_asked_after_a_clear_does_not_await_one_under_way_from_before_it():
+    kept, answers = Kept(100), []
+    reading, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def before():
+        reading.set()
+        release.wait(HUNG)  # released by the test; the bound only ends a run that awaits this read
+        done.set()
+        return "read before the update"
+    thread = threading.Thread(target=lambda: answers.append(kept.get("k", before)))
+    thread.start()
+    try:
+        assert reading.wait(HUNG)
+        kept.clear()
+        assert kept.get("k", lambda: "after") == "after" and not done.is_set()  # read anew, not awaited
+    finally:
+        release.set()
+        thread.join()
+    assert answers == ["read before the update"] and kept.get("k", lambda: "again") == "after"
+
+
 def test_a_query_with_a_random_or_fresh_value_is_answered_afresh(client):
     query = {"query": "SELECT (RAND() AS ?r) (STRUUID() AS ?u) WHERE {}", "format": "csv"}
     answers = {client.get("/sparql", params=query).text for _ in range(3)}
@@ -106,6 +127,29 @@ def test_a_page_is_drawn_once_until_an_update_changes_what_it_shows(client, monk
     assert "A kept page, relabelled" not in client.get("/resource", params=page).text
 
 
+def ranges_read(app) -> threading.Semaphore:
+    """Wait until the app has read the catalog's ranges (a page's key says whether they are read, so every request
+    after it has the same key); a semaphore for `counted`."""
+    deadline = time.monotonic() + HUNG
+    while not app.state.reader.ranged():
+        assert time.monotonic() < deadline, "the catalog's ranges were not read"
+        time.sleep(0.05)
+    return threading.Semaphore(0)
+
+
+def counted(arrived: threading.Semaphore):
+    """`Reader.ranged` releasing `arrived` once per page request: the server asks it as it makes the request's key,
+    and then, with no await between, waits for the page being drawn under that key or draws it."""
+    from whytag.serve.pages import Reader
+
+    ranged = Reader.ranged
+
+    def ranged_and_counted(reader) -> bool:
+        arrived.release()
+        return ranged(reader)
+    return ranged_and_counted
+
+
 def test_requests_for_a_page_being_drawn_await_it_without_holding_the_page_threads(tagged_store, monkeypatch):
     """More requests for one rule page than there are page threads, while it is drawn: it is drawn once, every one
     gets it, and another rule page and a track page asked meanwhile are answered (those waiting hold no thread)."""
@@ -114,27 +158,25 @@ def test_requests_for_a_page_being_drawn_await_it_without_holding_the_page_threa
 
     rules = tagged_store.rows("SELECT ?r WHERE { ?r a wt:Rule } ORDER BY ?r LIMIT 2")
     held_rule, other_rule = (str(r) for (r,) in rules)
-    release, draws, drawn = threading.Event(), [], Reader.rule
+    drawing, release, draws, drawn = threading.Event(), threading.Event(), [], Reader.rule
 
     def held(reader, iri, number):  # the real page, drawn once the test says so
         draws.append(iri)
         if iri == held_rule:
-            release.wait(20)
+            drawing.set()
+            release.wait(HUNG)
         return drawn(reader, iri, number)
     monkeypatch.setattr(Reader, "rule", held)
     app = make_app(tagged_store)
-    while not app.state.reader.ranged():  # a page's key says whether the ranges are read: one key for all
-        time.sleep(0.05)
+    arrived = ranges_read(app)  # a page's key says whether the ranges are read: one key for all
+    monkeypatch.setattr(Reader, "ranged", counted(arrived))
     with serving(tagged_store, app) as url, ThreadPoolExecutor(PAGE_THREADS + 4) as pool:
-        asked = [pool.submit(httpx.get, f"{url}/resource", params={"iri": held_rule}, timeout=30)
+        asked = [pool.submit(httpx.get, f"{url}/resource", params={"iri": held_rule}, timeout=HUNG)
                  for _ in range(PAGE_THREADS + 4)]
-        deadline = time.monotonic() + 10
-        while not draws and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(0.3)  # the others arrive and wait
         try:
-            other = httpx.get(f"{url}/resource", params={"iri": other_rule}, timeout=5)
-            track = httpx.get(f"{url}/track/synthetic/t1", timeout=5)
+            assert drawing.wait(HUNG) and all(arrived.acquire(timeout=HUNG) for _ in asked), "not all arrived"
+            other = httpx.get(f"{url}/resource", params={"iri": other_rule}, timeout=HUNG)
+            track = httpx.get(f"{url}/track/synthetic/t1", timeout=HUNG)
         finally:
             release.set()
         answers = [future.result() for future in asked]
@@ -154,22 +196,22 @@ def test_a_page_whose_draw_fails_fails_every_waiter_once_and_is_drawn_anew_next_
     def failing(reader, iri, number):  # the first draw fails once the test says so; later ones are the real page
         draws.append(iri)
         if len(draws) == 1:
-            release.wait(20)
+            release.wait(HUNG)
             raise RuntimeError("the draw broke")
         return drawn(reader, iri, number)
     monkeypatch.setattr(Reader, "rule", failing)
     app = make_app(tagged_store)
-    while not app.state.reader.ranged():  # one key for all (see the test above)
-        time.sleep(0.05)
+    arrived = ranges_read(app)  # one key for all (see the test above)
+    monkeypatch.setattr(Reader, "ranged", counted(arrived))
     with serving(tagged_store, app) as url, ThreadPoolExecutor(4) as pool:
-        asked = [pool.submit(httpx.get, f"{url}/resource", params={"iri": str(rule)}, timeout=30) for _ in range(4)]
-        deadline = time.monotonic() + 10
-        while not draws and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(0.3)  # the others arrive and wait
-        release.set()
+        asked = [pool.submit(httpx.get, f"{url}/resource", params={"iri": str(rule)}, timeout=HUNG)
+                 for _ in range(4)]
+        try:
+            assert all(arrived.acquire(timeout=HUNG) for _ in asked), "the requests did not arrive"
+        finally:
+            release.set()
         answers = [future.result() for future in asked]
-        again = httpx.get(f"{url}/resource", params={"iri": str(rule)}, timeout=30)
+        again = httpx.get(f"{url}/resource", params={"iri": str(rule)}, timeout=HUNG)
     assert [a.status_code for a in answers] == [500] * 4 and all("the draw broke" in a.text for a in answers)
     assert again.status_code == 200 and len(draws) == 2
 
@@ -222,30 +264,30 @@ def test_a_page_drawn_across_an_update_is_neither_awaited_nor_kept_after_it(tagg
     from whytag.serve.pages import Reader
 
     track, label = "urn:whytag:track/synthetic/t3", "Relabelled while drawn"
-    release, draws, read = threading.Event(), [], Reader.track
+    drawing, release, draws, read = threading.Event(), threading.Event(), [], Reader.track
 
     def held(reader, iri):  # the first draw waits, having read its heading, until the test says so
         draws.append(iri)
         if len(draws) == 1:
-            release.wait(20)
+            drawing.set()
+            release.wait(HUNG)
         return read(reader, iri)
     monkeypatch.setattr(Reader, "track", held)
     monkeypatch.setattr(Reader, "ranged", lambda self: True)  # one key for every request
     auth = {"Authorization": "Bearer s3cret"}
     with serving(tagged_store) as url, ThreadPoolExecutor(1) as pool:
-        before = pool.submit(httpx.get, f"{url}/resource", params={"iri": track}, timeout=30)
-        deadline = time.monotonic() + 10
-        while not draws and time.monotonic() < deadline:
-            time.sleep(0.01)
+        before = pool.submit(httpx.get, f"{url}/resource", params={"iri": track}, timeout=HUNG)
+        assert drawing.wait(HUNG), "the first draw did not begin"
         insert = f"INSERT DATA {{ GRAPH <urn:test:drawn> {{ <{track}> skos:prefLabel '{label}' }} }}"
         try:
-            assert httpx.post(f"{url}/sparql", data={"update": insert}, headers=auth).status_code == 204
-            after = httpx.get(f"{url}/resource", params={"iri": track}, timeout=30)
+            assert httpx.post(f"{url}/sparql", data={"update": insert}, headers=auth,
+                              timeout=HUNG).status_code == 204
+            after = httpx.get(f"{url}/resource", params={"iri": track}, timeout=HUNG)
             release.set()
             assert before.result().status_code == 200
-            later = httpx.get(f"{url}/resource", params={"iri": track}, timeout=30)
+            later = httpx.get(f"{url}/resource", params={"iri": track}, timeout=HUNG)
         finally:
             release.set()
-            httpx.post(f"{url}/sparql", data={"update": "DROP GRAPH <urn:test:drawn>"}, headers=auth)
+            httpx.post(f"{url}/sparql", data={"update": "DROP GRAPH <urn:test:drawn>"}, headers=auth, timeout=HUNG)
     assert after.status_code == 200 and label in after.text and len(draws) >= 2
     assert label in later.text
