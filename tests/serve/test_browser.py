@@ -264,12 +264,13 @@ def test_sorting_and_facets_change_the_rows_as_the_store_says(browser, site, lib
 
 def test_the_player_plays_the_ingested_file(browser, pages):
     from selenium.webdriver.support.ui import WebDriverWait
+    from serve_testing import HUNG
 
     player = "document.querySelector('audio.player')"
     for page in (pages["track"], pages["catalog"]):
         browser.get(page)
         browser.execute_script(f"{player}.play()")
-        WebDriverWait(browser, 30, poll_frequency=0.1).until(
+        WebDriverWait(browser, HUNG, poll_frequency=0.1).until(
             lambda driver: driver.execute_script(f"return {player}.error !== null || {player}.currentTime > 0.5"),
             f"{page}: the player did not play")
         assert browser.execute_script(f"return {player}.error") is None, f"{page}: the player failed"

@@ -207,27 +207,31 @@ def test_pages_render_a_bounded_number_at_once_and_queries_answer_meanwhile(serv
     from concurrent.futures import ThreadPoolExecutor
 
     import httpx
+    from serve_testing import HUNG
 
     from whytag.serve import app as served
     from whytag.serve.pages import Reader
 
-    started, release, read = threading.Semaphore(0), threading.Event(), Reader.track
+    arrived, started, release = threading.Semaphore(0), threading.Semaphore(0), threading.Event()
+    read, ranged = Reader.track, Reader.ranged
 
     def held(self, iri):
         started.release()
-        release.wait(30)
+        release.wait(HUNG)  # released by the test; the bound only ends a hung run
         return read(self, iri)
 
     monkeypatch.setattr(Reader, "track", held)
+    monkeypatch.setattr(Reader, "ranged", lambda self: arrived.release() or ranged(self))  # asked once a request
     loads = served.PAGE_THREADS + 2
     with ThreadPoolExecutor(loads) as pool:
-        pages = [pool.submit(httpx.get, f"{server_url}/resource", params={"iri": TRACK, "page": n + 1}, timeout=60)
+        pages = [pool.submit(httpx.get, f"{server_url}/resource", params={"iri": TRACK, "page": n + 1}, timeout=HUNG)
                  for n in range(loads)]
         try:
-            assert all(started.acquire(timeout=20) for _ in range(served.PAGE_THREADS))
+            assert all(started.acquire(timeout=HUNG) for _ in range(served.PAGE_THREADS))
+            assert all(arrived.acquire(timeout=HUNG) for _ in range(loads))  # every load is in the server
             assert not started.acquire(timeout=1), "more pages rendered at once than PAGE_THREADS"
             asked = httpx.get(f"{server_url}/sparql", params={"query": f"ASK {{ <{TRACK}> a wt:Track }}"},
-                              headers={"Accept": "application/sparql-results+json"}, timeout=10)
+                              headers={"Accept": "application/sparql-results+json"}, timeout=HUNG)
             assert asked.status_code == 200 and asked.json()["boolean"] is True
         finally:
             release.set()

@@ -13,6 +13,7 @@ import time
 import httpx
 import numpy as np
 import pandas as pd
+from serve_testing import HUNG
 
 
 def test_serve_process_and_commands_pointed_at_it(tmp_path, audio_folder):
@@ -30,16 +31,21 @@ def test_serve_process_and_commands_pointed_at_it(tmp_path, audio_folder):
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + HUNG
         while True:
             try:
-                if httpx.get(url + "sparql", params={"query": "ASK {}"}, timeout=2).status_code == 200:
+                if httpx.get(url + "sparql", params={"query": "ASK {}"}, timeout=HUNG).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             assert server.poll() is None, server.stdout.read()
-            assert time.monotonic() < deadline, "whytag serve did not answer within 60 s"
+            assert time.monotonic() < deadline, f"whytag serve did not answer within {HUNG:g} s"
             time.sleep(0.2)
+        said = []
+        for line in server.stdout:  # the catalog is read in the background at the start: wait for its end
+            said.append(line)
+            if "catalog read:" in line:
+                break
         assert serving_note(location).read_text().strip() == url
         beside = subprocess.run(whytag + [str(location), "query", "--format", "csv",
                                           "SELECT (COUNT(?t) AS ?n) WHERE { ?t a wt:Track }"],
@@ -63,11 +69,11 @@ def test_serve_process_and_commands_pointed_at_it(tmp_path, audio_folder):
         ingested = subprocess.run(whytag + ingest, capture_output=True, text=True)
         assert ingested.stdout.startswith("ingested 3 file(s) as 3 track(s); 2 failed"), ingested.stderr
         count = httpx.post(url + "sparql", data={"query": "SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t a wt:Track }"},
-                           headers={"Accept": "text/csv"}, timeout=10)
+                           headers={"Accept": "text/csv"}, timeout=HUNG)
         assert count.text.split() == ["n", "8"]
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        server.wait(timeout=HUNG)
     assert not serving_note(location).exists()
-    said = server.stdout.read()  # the catalog read at the start, in the background, said as it starts and ends
+    said = "".join(said)  # the catalog read at the start, in the background, said as it starts and ends
     assert "reading the catalog for its pages" in said and re.search(r"catalog read: 5 tracks in [0-9.]+ s", said)
