@@ -23,7 +23,9 @@ from pathlib import Path
 
 import httpx
 
-START_SECONDS = 90  # Virtuoso creates its database and checkpoints several times on a first start (~10 s here)
+# a bound for a server that will never answer, not a pace: Virtuoso creates its database and checkpoints several times
+# on a first start (~10 s here, many times that on a loaded machine)
+START_SECONDS = 300
 VIRTUOSO_USER, VIRTUOSO_PASSWORD = "whytag", "whytag-test"
 
 
@@ -124,7 +126,7 @@ def _running(command: list[str], log: Path, probe: str) -> Iterator[None]:
         deadline = time.monotonic() + START_SECONDS
         while True:
             try:
-                if httpx.post(probe, data={"query": "ASK {}"}, timeout=2).status_code == 200:
+                if httpx.post(probe, data={"query": "ASK {}"}, timeout=30).status_code == 200:
                     break
             except httpx.TransportError:
                 pass

@@ -6,10 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+HUNG = 900  # seconds: a bound for a hung command, far past the slowest here on a loaded machine (never a pace)
+
 
 def whytag(*args: str, store=None, check: bool = True) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "whytag"] + (["--store", str(store)] if store else []) + list(args)
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=HUNG)
     if check and result.returncode != 0:
         raise AssertionError(f"{command} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result

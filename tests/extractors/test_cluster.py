@@ -26,6 +26,9 @@ pytest.importorskip("distributed", reason="the cluster extra (dask, distributed)
 
 RATE = 22050
 UNREACHABLE = "tcp://127.0.0.1:9"  # the discard port: nothing listens there
+# seconds to reach the local cluster's scheduler and a worker: a bound for a hung run (the default, 10 s, is how long
+# a user waits for a cluster; a loaded machine may take longer for the one started here)
+REACH = 120.0
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +62,7 @@ def test_the_cluster_writes_what_local_extraction_writes(tmp_path: Path, music: 
         for store in (here, there):
             ingest(store, [music], progress=False)
         local = extract_tracks(here, workers=1, progress=False)
-        remote = extract_tracks(there, scheduler=scheduler, progress=False)
+        remote = extract_tracks(there, scheduler=scheduler, progress=False, scheduler_timeout=REACH)
         assert local.failures == remote.failures == []
         assert remote.done == local.done and len(local.done) == 2
         expected = feature_values(here)
@@ -75,7 +78,7 @@ def test_a_failed_file_is_one_line_and_the_others_are_written(tmp_path: Path, mu
     sf.write(gone, synthesize(demo_clips(3)[2], seconds=2.0), RATE)
     ingest(store, [folder], progress=False)
     gone.unlink()  # the workers cannot read it
-    report = extract_tracks(store, scheduler=scheduler, progress=False)
+    report = extract_tracks(store, scheduler=scheduler, progress=False, scheduler_timeout=REACH)
     assert len(report.done) == 2 and all(count > 42 for count in report.done.values())
     assert {str(track) for track, _ in feature_values(store)} == {str(track) for track in report.done}
     failures = dict(line.split(": ", 1) for line in sorted(report.failures))
@@ -88,7 +91,8 @@ def test_bytes_that_are_not_audio_come_back_as_one_line(tmp_path: Path, music: P
     noise = tmp_path / "noise.wav"
     noise.write_bytes(np.random.default_rng(0).bytes(50_000))
     results = {path: (measured, error) for path, measured, error in
-               extract_many([noise, music / "clip0.wav"], scheduler=scheduler, progress=False)}
+               extract_many([noise, music / "clip0.wav"], scheduler=scheduler, progress=False,
+                            scheduler_timeout=REACH)}
     assert results[str(noise)] == (None, f"{noise}: not decodable audio (Format not recognised.)")
     measured, error = results[str(music / "clip0.wav")]
     assert error is None and measured[0].as_dict()["BPM"] > 0
@@ -97,14 +101,16 @@ def test_bytes_that_are_not_audio_come_back_as_one_line(tmp_path: Path, music: P
 def test_ingest_and_extract_on_the_cluster_from_the_command_line(tmp_path: Path, music: Path,
                                                                  scheduler: str) -> None:
     store = ["--store", str(tmp_path / "graph")]
-    result = CliRunner().invoke(main, [*store, "ingest", "--quiet", "--extract", "--scheduler", scheduler, str(music)])
+    result = CliRunner().invoke(main, [*store, "ingest", "--quiet", "--extract", "--scheduler", scheduler,
+                                              "--scheduler-timeout", str(REACH), str(music)])
     assert result.exit_code == 0, result.output
     assert "ingested 2 file(s) as 2 track(s); 0 failed" in result.stdout
     assert "from 2 track(s); 0 failed" in result.stdout
     with open_store(tmp_path / "graph", read_only=True) as opened:
         measured = feature_values(opened)
     assert len(measured) > 2 * 42
-    again = CliRunner().invoke(main, [*store, "extract", "--quiet", "--scheduler", scheduler])
+    again = CliRunner().invoke(main, [*store, "extract", "--quiet", "--scheduler", scheduler,
+                                             "--scheduler-timeout", str(REACH)])
     assert again.exit_code == 0, again.output
     assert f"extracted {len(measured)} feature values (signal, symbolic) from 2 track(s); 0 failed" in again.stdout
 

@@ -13,10 +13,13 @@ from whytag.kg.write_behind import WriteBehind
 def test_writes_run_in_order_one_at_a_time_beside_the_caller():
     events: list[str] = []
     running = threading.Semaphore(1)
+    went_on = threading.Event()
 
     def write(name: str) -> None:
         assert running.acquire(blocking=False), "two writes at once"
         events.append(f"start {name}")
+        if name == "a":  # a write run in the caller's thread would wait here for the bound, then end first
+            went_on.wait(60)
         time.sleep(0.05)
         events.append(f"end {name}")
         running.release()
@@ -25,6 +28,7 @@ def test_writes_run_in_order_one_at_a_time_beside_the_caller():
         for name in "abc":
             writer.submit(write, name)
             events.append(f"submitted {name}")  # the caller goes on while its write runs
+            went_on.set()
     assert events.index("submitted a") < events.index("end a")
     assert [e for e in events if not e.startswith("submitted")] == [
         "start a", "end a", "start b", "end b", "start c", "end c"]

@@ -102,7 +102,7 @@ def test_a_second_writer_waits_then_writes(tmp_path, clips):
         assert "waiting up to 600 s for another whytag command" in said, said
     finally:
         writer.release()  # only now can the second writer take the store
-    out, err = second.communicate(timeout=300)
+    out, err = second.communicate(timeout=900)
     assert second.returncode == 0, err
     assert "ingested 3 file(s) as 3 track(s)" in out
     assert run_whytag("validate", store=store).returncode == 0
@@ -126,7 +126,7 @@ def test_two_writing_commands_at_once_both_land(tmp_path, clips):
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                 for name in ("clip1.wav", "clip2.wav")]  # the second waits as long as the first may take
     for command in commands:
-        out, err = command.communicate(timeout=300)
+        out, err = command.communicate(timeout=900)
         assert command.returncode == 0, err
     count = run_whytag("query", "SELECT (COUNT(?t) AS ?n) WHERE { ?t a wt:Track }", "--format", "csv", store=store)
     assert count.stdout.split() == ["n", "3"]

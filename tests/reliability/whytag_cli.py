@@ -42,9 +42,10 @@ def whytag_command(*args: str, store: Path | str | None = None) -> list[str]:
     return [sys.executable, "-m", "whytag"] + (["--store", str(store)] if store is not None else []) + list(args)
 
 
-def run_whytag(*args: str, store: Path | str | None = None, timeout: float = 300,
+def run_whytag(*args: str, store: Path | str | None = None, timeout: float = 900,
                env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run the command to its end; stdout and stderr as text."""
+    """Run the command to its end (`timeout`: a bound for a hung one, far past the slowest on a loaded machine);
+    stdout and stderr as text."""
     return subprocess.run(whytag_command(*args, store=store), capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})})
 
