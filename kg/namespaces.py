@@ -105,6 +105,7 @@ class WT(DefinedNamespace):
     meanScore: URIRef
     measures: URIRef
     metric: URIRef
+    missingAsAverage: URIRef
     next: URIRef
     offset: URIRef
     onFeature: URIRef

@@ -72,6 +72,7 @@ class Reason:
     offset: float = 0.0
     low: float | None = None  # the training range of the effect's feature (one-feature effects)
     high: float | None = None
+    missing_average: bool = False  # a missing value counts as the average training track (wt:missingAsAverage)
 
     def text(self) -> str:
         if self.effect is None:
@@ -79,7 +80,12 @@ class Reason:
         levels = [r.level for r in self.readings if r.level]
         level = f" — {', '.join(levels)}" if levels else ""
         beyond = f" — {self.beyond_text()}" if self.held() is not None else ""
-        return f"{' and '.join(r.text() for r in self.readings)}{level}{beyond}: {self.contribution:+.3g}"
+        average = " — so it counts as the average training track" if self.as_average() else ""
+        return f"{' and '.join(r.text() for r in self.readings)}{level}{beyond}{average}: {self.contribution:+.3g}"
+
+    def as_average(self) -> bool:
+        """Whether a feature the reason reads is not measured and the model counts that as the training average."""
+        return self.missing_average and any(r.value is None for r in self.readings)
 
     def held(self) -> float | None:
         """The training range's edge the reading is held at, when its value lies beyond it (else None)."""
@@ -107,6 +113,8 @@ class Reason:
                                                    else "")
             lines.append(f"linear: {self.coefficient:+.3g} per unit × ({read} − "
                          f"training mean {self.center:.4g}) = {self.coefficient * (value - self.center):+.3g}")
+        if self.as_average():
+            lines.append(f"not measured: the training average of this feature's part, {self.offset:+.3g}")
         lines.append(f"less the training average of this feature's part: {0.0 - round(self.offset, 12):+.3g}")
         return lines
 
@@ -175,6 +183,7 @@ class Effect:
     high: float | None = None
     coefficient: float | None = None
     center: float | None = None
+    missing_average: bool = False
 
 
 @dataclass
@@ -195,9 +204,10 @@ def read_known(store: GraphStore, effects: list[str] | None = None) -> Known:
             features = found.setdefault(effect, Effect()).features
             if all(f != known for known, _, _ in features):  # a feature with two labels: its first
                 features.append((f, str(label or f.rsplit("#", 1)[-1]), str(symbol or "")))
-        for effect, coefficient, center, offset, low, high in store.values(query("effect-terms", effect=chunk)):
+        for effect, coefficient, center, offset, low, high, average in store.values(
+                query("effect-terms", effect=chunk)):
             held = found.setdefault(effect, Effect())
-            held.offset = float(offset)
+            held.offset, held.missing_average = float(offset), average is True
             if low is not None:
                 held.low, held.high = float(low), float(high)
             if coefficient is not None:
@@ -269,6 +279,7 @@ def _fill(reason: Reason, effect: Effect | None, values: dict[str, float],
                                        reading_level(f, value, levels)))
     reason.readings.sort(key=lambda r: r.label)
     reason.offset, reason.low, reason.high = effect.offset, effect.low, effect.high
+    reason.missing_average = effect.missing_average
     reason.coefficient, reason.center = effect.coefficient, effect.center
 
 

@@ -220,7 +220,7 @@ class Scorer:
         cost more to build than everything else in tagging (kg.ntriples).
         """
         terms = [m.terms(X) for m in self.models]  # each rule evaluated once, for the logits and the reasons
-        fired = [np.column_stack(fires) if fires else np.zeros((len(X), 0), bool) for fires, _ in terms]
+        fired = [np.column_stack(fires) if fires else np.zeros((len(X), 0), bool) for fires, *_ in terms]
         logits = (np.column_stack([m.logit(X, t) for m, t in zip(self.models, terms)]) if len(X)
                   else np.zeros((0, len(self.models))))
         scores = np.column_stack([scores_of(lg, m.link) for m, lg in zip(self.models, logits.T)]) if len(X) else logits

@@ -48,15 +48,18 @@ def sample_assignments(store: GraphStore, n: int) -> list[tuple[URIRef, URIRef, 
 
 
 def rederive(store: GraphStore, n: int) -> list[Rederived]:
-    """Re-derive n sampled predicted assignments in the store (rules fired and linear terms by SPARQL)."""
+    """Re-derive n sampled predicted assignments in the store (rules fired, linear terms and the offsets of effects
+    missing a value, by SPARQL)."""
     sample = sample_assignments(store, n)
     if not sample:
         return []
     pairs = [(track, tm) for _, track, tm, *_ in sample]
     rules = {(t, tm): total for t, tm, total in store.values(query("rules-fired", track=pairs))}
     linear = {(t, tm): total for t, tm, total in store.values(query("linear-terms-summed", track=pairs))}
+    missing = {(t, tm): total for t, tm, total in store.values(query("missing-as-average", track=pairs))}
     out = []
     for a, track, tm, logit, score, link, intercept in sample:
-        derived = intercept + rules.get((str(track), str(tm)), 0.0) + linear.get((str(track), str(tm)), 0.0)
+        key = (str(track), str(tm))
+        derived = intercept + rules.get(key, 0.0) + linear.get(key, 0.0) + missing.get(key, 0.0)
         out.append(Rederived(a, logit, score, derived, score_of(derived, link)))
     return out

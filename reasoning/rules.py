@@ -143,13 +143,16 @@ def model_graph(info: ModelInfo, models: Iterable[TagModel]) -> Graph:
 
 
 def add_effect(graph: Graph, iri: URIRef, tag: URIRef, effect: Effect, model: TagModel) -> None:
-    """One feature effect: the features it reads, its offset and (for one feature) the training range."""
+    """One feature effect: the features it reads, its offset, whether a missing value counts as the training
+    average (TagModel.missing_average) and (for one feature) the training range."""
     graph.add((iri, RDF.type, WT.FeatureEffect))
     graph.add((iri, RDFS.label, Literal(f"{model.tag}: {' × '.join(effect)}")))
     graph.add((iri, WT.forTag, tag))
     for feature in effect:
         graph.add((iri, WT.onFeature, feature_node(feature)))
     graph.add((iri, WT.offset, double(model.offsets.get(effect, 0.0))))
+    if effect in model.missing_average:
+        graph.add((iri, WT.missingAsAverage, Literal(True)))
     if len(effect) == 1 and effect[0] in model.ranges:
         low, high = model.ranges[effect[0]]
         graph.add((iri, WT.trainingMinimum, double(low)))
@@ -282,16 +285,19 @@ def read_models(store: GraphStore, name: str) -> tuple[ModelInfo, list[TagModel]
 
 
 def _read_effects(store: GraphStore, info: ModelInfo, models: dict[str, TagModel]) -> None:
-    """Each tag model's effect offsets and its features' training ranges, from the model graph."""
+    """Each tag model's effect offsets, which effects read a missing value as the training average, and its
+    features' training ranges, from the model graph."""
     rows = store.rows(query("model-effects", graph=info.graph))
     effects: dict[tuple[str, str], list] = {}
-    for notation, effect, offset, name, low, high in rows:
-        entry = effects.setdefault((str(notation), str(effect)), [float(offset), []])
+    for notation, effect, offset, name, low, high, average in rows:
+        entry = effects.setdefault((str(notation), str(effect)), [float(offset), [], average is True])
         entry[1].append(str(name))
         if low is not None:
             models[str(notation)].ranges[str(name)] = (float(low), float(high))
-    for (notation, _), (offset, names) in effects.items():
+    for (notation, _), (offset, names, average) in effects.items():
         models[notation].offsets[tuple(sorted(names))] = offset
+        if average:
+            models[notation].missing_average.add(tuple(sorted(names)))
 
 
 def _body_text(rule: Rule) -> str:

@@ -89,3 +89,57 @@ def test_a_rule_is_held_to_the_training_range_as_its_test_in_the_store_is():
     far = pd.DataFrame({"BPM": [10.0, 400.0]})
     edges = pd.DataFrame({"BPM": [80.0, 140.0]})
     np.testing.assert_allclose(model.logit(far), model.logit(edges), atol=0)
+
+
+def missing_table() -> pd.DataFrame:
+    """Tracks missing one feature each, and one with a single feature measured."""
+    rows = far_table().iloc[[0, 0, 0, 0, 0]].copy()
+    rows.iloc[:, :] = [[150.0, 0.05, 1000.0, 2.0]] * 5
+    for i, feature in enumerate(rows.columns):
+        rows.iloc[i, rows.columns.get_loc(feature)] = np.nan
+    rows.iloc[4, 1:] = np.nan
+    rows.index = [f"missing{i}" for i in range(len(rows))]
+    return rows
+
+
+@pytest.mark.parametrize(("learner", "single_label"), [("additive", True), ("concise", False)])
+def test_a_missing_value_counts_as_the_average_training_track(store, learner, single_label):
+    X, Y = training_table()
+    labels = Y.idxmax(axis=1).where(Y.sum(axis=1) == 1, "neither") if single_label else Y
+    training = import_features(store, X, "training")
+    learn(store, labels, dict(zip(X.index, training)), learner, "toy", "toy-moods", "synthetic")
+    tracks = import_features(store, missing_table(), "missing")
+    apply_model(store, "toy", tracks=tracks, every_score=True)
+    _, models = read_models(store, "toy")
+    assert all(m.missing_average == set(m.effects()) for m in models)  # training had every value
+    largest = {(m.tag, f): float(m.reasons(X).abs().max()[(f,)]) for m in models for (f,) in m.effects()}
+    rows = store.select("""SELECT ?track ?notation ?f ?c WHERE { GRAPH ?g { ?a wt:track ?track ; wt:tag ?tag ;
+        wt:justifiedBy ?j . ?j wt:effect ?e ; wt:contribution ?c } GRAPH ?m { ?tag skos:notation ?notation .
+        ?e wt:onFeature ?feature } GRAPH ?s { ?feature wt:featureName ?f } }""").rows
+    missing = missing_table()
+    assert len(rows) == sum(len(m.effects()) for m in models) * len(missing)
+    for track, notation, feature, contribution in rows:
+        assert abs(float(contribution)) <= largest[(str(notation), str(feature))] + 1e-9, (track, notation, feature)
+        if np.isnan(missing.loc[missing.index[tracks.index(track)], str(feature)]):
+            assert float(contribution) == 0.0  # the average training track's part, less that average
+    checked = rederive(store, 100)
+    assert checked and all(r.agrees for r in checked), [str(r) for r in checked if not r.agrees]
+    words = "\n".join(e.text(top=10, detail=True) for e in explain(store, tracks[4]))
+    assert "not measured — so it counts as the average training track" in words
+    assert "not measured: the training average of this feature's part" in words
+
+
+def test_a_missing_value_takes_the_average_part_not_one_no_training_track_had():
+    X = pd.DataFrame({"BPM": [100.0, 120.0, 140.0]})
+    step = Rule("fast", (Condition("BPM", ">=", 100.0),), 2.0)  # true on the whole range: held to fire on any value
+    model = TagModel("fast", 0.0, [step], linear=[LinearTerm("BPM", -0.05, 120.0)])
+    model.centre(X)
+    assert model.reasons(X)[("BPM",)].tolist() == [1.0, 0.0, -1.0]
+    missing = pd.DataFrame({"BPM": [np.nan]})
+    assert model.reasons(missing)[("BPM",)].tolist() == [0.0]
+    assert model.logit(missing).tolist() == [model.base_rate] == [2.0]
+    model.missing_average = set()  # as before: no step fires and the line sits at its centre, −2 from the average
+    assert model.reasons(missing)[("BPM",)].tolist() == [-2.0]
+    trained_without = X.assign(BPM=[100.0, np.nan, 140.0])  # training lacked a value: what it learned stays
+    model.centre(trained_without)
+    assert model.missing_average == set() and model.reasons(missing)[("BPM",)].tolist() == [-4.0 / 3]
