@@ -1,8 +1,9 @@
 """The one shape every learner produces: per tag, an intercept, weighted conjunctive rules and linear terms.
 
 A tag's logit is `intercept + sum(weight of each rule whose conditions all hold) + sum(weight ×
-(value − centre) of each linear term)`, and its score is
-the logistic sigmoid of that logit ("logistic" link). A set-valued learner such as RIPPER uses the
+(value − centre) of each linear term)` (an effect whose feature a track lacks but every training track had adds
+its training average instead: `TagModel.centre`), and its score is the logistic sigmoid of that logit
+("logistic" link). A set-valued learner such as RIPPER uses the
 "any" link instead: score 1 when any rule fires, else 0 (its weights are then 1 and the intercept 0,
 so the sum is the count of fired rules, and the score says whether it is positive). Because this is
 the model's actual computation, a tag's justifications in the graph add up to its score exactly.
@@ -202,14 +203,16 @@ class TagModel:
 
         An effect whose features every training row has goes in `missing_average`: a track missing one
         then gets the effect's offset (a reason of 0), not "no step fired, the line at its centre", a
-        combination no training track had (on synthetic data 0.174 against at most 0.134 in range). Where
-        training rows lacked a value, the model learned what a missing one adds (boosted trees and EBM
-        send it to a side of their own), so that stays.
+        combination no training track had (a reason of −2 where the training tracks' reached ±1 at most:
+        tests/reasoning/test_extrapolation.py). Where training rows lacked a value, the model learned what
+        a missing one adds (boosted trees and EBM send it to a side of their own), so that stays; and a
+        set-valued model ("any" link) keeps "a rule over a missing value does not fire".
         """
         features = sorted({f for effect in self.effects() for f in effect})
         self.ranges = {f: (float(X[f].min()), float(X[f].max())) for f in features if X[f].notna().any()}
         self.confine()
-        self.missing_average = {effect for effect in self.effects() if X[list(effect)].notna().all(axis=None)}
+        self.missing_average = ({effect for effect in self.effects() if X[list(effect)].notna().all(axis=None)}
+                                if self.link == "logistic" else set())  # "any" counts fired rules: none fire
         self.offsets = {effect: float(mean) for effect, mean in self.effect_contributions(X).mean().items()}
 
     def confine(self) -> None:

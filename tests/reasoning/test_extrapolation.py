@@ -143,3 +143,6 @@ def test_a_missing_value_takes_the_average_part_not_one_no_training_track_had():
     trained_without = X.assign(BPM=[100.0, np.nan, 140.0])  # training lacked a value: what it learned stays
     model.centre(trained_without)
     assert model.missing_average == set() and model.reasons(missing)[("BPM",)].tolist() == [-4.0 / 3]
+    rule_list = TagModel("fast", 0.0, [Rule("fast", (Condition("BPM", ">=", 110.0),), 1.0)], link="any")
+    rule_list.centre(X)  # the "any" link counts fired rules: one over a missing value does not fire, as before
+    assert rule_list.missing_average == set() and rule_list.score(missing).tolist() == [0.0]
