@@ -105,7 +105,9 @@ class AdditiveLearner(ConciseLearner):
     `multi_label_weight` (0: `concise`'s models exactly). On GTZAN (10 fresh 80/20 splits) the additive
     model alone gains +0.026 ± 0.006 accuracy over `concise` at the same coverage; on Jamendo (2 folds)
     it loses 0.009 ROC-AUC for +0.003 PR-AUC, half of each 0.000 for +0.008 with top-5 coverage under
-    0.8 (0.77), so multi-label tags keep `concise`'s fit (bench/RESULTS.md, "#31 item 7"). A refitted
+    0.8 (0.77; on 5 further folds +0.015 ± 0.004 PR-AUC, coverage 0.80, yet a budget judged on the half
+    blend's own coverage steps down and loses the gain), so multi-label tags keep `concise`'s fit
+    (bench/RESULTS.md, "#31 item 7" and "#31 items 6 and 7"). A refitted
     genre has up to 15 step rules a feature; `max_conditions` bounds the boosted fits only.
     """
 
