@@ -72,14 +72,14 @@ def corpus_run(tmp_path_factory):
 
 def test_the_batch_goes_on_and_names_every_bad_file(corpus_run):
     result, stored, _, (good, bad), _ = corpus_run
-    assert result.returncode == 1  # some failed: scripts can tell
-    assert "Traceback" not in result.stderr
+    assert result.returncode == 1, result.stderr  # some failed: scripts can tell
+    assert "Traceback" not in result.stderr, result.stderr
     failed = [line for line in result.stderr.splitlines() if line.strip().startswith("failed:")]
     stored_names = {Path(p).name for p in stored}
     for name in good:
         assert name in stored_names, (name, stored_names)
     for name in bad:
-        assert any(name in line for line in failed), (name, failed)
+        assert any(name in line for line in failed), (name, result.stderr)
         assert not any(n.startswith(name) for n in stored_names)
     assert "inner.mp3" not in stored_names
 
