@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pyshacl import validate as shacl_validate
@@ -58,10 +60,11 @@ def validate_store(store: GraphStore, sample: int | None = None) -> list[Violati
     `sample` tracks drawn at random (each with its graph and its tag assignments); the checks for
     partial extractions and interrupted runs still cover the whole store.
     """
-    data = store.construct(_sampled(store, sample) if sample is not None else
-                           query("triples-except-schema", schema=SCHEMA_GRAPH))
-    shapes = validate_graph(_plain_strings(data), _plain_strings(store.graph_triples(SCHEMA_GRAPH)))
-    return sorted(shapes + partial_extractions(store) + interrupted_runs(store) + stale_tag_counts(store),
+    with _quiet_conversions():
+        data, ill_typed = _shacl_ready(store.construct(_sampled(store, sample) if sample is not None else
+                                                       query("triples-except-schema", schema=SCHEMA_GRAPH)))
+    shapes = validate_graph(data, _shacl_ready(store.graph_triples(SCHEMA_GRAPH))[0])
+    return sorted(ill_typed + shapes + partial_extractions(store) + interrupted_runs(store) + stale_tag_counts(store),
                   key=lambda v: (v.focus, v.path, v.message))
 
 
@@ -126,14 +129,35 @@ def _ambiguous_extractions(store: GraphStore) -> list[Violation]:
                       "generated its value is ambiguous", "") for a, b in rows]
 
 
-def _plain_strings(graph: Graph) -> Graph:
-    """Stores return "x"^^xsd:string where Turtle wrote "x"; rdflib tells them apart, SHACL must not."""
-    out = Graph()
+def _shacl_ready(graph: Graph) -> tuple[Graph, list[Violation]]:
+    """The graph as the shapes should read it, and its ill-typed literals as violations of their own.
+
+    Stores return "x"^^xsd:string where Turtle wrote "x"; rdflib tells them apart, SHACL must not. A literal
+    whose text is no value of its datatype ("abc"^^xsd:double, put there by an update) is left out of what
+    pySHACL reads: its numeric checks stopped the whole validation on one ("TypeError: Not a number")."""
+    out, ill_typed = Graph(), []
     for s, p, o in graph:
+        if isinstance(o, Literal) and o.ill_typed:
+            ill_typed.append(Violation(str(s), _short(str(p)), f"ill-typed literal: its text is no "
+                                       f"{graph.namespace_manager.normalizeUri(o.datatype)} (fix or remove it "
+                                       "with an update)", str(o)))
+            continue
         if isinstance(o, Literal) and o.datatype == XSD.string:
             o = Literal(str(o))
         out.add((s, p, o))
-    return out
+    return out, ill_typed
+
+
+@contextmanager
+def _quiet_conversions():
+    """Keep rdflib from logging a traceback for each ill-typed literal it reads: validation reports them."""
+    logger = logging.getLogger("rdflib.term")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _short(iri: str) -> str:

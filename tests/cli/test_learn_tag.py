@@ -54,7 +54,7 @@ def test_catalog_commands_tag_in_batches_and_validate_by_sample(tmp_path):
 
 def test_an_ill_typed_value_is_one_line_from_explain_and_printed_as_text_by_query(tmp_path):
     """"abc"^^xsd:double in a track's graph (an update put it there): explain says which literal in one line (it was
-    a traceback), and query prints its text, so a user can find it."""
+    a traceback), query prints its text, so a user can find it, and validate names it as a violation."""
     from whytag.kg.store import open_store
 
     store = tagged_table(tmp_path)
@@ -68,3 +68,7 @@ def test_an_ill_typed_value_is_one_line_from_explain_and_printed_as_text_by_quer
     found = whytag("query", f"SELECT ?v WHERE {{ <{track}> wt:bpm ?v }} ORDER BY STR(?v)", "--format", "jsonl",
                    store=store)
     assert found.stdout.splitlines() == ['{"v": 140.0}', '{"v": "abc"}']
+    validated = whytag("validate", store=store, check=False)  # was "internal error: TypeError: Not a number"
+    assert validated.returncode == 1 and validated.stderr == "2 violation(s)\n", validated.stderr  # no traceback
+    assert (f"{track} (bpm): ill-typed literal: its text is no xsd:double (fix or remove it with an update) "
+            "[value: abc]") in validated.stdout.splitlines()
