@@ -11,6 +11,7 @@ from rdflib import Graph, Literal
 from rdflib.namespace import RDF, SH, XSD
 
 from whytag.kg.iris import CATALOG_GRAPH, EXTRACTORS_GRAPH, SCHEMA_GRAPH, graph_iri
+from whytag.kg.namespaces import prefixed_name
 from whytag.kg.queries import query
 from whytag.kg.store import GraphStore
 from whytag.ontology import SHAPES, schema_files
@@ -139,7 +140,7 @@ def _shacl_ready(graph: Graph) -> tuple[Graph, list[Violation]]:
     for s, p, o in graph:
         if isinstance(o, Literal) and o.ill_typed:
             ill_typed.append(Violation(str(s), _short(str(p)), f"ill-typed literal: its text is no "
-                                       f"{graph.namespace_manager.normalizeUri(o.datatype)} (fix or remove it "
+                                       f"{prefixed_name(str(o.datatype))} (fix or remove it "
                                        "with an update)", str(o)))
             continue
         if isinstance(o, Literal) and o.datatype == XSD.string:
