@@ -44,10 +44,11 @@ def serve(ctx, host: str, port: int, base: str, query_timeout: float, max_result
             f"whytag serve needs the 'serve' extra (pip install 'whytag[serve]'): {err}") from None
     with command_store(ctx, write=True) as store:  # held for writing, so updates sent with the token can go in
         limits = Limits(query_timeout, max_results, frozenset(service_hosts))
-        # once the catalog is read, what the start read (the index, the ontology, the models: ~120,000 objects at
-        # 10,000 tracks) is left out of the cyclic GC's scans: a full collection walked it for 180-280 ms with the GIL
-        # held, every request in flight waiting, six times in 30 s of bench/serve.py (only here, in the server's own
-        # process: frozen objects are never collected, which a test session creating many apps would pile up)
+        # each time the catalog is read (at the start, and after an update), what was read (the index, the ontology,
+        # the models: ~120,000 objects at 10,000 tracks) is left out of the cyclic GC's scans: a full collection walked
+        # it for 180-280 ms with the GIL held, every request in flight waiting, six times in 30 s of bench/serve.py
+        # (only here, in the server's own process: frozen objects are never collected, which a test session creating
+        # many apps would pile up)
         app = create_app(store, Settings(limits, update_token or None, base, cache_mb),
                          report=lambda line: click.echo(line, err=True), settled=gc.freeze)
         url = f"http://{host}:{port}/"

@@ -82,15 +82,15 @@ class Settings:
 def create_app(graph: GraphStore, settings: Settings = Settings(), report: Callable[[str], None] = lambda _: None,
                settled: Callable[[], None] = lambda: None) -> Starlette:
     """The app over an open embedded store; raises StoreError for a remote endpoint (serve that directly). `report`
-    hears what it reads in the background at its start (the command prints it on stderr); `settled` is called once
-    the catalog is read (the command freezes the GC's view of what the start read)."""
+    hears what it reads in the background at its start (the command prints it on stderr); `settled` is called each
+    time the catalog is read, at the start and after an update (the command freezes the GC's view of what it read)."""
     if not graph.embedded:
         raise StoreError(f"{graph.location}: whytag serve needs an embedded store; this is already a SPARQL endpoint")
-    catalog = Catalog(graph, partial(page_url, base=settings.base))
+    catalog = Catalog(graph, partial(page_url, base=settings.base), settled)
     reader = Reader(graph, settings.base, catalog)
     answers = Kept(int(settings.cache_mb * 2**20), size=lambda answer: len(answer.body))
     reader.warm(start=True)
-    catalog.warm(report, then=settled)
+    catalog.warm(report)
     query_threads, page_threads = anyio.CapacityLimiter(QUERY_THREADS), anyio.CapacityLimiter(PAGE_THREADS)
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.auto_reload = False  # the templates ship with the package: no stat of each file per page

@@ -162,23 +162,23 @@ class Catalog:
     """Answers catalog pages from the index, read once (in the background at start) and again after
     `changed` (the server's own updates: it holds the store's write lock, so nothing else changes it)."""
 
-    def __init__(self, graph: GraphStore, href: Callable[[str], str]):
+    def __init__(self, graph: GraphStore, href: Callable[[str], str], settled: Callable[[], None] = lambda: None):
         self.graph = graph
         self.href = href  # where an IRI's page is (serve.pages.Reader.href)
+        self.settled = settled  # called after each read of the index: at the start, and again after an update
         self.kept = Kept(1)
         self.texts = Kept(TEXTS_KEPT)
         self._sorting = threading.Lock()  # orders are computed once, by the first request that needs one
 
-    def warm(self, report: Callable[[str], None] = lambda _: None, then: Callable[[], None] = lambda: None) -> None:
+    def warm(self, report: Callable[[str], None] = lambda _: None) -> None:
         """Read the index in a background thread, so the first visitor does not wait for it; `report` hears when
         the read starts and ends (seconds at 10,000 tracks: whoever started the server knows why the catalog's
-        first page waits); `then` is called once it is read."""
+        first page waits)."""
         def read() -> None:
             report("reading the catalog for its pages (every track's names, tags and levels) …")
             started = time.perf_counter()
             index = self.index()
             report(f"catalog read: {len(index.tracks):,} tracks in {time.perf_counter() - started:.1f} s")
-            then()
         threading.Thread(target=read, name="whytag-catalog", daemon=True).start()
 
     def changed(self) -> None:
@@ -187,7 +187,14 @@ class Catalog:
         self.texts.clear()
 
     def index(self) -> Index:
-        return self.kept.get("index", lambda: read_index(self.graph))
+        return self.kept.get("index", self._read)
+
+    def _read(self) -> Index:
+        """The index read anew, then `settled` called (`whytag serve` freezes the GC's view of it: after an update
+        the index read again was left to the GC's full collections, which walk it for 180-350 ms)."""
+        index = read_index(self.graph)
+        self.settled()
+        return index
 
     def named(self, rows: list[dict]) -> list[dict]:
         """Rows holding a `track` IRI, each given the track's title and artists as the catalog's rows show them

@@ -231,3 +231,31 @@ def test_the_app_says_once_when_the_catalog_is_read(tagged_store, monkeypatch):
     with TestClient(app) as client:
         assert client.get("/").status_code == 200
     assert calls == [True] and reads == [1]
+
+
+def test_the_app_says_again_when_the_catalog_is_read_after_an_update(tagged_store):
+    """After the server's own update the catalog is read again, and `settled` is called again (`whytag serve`
+    freezes the GC's view of the new index too: the first freeze left it to the full collections)."""
+    import threading
+
+    from starlette.testclient import TestClient
+
+    from whytag.serve.app import Settings, create_app
+
+    calls: list[int] = []
+    first = threading.Event()
+    app = create_app(tagged_store, Settings(cache_mb=0, update_token="s3cret"),
+                     settled=lambda: (calls.append(1), first.set()))
+    assert first.wait(timeout=60)
+    auth = {"Authorization": "Bearer s3cret"}
+    named = "GRAPH <urn:test:settled> { <urn:test:s> <urn:test:p> 1 }"
+    with TestClient(app) as client:
+        assert client.get("/").status_code == 200 and calls == [1]
+        try:
+            inserted = client.post("/sparql", data={"update": f"INSERT DATA {{ {named} }}"}, headers=auth)
+            assert inserted.status_code == 204
+            assert calls == [1]  # not read again until a page needs it
+            assert client.get("/").status_code == 200
+            assert calls == [1, 1]
+        finally:
+            client.post("/sparql", data={"update": "DROP GRAPH <urn:test:settled>"}, headers=auth)
