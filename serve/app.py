@@ -103,10 +103,15 @@ def create_app(graph: GraphStore, settings: Settings = Settings(), report: Calla
     drawing = UnderWay("a page")  # pages being drawn now
     running = UnderWay("a query's answer", expected=(ProtocolError,))  # keepable queries' answers being made now
 
-    async def drawn(key: Hashable, draw: Callable[[], Answer]) -> Answer:
+    async def drawn(request: Request, key: Hashable, draw: Callable[[], Answer]) -> Answer:
         """The page `draw` makes, drawn in a page thread and kept if it fits; a request for a page being drawn awaits
-        that one, on the event loop, instead of holding a page thread to wait in."""
-        return await drawing.get(key, partial(anyio.to_thread.run_sync, answers.get, key, draw, limiter=page_threads))
+        that one, on the event loop, instead of holding a page thread to wait in. A draw that fails is one line in the
+        log (UnderWay's) and a 500 saying why to each request awaiting it (each was a traceback in the log)."""
+        try:
+            return await drawing.get(key, partial(anyio.to_thread.run_sync, answers.get, key, draw,
+                                                  limiter=page_threads))
+        except Exception as err:  # noqa: BLE001 - logged once by `drawing`; this request is answered with it
+            return problem(request, 500, f"the server failed to answer: {first_line(err)}")
 
     def html(request: Request, name: str, context: dict, status: int = 200) -> Response:
         return templates.TemplateResponse(request, name, context, status_code=status, headers={"Vary": "Accept"})
@@ -150,7 +155,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings(), report: Calla
         """A catalog page, kept like a track page until the server's own update (a kept one is answered
         without a page thread: rendering one takes longer than choosing its rows)."""
         key = ("catalog", tuple(request.query_params.multi_items()))
-        kept = answers.peek(key) or await drawn(key, lambda: catalog_answer(request))
+        kept = answers.peek(key) or await drawn(request, key, lambda: catalog_answer(request))
         return Response(kept.body, status_code=kept.status, media_type=kept.media_type)
 
     def catalog_answer(request: Request) -> Answer:
@@ -207,7 +212,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings(), report: Calla
         if wrong:
             shown = iri if iri.isprintable() else repr(iri)  # one line, whatever the request held
             return answered(problem(request, 400, f"not an IRI: {shown}: {wrong}"))
-        return answered(await drawn(key, lambda: describe_as(request, iri, wanted, number)))
+        return answered(await drawn(request, key, lambda: describe_as(request, iri, wanted, number)))
 
     def describe_as(request: Request, iri: str, wanted: str, number: int) -> Answer:
         if wanted != "text/html":
@@ -315,7 +320,15 @@ async def _answer_query(store: GraphStore, text: str, request: Request, params: 
         async with limiter:  # waiting for a query thread is queueing, not running: the time limit starts after it
             return await _within_limit(partial(refuse_remote_calls, text, limits), work, limits)
 
-    answer = await (answer_now() if key is None else running.get(key, answer_now))
+    if key is None:
+        answer = await answer_now()
+    else:
+        try:
+            answer = await running.get(key, answer_now)
+        except ProtocolError:
+            raise
+        except Exception as err:  # noqa: BLE001 - logged once by `running`, however many requests awaited it
+            return PlainTextResponse(f"the server failed to answer: {first_line(err)}\n", status_code=500)
     return Response(answer.body, media_type=answer.media_type)
 
 

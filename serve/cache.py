@@ -112,12 +112,14 @@ class UnderWay:
 
     def _ended(self, key: Hashable, done: asyncio.Future) -> None:
         """An answer's end (run before the requests awaiting it resume): no longer awaited by new requests, and its
-        failure retrieved. The requests still awaiting it answer it (an unexpected one is a 500 each, logged by the
-        server); with none left, it is one line here, not asyncio's "exception was never retrieved" and a
-        traceback when it is collected."""
+        failure retrieved and said in one line however many requests awaited it (each answers it with a 500: a page
+        failing for N requests was N tracebacks in the log; with none left, it was asyncio's "exception was never
+        retrieved" and a traceback when it was collected)."""
         if self._running.get(key) is done:
             del self._running[key]
         failure = None if done.cancelled() else done.exception()
-        if failure is not None and not self._awaiting[done] and not isinstance(failure, self.expected):
-            LOG.warning(f"whytag serve: making {self.what} failed after every request for it had left: "
-                        f"{first_line(failure)} ({key})")
+        if failure is not None and not isinstance(failure, self.expected):
+            awaiting = self._awaiting[done]
+            who = (f"({awaiting} request{'s' if awaiting > 1 else ''} awaiting it answered 500)" if awaiting
+                   else "after every request for it had left")
+            LOG.warning(f"whytag serve: making {self.what} failed {who}: {first_line(failure)} ({key})")

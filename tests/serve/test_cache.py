@@ -186,8 +186,9 @@ def test_requests_for_a_page_being_drawn_await_it_without_holding_the_page_threa
 
 
 def test_a_page_whose_draw_fails_fails_every_waiter_once_and_is_drawn_anew_next_time(tagged_store, monkeypatch):
-    """Requests awaiting a rule page whose draw raises all get the 500 (none hangs), from one draw; the next request
-    draws it again (the failed draw is not kept, nor awaited) and gets the page."""
+    """Requests awaiting a rule page whose draw raises all get the 500 saying why (none hangs), from one draw, and
+    the log has one line for it (it had a traceback a request, from uvicorn); the next request draws it again (the
+    failed draw is not kept, nor awaited) and gets the page."""
     from whytag.serve.pages import Reader
 
     (rule,) = tagged_store.rows("SELECT ?r WHERE { ?r a wt:Rule } ORDER BY ?r LIMIT 1")[0]
@@ -203,7 +204,8 @@ def test_a_page_whose_draw_fails_fails_every_waiter_once_and_is_drawn_anew_next_
     app = make_app(tagged_store)
     arrived = ranges_read(app)  # one key for all (see the test above)
     monkeypatch.setattr(Reader, "ranged", counted(arrived))
-    with serving(tagged_store, app) as url, ThreadPoolExecutor(4) as pool:
+    logged = Logged()
+    with serving(tagged_store, app) as url, ThreadPoolExecutor(4) as pool, logged.from_("whytag", "uvicorn"):
         asked = [pool.submit(httpx.get, f"{url}/resource", params={"iri": str(rule)}, timeout=HUNG)
                  for _ in range(4)]
         try:
@@ -214,6 +216,34 @@ def test_a_page_whose_draw_fails_fails_every_waiter_once_and_is_drawn_anew_next_
         again = httpx.get(f"{url}/resource", params={"iri": str(rule)}, timeout=HUNG)
     assert [a.status_code for a in answers] == [500] * 4 and all("the draw broke" in a.text for a in answers)
     assert again.status_code == 200 and len(draws) == 2
+    assert [line.split(" (('page'")[0] for line in logged.lines] == [
+        "whytag serve: making a page failed (4 requests awaiting it answered 500): the draw broke"]
+    assert not logged.tracebacks
+
+
+class Logged(logging.Handler):
+    """The records of the loggers named, while `from_` is entered: their messages, and whether any had a traceback
+    (uvicorn's own loggers do not reach the root logger, where caplog listens)."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+        self.tracebacks = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+        self.tracebacks += record.exc_info is not None
+
+    @contextlib.contextmanager
+    def from_(self, *names: str):
+        loggers = [logging.getLogger(name) for name in names]
+        for logger in loggers:
+            logger.addHandler(self)
+        try:
+            yield self
+        finally:
+            for logger in loggers:
+                logger.removeHandler(self)
 
 
 def test_a_draw_that_fails_after_every_request_left_is_one_logged_line_not_asyncio_noise(tagged_store, monkeypatch,
