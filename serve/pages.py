@@ -21,6 +21,7 @@ from whytag.errors import WhytagError, first_line
 from whytag.kg.features import features_by_iri, known_features
 from whytag.kg.mapping import track_values
 from whytag.kg.metadata import display_name
+from whytag.kg.namespaces import DC, FOAF, MO, RDFS, WT, XSD
 from whytag.kg.queries import QueryError, query
 from whytag.kg.store import GraphStore, json_value
 from whytag.reasoning.explain import (
@@ -222,15 +223,49 @@ class Reader:
     # -- tracks -----------------------------------------------------------------------------
     def track(self, iri: str) -> dict:
         """A track: its catalog metadata and file, its explained tags (predicted first) with their IRIs by notation,
-        and feature bars. Its values are read once for both; what no track changes (the models' effects, the levels)
-        is kept: five queries a page."""
-        meta = self.rows(query("track-metadata", track=URIRef(iri)))
-        artists = self.rows(query("track-artists", track=URIRef(iri)))
-        values = track_values(self.graph, iri)
+        and feature bars. Its values are read once for both, with its metadata, from the quads about it (no query);
+        what no track changes (the models' effects, the levels) is kept: two queries a page (explain's)."""
+        meta, artists, values = self._track_quads(iri)
         explanations: list[Explanation] = explain(self.graph, URIRef(iri), known=self.known(), values=values)
         tags = {e.tag: Iri(e.tag_iri) for e in explanations}
-        return {"meta": meta[0] if meta else {}, "artists": artists,
+        return {"meta": meta, "artists": artists,
                 "explanations": explanations, "tag_iris": tags, "bars": self.bars(iri, values)}
+
+    def _track_quads(self, iri: str) -> tuple[dict, list[dict], dict[str, float]]:
+        """A track's metadata (the first of each: title, credit, album and its title, number, date, genre, ISRC,
+        MusicBrainz recording, label, and the first file with a path: its path, format, duration and rate), its
+        artists with their names (by name, a row a name) and its feature values (the doubles in its own graph), read
+        from the quads about it: three queries were 1.4 ms of a track page's CPU, their parse and plan most of it
+        (bench/RESULTS.md, 2026-12-07 #28)."""
+        def value(term: dict | None) -> object:
+            return json_value(term, Iri, "_:", exact=True)
+
+        def first(quads: list[tuple], predicate: str) -> dict | None:
+            return next((o for _, p, o, _ in quads if p["value"] == predicate), None)
+
+        own = self.graph.quads(iri)
+        album = next((s for s, _, _, _ in self.graph.quads(None, str(MO.track), iri)), None)
+        files = [self.graph.quads(f["value"]) for f in
+                 (o for _, p, o, _ in own if p["value"] == str(MO.available_as) and o["type"] == "uri")]
+        file = next((quads for quads in files if first(quads, str(WT.path)) is not None), [])
+        meta = {"title": first(own, str(DC.title)), "credit": first(own, str(WT.artistCredit)), "album": album,
+                "albumTitle": first(self.graph.quads(album["value"], str(DC.title)), str(DC.title))
+                if album is not None and album["type"] == "uri" else None,
+                "number": first(own, str(MO.track_number)), "date": first(own, str(DC.date)),
+                "genre": first(own, str(WT.genreText)), "isrc": first(own, str(MO.isrc)),
+                "musicbrainz": first(own, str(MO.musicbrainz)), "label": first(own, str(RDFS.label)),
+                "path": first(file, str(WT.path)), "format": first(file, str(WT.format)),
+                "duration": first(file, str(WT.duration)), "rate": first(file, str(WT.sampleRate))}
+        def names(artist: dict) -> list[dict | None]:
+            found = self.graph.quads(artist["value"], str(FOAF.name)) if artist["type"] == "uri" else []
+            return [o for _, _, o, _ in found] or [None]
+
+        artists = [{"artist": value(artist), "name": value(name)}
+                   for artist in (o for _, p, o, _ in own if p["value"] == str(FOAF.maker)) for name in names(artist)]
+        artists.sort(key=lambda row: (row["name"] is not None, row["name"] or ""))  # ORDER BY ?name: unbound first
+        values = {p["value"]: float(value(o)) for _, p, o, g in own
+                  if g is not None and g["value"] == iri and o.get("datatype") == str(XSD.double)}
+        return {k: value(v) for k, v in meta.items()}, artists, values
 
     def known(self) -> Known:
         """What explanations read that no track changes: every model's effects and the stated levels (kept)."""

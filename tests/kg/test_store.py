@@ -214,6 +214,27 @@ def test_iris_read_at_once_are_the_iris_of_the_column(tmp_path):
             store.iris("SELECT ?v WHERE { ?x wt:nope }")
 
 
+def test_quads_by_pattern_are_the_terms_a_query_s_json_answer_gives(tmp_path):
+    """GraphStore.quads (a track page's triples without a query's parse): the quads matching a pattern of IRIs in
+    every graph (the default graph as None), each term as the SPARQL JSON answer of the same pattern writes it."""
+    from whytag.kg.store import solutions_json
+
+    data = """INSERT DATA { <urn:s> <urn:p> "text", "chat"@fr, 3, 2.5e0, "2001"^^xsd:gYear, true, <urn:o>, _:b .
+                            GRAPH <urn:g> { <urn:s> <urn:p> "text" . <urn:s> <urn:q> <urn:o> . <urn:x> <urn:p> 1 } }"""
+    with open_store(tmp_path / "g") as store:
+        store.update(data)
+        _, rows = solutions_json(store.oxigraph, "SELECT ?o WHERE { <urn:s> <urn:p> ?o }")  # every graph's
+        quads = store.quads("urn:s", "urn:p")
+        assert sorted(str(o) for _, _, o, _ in quads if o["type"] != "bnode") == \
+            sorted(str(row["o"]) for row in rows if row["o"]["type"] != "bnode")
+        assert sorted(str(g) for _, _, o, g in quads if o["value"] == "text") == [
+            "None", "{'type': 'uri', 'value': 'urn:g'}"]
+        assert len(quads) == 9 and {s["value"] for s, _, _, _ in quads} == {"urn:s"}
+        assert [g["value"] for _, p, _, g in store.quads("urn:s") if p["value"] == "urn:q"] == ["urn:g"]
+        assert [s["value"] for s, _, _, _ in store.quads(None, "urn:p", "urn:o")] == ["urn:s"]
+        assert store.quads("urn:nothing") == []
+
+
 def test_numbers_leave_out_text_that_holds_a_doubles_datatype(tmp_path):
     """A text literal holding what ends a double in TSV (its quote escaped) is text, not a number, even when it is
     the column's only row, and does not fail the read (a feature page's 500)."""

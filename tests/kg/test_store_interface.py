@@ -39,5 +39,7 @@ def test_an_endpoint_store_says_what_only_the_embedded_one_can_do():
         store.answer("ASK {}", lambda form: "json", 1.0, 10)
     with pytest.raises(StoreError, match=r"only an embedded store can dump"):
         store.dump(None, "nquads")
+    with pytest.raises(StoreError, match=r"only an embedded store can read quads by pattern"):
+        store.quads("urn:a")
     assert not store.embedded
     store.close()
