@@ -245,14 +245,18 @@ def find_audio(paths: list[str | os.PathLike]) -> tuple[list[Path], list[str]]:
     """Expand files and folders into candidate audio files (sorted); also return a line per path not usable.
 
     Folders are walked following symbolic links, each directory once (a link loop ends there); a
-    folder that cannot be listed and a link that leads nowhere are reported, not skipped silently.
+    folder that cannot be listed, a link that leads nowhere and a folder with no audio file in it are
+    reported, not skipped silently.
     """
     found: list[Path] = []
     problems: list[str] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(_walk(path, problems))
+            inside = _walk(path, problems)
+            if not inside:  # an empty folder, or a mistyped one holding something else: say so, not "0 file(s)"
+                problems.append(f"{path}: no audio files in this folder ({', '.join(SUPPORTED_EXTENSIONS)})")
+            found.extend(inside)
         elif path.is_file():
             found.append(path)
         else:

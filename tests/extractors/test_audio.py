@@ -63,3 +63,14 @@ def test_non_finite_samples_become_silence_or_full_scale(tmp_path: Path) -> None
     assert (loaded.channels[100, 0], loaded.channels[200, 1], loaded.channels[300, 0]) == (0.0, 1.0, -1.0)
     assert loaded.samples[100] == 0.125 and loaded.samples[400] == 0.25
     assert np.isfinite(load(path).samples).all()  # resampled to 44.1 kHz: no NaN smeared by the filter
+
+
+def test_a_folder_without_audio_is_reported_not_silently_empty(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "readme.txt").write_text("no music here")
+    sf.write(tmp_path / "clip.wav", np.zeros(4410), 44100)
+    found, problems = audio.find_audio([tmp_path / "empty", tmp_path / "notes", tmp_path / "clip.wav"])
+    assert found == [tmp_path / "clip.wav"]
+    assert problems == [f"{tmp_path / name}: no audio files in this folder (.wav, .flac, .ogg, .oga, .mp3, .au)"
+                        for name in ("empty", "notes")]
