@@ -240,11 +240,16 @@ def model_sets(store: GraphStore) -> list[ModelSetCard]:
             for model_set, name, vocab, learner, learned, version, tags, features in rows]
 
 
+def model_set_names(store: GraphStore) -> list[str]:
+    """The names of the model sets the store holds, sorted."""
+    return sorted(str(label) for (label,) in store.select(query("model-set-names")).rows)
+
+
 def choose_model_set(store: GraphStore, name: str | None) -> str:
     """The model set to apply: `name` when given, else the store's only one (several or none is an error)."""
     if name is not None:
         return name
-    names = sorted(str(label) for (label,) in store.select(query("model-set-names")).rows)
+    names = model_set_names(store)
     if not names:
         raise ModelNotFound("no model set in the store (run `whytag learn` first)")
     if len(names) > 1:

@@ -21,7 +21,7 @@ from whytag.kg.namespaces import WT
 from whytag.kg.queries import query
 from whytag.kg.store import GraphStore
 from whytag.ontology import MODELS
-from whytag.reasoning.rules import ModelNotFound, ModelSetCard, choose_model_set
+from whytag.reasoning.rules import ModelNotFound, ModelSetCard, choose_model_set, model_set_names
 
 CARD = ".card.ttl"
 
@@ -76,6 +76,9 @@ def model_set_to_apply(store: GraphStore, name: str | None) -> str:
         held, version = store_version(store, name)
         if not held or (version is not None and version != shipped_version(name)):
             install(store, name)
+    elif name not in (names := model_set_names(store)):  # a typo: say what there is, before any progress bar
+        raise ModelNotFound(f"no model set named {name!r}: the store holds {', '.join(names) or 'none'}, and "
+                            f"whytag ships {', '.join(shipped_names())} (`whytag models` lists them)")
     return name
 
 

@@ -17,7 +17,8 @@ def test_learn_and_tag_errors_are_one_clear_line(tmp_path):
                      "--learner", "oracle", store=store, check=False)
     assert unknown.returncode != 0 and "unknown learner 'oracle'" in unknown.stderr
     missing = whytag("tag", "--model", "nothing", store=store, check=False)
-    assert missing.returncode != 0 and "no model named 'nothing'" in missing.stderr
+    assert missing.returncode != 0 and "no model set named 'nothing': the store holds none" in missing.stderr
+    assert "whytag ships genres, moods" in missing.stderr and "tag:" not in missing.stderr  # no empty progress bar
     for result in (same, unknown, missing):
         assert "Traceback" not in result.stderr
     ok = whytag("learn", "--features", str(table), "--labels", str(table), "--label-columns", "fast",
