@@ -39,7 +39,7 @@ def test_tag_uses_the_only_model_set_and_models_lists_the_sets(tmp_path):
 
 
 def test_tag_with_a_shipped_model_set_on_a_store_with_features_and_no_model(tmp_path):
-    from whytag_testing import shared_table
+    from whytag_testing import REPO, shared_table
 
     from whytag.datasets.paper_tables import GTZAN_TABLE
 
@@ -58,6 +58,9 @@ def test_tag_with_a_shipped_model_set_on_a_store_with_features_and_no_model(tmp_
     assert len(re.findall(r"^  \w+: \d+$", tagged, re.M)) >= 3  # ten clips of ten genres: several genres
     again = whytag("tag", "--model", "genres", "--quiet", store=store).stdout  # the loaded set is reused
     assert again == tagged
+    tour = re.search(r'^whytag query "(.+)"$', (REPO / "README.md").read_text(), re.M).group(1)  # as the tour has it
+    answer = whytag("query", tour, "--format", "csv", store=store).stdout.splitlines()[1:]
+    assert len(answer) == len(set(answer)) == 10  # a row a track, not two (the vocabulary's and the set's notation)
     bpm = [float(row.split(",")[header.index("BPM")]) for row in rows[1::100]]
     fast = whytag("query", "SELECT ?t WHERE { ?t wt:hasLevel wt:TempoFast }", "--format", "csv", store=store).stdout
     assert len(fast.splitlines()) - 1 == sum(b >= 120 for b in bpm) > 0  # tag stores the music-knowledge levels
