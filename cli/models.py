@@ -14,6 +14,7 @@ from whytag.cli.group import command_store
 from whytag.kg.tables import import_features, labels_from, numeric_features, read_table, unknown_rows
 from whytag.kg.tracks import find_track, label_tracks, track_names
 from whytag.reasoning.explain import explain as explain_track
+from whytag.reasoning.explain import nothing_to_explain
 from whytag.reasoning.learners import DEFAULT_LEARNER, registry
 from whytag.reasoning.reasoner import BATCH, catalog_tracks, tag_batches
 from whytag.reasoning.rules import model_sets
@@ -126,9 +127,8 @@ def explain(ctx, track: str, tag_name: str | None, model: str | None, top: int, 
         iri = find_track(store, track)
         name = track_names(store, [iri])[iri]
         explanations = explain_track(store, iri, tag_name, model, detail=detail or fmt == "json")
-    if not explanations:
-        raise click.ClickException(f"{track}: no tag assignments (run `whytag tag` first"
-                                   f"{', or check the tag name' if tag_name else ''})")
+        if not explanations:
+            raise nothing_to_explain(store, track, iri, tag_name, model)
     shown = [e for e in explanations if all_tags or tag_name or e.predicted] or explanations[:1]
     if fmt == "json":
         click.echo(json.dumps({"track": str(iri), "title": name.title, "artist": name.credit,

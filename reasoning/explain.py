@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 from rdflib import Literal, URIRef
 
+from whytag.errors import WhytagError
 from whytag.kg.features import features_by_iri
 from whytag.kg.mapping import tracks_values
 from whytag.kg.queries import query
@@ -21,6 +22,7 @@ from whytag.reasoning.concepts import LevelThreshold, level_of, stated_levels
 from whytag.reasoning.counterfactual import Flip
 from whytag.reasoning.model import OPERATORS, op_words
 from whytag.reasoning.rules import ModelInfo
+from whytag.reasoning.shipped import shipped_names
 
 CHUNK = 200  # VALUES rows per query
 Chunk = list[tuple[URIRef, URIRef]]
@@ -224,6 +226,35 @@ def explain(store: GraphStore, track: URIRef, tag: str | None = None, model: str
     track = URIRef(track)
     return explain_tracks(store, [track], tag, model, detail, known,
                           None if values is None else {str(track): values}).get(str(track), [])
+
+
+class NothingToExplain(WhytagError, LookupError):
+    """A track with no stored assignment of the tag or model set asked for; the message says which, and why."""
+
+
+def nothing_to_explain(store: GraphStore, name: str, track: URIRef, tag: str | None = None,
+                       model: str | None = None) -> NothingToExplain:
+    """Why `explain` found nothing for `track` (`name` as the user typed it): no such model set or tag in the
+    store, a tag not predicted for it (only predicted tags are stored without `tag --every-score`), or no
+    tagging yet."""
+    decides: dict[str, set[str]] = defaultdict(set)
+    for set_name, notation in store.rows(query("model-set-tags")):
+        decides[str(set_name)].add(str(notation))
+    if model is not None and model not in decides:
+        shipped = f"; `whytag tag --model {model}` loads and applies it" if model in shipped_names() else ""
+        return NothingToExplain(f"{name}: no model set named {model!r} in the store "
+                                f"(it holds {', '.join(sorted(decides)) or 'none'}{shipped})")
+    sets = [s for s in sorted(decides) if model in (None, s)]
+    if tag is not None and sets and not any(tag in decides[s] for s in sets):
+        return NothingToExplain(f"{name}: no tag {tag!r} in model set{'s' if len(sets) > 1 else ''} "
+                                f"{', '.join(sets)} (`whytag models` lists their vocabularies)")
+    held = explain(store, track, None, model) if tag is not None else []
+    if held:
+        return NothingToExplain(f"{name}: no stored {tag!r} score: it was not predicted (its tags: "
+                                f"{', '.join(e.tag for e in held)}), and `whytag tag` stores only predicted "
+                                "tags unless given --every-score")
+    return NothingToExplain(f"{name}: no tag assignments{f' from model set {model!r}' if model else ''} "
+                            f"(run `whytag tag{f' --model {model}' if model else ''}` first)")
 
 
 def explain_tracks(store: GraphStore, tracks: list[URIRef], tag: str | None = None, model: str | None = None,

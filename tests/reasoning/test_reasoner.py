@@ -212,6 +212,28 @@ def test_tagging_through_the_python_api_stores_the_levels(store, table, monkeypa
     assert 0 < len(fast) < len(table)
 
 
+def test_nothing_to_explain_says_why(store, table):
+    """A tag the track was not predicted, a tag or a set the store does not hold, or no tagging yet: each its own
+    reason, not one 'run whytag tag first' for all."""
+    from whytag.reasoning.explain import explain, nothing_to_explain
+
+    tracks, _ = stored(store, table, single_label=True)
+    assert str(nothing_to_explain(store, "t1", tracks[1])) == "t1: no tag assignments (run `whytag tag` first)"
+    apply_model(store, "toy")
+    [predicted] = explain(store, tracks[1])
+    other = ({"energetic", "calm"} - {predicted.tag}).pop()
+    assert explain(store, tracks[1], tag=other) == []
+    assert str(nothing_to_explain(store, "t1", tracks[1], other)) == (
+        f"t1: no stored {other!r} score: it was not predicted (its tags: {predicted.tag}), and `whytag tag` "
+        "stores only predicted tags unless given --every-score")
+    assert str(nothing_to_explain(store, "t1", tracks[1], "blues")) == (
+        "t1: no tag 'blues' in model set toy (`whytag models` lists their vocabularies)")
+    assert str(nothing_to_explain(store, "t1", tracks[1], None, "mods")) == (
+        "t1: no model set named 'mods' in the store (it holds toy)")
+    assert str(nothing_to_explain(store, "t1", tracks[1], None, "moods")) == (
+        "t1: no model set named 'moods' in the store (it holds toy; `whytag tag --model moods` loads and applies it)")
+
+
 def test_by_default_only_predicted_tags_are_written(store, table):
     stored(store, table, single_label=True)
     assignments = apply_model(store, "toy")
