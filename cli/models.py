@@ -115,7 +115,8 @@ def tag(ctx, name: str | None, every_score: bool, batch_size: int | None, quiet:
 @click.argument("track")
 @click.option("--tag", "tag_name", help="Explain only this tag.")
 @click.option("--model", help="Only assignments from this model set.")
-@click.option("--top", default=5, show_default=True, help="Feature reasons to list per tag (the rest are summed).")
+@click.option("--top", default=5, show_default=True, type=click.IntRange(min=0),
+              help="Feature reasons to list per tag (the rest are summed).")
 @click.option("--detail", is_flag=True, help="Also show the rules that fired and the linear term inside each reason.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--all-tags", is_flag=True, help="Also explain tags that were not predicted (after `tag --every-score`).")
