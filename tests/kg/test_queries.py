@@ -81,6 +81,13 @@ def test_documented_queries_are_files_and_the_docs_name_them():
     assert "kg/queries/" in docs and "docs/queries" not in docs
 
 
+def test_the_readme_lists_every_predeclared_prefix():
+    from whytag.kg.namespaces import PREFIXES
+
+    sentence = re.search(r"`whytag query` predeclares the prefixes (.*?)\.\n", (REPO / "README.md").read_text(), re.S)
+    assert re.findall(r"`(\w+):`", sentence.group(1)) == list(PREFIXES)  # it named 10 of the 14
+
+
 def test_an_iri_is_bound_as_one_checked_term(engine):
     text = query("graph-exists", g=URIRef("urn:whytag:track/t1"))
     assert "<urn:whytag:track/t1>" in text and "$g" not in text.split("\n", 1)[1]
