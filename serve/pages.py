@@ -11,6 +11,7 @@ import logging
 import math
 import mimetypes
 import threading
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,15 @@ AUDIO_TYPES = {"wav": "audio/wav", "flac": "audio/flac", "ogg": "audio/ogg", "mp
 
 class AudioNotFound(WhytagError, LookupError):
     """No audio to send for a track: none ingested, or its file is gone; the message says which."""
+
+
+def _name(rows: list[dict]) -> str | None:
+    """The name resource-names' rows for one IRI give, as a page's heading names it: a skos:prefLabel or foaf:name
+    first, then a track's "Artist - Title", then an rdfs:label; None without any."""
+    names = ([r["pref"] for r in rows if r["pref"] is not None]
+             + [display_name(r["title"], r["credit"]) for r in rows if r["title"] is not None]
+             + [r["label"] for r in rows if r["label"] is not None])
+    return str(names[0]) if names else None
 
 
 class Iri(str):
@@ -211,6 +221,14 @@ class Reader:
                   + objects(RDFS.label))
         return set(objects(RDF.type)), str(labels[0]) if labels else iri
 
+    def names(self, iris: list[str]) -> dict[str, str]:
+        """The name of each IRI that has one (as a page's heading names it), for a page's lists (a few hundred IRIs
+        at most) that would show IRIs."""
+        rows: dict[str, list[dict]] = defaultdict(list)
+        for row in self.rows(query("resource-names", iri=sorted(set(iris)))) if iris else []:
+            rows[row["iri"]].append(row)
+        return {iri: name for iri, found in rows.items() if (name := _name(found))}
+
     def mentioned(self, iri: str) -> bool:
         """Whether any triple has the IRI as subject or object (a page, or a 404)."""
         return bool(self.graph.native_results(query("iri-mentioned", iri=URIRef(iri))))
@@ -220,9 +238,13 @@ class Reader:
         return list(self.graph.native_results(query("iri-triples", iri=URIRef(iri))))
 
     def resource(self, iri: str) -> dict:
-        """Any IRI: its outgoing and incoming triples."""
-        return {"outgoing": self.rows(query("resource-outgoing", iri=URIRef(iri), limit=500)),
-                "incoming": self.rows(query("resource-incoming", iri=URIRef(iri), limit=200))}
+        """Any IRI: its outgoing and incoming triples, and the names of the resources they link (an artist's page
+        lists its tracks by title, not by hash)."""
+        outgoing = self.rows(query("resource-outgoing", iri=URIRef(iri), limit=500))
+        incoming = self.rows(query("resource-incoming", iri=URIRef(iri), limit=200))
+        linked = [r["o"] for r in outgoing if isinstance(r["o"], Iri)] + [r["s"] for r in incoming
+                                                                          if isinstance(r["s"], Iri)]
+        return {"outgoing": outgoing, "incoming": incoming, "names": self.names(linked)}
 
     # -- tracks -----------------------------------------------------------------------------
     def track(self, iri: str) -> dict:
@@ -325,7 +347,8 @@ class Reader:
         tracks.rows = self.catalog.named(tracks.rows)
         rules = self.rules(tag=iri)
         notation = str(info[0]["notation"]) if info and info[0]["notation"] is not None else None
-        return {"info": info[0] if info else {}, "tracks": tracks,
+        scheme = info[0]["scheme"] if info else None
+        return {"info": info[0] if info else {}, "names": self.names([scheme] if scheme else []), "tracks": tracks,
                 "rules": sorted(rules, key=lambda r: -abs(r.weight)),
                 "explained": self.kept.get(("explained", iri, number),
                                            lambda: self.explained(tracks.rows, iri, notation)),

@@ -54,3 +54,6 @@ def test_a_track_page_names_its_title_artist_album_and_links_to_musicbrainz(name
     assert 'href="https://musicbrainz.org/recording/8f3471b5-7e6a-48da-86a9-c1c07a0f47ae"' in page
     artist = named_client.get("/" + str(artist_iri("Miles Davis"))[len("urn:whytag:"):]).text
     assert "<h1>Miles Davis</h1>" in artist and "/track/jazz/r1" in artist  # the artist's tracks link back
+    assert re.search(r'<a href="/track/jazz/r1" title="[^"]+">Miles Davis - So What</a>', html.unescape(artist))
+    album = re.search(r'<a href="(/album/[^"]+)">Kind of Blue</a>', page).group(1)  # named, not a hash, both ways
+    assert ">Miles Davis - So What</a>" in html.unescape(named_client.get(album).text)

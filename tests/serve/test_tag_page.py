@@ -97,6 +97,7 @@ def test_pages_render_for_a_store_tagged_by_a_shipped_model_set(shipped_client):
     text = html.unescape(client.get("/resource", params={"iri": str(tag)}).text)
     assert text.count('<svg xmlns="http://www.w3.org/2000/svg" class="shape"') >= 5
     assert re.search(r'class="waterfall mini"', text) and "/track/shipped/s0" in text
+    assert re.search(r' in <a href="[^"]+gtzan[^"]*" title="[^"]+">GTZAN genres</a>', text)  # the scheme by name
 
 
 def test_a_mini_waterfall_is_drawn_from_the_explanation_whytag_explain_gives(shipped_client):
