@@ -65,9 +65,9 @@ def demo(folder: Path, clips: int, learner: str) -> Iterator[str]:
                 yield "   " + explanation.text(top=3).replace("\n", "\n   ")
         yield from shipped_sets(store, ids, first)
         violations = validate_store(store)
-        yield f"8. SHACL validation: {'conforms' if not violations else f'{len(violations)} violation(s)'}"
+        yield f"9. SHACL validation: {'conforms' if not violations else f'{len(violations)} violation(s)'}"
         (folder / "graph.ttl").write_bytes(export(store, "turtle"))
-        yield f"9. exported the graph to {folder / 'graph.ttl'}"
+        yield f"10. exported the graph to {folder / 'graph.ttl'}"
     yield f"Try: whytag --store {folder / 'graph'} explain {folder / first}"
     if violations:
         raise DemoError("the demo graph does not conform to the shapes")
@@ -77,12 +77,12 @@ def shipped_sets(store: GraphStore, ids: dict[str, URIRef], first: str) -> Itera
     """Tag the clips with the shipped `genres` and `moods` sets (no labels needed): each clip's predicted tags,
     likeliest first (three at most), then the first clip's reasons for its genre."""
     names = {track: clip for clip, track in ids.items()}
-    for name, source in (("genres", "GTZAN's"), ("moods", "MTG-Jamendo's")):
+    for step, name, source in ((7, "genres", "GTZAN's"), (8, "moods", "MTG-Jamendo's")):
         tags: dict[str, list[str]] = {}
         for a in sorted(apply_model(store, model_set_to_apply(store, name)), key=lambda a: -a.score):
             if a.predicted:
                 tags.setdefault(Path(names[a.track]).stem, []).append(a.notation)
-        yield (f"7. whytag tag --model {name} (shipped, learned from {source} table; no labels needed): "
+        yield (f"{step}. whytag tag --model {name} (shipped, learned from {source} table; no labels needed): "
                + ", ".join(f"{clip} {' '.join(tags[clip][:3])}" for clip in sorted(tags)))
     for explanation in explain(store, ids[first], model="genres"):
         if explanation.predicted:

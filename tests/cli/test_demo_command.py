@@ -15,3 +15,5 @@ def test_demo_runs_the_whole_pipeline_offline(tmp_path):
     assert "tag --model genres (shipped" in out and "tag --model moods (shipped" in out  # no labels needed
     assert "SHACL validation: conforms" in out
     assert (tmp_path / "demo" / "graph.ttl").stat().st_size > 10_000
+    steps = [line.split(".", 1)[0] for line in out.splitlines() if line[:1].isdigit()]
+    assert steps == [str(n) for n in range(1, 11)]  # each step its own number (both shipped sets were "7.")
