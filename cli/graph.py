@@ -8,7 +8,6 @@ import os
 import sys
 from collections.abc import Iterable
 from itertools import islice
-from pathlib import Path
 from typing import TextIO
 
 import click
@@ -16,7 +15,7 @@ from rdflib import Graph
 
 from whytag.cli.group import command_store
 from whytag.kg.answers import XSD_STRING, Answer, Term, stream
-from whytag.kg.export import export_to
+from whytag.kg.export import export_file, export_to
 from whytag.kg.federation import uses_service
 from whytag.kg.iris import checked_iri
 from whytag.kg.namespaces import PREFIXES, prefixed_name
@@ -193,13 +192,7 @@ def export(ctx: click.Context, fmt: str, output: str | None, graph: str | None, 
         if named is not None and not store.select(named_query("graph-exists", g=named)).rows[0][0]:
             raise click.ClickException(f"--graph {graph}: no such graph in {store.location}")
         if output:
-            partial = Path(output).with_name(f".{Path(output).name}.partial")
-            try:
-                with partial.open("wb") as out:
-                    export_to(store, out, fmt, named, include_schema)
-                partial.replace(output)  # never a half-written file under the name asked for
-            finally:
-                partial.unlink(missing_ok=True)
-            click.echo(f"wrote {Path(output).stat().st_size} bytes of {fmt} to {output}", err=True)
+            size = export_file(store, output, fmt, named, include_schema)
+            click.echo(f"wrote {size} bytes of {fmt} to {output}", err=True)
         else:
             export_to(store, sys.stdout.buffer, fmt, named, include_schema)

@@ -10,10 +10,12 @@ come, the other formats and JSON-LD build an rdflib graph first.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import BinaryIO
 
 from rdflib import URIRef
 
+from whytag.errors import WhytagError
 from whytag.kg import ntriples as nt
 from whytag.kg.iris import SCHEMA_GRAPH
 from whytag.kg.namespaces import PREFIXES
@@ -33,6 +35,29 @@ def export(store: GraphStore, fmt: str, graph: URIRef | None = None, include_sch
     out = io.BytesIO()
     export_to(store, out, fmt, graph, include_schema)
     return out.getvalue()
+
+
+class ExportError(WhytagError):
+    """An export that cannot be written where asked (a missing folder, a folder's name, no permission, a full
+    disk); the message names the path and the reason."""
+
+
+def export_file(store: GraphStore, path: str | Path, fmt: str, graph: URIRef | None = None,
+                include_schema: bool = False) -> int:
+    """Write the export to `path` through a hidden partial file beside it, so the name asked for never holds half
+    an export; the bytes written."""
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        try:
+            with partial.open("wb") as out:
+                export_to(store, out, fmt, graph, include_schema)
+            partial.replace(path)
+        finally:
+            partial.unlink(missing_ok=True)
+    except OSError as err:
+        raise ExportError(f"{path}: cannot write the export ({err.strerror or err})") from None
+    return path.stat().st_size
 
 
 def export_to(store: GraphStore, out: BinaryIO, fmt: str, graph: URIRef | None = None,

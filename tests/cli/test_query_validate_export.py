@@ -48,6 +48,14 @@ def test_validate_and_export(ingested, tmp_path):
     assert set(trig.quads()) == set(quads.quads())  # streamed graph by graph, the same quads
 
 
+def test_export_to_a_folder_that_is_not_there_is_one_line(tmp_path):
+    """It was an 'internal error: FileNotFoundError' naming the hidden partial file, exit 70."""
+    target = tmp_path / "missing" / "catalog.ttl"
+    result = whytag("--create", "export", "-o", str(target), store=tmp_path / "graph", check=False)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip() == f"Error: {target}: cannot write the export (No such file or directory)"
+
+
 def test_query_renders_iris_of_every_namespace(ingested):
     store, _ = ingested
     sparql = ('SELECT DISTINCT ?type WHERE { GRAPH ?g { ?s a ?type } FILTER(STRSTARTS(STR(?s), "urn:whytag:track")) } '
