@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from functools import partial
 from pathlib import Path
 
@@ -29,6 +30,16 @@ def note(line: str) -> None:
     click.echo(line, err=True)
 
 
+def writable_file(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """The option's file path, refused before any fitting when its folder is missing or read-only (it was an
+    internal error after every learner had run)."""
+    folder = Path(value).parent if value else None
+    if folder is not None and not (folder.is_dir() and os.access(folder, os.W_OK)):
+        raise click.BadParameter(f"{value}: cannot write there ({folder} is "
+                                 f"{'not a folder' if not folder.is_dir() else 'read-only'})", ctx, param)
+    return value
+
+
 def loader_options(options: tuple[str, ...]) -> dict[str, str]:
     """--dataset-option KEY=VALUE pairs as a dict."""
     try:
@@ -53,7 +64,8 @@ def loader_options(options: tuple[str, ...]) -> dict[str, str]:
 @click.option("--time-budget", default=120.0, show_default=True, metavar="SECONDS",
               help="Without --learners, skip each learner but the default whose fit, estimated by first fitting "
               "one tag, would take longer (0: no limit). Learners named in --learners always run.")
-@click.option("--metrics-json", type=click.Path(dir_okay=False), help="Write learner → metric → value here.")
+@click.option("--metrics-json", type=click.Path(dir_okay=False), callback=writable_file,
+              help="Write learner → metric → value here.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False),
               help="Write a Markdown report with plots here (default with DATASET: whytag-report-DATASET).")
 @click.pass_context

@@ -29,3 +29,14 @@ def test_eval_on_a_dataset_extracts_its_audio_and_writes_a_report(tmp_path):
     test_clip = tmp_path / "collection" / open_dataset("csv", tmp_path / "collection").split("test")[0]
     explained = whytag("explain", str(test_clip), store=tmp_path / "graph").stdout
     assert "predicted)" in explained and "feature reason" in explained and "of the reasons' weight" in explained
+
+
+def test_metrics_json_into_a_missing_folder_is_refused_before_fitting(tmp_path):
+    """It was an internal error (FileNotFoundError, exit 70) once every learner had been fitted."""
+    table = tmp_path / "table.csv"
+    table.write_text("id,BPM,fast\n" + "".join(f"t{i},{60 + 10 * i},{int(i >= 6)}\n" for i in range(12)))
+    target = tmp_path / "missing" / "m.json"
+    result = whytag("eval", "--features", str(table), "--label-columns", "fast", "--learners", "boosted",
+                    "--metrics-json", str(target), check=False)
+    assert result.returncode == 2 and "fitting" not in result.stderr
+    assert f"{target}: cannot write there ({target.parent} is not a folder)" in result.stderr
