@@ -8,6 +8,7 @@ from pathlib import Path
 from rdflib import URIRef
 from tqdm import tqdm
 
+from whytag.errors import WhytagError
 from whytag.extractors.base import FeatureSet
 from whytag.extractors.batch import DEFAULT_GROUPS, extract_many
 from whytag.extractors.cluster import SCHEDULER_TIMEOUT
@@ -15,6 +16,10 @@ from whytag.kg.mapping import extractor_output, extractors_declared, feature_tri
 from whytag.kg.ntriples import NTriples
 from whytag.kg.queries import Named, query
 from whytag.kg.store import GraphStore, StoreError
+
+
+class NothingToExtract(WhytagError):
+    """`extract` over the whole store finds no track with an audio file: nothing was ingested from audio yet."""
 
 
 @dataclass
@@ -87,6 +92,9 @@ def extract_tracks(store: GraphStore, groups: tuple[str, ...] = DEFAULT_GROUPS, 
     still written here, one transaction per track as each result arrives.
     """
     files, conflicts = audio_files(store, tracks)
+    if tracks is None and not files and not conflicts:  # said, not "extracted 0 feature values from 0 track(s)"
+        raise NothingToExtract(f"{store.location}: no track has an audio file to extract from (run `whytag ingest "
+                               "DIR` first; tracks from --features have none)")
     report = ExtractReport(failures=conflicts)
     expected = {path: source.sha256 for path, source in files.items()}
     for path, measured, error in extract_many(list(files), groups, workers=workers, progress=progress,

@@ -44,6 +44,8 @@ def test_table_columns_recorded_and_unknown_ones_named(tmp_path):
     values = {(r["track"].rsplit("/", 1)[-1], r["feature"]): r["value"] for r in rows}
     assert values == {("x", str(feature_node("BPM"))): 120.0, ("x", str(feature_node("Spectral-Centroid"))): 1500.5,
                       ("y", str(feature_node("BPM"))): 90.0}  # y's empty Spectral-Centroid is simply absent
+    nothing = whytag("extract", "--quiet", store=tmp_path / "graph", check=False)  # was "extracted 0 …", exit 0
+    assert nothing.returncode == 1 and "no track has an audio file to extract from (run `whytag" in nothing.stderr
 
 
 def test_music_extractor_folder_values_equal_the_json_and_bad_files_are_named(tmp_path, music_extractor_json):
