@@ -34,6 +34,12 @@ the server before each size. Bytes on disk are not measured there (the server's 
 `--no-baselines` skips (a) and (b).
 
 Output: a printed table, DIR/scale.json with every number, and bench/scale.png (seconds vs tracks, log-log).
+
+`--tagging` runs only what tagging's goals need (#27: tagging's own time ≤ the store's write time, why-tagged
+< 30 ms): import, learn, tag with its split, export beside the store's dump, and why-tagged (Q2, 31 runs, the
+fastest and the median), no validate, other queries or baselines; it prints those rows alone. For a quiet
+machine, main beside this branch at 100,000 tracks (~25 min a column on the loaded 2 cores of 2026-12-07):
+`python bench/scale.py --tagging --sizes 100000 --before /tmp/main --out /tmp/scale-tagging`.
 """
 
 from __future__ import annotations
@@ -67,6 +73,7 @@ TABLE, MODEL, VOCABULARY = "catalog", "catalog", "gtzan"
 TAG, FEATURE, LEVELS = "blues", "BPM", ("TempoFast", "ModeHigh")  # ModeHigh: the top tertile of GTZAN's minorness
 """Query 4 asks for the tracks both fast (a stored level) and minor (ModeHigh, derived from its threshold)."""
 SAMPLE, REPEATS, JAVA_MB = 2000, 5, 8000
+WHY_REPEATS = 31  # --tagging: why-tagged's runs (its fastest shows the query, its median the machine's load)
 WHYTAG, RDFLIB, HERMIT = "whytag", "rdflib", "hermit"
 STEPS = {WHYTAG: ["import", "learn", "tag", "export", "validate", "queries"],
          RDFLIB: ["import", "tag", "queries", "levels", "query4"], HERMIT: ["load", "reason", "count"]}
@@ -228,17 +235,19 @@ def first_tagged(store) -> str:
     return min(track for (track,) in store.values(typical_queries(store, "")[0]))
 
 
-def time_queries(store, journal: Journal, which: list[int], step: str = "queries") -> None:
-    """Run the chosen typical queries REPEATS times each, consuming every row; record median ms and rows."""
+def time_queries(store, journal: Journal, which: list[int], step: str = "queries", repeats: int = REPEATS) -> None:
+    """Run the chosen typical queries `repeats` times each, consuming every row; record the median ms (and the
+    fastest) and the rows."""
     queries = typical_queries(store, first_tagged(store))
     with journal.step(step) as out:
         for i in which:
             times, rows = [], 0
-            for _ in range(REPEATS):
+            for _ in range(repeats):
                 begin = time.perf_counter()
                 rows = count_rows(store.values(queries[i]))
                 times.append(1000 * (time.perf_counter() - begin))
             out[f"q{i + 1}_ms"], out[f"q{i + 1}_rows"] = statistics.median(times), rows
+            out[f"q{i + 1}_min_ms"] = min(times)
 
 
 def quads_per_track(store, n: int) -> dict:
@@ -290,14 +299,27 @@ def dump_graphs(store, path: Path) -> None:
     out.serialize(path, format="nquads")
 
 
+def validate_and_query(store, X: pd.DataFrame, n: int, args: argparse.Namespace, journal: Journal) -> None:
+    """The steps after the export that `--tagging` leaves out: validate, the typical queries, the quads counted."""
+    from whytag.kg.validate import validate_store
+    from whytag.reasoning.rederive import rederive
+
+    with journal.step("validate") as out:
+        out["violations"] = len(validate_store(store, sample=200))
+        rederived = rederive(store, 100)
+        out.update(rederived=len(rederived), agree=sum(r.agrees for r in rederived))
+    time_queries(store, journal, list(range(len(QUERY_NAMES))))
+    journal.write({**quads_per_track(store, n), "fired": fired_counts(store, X)})
+    if not args.endpoint:
+        dump_graphs(store, args.out / f"model-{n}.nq")
+
+
 def run_whytag(n: int, args: argparse.Namespace, journal: Journal) -> None:
     """The whole pipeline on n synthetic tracks: a fresh embedded store, or the endpoint `args.endpoint` emptied of
     whytag's graphs."""
     from whytag.kg.export import export_to
     from whytag.kg.store import open_store
     from whytag.kg.tables import import_features, table_track
-    from whytag.kg.validate import validate_store
-    from whytag.reasoning.rederive import rederive
     from whytag.reasoning.training import learn
 
     X, y = synthetic_catalog(n, args.seed)
@@ -325,14 +347,10 @@ def run_whytag(n: int, args: argparse.Namespace, journal: Journal) -> None:
                 store.oxigraph.dump(f, pyoxigraph.RdfFormat.N_QUADS)
             journal.write({"native_dump_quads": count_rows(iter(export.open("rb")))})
         export.unlink()
-        with journal.step("validate") as out:
-            out["violations"] = len(validate_store(store, sample=200))
-            rederived = rederive(store, 100)
-            out.update(rederived=len(rederived), agree=sum(r.agrees for r in rederived))
-        time_queries(store, journal, list(range(len(QUERY_NAMES))))
-        journal.write({**quads_per_track(store, n), "fired": fired_counts(store, X)})
-        if not args.endpoint:
-            dump_graphs(store, args.out / f"model-{n}.nq")
+        if args.tagging:  # why-tagged alone, run often enough that its fastest run shows the query
+            time_queries(store, journal, [1], repeats=WHY_REPEATS)
+        else:
+            validate_and_query(store, X, n, args, journal)
     if not args.endpoint:  # closed: flushed and compacted as a user's store is after a command
         journal.write(directory_bytes(folder, n))
     if not args.keep:
@@ -481,7 +499,8 @@ def run_child(kind: str, n: int, args: argparse.Namespace, limit: float | None) 
     """Run one size of one pipeline in a child process; kill it when a step runs past `limit` seconds."""
     journal = args.out / f"{kind}-{n}.jsonl"
     command = [sys.executable, str(HERE), "--one-size", str(n), "--kind", kind, "--out", str(args.out),
-               "--learner", args.learner, "--seed", str(args.seed)] + (["--keep"] if args.keep else [])
+               "--learner", args.learner, "--seed", str(args.seed)] + (["--keep"] if args.keep else []) + (
+                   ["--tagging"] if args.tagging else [])
     env = None
     if kind in args.engines:  # whytag's own steps, against the engine's endpoint, journalled under its label
         command += ["--kind", WHYTAG, "--label", kind, "--endpoint", args.engines[kind]]
@@ -524,6 +543,7 @@ def run_all(args: argparse.Namespace) -> dict:
     results: dict = {"sizes": sizes, "learner": args.learner, "baseline_limit_s": args.baseline_limit,
                      "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpus": os.cpu_count(),
                      "engines": list(args.engines), "before": str(args.before or ""), "load": os.getloadavg(),
+                     "tagging": args.tagging,
                      WHYTAG: {}, RDFLIB: {}, HERMIT: {}, BEFORE: {}}
     stopped: set[str] = set()
     for n in sizes:
@@ -574,11 +594,16 @@ def fmt(value: float | None, digits: int = 1, limit: float | None = None, timed_
     return f"{value:,.{digits}f}"
 
 
+def whytag_runs(results: dict) -> list[tuple[int, str, dict]]:
+    """The whytag table's columns: (size, code version, its steps), by size, the other checkout's first."""
+    kinds = [k for k in (BEFORE, WHYTAG) if results.get(k)]
+    return sorted(((int(n), kind, s) for kind in kinds for n, s in results[kind].items()), key=lambda r: r[0])
+
+
 def whytag_rows(results: dict) -> list[list[str]]:
     """The whytag table: one row per measure, one column per size (and per code version, with --before)."""
     kinds = [k for k in (BEFORE, WHYTAG) if results.get(k)]
-    runs = [(int(n), kind, s) for kind in kinds for n, s in results[kind].items()]
-    runs.sort(key=lambda r: r[0])
+    runs = whytag_runs(results)
     rate = lambda s, step, n: ratio(n, seconds(s, step))  # noqa: E731
     get = lambda s, step, key: s.get(step, {}).get(key)  # noqa: E731
     rows = [["tracks"] + [f"{n:,}" + (f", {kind}" if len(kinds) > 1 else "") for n, kind, _ in runs]]
@@ -618,6 +643,20 @@ def whytag_rows(results: dict) -> list[list[str]]:
     rows.append(["load average after"] + [" / ".join(f"{x:.1f}" for x in s.get("load_after", [])) or "–"
                                            for _, _, s in runs])
     return rows
+
+
+TAGGING_ROWS = ("tracks", "import s", "learn s", "tag s", "tag tracks/s", "  reading values s", "  scoring s",
+                "  the store writing s (writer thread)", "  own (reading + scoring) / writing", "export quads/s",
+                "the store's own N-Quads dump, quads/s", "export rate / dump rate", "peak RSS after tag, MB",
+                f"Q2 {QUERY_NAMES[1]}, ms (rows)", "load average after")
+
+
+def tagging_rows(results: dict) -> list[list[str]]:
+    """`--tagging`'s table: the whytag table's rows its steps measure, and why-tagged's fastest run."""
+    rows = [row for row in whytag_rows(results) if row[0] in TAGGING_ROWS]
+    fastest = [f"Q2 the fastest of {WHY_REPEATS}, ms"] + [
+        fmt(s.get("queries", {}).get("q2_min_ms")) for _, _, s in whytag_runs(results)]
+    return rows[:-1] + [fastest, rows[-1]]
 
 
 def predicate_rows(results: dict) -> list[list[str]]:
@@ -752,7 +791,9 @@ def plot(results: dict, path: Path) -> None:
 
 
 def report(results: dict, png: Path) -> None:
-    """Print the tables and write the plot."""
+    """Print the tables and write the plot (with `--tagging`, its table alone)."""
+    if results.get("tagging"):
+        return print("\nwhytag tagging (embedded Oxigraph)\n" + table(tagging_rows(results)))
     print("\nwhytag (embedded Oxigraph)\n" + table(whytag_rows(results)))
     print("\nQuads a track by part and predicate (this checkout)\n" + table(predicate_rows(results)))
     if results.get("engines"):
@@ -782,6 +823,8 @@ def main() -> None:
     parser.add_argument("--store", action="append", default=[], metavar="[LABEL=]URL",
                         help="also run whytag's steps against this SPARQL endpoint (repeatable)")
     parser.add_argument("--no-baselines", dest="baselines", action="store_false", help="skip rdflib and HermiT")
+    parser.add_argument("--tagging", action="store_true",
+                        help="only import, learn, tag (split), export and why-tagged; no baselines")
     parser.add_argument("--before", type=Path, help="also run whytag's steps with this checkout's code, first")
     parser.add_argument("--one-size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--kind", default=WHYTAG, help=argparse.SUPPRESS)
@@ -790,6 +833,7 @@ def main() -> None:
     parser.add_argument("--report", type=Path, help=argparse.SUPPRESS)  # re-print a scale.json
     args = parser.parse_args()
     args.engines = dict(engine_label(i, text) for i, text in enumerate(args.store, 1))
+    args.baselines = args.baselines and not args.tagging
     if args.report:
         return report(json.loads(args.report.read_text()), args.plot)
     try:
