@@ -1,7 +1,7 @@
 """Catalog scale: whytag's pipeline on synthetic catalogs of growing size, beside two baselines.
 
 Usage: python bench/scale.py [--sizes 10000 100000] [--learner sparse] [--baseline-limit 600] [--out DIR] [--keep]
-                             [--before DIR] [--no-baselines] [--store [LABEL=]URL]
+                             [--before DIR] [--no-baselines] [--store [LABEL=]URL] [--tagging]
 
 Catalogs are `whytag.datasets.synthetic_catalog`: the paper's GTZAN table resampled (rows drawn with replacement
 by a seeded generator, every value plus 5% noise: 0.05 × the column's std × a standard normal; ids
@@ -38,7 +38,7 @@ Output: a printed table, DIR/scale.json with every number, and bench/scale.png (
 `--tagging` runs only what tagging's goals need (#27: tagging's own time ≤ the store's write time, why-tagged
 < 30 ms): import, learn, tag with its split, export beside the store's dump, and why-tagged (Q2, 31 runs, the
 fastest and the median), no validate, other queries or baselines; it prints those rows alone. For a quiet
-machine, main beside this branch at 100,000 tracks (~25 min a column on the loaded 2 cores of 2026-12-07):
+machine, main beside this branch at 100,000 tracks (~40 min a column at the load 8–14 of 2026-12-07 08:43):
 `python bench/scale.py --tagging --sizes 100000 --before /tmp/main --out /tmp/scale-tagging`.
 """
 
