@@ -5,6 +5,7 @@ The track column (`track`, `path`, `file` or `iri`; else the first column) names
 feature table's row id. The other columns are fields of `extractors.tags.NAMES` (or the spellings in
 ALIASES); several artists or artist ids in one cell are separated by ";". An empty cell leaves that field
 as it was; a column whytag does not know is named, not recorded; rows naming no track are reported at the end.
+A table that can set nothing (no rows, no known column, no row naming a track) is refused in one line.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from whytag.extractors.tags import NAMES, metadata_from
 from whytag.kg.iris import DEFAULT_BASE
 from whytag.kg.metadata import write_metadata
 from whytag.kg.store import GraphStore
-from whytag.kg.tables import read_table
+from whytag.kg.tables import names, read_table
 from whytag.kg.tracks import catalog_tracks
 
 TRACK_COLUMNS = ("track", "path", "file", "iri")
@@ -54,7 +55,16 @@ def import_metadata(store: GraphStore, path: str | Path, base: str = DEFAULT_BAS
         frame = read_table(path, column)
     fields = {column: _field(column) for column in frame.columns}
     report = MetadataImport(unknown=[c for c, name in fields.items() if name is None])
+    if not len(frame.index):  # said, not "set the metadata of 0 track(s); 0 problem(s)"
+        raise MetadataTableError(f"{path}: the table has no rows, so no track's metadata was set")
+    if len(report.unknown) == len(fields):
+        raise MetadataTableError(f"{path}: no column whytag knows ({names(report.unknown) or 'only the track column'})"
+                                 f"; the known ones are {', '.join(NAMES)}")
     found, missing = catalog_tracks(store, frame.index, path.resolve().parent)
+    if not found:
+        raise MetadataTableError(f"{path}: none of its {len(frame.index)} row(s) names a track in the store (an IRI, "
+                                 f"an audio path relative to the table, a file name or a row id; the first: "
+                                 f"{names(frame.index[:1])!r})")
     lines = frame.index.get_indexer(list(missing)) + 2  # the file's line of each: after the header, from 1
     report.failures += [f"{path}: line {n}: {text!r} {reason}" for (text, reason), n in zip(missing.items(), lines)]
     items = []

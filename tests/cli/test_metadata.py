@@ -137,3 +137,22 @@ def test_real_recordings_are_named_by_their_own_tags(tmp_path):
                          "GROUP BY ?title ORDER BY ?title")
     expected = pd.Series([tag["album"][0] for tag in tags.values()]).value_counts().sort_index()
     assert [(r["title"], r["tracks"]) for r in albums] == list(expected.items())
+
+
+def test_a_metadata_table_that_sets_nothing_says_why_and_exits_1(tagged_store):
+    """No rows, no column whytag knows, or rows naming no track: one line saying so, exit 1, nothing written."""
+    store, files, _ = tagged_store
+    folder = files["plain.wav"].parent.parent
+    before = rows(store, QUADS)
+    tables = {"empty.csv": ("file,title\n", "empty.csv: the table has no rows"),
+              "moods.csv": ("file,mood,tempo\nblue.flac,calm,slow\n",
+                            "moods.csv: no column whytag knows (mood, tempo); the known ones are title, "),
+              "ghosts.csv": ("file,title\nghost.wav,Nothing\nnone.wav,Nobody\n",
+                             "ghosts.csv: none of its 2 row(s) names a track in the store")}
+    for name, (text, said) in tables.items():
+        (folder / name).write_text(text)
+        result = whytag("ingest", "--metadata", str(folder / name), store=store, check=False)
+        assert result.returncode == 1, name
+        assert "set the metadata of" not in result.stdout and said in result.stderr, (name, result.stderr)
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert rows(store, QUADS) == before
