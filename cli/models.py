@@ -105,8 +105,9 @@ def tag(ctx, name: str | None, every_score: bool, batch_size: int | None, quiet:
                 scored += len(batch)
                 tracks += len({a.track for a in batch})
                 bar.update(min(batch_size, bar.total - bar.n))
-    click.echo(f"tagged {tracks} tracks with model set '{name}': {scored} scored assignments, "
-               f"{sum(predicted.values())} predicted")
+    stored = (f"{scored} scores stored ({sum(predicted.values())} of them predicted tags)" if every_score else
+              f"{sum(predicted.values())} predicted tags stored ({scored} scores computed; --every-score keeps all)")
+    click.echo(f"tagged {tracks} tracks with model set '{name}': {stored}")
     for notation, n in sorted(predicted.items(), key=lambda kv: -kv[1]):
         click.echo(f"  {notation}: {n}")
 

@@ -40,7 +40,11 @@ def test_catalog_commands_tag_in_batches_and_validate_by_sample(tmp_path):
     store = tmp_path / "graph"
     whytag("learn", "--labels", str(path), "--features", str(path), "--label-columns", "tag", store=store)
     tagged = whytag("tag", "--batch", "7", "--quiet", store=store).stdout
-    assert "tagged 80 tracks" in tagged and "160 scored assignments, 80 predicted" in tagged
+    assert "tagged 80 tracks" in tagged  # says what it stored, not "160 scored assignments" it did not keep
+    assert "80 predicted tags stored (160 scores computed; --every-score keeps all)" in tagged
+    every = whytag("tag", "--every-score", "--quiet", store=store).stdout
+    assert "160 scores stored (80 of them predicted tags)" in every
+    whytag("tag", "--batch", "7", "--quiet", store=store)
     checked = whytag("validate", "--sample", "3", "--rederive", "25", store=store).stdout
     assert "re-derived 25 predicted tag(s) in the store: 25 agree" in checked
     assert "conforms: no SHACL violations in 3 sampled track(s) and the models" in checked
