@@ -22,6 +22,7 @@ import pyoxigraph as ox
 
 from whytag.errors import StoreError
 from whytag.kg.namespaces import PREFIXES
+from whytag.kg.operations import unfinished
 
 OX_PREFIXES = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 RESULT_FORMATS = ("json", "xml", "csv", "tsv")  # for SELECT and ASK
@@ -64,7 +65,7 @@ def answer(store: ox.Store, text: str, choose: Callable[[str], str], cpu_seconds
     try:
         result = store.query(text, **options)
     except SyntaxError as err:
-        raise Malformed(f"malformed query: {_one_line(err)}") from None
+        raise Malformed(f"malformed query: {unfinished(text, _one_line(err))}") from None
     except (OSError, ValueError) as err:
         raise Malformed(f"query failed: {_one_line(err)}") from None
     try:
@@ -81,7 +82,7 @@ def update(store: ox.Store, text: str) -> None:
     try:
         store.update(text, prefixes=OX_PREFIXES)
     except SyntaxError as err:
-        raise Malformed(f"malformed update: {_one_line(err)}") from None
+        raise Malformed(f"malformed update: {unfinished(text, _one_line(err))}") from None
     except (OSError, ValueError) as err:
         raise Malformed(f"update failed: {_one_line(err)}") from None
 

@@ -40,6 +40,7 @@ from whytag.kg.endpoint import Endpoint
 from whytag.kg.iris import SCHEMA_GRAPH
 from whytag.kg.namespaces import PREFIXES, WT, sparql_prefixes
 from whytag.kg.ntriples import NTriples, Triple, triples_block
+from whytag.kg.operations import unfinished
 from whytag.kg.queries import Named, query
 from whytag.kg.queries.build import data_operations, drop_graph, insert_data
 from whytag.kg.upgrade import upgrade
@@ -373,7 +374,7 @@ class GraphStore:
             return self._native("stream answers").query(sparql, prefixes=protocol.OX_PREFIXES,
                                                         use_default_graph_as_union=True)
         except (SyntaxError, OSError, ValueError, RuntimeError) as err:
-            raise StoreError(f"{self.location}: query failed: {first_line(err)}") from None
+            raise StoreError(f"{self.location}: query failed: {unfinished(sparql, first_line(err))}") from None
 
     def answer(self, text: str, choose: Callable[[str], str], cpu_seconds: float, max_rows: int,
                default_graphs: Iterable[str] = (), named_graphs: Iterable[str] = ()) -> bytes:

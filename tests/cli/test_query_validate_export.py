@@ -28,6 +28,9 @@ def test_bad_query_is_one_clear_line(ingested):
     result = whytag("query", "SELECT WHERE {", store=store, check=False)
     assert result.returncode != 0 and "query failed" in result.stderr
     assert "Traceback" not in result.stderr
+    unfinished = whytag("query", "SELECT * WHERE {", store=store, check=False)  # was "expected one of …" a screen
+    assert unfinished.returncode == 1
+    assert unfinished.stderr == f"Error: {store}: query failed: the text ends with 1 '{{' not closed\n"
 
 
 def test_validate_and_export(ingested, tmp_path):

@@ -408,3 +408,25 @@ def test_write_graph_clears_what_a_named_update_removes_and_takes_no_sparql_text
         with pytest.raises(TypeError, match="named updates"):
             store.write_graph(graph, [], clear="?s ?p ?o")
         assert len(store.graph_triples(graph)) == 2
+
+
+def test_a_text_that_stops_short_is_said_to_be_unfinished_not_what_could_come_next(tmp_path):
+    """Brackets that nest and are still open at the text's end (counted outside strings, IRIs and comments): "not
+    closed", not Oxigraph's "expected one of …"; its words are kept for anything else."""
+    from whytag.kg.protocol import Malformed
+
+    texts = {"SELECT * WHERE {": "the text ends with 1 '{' not closed",
+             'SELECT ?s WHERE { ?s ?p "}" ;\n  # } a comment\n  ?q <http://a#}> \n':
+                 "the text ends with 1 '{' not closed",
+             "SELECT * WHERE { ?s ?p ?o FILTER(?o < 3 && (?o > 1": "the text ends with 1 '{' and 2 '(' not closed",
+             "SELECT ?x WHERE { ?x ?y ?z . FOO ?x ?y ?z . ?a ?b ?c ":
+                 "the text ends with 1 '{' not closed; before that, error at 1:38: expected OPTIONAL",
+             "SELECT ?x WHERE { ?x ?y }": "error at 1:26: expected one of",  # brackets closed
+             "SELECT ?x WHERE { ?x ?y ?z ) ": "error at 1:30: "}  # a ')' that closes nothing: not merely unfinished
+    with open_store(tmp_path / "g") as store:
+        for text, said in texts.items():
+            with pytest.raises(StoreError) as raised:
+                store.native_results(text)
+            assert str(raised.value).startswith(f"{store.location}: query failed: {said}")
+        with pytest.raises(Malformed, match=r"^malformed update: the text ends with 1 '\{' not closed$"):
+            store.apply_update("INSERT DATA { <urn:a> <urn:b> <urn:c> ")
