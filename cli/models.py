@@ -15,7 +15,7 @@ from whytag.kg.tables import import_features, labels_from, numeric_features, rea
 from whytag.kg.tracks import find_track, label_tracks, track_names
 from whytag.reasoning.explain import explain as explain_track
 from whytag.reasoning.explain import nothing_to_explain
-from whytag.reasoning.learners import DEFAULT_LEARNER, registry
+from whytag.reasoning.learners import DEFAULT_LEARNER, changed_parameters, registry
 from whytag.reasoning.reasoner import BATCH, catalog_tracks, tag_batches
 from whytag.reasoning.rules import model_sets
 from whytag.reasoning.shipped import listed_cards, model_set_to_apply
@@ -143,8 +143,10 @@ def explain(ctx, track: str, tag_name: str | None, model: str | None, top: int, 
 
 @click.group(invoke_without_command=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--detail", is_flag=True, help="Show each learner's every parameter, not only those set otherwise "
+              "than its defaults.")
 @click.pass_context
-def models(ctx, fmt: str) -> None:
+def models(ctx, fmt: str, detail: bool) -> None:
     """List the model sets: those in the store and those shipped with whytag, with their cards."""
     if ctx.invoked_subcommand is not None:
         return
@@ -154,8 +156,9 @@ def models(ctx, fmt: str) -> None:
         click.echo(json.dumps({"model_sets": [card.as_dict() for card in cards]}, indent=2))
         return
     for card in cards:
+        learner = card.learner if detail else brief(card.learner)
         click.echo(f"{card.name} ({card.source}{f', version {card.version}' if card.version else ''})\n"
-                   f"  vocabulary: {card.vocabulary}, {card.tags} tags\n  learner: {card.learner}\n"
+                   f"  vocabulary: {card.vocabulary}, {card.tags} tags\n  learner: {learner}\n"
                    f"  features: {card.features}")
         if card.derived_from:
             click.echo(f"  learned from: {card.derived_from}\n  cross-validated ({card.protocol}): " + ", ".join(
@@ -163,6 +166,15 @@ def models(ctx, fmt: str) -> None:
         if card.source == "store":
             click.echo(f"  learned: {card.learned or 'unknown'}")
         click.echo(f"  tracks carrying its tags: {card.tagged_tracks}")
+
+
+def brief(learner: str) -> str:
+    """A card's learner as its name and the parameters not at their defaults (the card holds all of them)."""
+    named = changed_parameters(learner)
+    if named is None:
+        return learner
+    name, changed = named
+    return f"{name} ({', '.join(changed)}; the rest its defaults)" if changed else f"{name} (its defaults)"
 
 
 @models.command(name="build")

@@ -4,6 +4,8 @@
 `registry()` names them as the command line does.
 """
 
+import ast
+
 from whytag.reasoning.learners.additive import AdditiveLearner
 from whytag.reasoning.learners.base import OneVsRestRuleLearner
 from whytag.reasoning.learners.boosted import (
@@ -22,7 +24,7 @@ DEFAULT_LEARNER = "additive"
 
 __all__ = ["DEFAULT_LEARNER", "AdditiveLearner", "BoostedLinearLearner", "BoostedRulesLearner", "ConciseLearner",
            "DLConceptLearner", "EBMLearner", "OneVsRestRuleLearner", "RipperLearner", "RuleFitLearner",
-           "SparseBoostedLinearLearner", "registry"]
+           "SparseBoostedLinearLearner", "changed_parameters", "registry"]
 
 
 def registry() -> dict[str, type[OneVsRestRuleLearner]]:
@@ -33,3 +35,25 @@ def registry() -> dict[str, type[OneVsRestRuleLearner]]:
     return {"additive": AdditiveLearner, "concise": ConciseLearner, "boosted-linear": BoostedLinearLearner,
             "sparse": SparseBoostedLinearLearner, "boosted": BoostedRulesLearner, "ebm": EBMLearner,
             "rulefit": RuleFitLearner, "ripper": RipperLearner, "dl": DLConceptLearner}
+
+
+def changed_parameters(text: str) -> tuple[str, list[str]] | None:
+    """A model card's learner text ("NAME: Class(k=v, …)", every parameter) as its name and the `k=v` that differ
+    from that learner's defaults, so a listing shows what was chosen; None for a text that is not one."""
+    name, _, call = text.partition(": ")
+    try:
+        parsed = ast.parse(call, mode="eval").body
+    except SyntaxError:
+        return None
+    if name not in registry() or not isinstance(parsed, ast.Call):
+        return None
+    defaults = registry()[name]().get_params()
+    changed = []
+    for keyword in parsed.keywords:
+        try:
+            same = keyword.arg in defaults and ast.literal_eval(keyword.value) == defaults[keyword.arg]
+        except (ValueError, TypeError):  # not a literal (an estimator's repr): shown as written
+            same = False
+        if not same:
+            changed.append(f"{keyword.arg}={ast.get_source_segment(call, keyword.value)}")
+    return name, changed

@@ -26,6 +26,11 @@ def test_tag_uses_the_only_model_set_and_models_lists_the_sets(tmp_path):
     listed = whytag("models", store=store).stdout
     assert "tempo (store)" in listed and "vocabulary: table, 2 tags" in listed
     assert "tracks carrying its tags: 12" in listed and "learned: unknown" not in listed
+    learners = re.findall(r"^  learner: .*$", listed, re.M)  # each a short line, not every parameter's ~400 characters
+    assert learners[0] == "  learner: additive (id_prefix='table'; the rest its defaults)"
+    assert len(learners) == 1 + len(shipped_names()) and max(map(len, learners)) < 100
+    detail = whytag("models", "--detail", store=store).stdout  # the card's text, every parameter
+    assert "  learner: additive: AdditiveLearner(additive_weight=1.0, " in detail
 
     whytag(*learn, "--name", "other", "--learner", "ripper", store=store)
     several = whytag("tag", store=store, check=False)

@@ -9,7 +9,7 @@ from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import KFold, cross_val_score
 
-from whytag.reasoning.learners import SparseBoostedLinearLearner, registry
+from whytag.reasoning.learners import SparseBoostedLinearLearner, changed_parameters, registry
 
 # Small settings, so that each fit takes a moment (EBM and RuleFit still take seconds a tag).
 FAST = {"concise": {"max_iter": 20, "max_features": 3, "smaller": (2,)}, "boosted-linear": {"max_iter": 20},
@@ -72,6 +72,16 @@ def test_the_learner_text_of_a_model_graph_is_unchanged() -> None:
         "SparseBoostedLinearLearner(max_features=8, linear_C=0.1, linear_weight=0.5, linear_rank=16, max_depth=1, "
         "max_iter=200, learning_rate=0.1, max_bins=32, l2_regularization=0.0, min_samples_leaf=10, "
         "max_conditions=100, shared_splits=None, random_state=0, id_prefix='tag', threshold=0.5)")
+
+
+def test_a_learner_text_is_read_back_as_the_parameters_not_at_their_defaults() -> None:
+    """`whytag models` shows these, not the ~400 characters of every parameter."""
+    text = f"sparse: {SparseBoostedLinearLearner(max_depth=2, id_prefix='gtzan', threshold='f1')!r}"
+    assert changed_parameters(text) == ("sparse", ["max_depth=2", "id_prefix='gtzan'", "threshold='f1'"])
+    assert changed_parameters(f"sparse: {SparseBoostedLinearLearner()!r}") == ("sparse", [])
+    assert changed_parameters("sparse: Sparse(est=Tree(depth=3))") == ("sparse", ["est=Tree(depth=3)"])
+    for other in ("mine: MyLearner(a=1)", "sparse: Sparse(", "a learner without a name"):
+        assert changed_parameters(other) is None  # shown as the card has it
 
 
 def test_the_f1_cut_is_the_distinct_score_whose_cut_has_the_best_training_f1():
