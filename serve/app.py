@@ -245,7 +245,8 @@ def create_app(graph: GraphStore, settings: Settings = Settings(), report: Calla
             return html(request, "rule.html", {**context, **reader.rule(iri, number)})
         if WT.Feature in types:
             return html(request, "feature.html", {**context, **reader.feature(iri)})
-        return html(request, "resource.html", {**context, "types": sorted(types, key=str), **reader.resource(iri)})
+        return html(request, "resource.html", {**context, "types": sorted(types, key=str),
+                                               **reader.resource(iri, types)})
 
     routes = [
         Route("/sparql", sparql, methods=["GET", "POST"]),

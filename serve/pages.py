@@ -12,7 +12,7 @@ import math
 import mimetypes
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -237,13 +237,13 @@ class Reader:
         """The IRI's description for machines: every triple with it as subject or object, in any graph."""
         return list(self.graph.native_results(query("iri-triples", iri=URIRef(iri))))
 
-    def resource(self, iri: str) -> dict:
-        """Any IRI: its outgoing and incoming triples, and the names of the resources they link (an artist's page
-        lists its tracks by title, not by hash)."""
+    def resource(self, iri: str, types: Iterable[Iri] = ()) -> dict:
+        """Any IRI: its outgoing and incoming triples, and the names of the resources they link and of its `types`
+        (an artist's page lists its tracks by title, not by hash, and is "a music artist" as its table says)."""
         outgoing = self.rows(query("resource-outgoing", iri=URIRef(iri), limit=500))
         incoming = self.rows(query("resource-incoming", iri=URIRef(iri), limit=200))
         linked = [r["o"] for r in outgoing if isinstance(r["o"], Iri)] + [r["s"] for r in incoming
-                                                                          if isinstance(r["s"], Iri)]
+                                                                          if isinstance(r["s"], Iri)] + list(types)
         return {"outgoing": outgoing, "incoming": incoming, "names": self.names(linked)}
 
     # -- tracks -----------------------------------------------------------------------------

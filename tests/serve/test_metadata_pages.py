@@ -57,3 +57,18 @@ def test_a_track_page_names_its_title_artist_album_and_links_to_musicbrainz(name
     assert re.search(r'<a href="/track/jazz/r1" title="[^"]+">Miles Davis - So What</a>', html.unescape(artist))
     album = re.search(r'<a href="(/album/[^"]+)">Kind of Blue</a>', page).group(1)  # named, not a hash, both ways
     assert ">Miles Davis - So What</a>" in html.unescape(named_client.get(album).text)
+
+
+def test_a_generic_page_names_its_types_as_its_table_does(named_client):
+    """The heading's "a …" shows each type by its label (the prefixed name as the link's title), as the table's
+    rdf:type rows do: it said "a mo:MusicArtist" above "rdf:type: music artist"."""
+    album = re.search(r'<a href="(/album/[^"]+)">Kind of Blue</a>', named_client.get("/track/jazz/r1").text)[1]
+    shown = {}
+    for path in ("/" + str(artist_iri("Miles Davis"))[len("urn:whytag:"):], album):
+        page = html.unescape(named_client.get(path).text)
+        heading = [t.strip() for t in re.search(r"<p>a (.*?)</p>", page)[1].split("</a>") if t.strip()]
+        typed = re.findall(r'<tr><td><a href="[^"]+">rdf:type</a></td><td>(.*?)</a></td></tr>', page)
+        assert heading == typed
+        shown[path] = [re.fullmatch(r'<a href="[^"]+" title="([\w:]+)">([\w ]+)', t).groups() for t in typed]
+    assert list(shown.values())[0] == [("mo:MusicArtist", "music artist")]
+    assert ("mo:Record", "record") in list(shown.values())[1], shown
