@@ -16,6 +16,7 @@ opened). Only writers create a store, so a mistyped location is an error, never 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -51,6 +52,7 @@ LOCK_POLL_SECONDS = 0.25
 BULK_FROM = 10_000  # triples in one write from which the embedded store bulk-loads (GraphStore._load)
 REQUEST_CHARS = 1_000_000  # the text of one Update request to an endpoint (see GraphStore.update_groups)
 READ_ONLY_RETRIES = 3  # a read-only open can race a writer's compaction; it is retried, never trusted half-open
+KEPT_OLD_LOGS = 5  # RocksDB's diagnostic logs kept from earlier writing opens (its own limit, 1,000, is ~130 MB)
 
 
 @dataclass
@@ -586,7 +588,9 @@ def _open_writable(path: Path, wait: float, on_wait: Callable[[str], None] | Non
     told = False
     while True:
         try:
-            return pyoxigraph.Store(str(path))
+            store = pyoxigraph.Store(str(path))
+            _prune_old_logs(path)
+            return store
         except (OSError, RuntimeError) as err:
             if "lock" not in str(err).lower():
                 reason = "permission denied (read-only commands still work)" if "permission denied" in str(
@@ -604,6 +608,18 @@ def _open_writable(path: Path, wait: float, on_wait: Callable[[str], None] | Non
                 on_wait(f"{path}: waiting up to {wait:g} s for another whytag command to finish writing …")
                 told = True
             time.sleep(LOCK_POLL_SECONDS)
+
+
+def _prune_old_logs(path: Path) -> None:
+    """Remove all but the newest KEPT_OLD_LOGS of RocksDB's `LOG.old.<microseconds>` files: each writing open leaves
+    one (~137 KB) that no reader of the store needs. Housekeeping only: a file it cannot remove stays."""
+    def opened_at(log: Path) -> int:
+        stamp = log.name.rsplit(".", 1)[1]
+        return int(stamp) if stamp.isdigit() else 0
+
+    for log in sorted(path.glob("LOG.old.*"), key=opened_at)[:-KEPT_OLD_LOGS]:
+        with contextlib.suppress(OSError):
+            log.unlink()
 
 
 def _served_at(path: Path) -> str | None:

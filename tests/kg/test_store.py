@@ -430,3 +430,19 @@ def test_a_text_that_stops_short_is_said_to_be_unfinished_not_what_could_come_ne
             assert str(raised.value).startswith(f"{store.location}: query failed: {said}")
         with pytest.raises(Malformed, match=r"^malformed update: the text ends with 1 '\{' not closed$"):
             store.apply_update("INSERT DATA { <urn:a> <urn:b> <urn:c> ")
+
+
+def test_writing_opens_keep_only_the_newest_rocksdb_logs(tmp_path):
+    from whytag.kg.store import KEPT_OLD_LOGS
+
+    location = tmp_path / "graph"
+    opened = []
+    for n in range(KEPT_OLD_LOGS + 4):
+        store = open_store(location)
+        if n == 0:
+            store.update("INSERT DATA { GRAPH <urn:g> { <urn:s> <urn:p> 1 } }")
+        store.close()
+        opened.append(sorted(p.name for p in location.glob("LOG.old.*")))
+    assert [len(names) for names in opened] == [min(n, KEPT_OLD_LOGS) for n in range(KEPT_OLD_LOGS + 4)]
+    assert opened[-1][-1] not in opened[-2] and opened[-2][-1] in opened[-1]  # the newest kept, the oldest gone
+    assert open_store(location, read_only=True).select("SELECT ?o WHERE { ?s <urn:p> ?o }").rows[0][0].value == 1
