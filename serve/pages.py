@@ -54,12 +54,11 @@ class AudioNotFound(WhytagError, LookupError):
     """No audio to send for a track: none ingested, or its file is gone; the message says which."""
 
 
-def _name(rows: list[dict]) -> str | None:
-    """The name resource-names' rows for one IRI give, as a page's heading names it: a skos:prefLabel or foaf:name
-    first, then a track's "Artist - Title", then an rdfs:label; None without any."""
-    names = ([r["pref"] for r in rows if r["pref"] is not None]
-             + [display_name(r["title"], r["credit"]) for r in rows if r["title"] is not None]
-             + [r["label"] for r in rows if r["label"] is not None])
+def first_name(prefs: list, titled: list[tuple[object, object]], labels: list) -> str | None:
+    """An IRI's name as pages show it, the one precedence for a page's heading and its lists' names: a skos:prefLabel
+    or foaf:name (`prefs`) first, then a track's "Artist - Title" (`titled`: (title, credit) pairs), then an
+    rdfs:label; None without any."""
+    names = prefs + [display_name(title, credit) for title, credit in titled] + labels
     return str(names[0]) if names else None
 
 
@@ -216,10 +215,9 @@ class Reader:
             return [json_value(o, Iri, "_:", exact=True) for _, _, o, _ in self.graph.quads(iri, str(predicate))]
 
         credits = objects(WT.artistCredit) or [None]
-        labels = (objects(SKOS.prefLabel) + objects(FOAF.name)
-                  + [display_name(title, credit) for title in objects(DC.title) for credit in credits]
-                  + objects(RDFS.label))
-        return set(objects(RDF.type)), str(labels[0]) if labels else iri
+        name = first_name(objects(SKOS.prefLabel) + objects(FOAF.name),
+                          [(title, credit) for title in objects(DC.title) for credit in credits], objects(RDFS.label))
+        return set(objects(RDF.type)), iri if name is None else name
 
     def names(self, iris: list[str]) -> dict[str, str]:
         """The name of each IRI that has one (as a page's heading names it), for a page's lists (a few hundred IRIs
@@ -227,7 +225,10 @@ class Reader:
         rows: dict[str, list[dict]] = defaultdict(list)
         for row in self.rows(query("resource-names", iri=sorted(set(iris)))) if iris else []:
             rows[row["iri"]].append(row)
-        return {iri: name for iri, found in rows.items() if (name := _name(found))}
+        return {iri: name for iri, found in rows.items() if (name := first_name(
+            [r["pref"] for r in found if r["pref"] is not None],
+            [(r["title"], r["credit"]) for r in found if r["title"] is not None],
+            [r["label"] for r in found if r["label"] is not None]))}
 
     def mentioned(self, iri: str) -> bool:
         """Whether any triple has the IRI as subject or object (a page, or a 404)."""
