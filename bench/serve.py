@@ -16,7 +16,10 @@ says so); the catalog-wide ones (count tracks, tracks with a tag best first, the
 are the same few texts every time, and the catalog pages vary their page number with the track. One run per
 `--cache-mb` (the server's kept answers; 0: none), side by side; with `--baseline DIR` (a folder whose `whytag`
 package is another checkout, e.g. today's main) each run is made against that one's server too, and the ratio of their
-latencies printed. Prints per request kind: count, errors, p50 and p99 latency; and the overall throughput.
+latencies printed. Prints per request kind: count, errors, p50 and p99 latency; and the overall throughput. Then, for
+the kinds asking a page or query again, its first asks (sent before any answer to the same text had come back: each
+drew the page or awaited its draw) apart from the later ones, with their latencies. The clients start once the server
+has answered the catalog's first page and then used no CPU for a second (what it reads and draws at its start done).
 Goals (issues #15, #28): queries p99 < 100 ms, every kind of page < 150 ms, zero errors.
 With `--alone N`, instead of the clients: one client asks each kind of request N times, one at a time (each query
 for N tracks, N track pages, the tag, rule, feature and deep catalog pages first drawn and then again, kept), and
@@ -123,9 +126,10 @@ class Connection:
 
 
 async def client(host: str, port: int, requests: list[tuple[str, str]], until: float,
-                 times: dict[str, list[float]], errors: dict[str, int]) -> None:
+                 times: dict[str, list[float]], errors: dict[str, int],
+                 sent: list[tuple[str, str, float, float]]) -> None:
     """Send the requests in turn until the time is up or the list runs out (asked again, they would be
-    answered as kept), recording each one's latency or error."""
+    answered as kept), recording each one's latency or error, and each answered one's (kind, target, start, end)."""
     connection = Connection(host, port)
     for kind, target in requests:
         if time.monotonic() >= until:
@@ -138,6 +142,7 @@ async def client(host: str, port: int, requests: list[tuple[str, str]], until: f
             ok = False
         if ok:
             times[kind].append(time.perf_counter() - started)
+            sent.append((kind, target, started, time.perf_counter()))
         else:
             errors[kind] += 1
     connection.close()
@@ -163,9 +168,10 @@ async def load(port: int, tracks: list[str], pages: dict[str, list[str]], client
 
     times: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
+    sent: list[tuple[str, str, float, float]] = []
     started = time.monotonic()
     await asyncio.gather(*(client("127.0.0.1", port, requests(tracks[c::clients]), started + seconds,
-                                             times, errors) for c in range(clients)))
+                                             times, errors, sent) for c in range(clients)))
     elapsed = time.monotonic() - started
     total = sum(len(t) for t in times.values())
     early = f" (of {seconds:g}: the clients were through the {len(tracks)} tracks; more --tracks for longer)"
@@ -175,7 +181,26 @@ async def load(port: int, tracks: list[str], pages: dict[str, list[str]], client
     for kind in sorted(set(times) | set(errors)):
         p50, p99 = percentiles(times[kind])
         print(f"{kind:<20} {len(times[kind]):>7} {errors[kind]:>6} {p50:>7.1f} {p99:>7.1f}")
+    first_asks(sent)
     return times
+
+
+def first_asks(sent: list[tuple[str, str, float, float]]) -> None:
+    """Print, for the kinds asking the same few pages again and again, which requests were first asks (sent before
+    any answer to the same target had come back: each drew the page or waited on its drawing) and the latencies of
+    those and of the rest (answered, in all likelihood, from what the server kept)."""
+    answered: dict[str, float] = {}  # a target's first answer's end
+    for _, target, _, ended in sent:
+        answered[target] = min(ended, answered.get(target, ended))
+    kinds = defaultdict(lambda: ([], []))
+    for kind, target, begun, ended in sent:
+        kinds[kind][begun >= answered[target]].append(ended - begun)
+    print(f"{'request':<20} {'first asks':>10} {'p50 ms':>7} {'max ms':>7} {'later':>7} {'p50 ms':>7} {'p99 ms':>7}")
+    for kind, (first, later) in sorted(kinds.items()):
+        if later:  # asked again (a kind asked once a track has no later asks)
+            (f50, _), (l50, l99) = percentiles(first), percentiles(later)
+            print(f"{kind:<20} {len(first):>10} {f50:>7.1f} {max(first, default=float('nan')) * 1000:>7.1f} "
+                  f"{len(later):>7} {l50:>7.1f} {l99:>7.1f}")
 
 
 async def alone(port: int, pid: int, tracks: list[str], pages: dict[str, list[str]], n: int) -> dict[str, float]:
@@ -299,8 +324,9 @@ def serve_and_load(location: Path, cache_mb: float, tracks: list[str], pages: di
         started = time.perf_counter()
         httpx.get(f"{url}/", timeout=120)  # the catalog read once, before the clients (a visitor after the start)
         print(f"first catalog page: {time.perf_counter() - started:.2f} s")
+        _await_idle(server.pid)  # the reads and draws at its start (the feature ranges, the first pages) done
+        print(f"idle after its start: {time.perf_counter() - started:.2f} s")
         if args.alone:
-            _await_idle(server.pid)  # the reads at its start (the feature ranges) done
             return asyncio.run(alone(port, server.pid, tracks, pages, args.alone))
         return asyncio.run(load(port, tracks, pages, args.clients, args.seconds, args.mix))
     finally:

@@ -63,6 +63,11 @@ class Kept:
                     del self._reading[key]
             reading.set()
 
+    @property
+    def held(self) -> int:
+        """The sum of the kept answers' sizes."""
+        return self._held
+
     def peek(self, key: Hashable) -> object | None:
         """The answer kept under `key`, or None: never reads, never waits."""
         with self._lock:

@@ -41,12 +41,14 @@ def fill_tagged(store, n: int = 40) -> None:
     apply_model(store, "toy")
 
 
-def make_app(store, timeout: float = PATIENT):
-    """The app with the update token 's3cret', a large cap and the time limit given (a patient one by default)."""
+def make_app(store, timeout: float = PATIENT, first_pages: bool = False):
+    """The app with the update token 's3cret', a large cap and the time limit given (a patient one by default); it
+    draws no first pages unless asked (tests counting a page's draws would count those)."""
     from whytag.serve.app import Settings, create_app
     from whytag.serve.sparql import Limits
 
-    return create_app(store, Settings(Limits(timeout=timeout, max_results=10**9), update_token="s3cret"))
+    return create_app(store, Settings(Limits(timeout=timeout, max_results=10**9), update_token="s3cret",
+                                      first_pages=first_pages))
 
 
 @contextmanager

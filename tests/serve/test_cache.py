@@ -321,3 +321,39 @@ def test_a_page_drawn_across_an_update_is_neither_awaited_nor_kept_after_it(tagg
             httpx.post(f"{url}/sparql", data={"update": "DROP GRAPH <urn:test:drawn>"}, headers=auth, timeout=HUNG)
     assert after.status_code == 200 and label in after.text and len(draws) >= 2
     assert label in later.text
+
+
+def test_tag_pages_are_drawn_once_the_catalog_is_read_and_again_after_an_update(tagged_store, monkeypatch):
+    """A tag's first page is drawn once the catalog is read, so its first visitor is answered from what was kept
+    (the 32 first visitors' wait for its draw was the tag page's p99); an update shows on it, and once the catalog
+    is read again it is drawn again, before anyone asks."""
+    from starlette.testclient import TestClient
+
+    from whytag.serve.pages import Reader
+
+    tag = str(tagged_store.rows("SELECT DISTINCT ?tag WHERE { ?a wt:tag ?tag . ?tag skos:notation 'calm' }")[0][0])
+    track = str(tagged_store.rows(f"SELECT ?t WHERE {{ ?a wt:tag <{tag}> ; wt:track ?t ; wt:predicted true }} "
+                                  f"ORDER BY ?t LIMIT 1")[0][0])
+    app = make_app(tagged_store, first_pages=True)
+    ended, drawings = app.state.first_pages
+
+    def drawn_first(times: int) -> None:
+        with ended:
+            assert ended.wait_for(lambda: drawings[0] >= times, HUNG), "the first pages were not drawn"
+
+    drawn, read = [], Reader.tag
+    page, auth = {"iri": tag}, {"Authorization": "Bearer s3cret"}
+    title = f"INSERT DATA {{ GRAPH <urn:test:first> {{ <{track}> dc:title 'Titled by an update' }} }}"
+    with TestClient(app) as client:
+        drawn_first(1)
+        monkeypatch.setattr(Reader, "tag", lambda self, iri, number: drawn.append(iri) or read(self, iri, number))
+        before = client.get("/resource", params=page)
+        assert before.status_code == 200 and "calm" in before.text and drawn == [], "drawn for its first visitor"
+        assert client.post("/sparql", data={"update": title}, headers=auth).status_code == 204
+        try:
+            assert "Titled by an update" in client.get("/resource", params=page).text  # (the catalog read again)
+            drawn_first(2)
+            drawn.clear()
+            assert "Titled by an update" in client.get("/resource", params=page).text and drawn == []
+        finally:
+            client.post("/sparql", data={"update": "DROP GRAPH <urn:test:first>"}, headers=auth)
