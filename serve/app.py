@@ -234,20 +234,22 @@ def create_app(graph: GraphStore, settings: Settings = Settings(), report: Calla
             if not triples:
                 return problem(request, 404, f"{iri}: no triple in the graph mentions it")
             return Answer(serialize_triples(triples, wanted), wanted)
-        types, label = reader.heading(iri)
+        own = reader.about(iri)  # read once: the heading's and (a track's) the page's
+        types, label = reader.heading(iri, own)
         if not types and not reader.mentioned(iri):
             return problem(request, 404, f"{iri}: no triple in the graph mentions it")
         try:
-            response = page(request, iri, types, label, number)
+            response = page(request, iri, types, label, number, own)
         except PageError as err:
             return problem(request, err.status, str(err), page=True)
         return Answer(response.body, response.headers["content-type"])
 
-    def page(request: Request, iri: str, types: set[Iri], label: str, number: int) -> Response:
-        """The HTML page fitting the IRI's type: track, tag, rule, feature, or the generic one."""
+    def page(request: Request, iri: str, types: set[Iri], label: str, number: int, own: list[tuple]) -> Response:
+        """The HTML page fitting the IRI's type: track, tag, rule, feature, or the generic one (`own`: the quads about
+        the IRI, Reader.about's)."""
         context = {"iri": Iri(iri), "label": label}
         if WT.Track in types:
-            data = reader.track(iri)
+            data = reader.track(iri, own)
             families, folded = by_family(data["bars"])
             return html(request, "track.html", {
                 **context, **data, "families": families, "folded": folded,

@@ -111,7 +111,7 @@ def test_a_page_is_drawn_once_until_an_update_changes_what_it_shows(client, monk
 
     track, drawn, read = "urn:whytag:track/synthetic/t2", [], Reader.track
     monkeypatch.setattr(Reader, "ranged", lambda self: True)  # (the key of a page drawn once the ranges are read)
-    monkeypatch.setattr(Reader, "track", lambda self, iri: drawn.append(iri) or read(self, iri))
+    monkeypatch.setattr(Reader, "track", lambda self, iri, own=None: drawn.append(iri) or read(self, iri, own))
     page = {"iri": track}
     first = client.get("/resource", params=page)
     assert first.status_code == 200 and client.get("/resource", params=page).text == first.text and len(drawn) == 1
@@ -296,12 +296,12 @@ def test_a_page_drawn_across_an_update_is_neither_awaited_nor_kept_after_it(tagg
     track, label = "urn:whytag:track/synthetic/t3", "Relabelled while drawn"
     drawing, release, draws, read = threading.Event(), threading.Event(), [], Reader.track
 
-    def held(reader, iri):  # the first draw waits, having read its heading, until the test says so
+    def held(reader, iri, own=None):  # the first draw waits, having read its heading, until the test says so
         draws.append(iri)
         if len(draws) == 1:
             drawing.set()
             release.wait(HUNG)
-        return read(reader, iri)
+        return read(reader, iri, own)
     monkeypatch.setattr(Reader, "track", held)
     monkeypatch.setattr(Reader, "ranged", lambda self: True)  # one key for every request
     auth = {"Authorization": "Bearer s3cret"}

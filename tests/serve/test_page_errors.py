@@ -67,7 +67,7 @@ def test_a_failure_while_drawing_a_page_is_a_500_page(tagged_store, monkeypatch)
 
     from whytag.serve.pages import Reader
 
-    def broken(self, iri):
+    def broken(self, iri, own=None):
         raise RuntimeError("the disk went away\nsecond line")
 
     monkeypatch.setattr(Reader, "track", broken)

@@ -215,10 +215,10 @@ def test_pages_render_a_bounded_number_at_once_and_queries_answer_meanwhile(serv
     arrived, started, release = threading.Semaphore(0), threading.Semaphore(0), threading.Event()
     read, ranged = Reader.track, Reader.ranged
 
-    def held(self, iri):
+    def held(self, iri, own=None):
         started.release()
         release.wait(HUNG)  # released by the test; the bound only ends a hung run
-        return read(self, iri)
+        return read(self, iri, own)
 
     monkeypatch.setattr(Reader, "track", held)
     monkeypatch.setattr(Reader, "ranged", lambda self: arrived.release() or ranged(self))  # asked once a request
