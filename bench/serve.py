@@ -22,7 +22,8 @@ drew the page or awaited its draw) apart from the later ones, with their latenci
 has answered the catalog's first page and then used no CPU for a second (what it reads and draws at its start done).
 Goals (issues #15, #28): queries p99 < 100 ms, every kind of page < 150 ms, zero errors.
 With `--alone N`, instead of the clients: one client asks each kind of request N times, one at a time (each query
-for N tracks, N track pages, the tag, rule, feature and deep catalog pages first drawn and then again, kept), and
+for N tracks, N track pages, the tag, rule, feature and deep catalog pages first asked and then again, kept; a
+server drawing first pages at its start has drawn the rule and feature pages' and the tag's first page already), and
 the server's own CPU per request is printed by kind (its process's CPU clock, read from /proc before and after):
 what each costs the server, the machinery around a page or a query included; three rounds, beside --baseline's in
 turn, the least of each kept (the machine's other work only adds to it).
