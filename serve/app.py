@@ -277,8 +277,10 @@ def create_app(graph: GraphStore, settings: Settings = Settings(), report: Calla
             for iri in pages:
                 if updates[0] != since or answers.held > answers.capacity // 2:
                     break
-                answers.get(("page", iri, "text/html", 1, reader.ranged()),
-                            partial(describe_as, blank, iri, "text/html", 1))
+                key = ("page", iri, "text/html", 1, reader.ranged())
+                answers.get(key, partial(describe_as, blank, iri, "text/html", 1))
+                if answers.peek(key) is None:  # too large to keep (or an update came): drawing more only costs
+                    break
                 count += 1
         except Exception as err:  # noqa: BLE001 - no request to answer: logged; a visitor draws the page instead
             LOG.warning(f"whytag serve: drawing the first pages failed: {first_line(err)} (each is drawn when asked)")

@@ -357,3 +357,21 @@ def test_tag_pages_are_drawn_once_the_catalog_is_read_and_again_after_an_update(
             assert "Titled by an update" in client.get("/resource", params=page).text and drawn == []
         finally:
             client.post("/sparql", data={"update": "DROP GRAPH <urn:test:first>"}, headers=auth)
+
+
+def test_first_pages_are_drawn_only_while_the_kept_answers_have_room(tagged_store, monkeypatch):
+    """With kept answers too small for a page, the first pages' drawing stops after the one that did not fit (it drew
+    every page and kept none)."""
+    from starlette.testclient import TestClient
+
+    from whytag.serve.app import Settings, create_app
+    from whytag.serve.pages import Reader
+
+    drawn, tag, rule = [], Reader.tag, Reader.rule
+    monkeypatch.setattr(Reader, "tag", lambda self, iri, number: drawn.append(iri) or tag(self, iri, number))
+    monkeypatch.setattr(Reader, "rule", lambda self, iri, number: drawn.append(iri) or rule(self, iri, number))
+    app = create_app(tagged_store, Settings(cache_mb=1000 / 2**20))  # 1,000 bytes: no page fits
+    ended, drawings = app.state.first_pages
+    with TestClient(app), ended:
+        assert ended.wait_for(lambda: drawings[0] >= 1, HUNG), "the first pages' drawing did not end"
+    assert len(drawn) == 1
