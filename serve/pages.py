@@ -68,9 +68,10 @@ class AudioNotFound(WhytagError, LookupError):
 def first_name(prefs: list, titled: list[tuple[object, object]], labels: list) -> str | None:
     """An IRI's name as pages show it, the one precedence for a page's heading and its lists' names: a skos:prefLabel
     or foaf:name (`prefs`) first, then a track's "Artist - Title" (`titled`: (title, credit) pairs), then an
-    rdfs:label; None without any."""
-    names = prefs + [display_name(title, credit) for title, credit in titled] + labels
-    return str(names[0]) if names else None
+    rdfs:label; None without any (an empty name counts as none: a title "" gives no "None" heading)."""
+    names = [str(name) for name in (prefs + [display_name(title, credit) for title, credit in titled] + labels)
+             if name is not None and str(name).strip()]
+    return names[0] if names else None
 
 
 class Iri(str):

@@ -72,3 +72,22 @@ def test_a_generic_page_names_its_types_as_its_table_does(named_client):
         shown[path] = [re.fullmatch(r'<a href="[^"]+" title="([\w:]+)">([\w ]+)', t).groups() for t in typed]
     assert list(shown.values())[0] == [("mo:MusicArtist", "music artist")]
     assert ("mo:Record", "record") in list(shown.values())[1], shown
+
+
+def test_an_empty_title_or_name_is_no_name(tmp_path):
+    from starlette.testclient import TestClient
+
+    from whytag.kg.store import open_store
+    from whytag.kg.tables import import_features
+    from whytag.serve.app import Settings, create_app
+    from whytag.serve.pages import first_name
+
+    assert first_name([""], [("", "Miles Davis"), ("So What", None)], ["label"]) == "So What"
+    assert first_name([" "], [("", "Miles Davis")], ["r3"]) == "r3" and first_name([], [(None, None)], []) is None
+    with open_store(tmp_path / "graph") as store:
+        import_features(store, pd.DataFrame({"BPM": [96.0]}, index=["r1"]), "jazz")
+        track = store.select("SELECT ?t WHERE { ?t a wt:Track }").rows[0][0]
+        store.update(f'INSERT DATA {{ GRAPH <{track}> {{ <{track}> dc:title "" }} }}')
+        with TestClient(create_app(store, Settings())) as client:
+            page = html.unescape(client.get("/track/jazz/r1").text)
+    assert "None" not in re.search(r"<h1>(.*?)</h1>", page).group(1)
