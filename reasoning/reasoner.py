@@ -6,7 +6,9 @@ models compute it (`TagModel.logit`), squashes it to a score and marks predictio
 assignments replace its tracks' earlier ones from the set in one transaction, with their justifications —
 the base rate and one per feature effect (its fired rules plus its linear term, less its training
 average), linked to the rules and the term — and, per decision, the smallest one-feature change that
-would reverse it. Memory stays that of one batch however large the catalog is. The rules also live in
+would reverse it. The values are read READ_AHEAD tracks at a time while no write runs (reads beside the
+store's writes ran several times slower), and each batch is scored while the store writes the one before;
+memory stays that of one read-ahead's values and one batch, however large the catalog is. The rules also live in
 the graph as SPARQL and OWL, and `rederive` re-decides sampled assignments inside the store with SPARQL
 alone, so the two paths are checked against each other (`whytag validate --rederive N`).
 
@@ -43,6 +45,7 @@ from whytag.reasoning.model import TagModel, rule_effect, score_of, scores_of
 from whytag.reasoning.rules import ModelInfo, read_models
 
 BATCH = 1000  # tracks read, scored and written together: one transaction each, memory of one batch
+READ_AHEAD = 50_000  # tracks whose values are read in one pass while no write runs: ~12 MB at 30 features
 
 
 class _P:
@@ -122,10 +125,8 @@ def tag_batches(store: GraphStore, name: str, tracks: list[URIRef] | None = None
     tagged = 0
     counts = {(parts.tag, model.tag): 0 for model, parts in zip(models, scorer.parts)}  # by (tag, notation)
     in_flight: list[Assignment] | None = None
-    with WriteBehind(store.concurrent) as writer:  # a batch is read and scored while the store loads the one before
-        for start in range(0, len(tracks), batch_size):
-            batch = tracks[start:start + batch_size]
-            values = read_values(store, batch, scorer.features)
+    with WriteBehind(store.concurrent) as writer:  # a batch is scored while the store loads the one before
+        for batch, values in read_ahead(store, tracks, scorer.features, batch_size, writer.wait):
             assignments, triples = scorer.tag(values, every_score)
             writer.wait()
             if in_flight is not None:  # written: a caller that stops here leaves no later batch written
@@ -187,6 +188,18 @@ def tag_count_triples(run: URIRef, counts: dict[tuple[URIRef, str], int]) -> lis
 def catalog_tracks(store: GraphStore) -> list[URIRef]:
     """Every track in the store, in IRI order."""
     return sorted(URIRef(t) for (t,) in store.values(query("track-iris")))
+
+
+def read_ahead(store: GraphStore, tracks: list[URIRef], features: list[str], batch_size: int,
+               idle: Callable[[], None]) -> Iterator[tuple[list[URIRef], pd.DataFrame]]:
+    """Each batch of `tracks` with its values, read READ_AHEAD tracks at a time once `idle()` (the writer's
+    wait) has returned: a read beside the store's write took 6.1 ms a track against 0.4–0.9 alone (two cores
+    shared with the bulk loader and its background work; bench/RESULTS.md, 2026-12-07 18:30)."""
+    span = max(1, READ_AHEAD // batch_size) * batch_size
+    for start in range(0, len(tracks), span):
+        idle()
+        batches = [tracks[b:b + batch_size] for b in range(start, min(start + span, len(tracks)), batch_size)]
+        yield from [(batch, read_values(store, batch, features)) for batch in batches]
 
 
 def read_values(store: GraphStore, tracks: list[URIRef], features: list[str]) -> pd.DataFrame:
