@@ -15,8 +15,9 @@ from whytag.kg.namespaces import WT
 from whytag.kg.queries import query
 from whytag.kg.tables import import_features
 from whytag.kg.validate import interrupted_runs, stale_tag_counts
+from whytag.reasoning import reasoner
 from whytag.reasoning.model import Condition, LinearTerm, Rule, TagModel, annotate
-from whytag.reasoning.reasoner import tag_batches, tags_graph
+from whytag.reasoning.reasoner import read_values, tag_batches, tags_graph
 from whytag.reasoning.rederive import rederive
 from whytag.reasoning.rules import ModelInfo, write_models
 
@@ -147,3 +148,33 @@ def test_a_stopped_retag_leaves_each_track_its_old_or_new_tags_and_ends_with_the
     list(tag_batches(store, "toy", every_score=True, tracks=[URIRef(t) for t in sorted(old)[:5]], batch_size=2))
     assert set(tags_of_each_track(store, graph)) == set(sorted(old)[:5])  # a run ends holding its tracks' tags only
     assert interrupted_runs(store) == [] and stale_tag_counts(store) == []
+
+
+def test_values_are_read_ahead_only_while_no_write_runs(catalog, monkeypatch):
+    """The tagger reads a read-ahead's values only once every batch it gave the writer has landed, and tags as a
+    single batch does: reads beside the store's writes ran several times slower (bench/RESULTS.md, 18:30)."""
+    store, *_ = catalog
+    one = [a for batch in tag_batches(store, "toy", every_score=True, batch_size=1000) for a in batch]
+    in_flight: list[bool] = [False]  # a write handed to the writer and not yet waited for
+    reads_beside_a_write: list[bool] = []
+
+    class Recorded(reasoner.WriteBehind):
+        def submit(self, write, *args) -> None:
+            super().submit(write, *args)
+            in_flight[0] = True
+
+        def wait(self) -> None:
+            super().wait()
+            in_flight[0] = False
+
+    def recorded_read(*args):
+        reads_beside_a_write.append(in_flight[0])
+        return read_values(*args)
+
+    monkeypatch.setattr(reasoner, "WriteBehind", Recorded)
+    monkeypatch.setattr(reasoner, "read_values", recorded_read)
+    monkeypatch.setattr(reasoner, "READ_AHEAD", 14)  # two batches of 7 a read-ahead: five of them
+    batches = [a for batch in tag_batches(store, "toy", every_score=True, batch_size=7) for a in batch]
+    assert store.concurrent and len(reads_beside_a_write) == -(-TRACKS // 7)
+    assert not any(reads_beside_a_write)
+    assert [(a.track, a.tag, a.logit) for a in batches] == [(a.track, a.tag, a.logit) for a in one]
