@@ -21,8 +21,13 @@ class Overrun(BaseException):
     """A fit stopped at its deadline; a BaseException so that libraries' `except Exception` let it through."""
 
 
+RETRY_SECONDS = 0.1  # after a fit's limit, how soon the stop is raised again if Python dropped it
+
+
 def stop_fit(signum: int, frame) -> None:
-    """SIGALRM handler: stop the fit under way."""
+    """SIGALRM handler: stop the fit under way, and again shortly in case this stop is lost (Python prints and drops
+    an exception raised inside a __del__ or a weakref callback, and the fit would then run to its end)."""
+    signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)
     raise Overrun
 
 
@@ -48,6 +53,7 @@ def timed_fit(estimator, X: pd.DataFrame, Y, limit: float | None = None) -> floa
         return None
     finally:
         if alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)  # again: a stop raised inside the cleanup above set a retry
             signal.signal(signal.SIGALRM, previous)
     seconds = time.perf_counter() - start
     return None if limit is not None and seconds > limit else seconds
