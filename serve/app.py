@@ -218,7 +218,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings(), report: Calla
             number = _page_number(request)
         except PageError as err:
             return answered(problem(request, err.status, str(err)))
-        key = ("page", iri, wanted, number, reader.ranged())
+        key = page_key(iri, wanted, number)
         kept = answers.peek(key)  # a bad IRI is never kept, so a kept page needs no check
         if kept is not None:
             return answered(kept)
@@ -264,6 +264,11 @@ def create_app(graph: GraphStore, settings: Settings = Settings(), report: Calla
         return html(request, "resource.html", {**context, "types": sorted(types, key=str),
                                                **reader.resource(iri, types)})
 
+    def page_key(iri: str, wanted: str, number: int) -> tuple:
+        """Where a page is kept: a request's and the first pages' drawing must agree (whether the feature ranges are
+        read yet is part of it)."""
+        return ("page", iri, wanted, number, reader.ranged())
+
     def draw_first_pages(since: int) -> None:
         """Every tag's, rule's and feature's first page, drawn and kept while the kept answers fill under half their
         memory, so that no visitor waits for one: the first visitors of a tag page waited ~250 ms for its draw, the
@@ -277,7 +282,7 @@ def create_app(graph: GraphStore, settings: Settings = Settings(), report: Calla
             for iri in pages:
                 if updates[0] != since or answers.held > answers.capacity // 2:
                     break
-                key = ("page", iri, "text/html", 1, reader.ranged())
+                key = page_key(iri, "text/html", 1)
                 answers.get(key, partial(describe_as, blank, iri, "text/html", 1))
                 if answers.peek(key) is None:  # too large to keep (or an update came): drawing more only costs
                     break
